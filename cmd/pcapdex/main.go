@@ -1,0 +1,134 @@
+// Command pcapdex answers questions about packet captures: read, decode, track flows, index
+// once, and query the index in milliseconds. Run `pcapdex help` for the list of commands.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/spf13/pflag"
+)
+
+// Exit codes, documented in `pcapdex help`. They are part of the CLI contract.
+const (
+	exitOK      = 0 // success
+	exitGate    = 1 // a gate (threshold check) tripped
+	exitUsage   = 2 // bad usage or filter syntax
+	exitInput   = 3 // input unreadable, corrupt or unsupported
+	exitPartial = 4 // partial result: truncated tail, skipped or malformed records
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// command is one subcommand. Each command lives in its own cmd_NAME.go file and registers
+// itself from init, so commands do not share a file.
+type command struct {
+	name     string
+	summary  string // one line for `pcapdex help`
+	usage    string // the synopsis, e.g. "pcapdex info [flags] CAPTURE..."
+	examples string // shown by `pcapdex NAME --help`
+	// run parses its own flags from args (see newFlags) and returns an exit code.
+	run func(args []string, stdout, stderr io.Writer) int
+}
+
+var commands = map[string]*command{}
+
+func register(c *command) {
+	if _, dup := commands[c.name]; dup {
+		panic("pcapdex: command registered twice: " + c.name)
+	}
+	commands[c.name] = c
+}
+
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		printHelp(stderr)
+		return exitUsage
+	}
+	name := args[0]
+	switch name {
+	case "help", "-h", "--help":
+		if len(args) > 1 {
+			if c, ok := commands[args[1]]; ok {
+				return c.run([]string{"--help"}, stdout, stderr)
+			}
+			fmt.Fprintf(stderr, "pcapdex: unknown command %q\n", args[1])
+			return exitUsage
+		}
+		printHelp(stdout)
+		return exitOK
+	case "version", "--version":
+		fmt.Fprintf(stdout, "pcapdex %s\n", version)
+		return exitOK
+	}
+	c, ok := commands[name]
+	if !ok {
+		fmt.Fprintf(stderr, "pcapdex: unknown command %q (see 'pcapdex help')\n", name)
+		return exitUsage
+	}
+	return c.run(args[1:], stdout, stderr)
+}
+
+func printHelp(w io.Writer) {
+	fmt.Fprint(w, `pcapdex: fast, exact answers about packet captures (pcap, pcapng; .gz .zst .lz4).
+
+Usage: pcapdex COMMAND [flags] [ARGS]
+
+Commands:
+`)
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprint(w, `  help       show this help, or 'pcapdex help COMMAND'
+  version    print the version
+
+Exit codes:
+  0  ok
+  1  a gate tripped (a threshold check failed)
+  2  usage or filter error
+  3  input unreadable, corrupt or unsupported
+  4  partial result (truncated tail, skipped or malformed records)
+
+Run 'pcapdex COMMAND --help' for a command's flags and examples.
+`)
+}
+
+// newFlags returns a FlagSet for c that prints c's usage and examples on --help.
+func newFlags(c *command, stderr io.Writer) *pflag.FlagSet {
+	fs := pflag.NewFlagSet(c.name, pflag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.SortFlags = false
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: %s\n\n%s\n\nFlags:\n%s", c.usage, c.summary, fs.FlagUsages())
+		if c.examples != "" {
+			fmt.Fprintf(stderr, "\nExamples:\n%s\n", strings.TrimRight(c.examples, "\n"))
+		}
+	}
+	return fs
+}
+
+// parseFlags parses args into fs. It returns (exit code, done): done is true when the caller
+// must return the code at once (--help printed, or a usage error reported).
+func parseFlags(fs *pflag.FlagSet, args []string, stderr io.Writer) (int, bool) {
+	err := fs.Parse(args)
+	if err == nil {
+		return exitOK, false
+	}
+	if errors.Is(err, pflag.ErrHelp) {
+		return exitOK, true
+	}
+	fmt.Fprintf(stderr, "pcapdex %s: %v\n", fs.Name(), err)
+	return exitUsage, true
+}

@@ -1,0 +1,54 @@
+package fastparse
+
+// Packet is the flat summary of one packet's headers, filled by Decode. The caller owns it and
+// reuses it; it holds no pointers, so a slice of them costs the garbage collector nothing.
+//
+// Addresses are kept as 16-byte arrays: an IPv4 address sits in the first 4 bytes (the rest
+// zero), as IPVersion says. Use SrcAddr/DstAddr for netip.Addr values.
+type Packet struct {
+	Status Status // OK, or why decoding stopped early (see Status)
+
+	// Link layer.
+	LinkHdrLen uint16    // bytes of link-layer header before the network header (tags included)
+	EtherType  uint16    // EtherType (or equivalent) of the network layer, after all tags
+	VLANCount  uint8     // 802.1Q/802.1ad tags in the outer link header
+	VLANs      [2]uint16 // first two VLAN ids, outermost first
+
+	// Network layer.
+	IPVersion   uint8    // 4, 6, or 0 when there is no IP header
+	Proto       uint8    // transport protocol (IPv4 protocol / final IPv6 next header)
+	TTL         uint8    // TTL or hop limit
+	IPHdrLen    uint16   // IPv4 header with options, or IPv6 fixed header plus extension headers
+	IPLen       uint32   // IP total length from the header (IPv6: 40 + payload length)
+	IPID        uint32   // IPv4 identification, or IPv6 fragment identification
+	FragOffset  uint16   // fragment offset in 8-byte units
+	Frag        FragInfo // fragment flags
+	IPv6ExtHdrs uint8    // number of IPv6 extension headers walked
+	SrcIP       [16]byte // source address (IPv4 in the first 4 bytes)
+	DstIP       [16]byte // destination address
+
+	// Transport layer (valid when HasL4: the transport header was captured and decoded).
+	HasL4      bool
+	L4Off      uint32 // offset of the transport header in the packet data
+	SrcPort    uint16
+	DstPort    uint16
+	PayloadOff uint32 // offset of the transport payload in the packet data
+	PayloadLen uint32 // transport payload length from the IP length, not the captured length
+
+	// TCP (Proto == 6).
+	Seq, Ack  uint32
+	TCPFlags  uint16 // all nine flags: FIN SYN RST PSH ACK URG ECE CWR NS (bit 0 .. 8)
+	Window    uint16 // raw window field (unscaled)
+	Urgent    uint16
+	TCPHdrLen uint8 // data offset in bytes
+	TCPOpts   TCPOptFlags
+	MSS       uint16
+	WScale    uint8
+	SACKCount uint8
+	SACK      [4][2]uint32 // SACK blocks (left, right edge)
+	TSVal     uint32
+	TSEcr     uint32
+
+	// ICMP / ICMPv6.
+	ICMPType, ICMPCode uint8
+}
