@@ -41,4 +41,15 @@ type Packet struct {
 	Flags    uint32   // pcapng epb_flags (direction, reception type, FCS length), 0 if absent
 	Offset   int64    // byte offset of the record (pcap record header or pcapng block) in the (decompressed) stream
 	Ordinal  uint64   // 1-based frame number, as Wireshark numbers frames
+
+	// FCSLen is the number of frame-check-sequence bytes at the end of Data: from the
+	// epb_flags FCS bits, the interface's if_fcslen or the pcap header's FCS bits; -1 when
+	// unknown (most captures hold no FCS).
+	FCSLen int8
+
+	// Options is the raw option area of the pcapng packet block (nil for pcap and SPB), in
+	// the section's byte order; read it with Options/Comment rather than by hand. Same
+	// lifetime as Data.
+	Options []byte
+	optsLE  bool
 }

@@ -1,0 +1,36 @@
+package pcapng
+
+import (
+	"errors"
+	"fmt"
+)
+
+// FormatError reports a capture whose bytes break the pcap or pcapng format: a length that
+// runs past its block, an unknown magic, an unsupported version. Offset is the byte offset of
+// the record or block at fault in the (decompressed) stream.
+type FormatError struct {
+	File   string // file name as given to Open ("-" for stdin)
+	Offset int64  // byte offset of the record or block at fault
+	Block  string // "pcap header", "record", "SHB", "IDB", "EPB", ...
+	Msg    string // what was wrong
+}
+
+func (e *FormatError) Error() string {
+	return fmt.Sprintf("pcapng: file %s: block at offset %#x (%s): %s", e.File, e.Offset, e.Block, e.Msg)
+}
+
+// Sentinel errors.
+var (
+	// ErrNotCapture is wrapped by the FormatError for a file whose first bytes are neither a
+	// pcap nor a pcapng magic (after decompression).
+	ErrNotCapture = errors.New("not a pcap or pcapng capture")
+	// ErrClosed is returned by calls on a closed Reader.
+	ErrClosed = errors.New("pcapng: reader closed")
+	// ErrNotSeekable is returned by ReadPacketAt on a stream (pipe, stdin or compressed input)
+	// for an offset before the reader's current position.
+	ErrNotSeekable = errors.New("pcapng: offset behind the stream position (input is not seekable)")
+)
+
+func (r *Reader) formatErr(off int64, block, format string, args ...any) *FormatError {
+	return &FormatError{File: r.name, Offset: off, Block: block, Msg: fmt.Sprintf(format, args...)}
+}

@@ -1,0 +1,154 @@
+package pcapng
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
+	"github.com/pierrec/lz4/v4"
+	"golang.org/x/sys/unix"
+)
+
+// Options tune Open and NewReader. The zero value is the default.
+type Options struct {
+	// NoMmap forces the plain-read path even for a regular uncompressed file.
+	NoMmap bool
+	// Name is the file name used in errors for NewReader (Open uses the path).
+	Name string
+}
+
+// Compression is the compression around a capture, detected by magic bytes.
+type Compression uint8
+
+const (
+	CompressionNone Compression = iota
+	CompressionGzip
+	CompressionZstd
+	CompressionLZ4
+)
+
+func (c Compression) String() string {
+	switch c {
+	case CompressionGzip:
+		return "gzip"
+	case CompressionZstd:
+		return "zstd"
+	case CompressionLZ4:
+		return "lz4"
+	}
+	return "none"
+}
+
+func sniffCompression(b []byte) Compression {
+	switch {
+	case len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b:
+		return CompressionGzip
+	case len(b) >= 4 && b[0] == 0x28 && b[1] == 0xb5 && b[2] == 0x2f && b[3] == 0xfd:
+		return CompressionZstd
+	case len(b) >= 4 && b[0] == 0x04 && b[1] == 0x22 && b[2] == 0x4d && b[3] == 0x18:
+		return CompressionLZ4
+	}
+	return CompressionNone
+}
+
+// Open opens a capture file for reading: classic pcap or pcapng, optionally compressed with
+// gzip, zstd or lz4 (detected by magic bytes, not by the extension). path "-" reads stdin.
+// A regular uncompressed file is memory-mapped unless opts.NoMmap is set; everything else
+// goes through the plain-read path. Open reads the file header (pcap header or first SHB)
+// and returns a *FormatError if it is not a capture.
+func Open(path string, opts Options) (*Reader, error) {
+	if path == "-" {
+		opts.Name = "-"
+		return NewReader(os.Stdin, opts)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("pcapng: %w", err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("pcapng: %w", err)
+	}
+	opts.Name = path
+	if !opts.NoMmap && st.Mode().IsRegular() && st.Size() > 0 && int64(int(st.Size())) == st.Size() {
+		var magic [4]byte
+		n, _ := f.ReadAt(magic[:], 0)
+		if sniffCompression(magic[:n]) == CompressionNone {
+			m, err := unix.Mmap(int(f.Fd()), 0, int(st.Size()), unix.PROT_READ, unix.MAP_SHARED)
+			if err == nil {
+				_ = unix.Madvise(m, unix.MADV_SEQUENTIAL)
+				r := &Reader{name: path, file: f, mapped: m, buf: m, end: len(m), size: st.Size()}
+				if err := r.init(); err != nil {
+					r.Close()
+					return nil, err
+				}
+				return r, nil
+			}
+			// Fall through to plain reads when the file cannot be mapped.
+		}
+	}
+	r, err := newStreamReader(f, opts)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	r.file = f
+	if st.Mode().IsRegular() && r.compression == CompressionNone {
+		r.size = st.Size()
+	}
+	return r, nil
+}
+
+// NewReader reads a capture from src through the plain-read path (decompressing gzip, zstd
+// or lz4 if the magic bytes say so). Packet data returned by Next lives in a buffer the
+// reader reuses: valid until the next call to Next. Close does not close src.
+func NewReader(src io.Reader, opts Options) (*Reader, error) {
+	if opts.Name == "" {
+		opts.Name = "-"
+	}
+	return newStreamReader(src, opts)
+}
+
+func newStreamReader(src io.Reader, opts Options) (*Reader, error) {
+	r := &Reader{name: opts.Name, src: src, buf: make([]byte, streamBufSize), size: -1}
+	head, _ := r.peek(4)
+	if head == nil {
+		head = r.buf[:r.end]
+	}
+	if c := sniffCompression(head); c != CompressionNone {
+		rest := io.MultiReader(bytes.NewReader(append([]byte(nil), r.buf[:r.end]...)), src)
+		var dec io.Reader
+		switch c {
+		case CompressionGzip:
+			zr, err := gzip.NewReader(rest)
+			if err != nil {
+				return nil, r.formatErr(0, "gzip header", "%v", err)
+			}
+			dec, r.closer = zr, zr
+		case CompressionZstd:
+			zr, err := zstd.NewReader(rest, zstd.WithDecoderConcurrency(1))
+			if err != nil {
+				return nil, r.formatErr(0, "zstd header", "%v", err)
+			}
+			dec, r.closer = zr, zstdCloser{zr}
+		case CompressionLZ4:
+			dec = lz4.NewReader(rest)
+		}
+		r.compression = c
+		r.src, r.srcErr = dec, nil
+		r.pos, r.end, r.base = 0, 0, 0
+	}
+	if err := r.init(); err != nil {
+		r.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+type zstdCloser struct{ d *zstd.Decoder }
+
+func (z zstdCloser) Close() error { z.d.Close(); return nil }
