@@ -1,0 +1,148 @@
+package query
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+type tokKind uint8
+
+const (
+	tEOF tokKind = iota
+	tWord
+	tLParen
+	tRParen
+	tAnd // and, &&
+	tOr  // or, ||
+	tNot // not, !
+	tCmp // == != < <= > >= (and = for ==)
+)
+
+type token struct {
+	kind tokKind
+	pos  int    // byte offset in the filter
+	text string // the bytes of the token
+	op   Op     // for tCmp
+}
+
+// isDelim reports whether c ends a word.
+func isDelim(c byte) bool {
+	switch c {
+	case ' ', '\t', '\n', '\r', '\v', '\f', '(', ')', '!', '&', '|', '=', '<', '>':
+		return true
+	}
+	return false
+}
+
+// lex splits a filter into tokens. Words are maximal runs of bytes that are neither space
+// nor one of ( ) ! & | = < >; addresses, prefixes, numbers with units and keywords are all
+// words, told apart by the parser.
+func lex(src string) ([]token, *Error) {
+	var toks []token
+	for i := 0; i < len(src); {
+		c := src[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f':
+			i++
+		case c == '(':
+			toks = append(toks, token{kind: tLParen, pos: i, text: "("})
+			i++
+		case c == ')':
+			toks = append(toks, token{kind: tRParen, pos: i, text: ")"})
+			i++
+		case c == '&' || c == '|':
+			if i+1 < len(src) && src[i+1] == c {
+				k := tAnd
+				if c == '|' {
+					k = tOr
+				}
+				toks = append(toks, token{kind: k, pos: i, text: src[i : i+2]})
+				i += 2
+				continue
+			}
+			if c == '&' {
+				return nil, &Error{Filter: src, Pos: i, Msg: `unexpected "&" (use "and" or "&&")`}
+			}
+			return nil, &Error{Filter: src, Pos: i, Msg: `unexpected "|" (use "or" or "||")`}
+		case c == '!' || c == '=' || c == '<' || c == '>':
+			two := i+1 < len(src) && src[i+1] == '='
+			t := token{kind: tCmp, pos: i, text: src[i : i+1]}
+			switch {
+			case c == '!' && two:
+				t.op = OpNe
+			case c == '!':
+				t.kind = tNot
+			case c == '=':
+				t.op = OpEq
+			case c == '<' && two:
+				t.op = OpLe
+			case c == '<':
+				t.op = OpLt
+			case c == '>' && two:
+				t.op = OpGe
+			default:
+				t.op = OpGt
+			}
+			if two {
+				t.text = src[i : i+2]
+			}
+			i += len(t.text)
+			toks = append(toks, t)
+		default:
+			j := i
+			for j < len(src) && !isDelim(src[j]) {
+				j++
+			}
+			w := src[i:j]
+			t := token{kind: tWord, pos: i, text: w}
+			switch {
+			case strings.EqualFold(w, "and"):
+				t.kind = tAnd
+			case strings.EqualFold(w, "or"):
+				t.kind = tOr
+			case strings.EqualFold(w, "not"):
+				t.kind = tNot
+			}
+			toks = append(toks, t)
+			i = j
+		}
+	}
+	toks = append(toks, token{kind: tEOF, pos: len(src)})
+	return toks, nil
+}
+
+// Error is a syntax or value error in a filter. Pos is the byte offset of the fault in
+// Filter; Error() prints the message, the filter and a caret under the fault:
+//
+//	filter: expected a port number after "port"
+//	  host 10.0.0.1 and port x
+//	                         ^
+type Error struct {
+	Filter string
+	Pos    int
+	Msg    string
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString("filter: ")
+	b.WriteString(e.Msg)
+	b.WriteString("\n  ")
+	col := 0
+	for i, r := range e.Filter {
+		if i < e.Pos {
+			col++
+		}
+		if r < ' ' || r == 0x7f {
+			r = ' '
+		}
+		b.WriteRune(r)
+	}
+	b.WriteString("\n  ")
+	b.WriteString(strings.Repeat(" ", col))
+	b.WriteByte('^')
+	return b.String()
+}
+
+// runeWidth is the number of runes in s (used for caret and table alignment).
+func runeWidth(s string) int { return utf8.RuneCountInString(s) }

@@ -1,0 +1,80 @@
+package query
+
+// MatchFlow reports whether the flow matches the plan, evaluating the normalized tree row by
+// row. It is the streaming-mode evaluator and the reference the bitmap evaluation is tested
+// against; it does not allocate.
+func (p *Plan) MatchFlow(f *FlowFields) bool { return matchNode(p.root, f) }
+
+func matchNode(n *pnode, f *FlowFields) bool {
+	switch n.kind {
+	case pAll:
+		return true
+	case pAnd:
+		for _, k := range n.kids {
+			if !matchNode(k, f) {
+				return false
+			}
+		}
+		return true
+	case pOr:
+		for _, k := range n.kids {
+			if matchNode(k, f) {
+				return true
+			}
+		}
+		return false
+	case pNot:
+		return !matchNode(n.kids[0], f)
+	}
+	return matchLeaf(n.leaf, f)
+}
+
+func matchLeaf(n Node, f *FlowFields) bool {
+	switch x := n.(type) {
+	case *Host:
+		switch x.Dir {
+		case DirSrc:
+			return f.Src == x.Addr
+		case DirDst:
+			return f.Dst == x.Addr
+		}
+		return f.Src == x.Addr || f.Dst == x.Addr
+	case *Net:
+		switch x.Dir {
+		case DirSrc:
+			return x.Prefix.Contains(f.Src)
+		case DirDst:
+			return x.Prefix.Contains(f.Dst)
+		}
+		return x.Prefix.Contains(f.Src) || x.Prefix.Contains(f.Dst)
+	case *Port:
+		in := func(p uint16) bool { return p >= x.Lo && p <= x.Hi }
+		switch x.Dir {
+		case DirSrc:
+			return in(f.SrcPort)
+		case DirDst:
+			return in(f.DstPort)
+		}
+		return in(f.SrcPort) || in(f.DstPort)
+	case *Proto:
+		return f.Proto == x.N
+	case *IPVersion:
+		if x.V == 6 {
+			return all6.Contains(f.Src) || all6.Contains(f.Dst)
+		}
+		return all4.Contains(f.Src) || all4.Contains(f.Dst)
+	case *VLAN:
+		if x.ID < 0 {
+			return f.VLAN >= 0
+		}
+		return f.VLAN == x.ID
+	case *State:
+		return f.State == x.Code
+	case *Flag:
+		return f.Flags&x.F != 0
+	case *Cmp:
+		v := f.Value(x.F)
+		return v != Missing && x.Op.holds(v, x.Value)
+	}
+	return false
+}
