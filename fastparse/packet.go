@@ -1,5 +1,7 @@
 package fastparse
 
+import "net/netip"
+
 // Packet is the flat summary of one packet's headers, filled by Decode. The caller owns it and
 // reuses it; it holds no pointers, so a slice of them costs the garbage collector nothing.
 //
@@ -8,11 +10,22 @@ package fastparse
 type Packet struct {
 	Status Status // OK, or why decoding stopped early (see Status)
 
+	// Headers seen anywhere in the packet (outer, tunnelled, quoted by ICMP errors), for
+	// counting as Wireshark's frame.protocols does; see Layers.
+	Layers Layers
+
 	// Link layer.
 	LinkHdrLen uint16    // bytes of link-layer header before the network header (tags included)
 	EtherType  uint16    // EtherType (or equivalent) of the network layer, after all tags
 	VLANCount  uint8     // 802.1Q/802.1ad tags in the outer link header
 	VLANs      [2]uint16 // first two VLAN ids, outermost first
+	MPLSLabels uint8     // MPLS labels walked (0 without MPLS)
+
+	// Tunnels. With TunnelDepth > 0 the network and transport fields below describe the
+	// innermost IP header Decode reached (IP-in-IP, GRE); LinkHdrLen still describes the
+	// outer link header and Layers records the outer protocols.
+	TunnelDepth uint8  // encapsulations followed (0: the fields describe the outer IP header)
+	IPOff       uint32 // offset of the IP header the network fields describe
 
 	// Network layer.
 	IPVersion   uint8    // 4, 6, or 0 when there is no IP header
@@ -28,6 +41,11 @@ type Packet struct {
 	DstIP       [16]byte // destination address
 
 	// Transport layer (valid when HasL4: the transport header was captured and decoded).
+	// When the header was cut by the snaplen, the fields captured before the cut are still
+	// filled (ports from 4 bytes, TCP seq/ack/flags from 14) though HasL4 is false.
+	// For a protocol without a decoded transport header (GRE, ESP, an unknown protocol, a
+	// non-first fragment) L4Off and PayloadOff are the offset of the IP payload and
+	// PayloadLen its length.
 	HasL4      bool
 	L4Off      uint32 // offset of the transport header in the packet data
 	SrcPort    uint16
@@ -52,3 +70,26 @@ type Packet struct {
 	// ICMP / ICMPv6.
 	ICMPType, ICMPCode uint8
 }
+
+// SrcAddr returns the source address of the IP header the network fields describe, or the
+// zero Addr when there is none. It does not allocate.
+func (p *Packet) SrcAddr() netip.Addr { return addrOf(p.IPVersion, &p.SrcIP) }
+
+// DstAddr returns the destination address; see SrcAddr.
+func (p *Packet) DstAddr() netip.Addr { return addrOf(p.IPVersion, &p.DstIP) }
+
+func addrOf(v uint8, a *[16]byte) netip.Addr {
+	switch v {
+	case 4:
+		return netip.AddrFrom4([4]byte(a[:4]))
+	case 6:
+		return netip.AddrFrom16(*a)
+	}
+	return netip.Addr{}
+}
+
+// IsTCP reports whether the packet carries a fully captured, decoded TCP header.
+func (p *Packet) IsTCP() bool { return p.HasL4 && p.Proto == ProtoTCP }
+
+// IsUDP reports whether the packet carries a fully captured, decoded UDP header.
+func (p *Packet) IsUDP() bool { return p.HasL4 && p.Proto == ProtoUDP }

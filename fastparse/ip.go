@@ -1,0 +1,200 @@
+package fastparse
+
+// decodeIPv4 decodes an IPv4 header at off. wire is the end, in the packet's coordinates, of
+// the bytes on the wire that can belong to this datagram (the frame end, or the end of the
+// enclosing datagram for a tunnelled or quoted one); it may lie past len(data) when the
+// snaplen cut the packet.
+func decodeIPv4(p *Packet, data []byte, off, wire, depth int) Status {
+	p.Layers |= LayerIPv4
+	if depth == 0 {
+		p.Layers |= LayerOuterIPv4
+	}
+	p.startIP(4, off)
+	if len(data) < off+1 {
+		return TruncatedIP
+	}
+	b := IPv4(data[off:])
+	if b.Version() != 4 {
+		return BadIPVersion
+	}
+	if len(b) < IPv4MinHdrLen {
+		return TruncatedIP
+	}
+	hl := b.HeaderLen()
+	if hl < IPv4MinHdrLen {
+		return BadIPHeader
+	}
+	if len(b) < hl {
+		return TruncatedIP
+	}
+	p.IPHdrLen = uint16(hl)
+	p.Proto = b.Protocol()
+	p.TTL = b.TTL()
+	p.IPID = uint32(b.ID())
+	*(*[4]byte)(p.SrcIP[:4]) = [4]byte(b[ipv4Src : ipv4Src+4])
+	*(*[4]byte)(p.DstIP[:4]) = [4]byte(b[ipv4Dst : ipv4Dst+4])
+
+	avail := wire - off
+	total := int(b.TotalLen())
+	if total == 0 {
+		// Segmentation offload: Linux captures TSO/GSO segments before the stack fills in
+		// the length. Wireshark then takes the datagram to be the rest of the frame.
+		total = avail
+	}
+	p.IPLen = uint32(total)
+	if total < hl {
+		return BadIPLength
+	}
+	ff := b.FlagsFragment()
+	if ff&0x4000 != 0 {
+		p.Frag |= FragDontFrag
+	}
+	if ff&0x2000 != 0 {
+		p.Frag |= FragMore
+	}
+	if fo := ff & 0x1fff; fo != 0 {
+		p.FragOffset = fo
+		p.Frag |= FragNonFirst
+	}
+	if p.Frag.IsFragment() {
+		p.Layers |= LayerIPv4Frag
+	}
+	end, overrun := off+total, false
+	if total > avail {
+		end, overrun = wire, true
+	}
+	st := decodeL4(p, data, off+hl, end, p.Proto, depth)
+	if st == OK && overrun {
+		st = IPLengthOverrun
+	}
+	return st
+}
+
+// startIP resets the per-IP-header fields: a tunnel's inner header replaces the outer's.
+func (p *Packet) startIP(version uint8, off int) {
+	p.IPVersion = version
+	p.IPOff = uint32(off)
+	p.Frag = 0
+	p.FragOffset = 0
+	p.IPv6ExtHdrs = 0
+	p.IPHdrLen = 0
+	p.IPLen = 0
+	p.IPID = 0
+	p.Proto = 0
+}
+
+// decodeIPv6 decodes an IPv6 header at off and walks its extension headers (hop-by-hop,
+// routing, fragment, destination options, AH) to the upper-layer protocol. It stops at ESP,
+// No Next Header and anything else. wire is as for decodeIPv4.
+func decodeIPv6(p *Packet, data []byte, off, wire, depth int) Status {
+	p.Layers |= LayerIPv6
+	if depth == 0 {
+		p.Layers |= LayerOuterIPv6
+	}
+	p.startIP(6, off)
+	if len(data) < off+1 {
+		return TruncatedIP
+	}
+	if data[off]>>4 != 6 {
+		return BadIPVersion
+	}
+	if len(data) < off+IPv6HdrLen {
+		return TruncatedIP
+	}
+	b := IPv6(data[off : off+IPv6HdrLen])
+	nh := b.NextHeader()
+	p.TTL = b.HopLimit()
+	p.SrcIP = [16]byte(b[ipv6Src : ipv6Src+16])
+	p.DstIP = [16]byte(b[ipv6Dst : ipv6Dst+16])
+
+	avail := wire - off
+	total := IPv6HdrLen + int(b.PayloadLen())
+	if total == IPv6HdrLen && nh == ProtoHopByHop {
+		// A jumbogram (RFC 2675) keeps its length in a hop-by-hop option; like Wireshark,
+		// take the rest of the frame.
+		total = avail
+	}
+	p.IPLen = uint32(total)
+	end, overrun := off+total, false
+	if total > avail {
+		end, overrun = wire, true
+	}
+
+	cur := off + IPv6HdrLen
+	var st Status
+walk:
+	for {
+		var l int
+		switch nh {
+		case ProtoHopByHop, ProtoRouting, ProtoDstOpts, ProtoShim6:
+			if cur+8 > end {
+				st = BadIPHeader
+				break walk
+			}
+			if cur+2 > len(data) {
+				st = TruncatedIP
+				break walk
+			}
+			l = (int(data[cur+1]) + 1) * 8
+			p.Layers |= LayerIPv6Ext
+		case ProtoFragment:
+			l = 8
+			if cur+l > end {
+				st = BadIPHeader
+				break walk
+			}
+			if cur+l > len(data) {
+				st = TruncatedIP
+				break walk
+			}
+			fo := be16(data[cur+2:])
+			p.FragOffset = fo >> 3
+			p.Frag |= FragIPv6
+			if fo&1 != 0 {
+				p.Frag |= FragMore
+			}
+			if p.FragOffset != 0 {
+				p.Frag |= FragNonFirst
+			}
+			p.IPID = be32(data[cur+4:])
+			p.Layers |= LayerIPv6Ext | LayerIPv6Frag
+		case ProtoAH:
+			// Authentication header (RFC 4302): its length counts 4-byte words, minus 2.
+			// Not an "extension header" in the corpus's ipv6_ext_hdr_frames column.
+			if cur+12 > end {
+				st = BadIPHeader
+				break walk
+			}
+			if cur+2 > len(data) {
+				st = TruncatedIP
+				break walk
+			}
+			l = (int(data[cur+1]) + 2) * 4
+		default:
+			break walk
+		}
+		if cur+l > end {
+			st = BadIPHeader
+			break
+		}
+		if cur+l > len(data) {
+			st = TruncatedIP
+			break
+		}
+		nh = data[cur]
+		cur += l
+		if p.IPv6ExtHdrs < 255 {
+			p.IPv6ExtHdrs++
+		}
+	}
+	p.IPHdrLen = uint16(min(cur-off, 0xffff))
+	p.Proto = nh
+	if st != OK {
+		return st
+	}
+	st = decodeL4(p, data, cur, end, nh, depth)
+	if st == OK && overrun {
+		st = IPLengthOverrun
+	}
+	return st
+}
