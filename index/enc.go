@@ -1,0 +1,448 @@
+package index
+
+import (
+	"encoding/binary"
+	"math/bits"
+	"slices"
+)
+
+// This file holds the scalar encodings and the integer column encodings, in the style of
+// VictoriaMetrics' lib/encoding: AppendX(dst, v) []byte appends an encoding to dst and
+// UnmarshalX(src) (tail, v, err) decodes one from the front of src. Column decoders append
+// into a caller's slice, so decoding into reused buffers allocates nothing.
+//
+// Every column encoding starts with a mode byte; the mode numbers and the layouts below are
+// part of the durable format (see doc.go). A column does not store its own row count: the
+// caller passes n, which the table layer takes from the block index and bounds by
+// MaxBlockRows.
+
+// MaxBlockRows bounds the rows of one block of a table (and so the values of one column
+// chunk). Part of the durable format: readers refuse larger counts.
+const MaxBlockRows = 1 << 20
+
+// Column encoding modes (durable).
+const (
+	modeConst  = 0 // one value for every row
+	modeDelta  = 1 // int64: first value zigzag varint, then uvarint deltas (sorted input)
+	modeZigzag = 2 // int64: first value zigzag varint, then zigzag varint deltas
+	modeVarint = 3 // uint32: one uvarint per row
+	modeFixed1 = 4 // unsigned: 1 byte per row
+	modeFixed2 = 5 // unsigned: 2 bytes per row, little endian
+	modeFixed3 = 6 // uint32: 3 bytes per row, little endian
+	modeFixed4 = 7 // uint32: 4 bytes per row, little endian
+	modeDict   = 8 // bytes/addr: dictionary + fixed-width indexes
+	modePlain  = 9 // bytes: uvarint length + bytes per row; addr: 16 bytes per row
+)
+
+// AppendUvarint appends the unsigned varint encoding of v.
+func AppendUvarint(dst []byte, v uint64) []byte { return binary.AppendUvarint(dst, v) }
+
+// UnmarshalUvarint decodes an unsigned varint from the front of src.
+func UnmarshalUvarint(src []byte) ([]byte, uint64, error) {
+	if len(src) > 0 && src[0] < 0x80 {
+		return src[1:], uint64(src[0]), nil
+	}
+	v, n := binary.Uvarint(src)
+	if n > 0 {
+		return src[n:], v, nil
+	}
+	if n == 0 {
+		return src, 0, errShort
+	}
+	return src, 0, errOverflow
+}
+
+// AppendVarint appends the zigzag varint encoding of v.
+func AppendVarint(dst []byte, v int64) []byte { return binary.AppendUvarint(dst, zigzag(v)) }
+
+// UnmarshalVarint decodes a zigzag varint from the front of src.
+func UnmarshalVarint(src []byte) ([]byte, int64, error) {
+	tail, u, err := UnmarshalUvarint(src)
+	return tail, unzigzag(u), err
+}
+
+func zigzag(v int64) uint64   { return uint64(v<<1) ^ uint64(v>>63) }
+func unzigzag(u uint64) int64 { return int64(u>>1) ^ -int64(u&1) }
+
+// AppendUint32 appends v as 4 little-endian bytes.
+func AppendUint32(dst []byte, v uint32) []byte { return binary.LittleEndian.AppendUint32(dst, v) }
+
+// UnmarshalUint32 decodes 4 little-endian bytes from the front of src.
+func UnmarshalUint32(src []byte) ([]byte, uint32, error) {
+	if len(src) < 4 {
+		return src, 0, errShort
+	}
+	return src[4:], binary.LittleEndian.Uint32(src), nil
+}
+
+// AppendUint64 appends v as 8 little-endian bytes.
+func AppendUint64(dst []byte, v uint64) []byte { return binary.LittleEndian.AppendUint64(dst, v) }
+
+// UnmarshalUint64 decodes 8 little-endian bytes from the front of src.
+func UnmarshalUint64(src []byte) ([]byte, uint64, error) {
+	if len(src) < 8 {
+		return src, 0, errShort
+	}
+	return src[8:], binary.LittleEndian.Uint64(src), nil
+}
+
+// AppendBytes appends b with a uvarint length prefix.
+func AppendBytes(dst, b []byte) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(b)))
+	return append(dst, b...)
+}
+
+// UnmarshalBytes decodes a length-prefixed byte string from the front of src. The returned
+// slice is a view into src.
+func UnmarshalBytes(src []byte) ([]byte, []byte, error) {
+	tail, n, err := UnmarshalUvarint(src)
+	if err != nil {
+		return src, nil, err
+	}
+	if n > uint64(len(tail)) {
+		return src, nil, errShort
+	}
+	return tail[n:], tail[:n:n], nil
+}
+
+func uvarintLen(v uint64) int { return (bits.Len64(v|1) + 6) / 7 }
+
+func checkRows(n int) error {
+	if n < 0 || n > MaxBlockRows {
+		return errTooMany
+	}
+	return nil
+}
+
+// AppendInt64s appends the encoding of vs: constant, delta (sorted) or zigzag delta, whichever
+// applies. Timestamps and byte offsets, sorted within a block, cost one short uvarint each.
+func AppendInt64s(dst []byte, vs []int64) []byte {
+	if len(vs) == 0 {
+		return append(dst, modeConst, 0)
+	}
+	sorted, constant := true, true
+	for i := 1; i < len(vs); i++ {
+		if vs[i] < vs[i-1] {
+			sorted = false
+		}
+		if vs[i] != vs[0] {
+			constant = false
+		}
+	}
+	switch {
+	case constant:
+		dst = append(dst, modeConst)
+		return AppendVarint(dst, vs[0])
+	case sorted:
+		dst = append(dst, modeDelta)
+		dst = AppendVarint(dst, vs[0])
+		for i := 1; i < len(vs); i++ {
+			dst = binary.AppendUvarint(dst, uint64(vs[i]-vs[i-1]))
+		}
+		return dst
+	default:
+		dst = append(dst, modeZigzag)
+		dst = AppendVarint(dst, vs[0])
+		for i := 1; i < len(vs); i++ {
+			dst = AppendVarint(dst, vs[i]-vs[i-1])
+		}
+		return dst
+	}
+}
+
+// UnmarshalInt64s decodes n values encoded by AppendInt64s from the front of src and appends
+// them to dst. It allocates only when dst lacks capacity.
+func UnmarshalInt64s(dst []int64, src []byte, n int) ([]int64, []byte, error) {
+	if err := checkRows(n); err != nil {
+		return dst, src, err
+	}
+	if len(src) < 1 {
+		return dst, src, errShort
+	}
+	mode := src[0]
+	src = src[1:]
+	src, v, err := UnmarshalVarint(src)
+	if err != nil {
+		return dst, src, err
+	}
+	if n == 0 {
+		return dst, src, nil
+	}
+	switch mode {
+	case modeConst:
+		dst = slices.Grow(dst, n)
+		for range n {
+			dst = append(dst, v)
+		}
+		return dst, src, nil
+	case modeDelta, modeZigzag:
+		if n-1 > len(src) { // every delta takes at least one byte
+			return dst, src, errShort
+		}
+		dst = slices.Grow(dst, n)
+		dst = append(dst, v)
+		for i := 1; i < n; i++ {
+			var u uint64
+			if len(src) > 0 && src[0] < 0x80 {
+				u = uint64(src[0])
+				src = src[1:]
+			} else if src, u, err = UnmarshalUvarint(src); err != nil {
+				return dst, src, err
+			}
+			if mode == modeDelta {
+				v += int64(u)
+			} else {
+				v += unzigzag(u)
+			}
+			dst = append(dst, v)
+		}
+		return dst, src, nil
+	}
+	return dst, src, errMode
+}
+
+// AppendUint32s appends the encoding of vs: constant, fixed width (1 to 4 bytes) or one
+// uvarint per value, whichever is smallest (fixed width on a tie: it compresses better).
+func AppendUint32s(dst []byte, vs []uint32) []byte {
+	if len(vs) == 0 {
+		return append(dst, modeConst, 0)
+	}
+	var max uint32
+	constant := true
+	vlen := 0
+	for _, v := range vs {
+		max |= v
+		if v != vs[0] {
+			constant = false
+		}
+		vlen += uvarintLen(uint64(v))
+	}
+	if constant {
+		dst = append(dst, modeConst)
+		return binary.AppendUvarint(dst, uint64(vs[0]))
+	}
+	w := (bits.Len32(max) + 7) / 8
+	if vlen < w*len(vs) {
+		dst = append(dst, modeVarint)
+		for _, v := range vs {
+			dst = binary.AppendUvarint(dst, uint64(v))
+		}
+		return dst
+	}
+	dst = append(dst, byte(modeFixed1+w-1))
+	return appendFixed(dst, vs, w)
+}
+
+func appendFixed(dst []byte, vs []uint32, w int) []byte {
+	switch w {
+	case 1:
+		for _, v := range vs {
+			dst = append(dst, byte(v))
+		}
+	case 2:
+		for _, v := range vs {
+			dst = append(dst, byte(v), byte(v>>8))
+		}
+	case 3:
+		for _, v := range vs {
+			dst = append(dst, byte(v), byte(v>>8), byte(v>>16))
+		}
+	default:
+		for _, v := range vs {
+			dst = binary.LittleEndian.AppendUint32(dst, v)
+		}
+	}
+	return dst
+}
+
+// UnmarshalUint32s decodes n values encoded by AppendUint32s and appends them to dst.
+func UnmarshalUint32s(dst []uint32, src []byte, n int) ([]uint32, []byte, error) {
+	if err := checkRows(n); err != nil {
+		return dst, src, err
+	}
+	if len(src) < 1 {
+		return dst, src, errShort
+	}
+	mode := src[0]
+	src = src[1:]
+	switch mode {
+	case modeConst:
+		tail, v, err := UnmarshalUvarint(src)
+		if err != nil {
+			return dst, src, err
+		}
+		if v > 1<<32-1 {
+			return dst, src, errRange
+		}
+		dst = slices.Grow(dst, n)
+		for range n {
+			dst = append(dst, uint32(v))
+		}
+		return dst, tail, nil
+	case modeVarint:
+		if n > len(src) {
+			return dst, src, errShort
+		}
+		dst = slices.Grow(dst, n)
+		for range n {
+			var v uint64
+			var err error
+			if len(src) > 0 && src[0] < 0x80 {
+				v = uint64(src[0])
+				src = src[1:]
+			} else if src, v, err = UnmarshalUvarint(src); err != nil {
+				return dst, src, err
+			}
+			if v > 1<<32-1 {
+				return dst, src, errRange
+			}
+			dst = append(dst, uint32(v))
+		}
+		return dst, src, nil
+	case modeFixed1, modeFixed2, modeFixed3, modeFixed4:
+		w := int(mode-modeFixed1) + 1
+		if n > len(src)/w {
+			return dst, src, errShort
+		}
+		dst = slices.Grow(dst, n)
+		b := src[:n*w]
+		switch w {
+		case 1:
+			for _, c := range b {
+				dst = append(dst, uint32(c))
+			}
+		case 2:
+			for i := 0; i+1 < len(b); i += 2 {
+				dst = append(dst, uint32(b[i])|uint32(b[i+1])<<8)
+			}
+		case 3:
+			for i := 0; i+2 < len(b); i += 3 {
+				dst = append(dst, uint32(b[i])|uint32(b[i+1])<<8|uint32(b[i+2])<<16)
+			}
+		default:
+			for i := 0; i+3 < len(b); i += 4 {
+				dst = append(dst, binary.LittleEndian.Uint32(b[i:]))
+			}
+		}
+		return dst, src[n*w:], nil
+	}
+	return dst, src, errMode
+}
+
+// AppendUint16s appends the encoding of vs: constant, or 1 or 2 bytes per value.
+func AppendUint16s(dst []byte, vs []uint16) []byte {
+	if len(vs) == 0 {
+		return append(dst, modeConst, 0, 0)
+	}
+	var max uint16
+	constant := true
+	for _, v := range vs {
+		max |= v
+		if v != vs[0] {
+			constant = false
+		}
+	}
+	if constant {
+		return append(dst, modeConst, byte(vs[0]), byte(vs[0]>>8))
+	}
+	if max < 256 {
+		dst = append(dst, modeFixed1)
+		for _, v := range vs {
+			dst = append(dst, byte(v))
+		}
+		return dst
+	}
+	dst = append(dst, modeFixed2)
+	for _, v := range vs {
+		dst = append(dst, byte(v), byte(v>>8))
+	}
+	return dst
+}
+
+// UnmarshalUint16s decodes n values encoded by AppendUint16s and appends them to dst.
+func UnmarshalUint16s(dst []uint16, src []byte, n int) ([]uint16, []byte, error) {
+	if err := checkRows(n); err != nil {
+		return dst, src, err
+	}
+	if len(src) < 1 {
+		return dst, src, errShort
+	}
+	mode := src[0]
+	src = src[1:]
+	switch mode {
+	case modeConst:
+		if len(src) < 2 {
+			return dst, src, errShort
+		}
+		v := uint16(src[0]) | uint16(src[1])<<8
+		dst = slices.Grow(dst, n)
+		for range n {
+			dst = append(dst, v)
+		}
+		return dst, src[2:], nil
+	case modeFixed1:
+		if n > len(src) {
+			return dst, src, errShort
+		}
+		dst = slices.Grow(dst, n)
+		for _, c := range src[:n] {
+			dst = append(dst, uint16(c))
+		}
+		return dst, src[n:], nil
+	case modeFixed2:
+		if n > len(src)/2 {
+			return dst, src, errShort
+		}
+		dst = slices.Grow(dst, n)
+		b := src[:2*n]
+		for i := 0; i+1 < len(b); i += 2 {
+			dst = append(dst, uint16(b[i])|uint16(b[i+1])<<8)
+		}
+		return dst, src[2*n:], nil
+	}
+	return dst, src, errMode
+}
+
+// AppendUint8s appends the encoding of vs: constant, or the bytes themselves.
+func AppendUint8s(dst []byte, vs []uint8) []byte {
+	if len(vs) == 0 {
+		return append(dst, modeConst, 0)
+	}
+	for _, v := range vs {
+		if v != vs[0] {
+			dst = append(dst, modeFixed1)
+			return append(dst, vs...)
+		}
+	}
+	return append(dst, modeConst, vs[0])
+}
+
+// UnmarshalUint8s decodes n values encoded by AppendUint8s and appends them to dst.
+func UnmarshalUint8s(dst []uint8, src []byte, n int) ([]uint8, []byte, error) {
+	if err := checkRows(n); err != nil {
+		return dst, src, err
+	}
+	if len(src) < 1 {
+		return dst, src, errShort
+	}
+	mode := src[0]
+	src = src[1:]
+	switch mode {
+	case modeConst:
+		if len(src) < 1 {
+			return dst, src, errShort
+		}
+		v := src[0]
+		dst = slices.Grow(dst, n)
+		for range n {
+			dst = append(dst, v)
+		}
+		return dst, src[1:], nil
+	case modeFixed1:
+		if n > len(src) {
+			return dst, src, errShort
+		}
+		return append(dst, src[:n]...), src[n:], nil
+	}
+	return dst, src, errMode
+}
