@@ -1,0 +1,322 @@
+package query
+
+import (
+	"math"
+	"strconv"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// decodeRune decodes the rune at s[i] for strings and byte slices alike, without converting.
+func decodeRune[S string | []byte](s S, i int) (rune, int) {
+	var b [utf8.UTFMax]byte
+	n := copy(b[:], s[i:])
+	return utf8.DecodeRune(b[:n])
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString appends s as a JSON string: quotes, backslashes and control characters
+// escaped, U+2028 and U+2029 escaped (JavaScript line terminators), and each byte of
+// invalid UTF-8 replaced by \ufffd, so that the output is valid UTF-8 whatever the input.
+func appendJSONString[S string | []byte](dst []byte, s S) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		if c < utf8.RuneSelf {
+			dst = append(dst, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				dst = append(dst, '\\', c)
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := decodeRune(s, i)
+		if r == utf8.RuneError && size == 1 || r == '\u2028' || r == '\u2029' {
+			dst = append(dst, s[start:i]...)
+			switch r {
+			case '\u2028':
+				dst = append(dst, `\u2028`...)
+			case '\u2029':
+				dst = append(dst, `\u2029`...)
+			default:
+				dst = append(dst, `\ufffd`...)
+			}
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+
+// appendValidUTF8 appends s with each byte of invalid UTF-8 replaced by U+FFFD.
+func appendValidUTF8[S string | []byte](dst []byte, s S) []byte {
+	start := 0
+	for i := 0; i < len(s); {
+		if s[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, size := decodeRune(s, i)
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, "\uFFFD"...)
+			start = i + 1
+		}
+		i += size
+	}
+	return append(dst, s[start:]...)
+}
+
+// appendCSVString appends s as a CSV field per RFC 4180: quoted (with quotes doubled) when it
+// holds a comma, quote, CR or LF, and as "" when empty so that it differs from a null field.
+// Invalid UTF-8 is replaced by U+FFFD.
+func appendCSVString[S string | []byte](dst []byte, s S) []byte {
+	quote := len(s) == 0
+	for i := 0; i < len(s) && !quote; i++ {
+		switch s[i] {
+		case ',', '"', '\r', '\n':
+			quote = true
+		}
+	}
+	if !quote {
+		return appendValidUTF8(dst, s)
+	}
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] == '"' {
+			dst = appendValidUTF8(dst, s[start:i+1])
+			dst = append(dst, '"')
+			start = i + 1
+		}
+	}
+	dst = appendValidUTF8(dst, s[start:])
+	return append(dst, '"')
+}
+
+// appendTableString appends s for the aligned table: ASCII control characters as \xNN and
+// other unprintable runes (U+2028, ...) as \uNNNN, since they would break the alignment, and
+// invalid UTF-8 as U+FFFD.
+func appendTableString[S string | []byte](dst []byte, s S) []byte {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < 0x20 || c == 0x7f {
+			dst = append(dst, '\\', 'x', hexDigits[c>>4], hexDigits[c&0xf])
+			i++
+			continue
+		}
+		if c < utf8.RuneSelf {
+			dst = append(dst, c)
+			i++
+			continue
+		}
+		r, size := decodeRune(s, i)
+		switch {
+		case r == utf8.RuneError && size == 1:
+			dst = append(dst, "\uFFFD"...)
+		case !unicode.IsPrint(r):
+			n := 4
+			if r > 0xffff {
+				dst, n = append(dst, '\\', 'U'), 8
+			} else {
+				dst = append(dst, '\\', 'u')
+			}
+			for sh := 4 * (n - 1); sh >= 0; sh -= 4 {
+				dst = append(dst, hexDigits[r>>sh&0xf])
+			}
+		default:
+			dst = append(dst, s[i:i+size]...)
+		}
+		i += size
+	}
+	return dst
+}
+
+// appendSig appends x (below 1000) with three significant digits and units[0], moving on to
+// the next unit (scale times larger) when rounding reaches 1000.
+func appendSig(dst []byte, x float64, units []string, scale float64) []byte {
+	u := 0
+	for {
+		d := 2
+		switch {
+		case x >= 99.95:
+			d = 0
+		case x >= 9.995:
+			d = 1
+		}
+		if math.Round(x) >= 1000 && d == 0 && u+1 < len(units) {
+			x /= scale
+			u++
+			continue
+		}
+		dst = strconv.AppendFloat(dst, x, 'f', d, 64)
+		dst = append(dst, ' ')
+		return append(dst, units[u]...)
+	}
+}
+
+var sizeNames = []string{"KB", "MB", "GB", "TB", "PB", "EB"}
+
+// AppendHumanSize appends a byte count for people, 1000-based with three significant
+// digits: 532 B, 1.23 KB, 12.3 MB, 123 GB.
+func AppendHumanSize(dst []byte, n uint64) []byte {
+	if n < 1000 {
+		return append(strconv.AppendUint(dst, n, 10), " B"...)
+	}
+	x, u := float64(n)/1e3, 0
+	for x >= 1000 && u+1 < len(sizeNames) {
+		x /= 1000
+		u++
+	}
+	return appendSig(dst, x, sizeNames[u:], 1000)
+}
+
+var subSecond = []string{"us", "ms", "s"}
+
+// AppendHumanDuration appends nanoseconds for people: 850 ns, 12.3 us, 350 ms, 1.25 s,
+// 5m03s, 2h05m.
+func AppendHumanDuration(dst []byte, ns int64) []byte {
+	u := uint64(ns)
+	if ns < 0 {
+		dst = append(dst, '-')
+		u = -u
+	}
+	switch {
+	case u < 1000:
+		return append(strconv.AppendUint(dst, u, 10), " ns"...)
+	case u < 1e6:
+		return appendSig(dst, float64(u)/1e3, subSecond, 1000)
+	case u < 1e9:
+		return appendSig(dst, float64(u)/1e6, subSecond[1:], 1000)
+	case u < 59_950e6: // below what rounds to 60.0 s
+		return appendSig(dst, float64(u)/1e9, subSecond[2:], 1000)
+	case u < 3599_500e6: // below what rounds to 60m00s
+		s := (u + 5e8) / 1e9
+		dst = strconv.AppendUint(dst, s/60, 10)
+		dst = append(dst, 'm')
+		return append(append2(dst, s%60), 's')
+	}
+	m := (u + 30e9) / 60e9
+	dst = strconv.AppendUint(dst, m/60, 10)
+	dst = append(dst, 'h')
+	return append(append2(dst, m%60), 'm')
+}
+
+func append2(dst []byte, v uint64) []byte {
+	return append(dst, byte('0'+v/10%10), byte('0'+v%10))
+}
+
+// appendSeconds appends ns as seconds with the given number of fraction digits (truncated).
+func appendSeconds(dst []byte, ns int64, digits int) []byte {
+	u := uint64(ns)
+	if ns < 0 {
+		dst = append(dst, '-')
+		u = -u
+	}
+	dst = strconv.AppendUint(dst, u/1e9, 10)
+	dst = append(dst, '.')
+	frac := u % 1e9
+	for i := 9; i > digits; i-- {
+		frac /= 10
+	}
+	var b [9]byte
+	for i := digits - 1; i >= 0; i-- {
+		b[i] = byte('0' + frac%10)
+		frac /= 10
+	}
+	return append(dst, b[:digits]...)
+}
+
+// AppendRFC3339 appends Unix nanoseconds as UTC RFC 3339 with 6 or 9 fraction digits.
+func AppendRFC3339(dst []byte, ns int64, digits int) []byte {
+	layout := "2006-01-02T15:04:05.000000000Z07:00"
+	if digits == 6 {
+		layout = "2006-01-02T15:04:05.000000Z07:00"
+	}
+	return time.Unix(0, ns).UTC().AppendFormat(dst, layout)
+}
+
+// renderTable writes the buffered rows as aligned columns: numbers right-aligned, text
+// left-aligned, two spaces between columns, no trailing spaces.
+func (t *Table) renderTable() {
+	nc := len(t.cols)
+	if nc == 0 {
+		return
+	}
+	width := make([]int, nc)
+	for i, c := range t.cols {
+		width[i] = utf8.RuneCountInString(c.Name)
+	}
+	cell := func(k int) []byte {
+		start := 0
+		if k > 0 {
+			start = t.ends[k-1]
+		}
+		return t.cells[start:t.ends[k]]
+	}
+	for k := range t.ends {
+		width[k%nc] = max(width[k%nc], utf8.RuneCount(cell(k)))
+	}
+	right := func(i int) bool {
+		switch t.cols[i].Kind {
+		case KindString, KindAddr:
+			return false
+		}
+		return true
+	}
+	pad := func(n int) {
+		for ; n > 0; n-- {
+			t.buf = append(t.buf, ' ')
+		}
+	}
+	line := func(get func(i int) []byte) {
+		for i := 0; i < nc; i++ {
+			v := get(i)
+			gap := width[i] - utf8.RuneCount(v)
+			if i > 0 {
+				t.buf = append(t.buf, ' ', ' ')
+			}
+			if right(i) {
+				pad(gap)
+				t.buf = append(t.buf, v...)
+			} else {
+				t.buf = append(t.buf, v...)
+				if i < nc-1 {
+					pad(gap)
+				}
+			}
+		}
+		for len(t.buf) > 0 && t.buf[len(t.buf)-1] == ' ' { // an empty last cell
+			t.buf = t.buf[:len(t.buf)-1]
+		}
+		t.buf = append(t.buf, '\n')
+		if len(t.buf) >= flushAt {
+			t.flush()
+		}
+	}
+	var name []byte
+	line(func(i int) []byte { name = appendTableString(name[:0], t.cols[i].Name); return name })
+	for r := 0; r < len(t.ends)/nc; r++ {
+		line(func(i int) []byte { return cell(r*nc + i) })
+	}
+}
