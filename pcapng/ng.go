@@ -68,15 +68,28 @@ func pad4(n uint32) uint32 { return (n + 3) &^ 3 }
 
 func (r *Reader) nextPcapng(p *Packet) error {
 	for {
+		isPacket, err := r.ngBlock(p)
+		if err != nil {
+			return err
+		}
+		if isPacket {
+			return nil
+		}
+	}
+}
+
+// ngBlock reads one block. It reports whether it was a packet block (then p holds it).
+func (r *Reader) ngBlock(p *Packet) (bool, error) {
+	{
 		off := r.offset()
 		h, ok := r.peek(28)
 		if !ok {
 			if r.avail() == 0 && r.srcFailed() == nil {
 				r.err = io.EOF
-				return io.EOF
+				return false, io.EOF
 			}
 			if h, ok = r.peek(8); !ok {
-				return r.setTruncated(off, "block header", 8)
+				return false, r.setTruncated(off, "block header", 8)
 			}
 		}
 		typ := u32(h, r.le)
@@ -85,44 +98,44 @@ func (r *Reader) nextPcapng(p *Packet) error {
 				if err != io.EOF {
 					r.err = err
 				}
-				return r.err
+				return false, r.err
 			}
-			continue
+			return false, nil
 		}
 		blen := u32(h[4:], r.le)
 		if blen < 12 || blen%4 != 0 {
 			r.err = r.formatErr(off, blockName(typ), "total length %d invalid (minimum 12, multiple of 4)", blen)
-			return r.err
+			return false, r.err
 		}
 		switch typ {
 		case blockEPB, blockOPB:
 			if blen < 32 {
 				r.err = r.formatErr(off, blockName(typ), "total length %d < minimum 32", blen)
-				return r.err
+				return false, r.err
 			}
 			if len(h) < 28 {
-				return r.setTruncated(off, blockName(typ), int64(blen))
+				return false, r.setTruncated(off, blockName(typ), int64(blen))
 			}
 			capLen := u32(h[20:], r.le)
 			if capLen > maxPacketLen {
 				r.err = r.formatErr(off, blockName(typ), "captured length %d > maximum %d", capLen, maxPacketLen)
-				return r.err
+				return false, r.err
 			}
 			if 32+pad4(capLen) > blen {
 				r.err = r.formatErr(off, blockName(typ), "captured length %d runs past total length %d", capLen, blen)
-				return r.err
+				return false, r.err
 			}
 			if blen > maxPacketBlock {
 				r.err = r.formatErr(off, blockName(typ), "total length %d > maximum %d", blen, maxPacketBlock)
-				return r.err
+				return false, r.err
 			}
 			b, ok := r.peek(int(blen))
 			if !ok {
-				return r.setTruncated(off, blockName(typ), int64(blen))
+				return false, r.setTruncated(off, blockName(typ), int64(blen))
 			}
 			if u32(b[blen-4:], r.le) != blen {
 				r.err = r.formatErr(off, blockName(typ), "trailing length %d != total length %d", u32(b[blen-4:], r.le), blen)
-				return r.err
+				return false, r.err
 			}
 			var local uint32
 			if typ == blockEPB {
@@ -134,7 +147,7 @@ func (r *Reader) nextPcapng(p *Packet) error {
 			}
 			if local >= uint32(len(r.ifaces)-r.secBase) {
 				r.err = r.formatErr(off, blockName(typ), "interface %d not defined (section has %d IDBs)", local, len(r.ifaces)-r.secBase)
-				return r.err
+				return false, r.err
 			}
 			ifc := &r.ifaces[r.secBase+int(local)]
 			raw := uint64(u32(b[12:], r.le))<<32 | uint64(u32(b[16:], r.le))
@@ -161,28 +174,28 @@ func (r *Reader) nextPcapng(p *Packet) error {
 				p.Options, p.optsLE = o, r.le
 				r.packetFlags(p)
 			}
-			return nil
+			return true, nil
 
 		case blockSPB:
 			if blen < 16 {
 				r.err = r.formatErr(off, "SPB", "total length %d < minimum 16", blen)
-				return r.err
+				return false, r.err
 			}
 			if blen > maxPacketBlock {
 				r.err = r.formatErr(off, "SPB", "total length %d > maximum %d", blen, maxPacketBlock)
-				return r.err
+				return false, r.err
 			}
 			if len(r.ifaces) == r.secBase {
 				r.err = r.formatErr(off, "SPB", "simple packet block before any IDB in its section")
-				return r.err
+				return false, r.err
 			}
 			b, ok := r.peek(int(blen))
 			if !ok {
-				return r.setTruncated(off, "SPB", int64(blen))
+				return false, r.setTruncated(off, "SPB", int64(blen))
 			}
 			if u32(b[blen-4:], r.le) != blen {
 				r.err = r.formatErr(off, "SPB", "trailing length %d != total length %d", u32(b[blen-4:], r.le), blen)
-				return r.err
+				return false, r.err
 			}
 			ifc := &r.ifaces[r.secBase]
 			orig := u32(b[8:], r.le)
@@ -192,7 +205,7 @@ func (r *Reader) nextPcapng(p *Packet) error {
 			}
 			if capLen > maxPacketLen {
 				r.err = r.formatErr(off, "SPB", "captured length %d > maximum %d", capLen, maxPacketLen)
-				return r.err
+				return false, r.err
 			}
 			r.pos += int(blen)
 			r.ordinal++
@@ -208,27 +221,27 @@ func (r *Reader) nextPcapng(p *Packet) error {
 				Ordinal:  r.ordinal,
 				FCSLen:   int8(ifc.FCSLen),
 			}
-			return nil
+			return true, nil
 
 		case blockIDB, blockNRB, blockISB:
 			if blen > maxMetaBlock {
 				if typ == blockNRB {
 					r.warnings = append(r.warnings, r.formatErr(off, "NRB", "total length %d > %d: skipped", blen, maxMetaBlock).Error())
 					if err := r.skipBlock(off, typ, blen); err != nil {
-						return err
+						return false, err
 					}
-					continue
+					return false, nil
 				}
 				r.err = r.formatErr(off, blockName(typ), "total length %d > maximum %d", blen, maxMetaBlock)
-				return r.err
+				return false, r.err
 			}
 			b, ok := r.peek(int(blen))
 			if !ok {
-				return r.setTruncated(off, blockName(typ), int64(blen))
+				return false, r.setTruncated(off, blockName(typ), int64(blen))
 			}
 			if u32(b[blen-4:], r.le) != blen {
 				r.err = r.formatErr(off, blockName(typ), "trailing length %d != total length %d", u32(b[blen-4:], r.le), blen)
-				return r.err
+				return false, r.err
 			}
 			var err error
 			switch typ {
@@ -241,7 +254,7 @@ func (r *Reader) nextPcapng(p *Packet) error {
 			}
 			if err != nil {
 				r.err = err
-				return err
+				return false, err
 			}
 			r.pos += int(blen)
 
@@ -255,9 +268,10 @@ func (r *Reader) nextPcapng(p *Packet) error {
 				r.counts.Unknown++
 			}
 			if err := r.skipBlock(off, typ, blen); err != nil {
-				return err
+				return false, err
 			}
 		}
+		return false, nil
 	}
 }
 

@@ -18,8 +18,10 @@ type atIndex struct {
 // caller knows it from wherever it found the offset.
 //
 // On the mapped path any offset may be asked in any order; Data stays valid until Close.
-// For pcapng the reader walks block headers once, up to the highest offset asked, to learn
-// the sections and interfaces. On the plain-read path (stdin, pipes, compressed input) the
+// For pcapng the reader walks the blocks once, up to the highest offset asked, to learn
+// the sections and interfaces; a pcapng offset that does not start a packet block is an
+// error. Classic pcap has no framing to check: an offset inside a record reads garbage
+// (bounded by the usual length checks). On the plain-read path (stdin, pipes, compressed input) the
 // offsets must not decrease: the reader reads forward to off (ErrNotSeekable otherwise), and
 // Data is valid until the next call, as with Next.
 func (r *Reader) ReadPacketAt(off int64, p *Packet) error {
@@ -95,27 +97,41 @@ func (r *Reader) ReadPacketAt(off int64, p *Packet) error {
 }
 
 func (r *Reader) readPacketAtStream(off int64, p *Packet) error {
+	if r.err != nil {
+		return r.err
+	}
 	if off < r.offset() {
 		return ErrNotSeekable
 	}
-	if r.format == FormatPcap && off > r.offset() {
-		if !r.skip(off - r.offset()) {
+	// Step one record or block at a time (keeping ordinals, sections and interfaces right)
+	// until the cursor reaches off.
+	for r.offset() < off {
+		var err error
+		if r.format == FormatPcap {
+			err = r.nextPcap(p)
+		} else {
+			_, err = r.ngBlock(p)
+		}
+		if err == io.EOF {
 			return r.formatErr(off, "record", "offset beyond the end of the input")
 		}
-	}
-	for r.offset() < off {
-		if err := r.Next(p); err != nil {
+		if err != nil {
 			return err
 		}
 	}
 	if r.offset() != off {
 		return r.formatErr(off, "record", "no record starts at this offset")
 	}
-	if err := r.Next(p); err != nil {
-		return err
+	if r.format == FormatPcapng {
+		if h, ok := r.peek(8); ok {
+			if t := u32(h, r.le); t != blockEPB && t != blockSPB && t != blockOPB {
+				return r.formatErr(off, blockName(t), "no packet block at this offset (block type %#x)", t)
+			}
+		}
 	}
-	if p.Offset != off {
-		return r.formatErr(off, "record", "no packet record at this offset (next one at %#x)", p.Offset)
+	err := r.Next(p)
+	if err == io.EOF {
+		return r.formatErr(off, "record", "no whole record at this offset")
 	}
-	return nil
+	return err
 }
