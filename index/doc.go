@@ -1,0 +1,117 @@
+// Package index writes and reads pcapdex index files: one file per capture (or capture set)
+// holding everything later queries need, so that a query over a multi-GB capture reads a
+// few small sections instead of the capture.
+//
+// # File layout
+//
+// An index file is a header, a run of sections, a section directory and a fixed-size footer,
+// in the manner of a pebble sstable. All integers are little endian. Everything marked
+// (durable) below is part of format version FormatVersion: changing it needs a new version,
+// and readers of another version fail with *VersionError (so the CLI can rebuild).
+//
+//	+------------------------------------------------------------+  offset 0
+//	| header (16 bytes)                                          |
+//	|   magic  "\x89PDX\r\n\x1a\n"                  8 bytes      |  (durable)
+//	|   format version                             u32          |
+//	|   flags (reserved, zero)                     u32          |
+//	+------------------------------------------------------------+  8-aligned
+//	| section 0  (stored bytes; CRC32C in the directory)         |
+//	| zero padding to a multiple of 8                            |
+//	| section 1                                                  |
+//	| ...                                                        |
+//	+------------------------------------------------------------+  dirOff
+//	| directory                                                  |
+//	|   uvarint count                                            |
+//	|   per section: uvarint type, uvarint name length, name,    |
+//	|     uvarint offset, uvarint stored length,                 |
+//	|     uvarint raw length, codec byte, CRC32C u32             |
+//	+------------------------------------------------------------+  size-32
+//	| footer (32 bytes)                                          |
+//	|   directory offset                           u64          |
+//	|   directory length                           u32          |
+//	|   CRC32C of the directory                    u32          |
+//	|   format version                             u32          |
+//	|   flags (reserved, zero)                     u32          |
+//	|   magic  "pcapdex\x00"                       8 bytes      |  (durable)
+//	+------------------------------------------------------------+
+//
+// Open reads the header, the footer and the directory only (cost independent of the file
+// size), and checks the directory's CRC32C (Castagnoli), that sections lie in increasing
+// order between the header and the directory without overlap, and that every length is
+// within the file. A section's bytes are read, and their CRC32C verified, the first time the
+// section is touched; Verify checks all of them. Bad bytes anywhere give a *CorruptError
+// naming the file, the section and the offset.
+//
+// A section's codec (durable: 0 none, 1 zstd) applies to the section as a whole; a zstd
+// section is one frame whose raw length is in the directory and at most MaxRawUnit.
+//
+// # Section types (durable)
+//
+//	1 blob        opaque bytes, e.g. "meta" (build parameters) written by the builder
+//	2 captures    "captures": per capture file its path, size, mtime (ns), SHA-256 of the
+//	              first and last MiB, and its opaque info object (see CaptureFile, Stale)
+//	3 table-data  "NAME": the column chunks of table NAME, block after block
+//	4 table-meta  "NAME.meta": schema and block index of table NAME
+//	5 postings    sorted keys -> roaring bitmaps (see below)
+//
+// # Tables
+//
+// A table is a set of named, typed columns (Kind, durable: 1 int64, 2 uint32, 3 uint16,
+// 4 uint8, 5 bytes, 6 addr) whose rows are cut into blocks (nominally 64Ki rows, at most
+// MaxBlockRows). Block b's column c is one chunk, a compressed unit:
+//
+//	codec byte 0 | encoded values
+//	codec byte 1 | uvarint raw length | zstd frame of the encoded values
+//
+// The "NAME.meta" section (zstd-compressed) holds:
+//
+//	uvarint rows, uvarint nominal block rows, uvarint column count
+//	per column: uvarint name length, name, kind byte
+//	uvarint time column + 1 (0: none)
+//	uvarint block count
+//	per block: uvarint rows; [zigzag varint min, max of the time column];
+//	           per column: uvarint chunk offset in "NAME", uvarint chunk length, CRC32C u32
+//
+// so a reader decodes only the chunks a query needs, skips blocks by time range, and
+// verifies each chunk's CRC32C the first time it reads it. Column encodings (mode byte
+// first, durable; see enc.go and enc_bytes.go): int64 as constant, delta of sorted values
+// or zigzag deltas; unsigned integers as constant, fixed width 1-4 bytes, or uvarints;
+// bytes and 16-byte addresses as a dictionary with fixed-width indexes or plain values.
+//
+// # Postings
+//
+// A postings section maps sorted keys to roaring bitmaps (portable serialization). Every
+// integer is a fixed-width u32 so Find is a binary search over the mapped section:
+//
+//	u32 n, u32 key width (0: variable)
+//	[variable width] (n+1) x u32 key offsets
+//	key area, keys strictly increasing by bytes.Compare
+//	pad to 8, (n+1) x u32 bitmap offsets (relative to the bitmap area, multiples of 8)
+//	pad to 8, bitmap area: each bitmap 8-aligned
+//
+// Bitmaps are opened zero-copy (roaring FromBuffer) only after the section's checksum has
+// been verified, and Validate is called on each before it is returned.
+//
+// # What the builder stores (names are the builder's contract with query/)
+//
+//	captures                       fingerprints + info object per capture file
+//	flows, flows.meta              flow table: one row per flow (id = row number); key columns
+//	                               (addresses as addr, ports, protocol, VLAN), first/last
+//	                               timestamp, counters per direction, conn_state, and the
+//	                               first and last packet block of the flow
+//	packets, packets.meta          packet table, 64Ki rows per block, time column "ts":
+//	                               timestamp, file and byte offset, lengths, flow id,
+//	                               direction, TCP flags, relative seq/ack, scaled window,
+//	                               payload length, analysis flags
+//	post.addr, post.port, ...      postings from address, port, protocol, VLAN, conn_state,
+//	                               event type to flow ids
+//	post.flow.blocks               flow id (u32 big endian) -> packet blocks holding it, for
+//	                               flows whose packets span more than a few blocks
+//	series, series.meta            per-second packets, bytes, new flows, events
+//	events, events.meta            the TCP analysis event table
+//
+// # Writing
+//
+// Writer streams sections to a temporary file beside the target, syncs it and renames it
+// over the target on Close, so readers see the old index or the new one, never a mix.
+package index
