@@ -1,0 +1,159 @@
+package flowhash
+
+import "slices"
+
+// retire ends the live flow idx of key k: its record goes to the finished list and its slots
+// are freed.
+func (t *Table) retire(k *Key, idx int32) {
+	t.done = append(t.done, Flow{})
+	t.fill(&t.done[len(t.done)-1], k, idx)
+	f := &t.flows[idx]
+	if f.tcp >= 0 {
+		t.tcpFree = append(t.tcpFree, f.tcp)
+	}
+	t.free = append(t.free, idx)
+	delete(t.live, *k)
+}
+
+// fill converts live state to a Flow record.
+func (t *Table) fill(out *Flow, k *Key, idx int32) {
+	f := &t.flows[idx]
+	o, r := f.orig, f.orig^1
+	*out = Flow{
+		Key: *k, Orig: o, FirstFrame: f.firstFrame, FirstTS: f.firstTS, LastTS: f.lastTS,
+		OrigPkts: f.pkts[o], RespPkts: f.pkts[r],
+		OrigBytes: f.bytes[o], RespBytes: f.bytes[r],
+		OrigIPBytes: f.ipBytes[o], RespIPBytes: f.ipBytes[r],
+		ICMPType: f.icmpType, ICMPCode: f.icmpCode, HasL4: f.hasL4,
+		HistLen: f.histLen, Hist: f.hist,
+	}
+	if f.tcp < 0 {
+		// Zeek's conn_state for flows without TCP: S0 when only the originator sent, SF
+		// when both did.
+		out.ConnState = StateS0
+		if f.pkts[r] > 0 {
+			out.ConnState = StateSF
+		}
+		return
+	}
+	s := &t.tcp[f.tcp]
+	ho, hr := &s.h[o], &s.h[r]
+	out.ConnState = connState(ho.state, hr.state, &f.hist, f.histLen, f.bytes[o]+f.bytes[r] == 0)
+	st := &out.TCP
+	st.SynRTT, st.AckRTT = s.synAckRTT, s.ackRTT
+	if s.rttN > 0 {
+		st.RTTMin, st.RTTMax, st.RTTAvg, st.RTTSamples = s.rttMin, s.rttMax, s.rttSum/int64(s.rttN), s.rttN
+	}
+	st.MSS = [2]uint16{ho.mss, hr.mss}
+	st.WScale = [2]int8{scaleOut(ho.winScale), scaleOut(hr.winScale)}
+	st.Retransmissions = ho.retrans + hr.retrans
+	st.FastRetransmissions = s.fastRetrans
+	st.SpuriousRetransmissions = s.spurious
+	st.OutOfOrder = s.outOfOrder
+	st.DupAcks = s.dupAcks
+	st.ZeroWindows = ho.zeroWin + hr.zeroWin
+	st.ZeroWindowProbes = s.zwProbe
+	st.LostSegments = s.lost
+	st.AckedUnseen = s.ackedUnseen
+	st.KeepAlives = s.keepAlive
+	st.WindowFull = s.windowFull
+	st.SYNs = s.synCount
+	st.RSTs = s.rstCount
+	st.FINTime = [2]int64{ho.finTime, hr.finTime}
+	st.RSTTime = [2]int64{ho.rstTime, hr.rstTime}
+}
+
+func scaleOut(ws int8) int8 {
+	if ws < 0 {
+		return -1
+	}
+	return ws
+}
+
+// connState is Zeek's conn_state function (base/protocols/conn/main.zeek) over the two
+// endpoint states. noData says neither side sent payload.
+func connState(os, rs uint8, hist *[MaxHistory]byte, histLen uint8, noData bool) ConnState {
+	oInactive := os == epInactive || os == epPartial
+	rInactive := rs == epInactive || rs == epPartial
+	switch {
+	case rs == epReset:
+		if os == epSynSent || os == epSynAckSent || (os == epReset && noData) {
+			return StateREJ
+		}
+		if oInactive {
+			return StateRSTRH
+		}
+		return StateRSTR
+	case os == epReset:
+		if rInactive {
+			if rstos0History(hist[:histLen]) {
+				return StateRSTOS0
+			}
+			return StateOTH
+		}
+		return StateRSTO
+	case rs == epClosed && os == epClosed:
+		return StateSF
+	case os == epClosed:
+		if rInactive {
+			return StateSH
+		}
+		return StateS2
+	case rs == epClosed:
+		if oInactive {
+			return StateSHR
+		}
+		return StateS3
+	case os == epSynSent && rs == epInactive:
+		return StateS0
+	case os == epEstablished && rs == epEstablished:
+		return StateS1
+	}
+	return StateOTH
+}
+
+// rstos0History matches Zeek's /\^?S[^HAFGIQ]*R.*/ on the history.
+func rstos0History(h []byte) bool {
+	i := 0
+	if i < len(h) && h[i] == '^' {
+		i++
+	}
+	if i >= len(h) || h[i] != 'S' {
+		return false
+	}
+	for i++; i < len(h); i++ {
+		switch h[i] {
+		case 'R':
+			return true
+		case 'H', 'A', 'F', 'G', 'I', 'Q':
+			return false
+		}
+	}
+	return false
+}
+
+// Finish ends every live flow and returns the shard's flows (unordered), events and totals.
+// The table must not be used afterwards.
+func (t *Table) Finish() ([]Flow, []Event, Totals) {
+	keys := make([]Key, 0, len(t.live))
+	for k := range t.live {
+		keys = append(keys, k)
+	}
+	// Deterministic order regardless of map iteration.
+	slices.SortFunc(keys, func(a, b Key) int {
+		fa, fb := t.flows[t.live[a]].firstFrame, t.flows[t.live[b]].firstFrame
+		switch {
+		case fa < fb:
+			return -1
+		case fa > fb:
+			return 1
+		}
+		return 0
+	})
+	for i := range keys {
+		t.done = append(t.done, Flow{})
+		t.fill(&t.done[len(t.done)-1], &keys[i], t.live[keys[i]])
+	}
+	clear(t.live)
+	return t.done, t.events, t.totals
+}

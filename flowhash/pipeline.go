@@ -1,0 +1,306 @@
+package flowhash
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+
+	"github.com/pcapdex/pcapdex/fastparse"
+	"github.com/pcapdex/pcapdex/pcapng"
+)
+
+// Result is what a run over one capture produced.
+type Result struct {
+	Flows  []Flow  // ordered by ID: the order of each flow's first packet in the capture
+	Events []Event // ordered by frame (Options.Events)
+	Totals Totals
+
+	Packets          uint64 // packets read
+	IPPackets        uint64 // packets with an IP header (given to the flow tables)
+	TCPConversations int    // distinct address+port pairs of TCP packets, as tshark -z conv,tcp
+	UDPConversations int    // same for UDP, as tshark -z conv,udp
+	DecodeStatus     [fastparse.NumStatus]uint64
+}
+
+// batchSize is the number of packets the reader hands to a decode worker at once.
+const batchSize = 512
+
+type batch struct {
+	seq     uint64
+	n       int
+	pkts    [batchSize]pcapng.Packet
+	fcs     [batchSize]int8
+	dec     [batchSize]fastparse.Packet
+	keys    [batchSize]Key
+	dirs    [batchSize]Dir
+	ok      [batchSize]bool
+	byShard [][]int32 // packet indexes per shard, in capture order
+	buf     []byte    // copies of packet data on the plain-read path
+	pending atomic.Int32
+}
+
+// Process reads every packet of r, decodes it, and tracks flows and TCP analysis in
+// opt.Workers shards. The result is the same for any number of workers. It returns the
+// reader's error (other than io.EOF) together with what was read before it.
+func Process(r *pcapng.Reader, opt Options) (*Result, error) {
+	if opt.Workers <= 0 {
+		opt.Workers = runtime.GOMAXPROCS(0)
+	}
+	opt.defaults()
+	if opt.Workers == 1 {
+		return processSerial(r, opt)
+	}
+	return processParallel(r, opt)
+}
+
+// fcsLen returns the FCS length to strip from packets of interface i (0 when unknown).
+func fcsLen(r *pcapng.Reader, i uint32) int8 {
+	ifs := r.Interfaces()
+	if int(i) < len(ifs) && ifs[i].FCSLen > 0 && ifs[i].FCSLen < 128 {
+		return int8(ifs[i].FCSLen)
+	}
+	return 0
+}
+
+func processSerial(r *pcapng.Reader, opt Options) (*Result, error) {
+	t := NewTable(opt)
+	res := &Result{}
+	var p pcapng.Packet
+	var d fastparse.Packet
+	var err error
+	for {
+		if err = r.Next(&p); err != nil {
+			break
+		}
+		res.Packets++
+		st := fastparse.DecodeFCS(&d, p.LinkType, p.Data, p.OrigLen, int(fcsLen(r, p.Iface)))
+		res.DecodeStatus[st]++
+		k, dir, ok := KeyOf(&d)
+		if !ok {
+			continue
+		}
+		res.IPPackets++
+		t.Add(&k, dir, &d, p.Ordinal, p.TS)
+	}
+	if errors.Is(err, io.EOF) {
+		err = nil
+	}
+	res.merge([]*Table{t})
+	return res, err
+}
+
+func processParallel(r *pcapng.Reader, opt Options) (*Result, error) {
+	n := opt.Workers
+	nb := 4 * n
+	free := make(chan *batch, nb)
+	for i := 0; i < nb; i++ {
+		b := &batch{byShard: make([][]int32, n)}
+		for s := range b.byShard {
+			b.byShard[s] = make([]int32, 0, batchSize)
+		}
+		free <- b
+	}
+	toDecode := make(chan *batch, nb)
+	decoded := make(chan *batch, nb)
+	shardIn := make([]chan *batch, n)
+	tables := make([]*Table, n)
+	for i := range shardIn {
+		shardIn[i] = make(chan *batch, nb)
+		tables[i] = NewTable(opt)
+	}
+	res := &Result{}
+	var readErr error
+
+	// Reader: fills batches in capture order.
+	go func() {
+		defer close(toDecode)
+		var seq uint64
+		mapped := r.Mapped()
+		for {
+			b := <-free
+			b.seq, b.n, b.buf = seq, 0, b.buf[:0]
+			seq++
+			for b.n < batchSize {
+				p := &b.pkts[b.n]
+				if err := r.Next(p); err != nil {
+					if !errors.Is(err, io.EOF) {
+						readErr = err
+					}
+					toDecode <- b
+					return
+				}
+				if !mapped {
+					// Plain-read data is only valid until the next Next: copy it. The batch
+					// buffer grows to its working size once and is then reused.
+					start := len(b.buf)
+					b.buf = append(b.buf, p.Data...)
+					p.Data = b.buf[start:len(b.buf):len(b.buf)]
+				}
+				b.fcs[b.n] = fcsLen(r, p.Iface)
+				b.n++
+			}
+			toDecode <- b
+		}
+	}()
+
+	// Decode workers: decode, key, hash and split by shard.
+	var dwg sync.WaitGroup
+	var statusMu sync.Mutex
+	for w := 0; w < n; w++ {
+		dwg.Add(1)
+		go func() {
+			defer dwg.Done()
+			var status [fastparse.NumStatus]uint64
+			for b := range toDecode {
+				for s := range b.byShard {
+					b.byShard[s] = b.byShard[s][:0]
+				}
+				for i := 0; i < b.n; i++ {
+					p := &b.pkts[i]
+					st := fastparse.DecodeFCS(&b.dec[i], p.LinkType, p.Data, p.OrigLen, int(b.fcs[i]))
+					status[st]++
+					k, d, ok := KeyOf(&b.dec[i])
+					b.ok[i] = ok
+					if !ok {
+						continue
+					}
+					b.keys[i], b.dirs[i] = k, d
+					s := Shard(k.Hash(), n)
+					b.byShard[s] = append(b.byShard[s], int32(i))
+				}
+				decoded <- b
+			}
+			statusMu.Lock()
+			for i, c := range status {
+				res.DecodeStatus[i] += c
+			}
+			statusMu.Unlock()
+		}()
+	}
+	go func() { dwg.Wait(); close(decoded) }()
+
+	// Dispatcher: restores capture order of batches and hands each to every shard.
+	go func() {
+		next := uint64(0)
+		held := map[uint64]*batch{}
+		for b := range decoded {
+			held[b.seq] = b
+			for {
+				hb, ok := held[next]
+				if !ok {
+					break
+				}
+				delete(held, next)
+				next++
+				hb.pending.Store(int32(n))
+				for _, c := range shardIn {
+					c <- hb
+				}
+			}
+		}
+		for _, c := range shardIn {
+			close(c)
+		}
+	}()
+
+	// Shards: each owns its table; packets of one flow arrive in capture order.
+	var swg sync.WaitGroup
+	counts := make([][2]uint64, n)
+	for s := 0; s < n; s++ {
+		swg.Add(1)
+		go func(s int) {
+			defer swg.Done()
+			t := tables[s]
+			var pk, ip uint64
+			for b := range shardIn[s] {
+				if s == 0 {
+					pk += uint64(b.n)
+				}
+				for _, i := range b.byShard[s] {
+					ip++
+					t.Add(&b.keys[i], b.dirs[i], &b.dec[i], b.pkts[i].Ordinal, b.pkts[i].TS)
+				}
+				if b.pending.Add(-1) == 0 {
+					free <- b
+				}
+			}
+			counts[s] = [2]uint64{pk, ip}
+		}(s)
+	}
+	swg.Wait()
+	for _, c := range counts {
+		res.Packets += c[0]
+		res.IPPackets += c[1]
+	}
+	res.merge(tables)
+	return res, readErr
+}
+
+// merge finishes the shard tables and builds the ordered, id-numbered result.
+func (res *Result) merge(tables []*Table) {
+	nf, ne := 0, 0
+	type part struct {
+		flows  []Flow
+		events []Event
+	}
+	parts := make([]part, len(tables))
+	for i, t := range tables {
+		f, e, tot := t.Finish()
+		parts[i] = part{f, e}
+		nf += len(f)
+		ne += len(e)
+		res.Totals.add(&tot)
+	}
+	res.Flows = make([]Flow, 0, nf)
+	res.Events = make([]Event, 0, ne)
+	for _, p := range parts {
+		res.Flows = append(res.Flows, p.flows...)
+		res.Events = append(res.Events, p.events...)
+	}
+	// Flow ids: the order of each flow's first frame (unique: a frame belongs to one flow).
+	slices.SortFunc(res.Flows, func(a, b Flow) int { return cmpU64(a.FirstFrame, b.FirstFrame) })
+	conv := make(map[Key]struct{}, len(res.Flows))
+	for i := range res.Flows {
+		f := &res.Flows[i]
+		f.ID = uint64(i + 1)
+		if f.HasL4 && (f.Key.Proto == ProtoTCP || f.Key.Proto == ProtoUDP) {
+			if _, dup := conv[f.Key]; !dup {
+				conv[f.Key] = struct{}{}
+				if f.Key.Proto == ProtoTCP {
+					res.TCPConversations++
+				} else {
+					res.UDPConversations++
+				}
+			}
+		}
+	}
+	// Events of one frame come from one shard in a fixed order; a stable sort by frame keeps
+	// it, so the stream is the same for any number of workers.
+	slices.SortStableFunc(res.Events, func(a, b Event) int { return cmpU64(a.Frame, b.Frame) })
+	for i := range res.Events {
+		e := &res.Events[i]
+		j, ok := slices.BinarySearchFunc(res.Flows, e.flowFirst, func(f Flow, first uint64) int { return cmpU64(f.FirstFrame, first) })
+		if ok {
+			e.FlowID = res.Flows[j].ID
+		}
+	}
+}
+
+func cmpU64(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// String summarises totals (for test failure messages).
+func (t Totals) String() string {
+	return fmt.Sprintf("retrans=%d ooo=%d dupack=%d zerowin=%d", t.Retransmissions, t.OutOfOrder, t.DupAcks, t.ZeroWindows)
+}

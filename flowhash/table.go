@@ -1,0 +1,529 @@
+package flowhash
+
+import (
+	"github.com/pcapdex/pcapdex/fastparse"
+)
+
+// Options tune flow tracking. The zero value is valid: see each field's default.
+type Options struct {
+	Workers     int   // decode workers and shards; <= 0 means GOMAXPROCS
+	UDPTimeout  int64 // ns of idle time after which a UDP (or ICMP/other) flow ends; 0 = 60 s, < 0 never
+	Events      bool  // collect the TCP event stream (Result.Events)
+	StormCount  int   // RSTs (or FINs) within StormWindow that make a storm; 0 = 5
+	StormWindow int64 // ns; 0 = 1 s
+	AckStall    int64 // ns without ACK progress while data is outstanding; 0 = 1 s
+}
+
+func (o *Options) defaults() {
+	if o.UDPTimeout == 0 {
+		o.UDPTimeout = 60e9
+	}
+	if o.StormCount <= 0 {
+		o.StormCount = 5
+	}
+	if o.StormWindow <= 0 {
+		o.StormWindow = 1e9
+	}
+	if o.AckStall <= 0 {
+		o.AckStall = 1e9
+	}
+}
+
+// flowState is the live state of one flow in a shard's table. Kept small: see BytesPerFlow.
+type flowState struct {
+	firstFrame uint64
+	firstTS    int64
+	lastTS     int64
+	pkts       [2]uint64 // by Dir (key order)
+	bytes      [2]uint64
+	ipBytes    [2]uint64
+	tcp        int32 // index into Table.tcp, -1 if not TCP
+	orig       Dir
+	icmpType   uint8
+	icmpCode   uint8
+	hasL4      bool
+	histLen    uint8
+	histOnce   uint16 // letters recorded once per direction (bit per letter and direction)
+	hist       [MaxHistory]byte
+}
+
+// Table is one shard's flow table. It is not safe for concurrent use: each shard owns one.
+type Table struct {
+	opt     Options
+	live    map[Key]int32
+	flows   []flowState
+	free    []int32
+	tcp     []tcpState
+	tcpFree []int32
+	done    []Flow  // finished flows
+	events  []Event // when opt.Events
+	totals  Totals
+}
+
+// NewTable returns an empty shard table.
+func NewTable(opt Options) *Table {
+	opt.defaults()
+	return &Table{opt: opt, live: make(map[Key]int32)}
+}
+
+// Totals are file-level TCP analysis counts, as the corpus manifest counts them.
+type Totals struct {
+	Packets         uint64 // packets given to Add
+	Retransmissions uint64 // tcp.analysis.retransmission packets (fast and spurious included)
+	OutOfOrder      uint64
+	DupAcks         uint64
+	ZeroWindows     uint64
+}
+
+func (t *Totals) add(o *Totals) {
+	t.Packets += o.Packets
+	t.Retransmissions += o.Retransmissions
+	t.OutOfOrder += o.OutOfOrder
+	t.DupAcks += o.DupAcks
+	t.ZeroWindows += o.ZeroWindows
+}
+
+// Add accounts one decoded IP packet to its flow. k and d come from KeyOf(p); frame is the
+// packet's ordinal and ts its time in ns. Packets of one flow must be added in capture order.
+// Add does not allocate once the table has grown to its working size.
+func (t *Table) Add(k *Key, d Dir, p *fastparse.Packet, frame uint64, ts int64) {
+	t.totals.Packets++
+	idx, ok := t.live[*k]
+	reused := false
+	isTCP := k.Proto == ProtoTCP && p.HasL4 && p.Frag&fastparse.FragNonFirst == 0
+	if ok {
+		f := &t.flows[idx]
+		switch {
+		case isTCP && f.tcp >= 0:
+			// A SYN that reuses the 5-tuple with a different initial sequence number starts a
+			// new flow, as Wireshark's tcp.stream does (conversation reuse: SYN without ACK,
+			// base seq of that direction known, seq != base seq).
+			h := &t.tcp[f.tcp].h[d]
+			if p.TCPFlags&(thSYN|thACK) == thSYN && h.flags&hBaseSeqSet != 0 && p.Seq != h.baseSeq {
+				t.retire(k, idx)
+				ok, reused = false, true
+			}
+		case k.Proto != ProtoTCP && t.opt.UDPTimeout > 0 && ts-f.lastTS > t.opt.UDPTimeout:
+			t.retire(k, idx)
+			ok = false
+		}
+	}
+	if !ok {
+		idx = t.newFlow(k, d, p, frame, ts, isTCP)
+	}
+	f := &t.flows[idx]
+	if ts > f.lastTS {
+		f.lastTS = ts
+	}
+	f.pkts[d]++
+	if p.HasL4 {
+		f.hasL4 = true
+		f.bytes[d] += uint64(p.PayloadLen)
+	} else if p.IPLen > uint32(p.IPHdrLen) {
+		f.bytes[d] += uint64(p.IPLen - uint32(p.IPHdrLen))
+	}
+	f.ipBytes[d] += uint64(p.IPLen)
+	if f.tcp >= 0 && isTCP {
+		t.tcpPacket(f, d, p, frame, ts, reused)
+	}
+}
+
+func (t *Table) newFlow(k *Key, d Dir, p *fastparse.Packet, frame uint64, ts int64, isTCP bool) int32 {
+	var idx int32
+	if n := len(t.free); n > 0 {
+		idx = t.free[n-1]
+		t.free = t.free[:n-1]
+	} else {
+		t.flows = append(t.flows, flowState{})
+		idx = int32(len(t.flows) - 1)
+	}
+	f := &t.flows[idx]
+	*f = flowState{firstFrame: frame, firstTS: ts, lastTS: ts, tcp: -1, orig: d}
+	if k.Proto == ProtoICMP || k.Proto == ProtoICMPv6 {
+		f.icmpType, f.icmpCode = p.ICMPType, p.ICMPCode
+	}
+	if isTCP {
+		// The originator is the SYN sender: a flow whose first packet is a SYN-ACK was
+		// started by its receiver (Zeek marks that with '^').
+		if p.TCPFlags&(thSYN|thACK) == thSYN|thACK {
+			f.orig = d ^ 1
+			f.addHist('^')
+		}
+		var ti int32
+		if n := len(t.tcpFree); n > 0 {
+			ti = t.tcpFree[n-1]
+			t.tcpFree = t.tcpFree[:n-1]
+		} else {
+			t.tcp = append(t.tcp, tcpState{})
+			ti = int32(len(t.tcp) - 1)
+		}
+		t.tcp[ti] = tcpState{}
+		ts := &t.tcp[ti]
+		ts.h[0].winScale, ts.h[1].winScale = -1, -1
+		f.tcp = ti
+	}
+	t.live[*k] = idx
+	return idx
+}
+
+func (f *flowState) addHist(c byte) {
+	if int(f.histLen) < MaxHistory {
+		f.hist[f.histLen] = c
+		f.histLen++
+	}
+}
+
+// histOnceLetters are the history letters Zeek records at most once per direction.
+const histOnceLetters = "SHADIQ"
+
+// histLetter records letter c (uppercase form) for a packet from direction d: uppercase when
+// d is the originator's direction, lowercase otherwise. once letters are recorded only the
+// first time per direction.
+func (f *flowState) histLetter(d Dir, c byte, once bool) {
+	fromOrig := d == f.orig
+	if once {
+		bit := uint16(0)
+		for i := 0; i < len(histOnceLetters); i++ {
+			if histOnceLetters[i] == c {
+				bit = 1 << (uint(i)*2 + uint(d^f.orig))
+				break
+			}
+		}
+		if f.histOnce&bit != 0 {
+			return
+		}
+		f.histOnce |= bit
+	}
+	if !fromOrig {
+		c += 'a' - 'A'
+	}
+	f.addHist(c)
+}
+
+// histLog records a letter the way Zeek logs repeated events: at the 1st, 10th, 100th ...
+// occurrence (n is the new count, *logged the letters written so far).
+func (f *flowState) histLog(d Dir, c byte, n uint32, logged *uint8) {
+	th := uint32(1)
+	for i := uint8(0); i < *logged && th < 1e9; i++ {
+		th *= 10
+	}
+	if n >= th {
+		*logged++
+		f.histLetter(d, c, false)
+	}
+}
+
+func (t *Table) emit(f *flowState, typ EventType, d Dir, frame uint64, ts int64, detail int64) {
+	if !t.opt.Events {
+		return
+	}
+	t.events = append(t.events, Event{Frame: frame, TS: ts, Type: typ, FromOrig: d == f.orig, Detail: detail, flowFirst: f.firstFrame})
+}
+
+// tcpPacket runs TCP analysis and bookkeeping for one TCP segment (not a fragment, header
+// decoded).
+func (t *Table) tcpPacket(f *flowState, d Dir, p *fastparse.Packet, frame uint64, ts int64, reused bool) {
+	s := &t.tcp[f.tcp]
+	fwd, rev := &s.h[d], &s.h[d^1]
+	fl := p.TCPFlags
+	syn, ack := fl&thSYN != 0, fl&thACK != 0
+
+	// Handshake timing. ts_mru_syn is the most recent SYN; the first RTT (Wireshark's
+	// ts_first_rtt, used as the out-of-order threshold) runs from it to the first ACK
+	// without SYN.
+	if syn && !ack {
+		s.tsMruSyn = ts
+		s.synCount++
+		if s.synCount == 1 {
+			s.synTime = ts
+		} else if s.synAckTime == 0 {
+			// Repeated SYN without a SYN-ACK yet.
+			t.emit(f, EvSYNRetry, d, frame, ts, int64(s.synCount))
+		}
+	}
+	if syn && ack && s.synAckTime == 0 {
+		s.synAckTime = ts
+		if s.synTime != 0 {
+			s.synAckRTT = ts - s.synTime
+			t.emit(f, EvHandshakeRTT, d, frame, ts, s.synAckRTT)
+		}
+	}
+	if ack && !syn && s.firstRTT == 0 && s.tsMruSyn != 0 {
+		s.firstRTT = ts - s.tsMruSyn
+		if s.synAckTime != 0 && s.ackRTT == 0 {
+			s.ackRTT = ts - s.synAckTime
+			t.emit(f, EvHandshakeAckRTT, d, frame, ts, s.ackRTT)
+		}
+	}
+	if reused {
+		t.emit(f, EvPortReuse, d, frame, ts, 0)
+	}
+
+	// Options of SYN segments: MSS, and window scaling, which is in use only when both SYN
+	// and SYN-ACK carry it (Wireshark's verify_tcp_window_scaling: -2 = known unused).
+	if syn {
+		if p.TCPOpts&fastparse.OptMSS != 0 {
+			fwd.mss = p.MSS
+		}
+		if p.TCPOpts&fastparse.OptWScale != 0 {
+			ws := p.WScale
+			if ws > 14 {
+				ws = 14
+			}
+			fwd.winScale = int8(ws)
+		}
+		if fwd.winScale == -1 {
+			fwd.winScale, rev.winScale = -2, -2
+		} else if ack && rev.winScale == -2 {
+			fwd.winScale = -2
+		}
+	}
+
+	// ACK stall: the other side has data outstanding and this side's ACK has not moved for
+	// AckStall; reported once per stall.
+	if ack {
+		if ack && gtSeq(p.Ack, fwd.lastack) || s.lastProgress == 0 {
+			s.lastProgress = ts
+			s.stormFlags &^= 4
+		} else if p.Ack == fwd.lastack && gtSeq(rev.nextseq, p.Ack) && ts-s.lastProgress >= t.opt.AckStall && s.stormFlags&4 == 0 {
+			s.stormFlags |= 4
+			t.emit(f, EvAckStall, d, frame, ts, ts-s.lastProgress)
+		}
+	}
+
+	// RTT sample (one timed segment per direction, Karn's rule): an ACK equal to the timed
+	// segment's end completes it.
+	if ack && rev.flags&hRTTPending != 0 && !leSeq(p.Ack, rev.rttSeq-1) {
+		if p.Ack == rev.rttSeq {
+			r := ts - rev.rttTime
+			if s.rttN == 0 || r < s.rttMin {
+				s.rttMin = r
+			}
+			if r > s.rttMax {
+				s.rttMax = r
+			}
+			s.rttSum += r
+			s.rttN++
+		}
+		rev.flags &^= hRTTPending
+	}
+
+	af, dupNum := s.analyzeSeq(d, ts, p.Seq, p.Ack, p.PayloadLen, fl, p.Window)
+	if reused {
+		af |= aReusedPorts
+	}
+	if ack && !syn {
+		fwd.flags |= hSawAck
+	}
+	if af&(aRetrans|aFastRetrans|aSpurious|aOutOfOrder) != 0 {
+		fwd.flags &^= hRTTPending
+	} else if p.PayloadLen > 0 && fwd.flags&hRTTPending == 0 {
+		fwd.rttSeq = p.Seq + p.PayloadLen
+		fwd.rttTime = ts
+		fwd.flags |= hRTTPending
+	}
+	t.account(f, s, d, af, dupNum, frame, ts)
+
+	// FIN and RST: who and when; storms of them.
+	if fl&thFIN != 0 {
+		if fwd.flags&hSawFIN == 0 {
+			fwd.flags |= hSawFIN
+			fwd.finTime = ts
+			t.emit(f, EvFIN, d, frame, ts, 0)
+		}
+		s.finCount++
+		t.storm(f, s, d, frame, ts, false)
+	}
+	if fl&thRST != 0 {
+		if fwd.flags&hSawRST == 0 {
+			fwd.flags |= hSawRST
+			fwd.rstTime = ts
+		}
+		s.rstCount++
+		t.emit(f, EvRST, d, frame, ts, 0)
+		t.storm(f, s, d, frame, ts, true)
+	}
+
+	t.tcpHistory(f, s, d, p)
+}
+
+// storm reports a RST (or FIN) storm: StormCount of them in one flow within StormWindow,
+// once per flow and kind.
+func (t *Table) storm(f *flowState, s *tcpState, d Dir, frame uint64, ts int64, rst bool) {
+	bit, typ := uint8(2), EvFINStorm
+	if rst {
+		bit, typ = 1, EvRSTStorm
+	}
+	if s.stormFlags&bit != 0 {
+		return
+	}
+	if s.stormStart == 0 || ts-s.stormStart > t.opt.StormWindow {
+		s.stormStart = ts
+		s.stormN = 0
+	}
+	s.stormN++
+	if int(s.stormN) >= t.opt.StormCount {
+		s.stormFlags |= bit
+		t.emit(f, typ, d, frame, ts, int64(s.stormN))
+	}
+}
+
+// account adds one packet's analysis flags to the counters and the event stream.
+func (t *Table) account(f *flowState, s *tcpState, d Dir, af uint32, dupNum int32, frame uint64, ts int64) {
+	if af == 0 {
+		return
+	}
+	fwd := &s.h[d]
+	if af&(aRetrans|aFastRetrans|aSpurious) != 0 {
+		// tshark flags fast and spurious retransmissions as tcp.analysis.retransmission too.
+		t.totals.Retransmissions++
+		fwd.retrans++
+		f.histLog(d, 'T', fwd.retrans, &fwd.retransLog)
+	}
+	if af&aFastRetrans != 0 {
+		s.fastRetrans++
+	}
+	if af&aSpurious != 0 {
+		s.spurious++
+	}
+	if af&aOutOfOrder != 0 {
+		s.outOfOrder++
+		t.totals.OutOfOrder++
+	}
+	if af&aDupAck != 0 {
+		s.dupAcks++
+		t.totals.DupAcks++
+	}
+	if af&aZeroWindow != 0 {
+		fwd.zeroWin++
+		t.totals.ZeroWindows++
+		f.histLog(d, 'W', fwd.zeroWin, &fwd.zwLog)
+	}
+	if af&aZeroWindowProbe != 0 {
+		s.zwProbe++
+	}
+	if af&aLost != 0 {
+		s.lost++
+	}
+	if af&aAckLost != 0 {
+		s.ackedUnseen++
+	}
+	if af&aKeepAlive != 0 {
+		s.keepAlive++
+	}
+	if af&aWindowFull != 0 {
+		s.windowFull++
+	}
+	if !t.opt.Events {
+		return
+	}
+	for b := uint32(1); b <= aReusedPorts; b <<= 1 {
+		if af&b == 0 || b == aReusedPorts {
+			continue
+		}
+		typ := flagEvent(b)
+		detail := int64(0)
+		if b == aDupAck {
+			detail = int64(dupNum)
+		}
+		t.emit(f, typ, d, frame, ts, detail)
+	}
+}
+
+func flagEvent(b uint32) EventType {
+	switch b {
+	case aRetrans:
+		return EvRetransmission
+	case aFastRetrans:
+		return EvFastRetransmission
+	case aSpurious:
+		return EvSpuriousRetransmission
+	case aOutOfOrder:
+		return EvOutOfOrder
+	case aDupAck:
+		return EvDupAck
+	case aZeroWindow:
+		return EvZeroWindow
+	case aZeroWindowProbe:
+		return EvZeroWindowProbe
+	case aZeroWindowProbeAck:
+		return EvZeroWindowProbeAck
+	case aWindowFull:
+		return EvWindowFull
+	case aWindowUpdate:
+		return EvWindowUpdate
+	case aLost:
+		return EvLostSegment
+	case aAckLost:
+		return EvAckedUnseen
+	case aKeepAlive:
+		return EvKeepAlive
+	case aKeepAliveAck:
+		return EvKeepAliveAck
+	}
+	return 0
+}
+
+// tcpHistory records Zeek history letters and endpoint states for one segment.
+func (t *Table) tcpHistory(f *flowState, s *tcpState, d Dir, p *fastparse.Packet) {
+	fwd, rev := &s.h[d], &s.h[d^1]
+	fl := p.TCPFlags
+	syn, ack, fin, rst := fl&thSYN != 0, fl&thACK != 0, fl&thFIN != 0, fl&thRST != 0
+	// Q: multi-flag (SYN with FIN or RST); I: inconsistent (FIN with RST, or flags with
+	// no meaning together).
+	if syn && (fin || rst) {
+		f.histLetter(d, 'Q', true)
+	} else if fin && rst {
+		f.histLetter(d, 'I', true)
+	}
+	switch {
+	case syn && !ack:
+		f.histLetter(d, 'S', true)
+		if fwd.state == epInactive {
+			fwd.state = epSynSent
+		}
+	case syn && ack:
+		f.histLetter(d, 'H', true)
+		if fwd.state == epInactive {
+			fwd.state = epSynAckSent
+		}
+	}
+	if ack && !syn && !fin && !rst && p.PayloadLen == 0 {
+		f.histLetter(d, 'A', true)
+	}
+	if p.PayloadLen > 0 {
+		f.histLetter(d, 'D', true)
+	}
+	if !syn && !fin && !rst {
+		switch fwd.state {
+		case epSynSent, epSynAckSent:
+			if ack {
+				fwd.state = epEstablished
+				if rev.state == epSynAckSent || rev.state == epSynSent {
+					rev.state = epEstablished
+				}
+			}
+		case epInactive:
+			fwd.state = epPartial
+		}
+	}
+	// F and R repeat when their sequence number differs from the previous one.
+	if fin {
+		if fwd.flags&hHistFIN == 0 || fwd.lastFINSeq != p.Seq {
+			f.histLetter(d, 'F', false)
+		}
+		fwd.flags |= hHistFIN
+		fwd.lastFINSeq = p.Seq
+		if fwd.state != epReset {
+			fwd.state = epClosed
+		}
+	}
+	if rst {
+		if fwd.flags2&hHistRST == 0 || fwd.lastRSTSeq != p.Seq {
+			f.histLetter(d, 'R', false)
+		}
+		fwd.flags2 |= hHistRST
+		fwd.lastRSTSeq = p.Seq
+		fwd.state = epReset
+	}
+}

@@ -1,0 +1,318 @@
+package flowhash
+
+import "github.com/pcapdex/pcapdex/fastparse"
+
+// TCP sequence analysis, following Wireshark 4.0's tcp_analyze_sequence_number (packet-tcp.c)
+// with its default preferences (analyze sequence numbers on, relative sequence numbers on,
+// fast retransmission takes precedence over out-of-order, window scaling taken from the
+// handshake and unknown otherwise). Each rule is written as a comment where it is
+// implemented. Sequence numbers are compared with serial-number arithmetic as Wireshark's
+// GT_SEQ/LT_SEQ do; "not set" tests on nextseq/lastack/maxseqtobeacked use zero as Wireshark
+// does (with absolute numbers, as Wireshark passes them to the analysis).
+//
+// Differences from Wireshark, on purpose:
+//   - Wireshark keeps a list of every unacknowledged segment per direction (up to 10000) to
+//     compute per-ACK RTTs. Only one timed segment per direction is kept here (the way TCP
+//     stacks time one segment per RTT, Karn's rule: a retransmission cancels the sample), so
+//     per-flow state stays bounded. The retransmission/out-of-order/dup-ACK/zero-window flags
+//     do not depend on that list.
+//   - Bytes in flight and push bytes are not tracked.
+
+// Per-packet analysis flags (Wireshark's TCP_A_* bits).
+const (
+	aRetrans uint32 = 1 << iota
+	aFastRetrans
+	aSpurious
+	aOutOfOrder
+	aDupAck
+	aZeroWindow
+	aZeroWindowProbe
+	aZeroWindowProbeAck
+	aWindowFull
+	aWindowUpdate
+	aLost
+	aAckLost
+	aKeepAlive
+	aKeepAliveAck
+	aReusedPorts
+)
+
+// half flags
+const (
+	hBaseSeqSet uint8 = 1 << iota // Wireshark TCP_S_BASE_SEQ_SET
+	hSawSYN                       // sent a SYN (no ACK)
+	hSawSYNACK                    // sent a SYN+ACK
+	hSawAck                       // sent a segment with ACK after the handshake (ends is_first_ack)
+	hRTTPending                   // rttSeq/rttTime hold a timed segment
+	hSawFIN
+	hSawRST
+	hHistFIN // lastFINSeq is set
+)
+
+// hHistRST lives in tcpHalf.flags2.
+const hHistRST uint8 = 1
+
+// Zeek-like endpoint states, used for conn_state.
+const (
+	epInactive uint8 = iota
+	epSynSent
+	epSynAckSent
+	epPartial
+	epEstablished
+	epClosed
+	epReset
+)
+
+// tcpHalf is one direction's sequence-analysis state (Wireshark's tcp_flow_t and
+// tcp_analyze_seq_info for that direction).
+type tcpHalf struct {
+	baseSeq         uint32
+	nextseq         uint32 // highest seq+len(+SYN/FIN) seen so far; 0 = none yet
+	maxSeqToBeAcked uint32 // highest contiguous nextseq, for ACKed-unseen detection
+	lastack         uint32 // ACK field of the last segment in this direction
+	nextseqTime     int64  // time of the segment that set nextseq
+	lastackTime     int64  // time of the last segment in this direction
+	rttTime         int64  // send time of the timed segment
+	rttSeq          uint32 // the ACK that completes the timed segment
+	dupacknum       int32  // duplicate ACKs in a row; -1 neutralised after an ACKed-unseen
+	lastFINSeq      uint32 // for Zeek history repeats
+	lastRSTSeq      uint32
+	window          uint16 // raw (unscaled) window of the last segment
+	mss             uint16 // MSS option from the SYN, 0 if none
+	lastSegFlags    uint16 // analysis flags (low bits) of the last segment in this direction
+	winScale        int8   // -1 unknown, -2 known not to be used, else the shift
+	flags           uint8  // h* bits
+	state           uint8  // ep* Zeek endpoint state
+	retransLog      uint8  // history 't' letters written so far (logarithmic)
+	zwLog           uint8  // history 'w' letters written so far
+	flags2          uint8  // hHistRST
+	_               [2]byte
+	finTime         int64  // first FIN
+	rstTime         int64  // first RST
+	retrans         uint32 // retransmissions (all kinds) sent in this direction
+	zeroWin         uint32 // zero-window segments sent in this direction
+}
+
+// tcpState is the per-flow TCP state: both halves plus handshake timing and counters.
+type tcpState struct {
+	h            [2]tcpHalf // indexed by Dir (key order, not originator)
+	tsMruSyn     int64      // time of the most recent SYN (Wireshark ts_mru_syn)
+	firstRTT     int64      // Wireshark ts_first_rtt: most recent SYN -> first ACK of the handshake
+	synTime      int64      // first SYN
+	synAckRTT    int64      // SYN -> SYN-ACK, 0 if not seen
+	ackRTT       int64      // SYN-ACK -> ACK, 0 if not seen
+	synAckTime   int64      // first SYN-ACK
+	rttSum       int64      // data->ACK RTT samples
+	rttMin       int64
+	rttMax       int64
+	rttN         uint32
+	outOfOrder   uint32
+	dupAcks      uint32
+	fastRetrans  uint32
+	spurious     uint32
+	lost         uint32
+	ackedUnseen  uint32
+	keepAlive    uint32
+	windowFull   uint32
+	zwProbe      uint32
+	synCount     uint16 // SYNs without ACK seen
+	rstCount     uint16
+	finCount     uint16
+	stormFlags   uint8 // 1 = RST storm reported, 2 = FIN storm reported, 4 = ACK stall reported
+	stormN       uint8 // RSTs or FINs in the current storm window
+	stormStart   int64 // time of the first RST/FIN in the current storm window
+	lastProgress int64 // last time an ACK advanced, for ACK stall
+}
+
+// seq comparisons (serial number arithmetic), as Wireshark's GT_SEQ & co.
+func gtSeq(a, b uint32) bool { return int32(a-b) > 0 }
+func ltSeq(a, b uint32) bool { return int32(a-b) < 0 }
+func leSeq(a, b uint32) bool { return int32(a-b) <= 0 }
+
+const (
+	thFIN = fastparse.TCPFin
+	thSYN = fastparse.TCPSyn
+	thRST = fastparse.TCPRst
+	thACK = fastparse.TCPAck
+)
+
+// analyzeSeq runs Wireshark's sequence analysis for one segment travelling in direction d and
+// returns the packet's analysis flags. seglen is the TCP payload length from the IP length.
+func (t *tcpState) analyzeSeq(d Dir, ts int64, seq, ack, seglen uint32, flags uint16, window uint16) (af uint32, dupNum int32) {
+	fwd, rev := &t.h[d], &t.h[d^1]
+
+	// Base sequence numbers: the SYN's seq, else seq-1 for a flow picked up mid-stream; the
+	// reverse base comes from the first ACK (ack-1). They only matter for relative numbers.
+	if fwd.flags&hBaseSeqSet == 0 {
+		if flags&thSYN != 0 {
+			fwd.baseSeq = seq
+		} else {
+			fwd.baseSeq = seq - 1
+		}
+		fwd.flags |= hBaseSeqSet
+	}
+	if rev.flags&hBaseSeqSet == 0 && flags&thACK != 0 {
+		rev.baseSeq = ack - 1
+		rev.flags |= hBaseSeqSet
+	}
+
+	fin := false // reached "finished_fwd"
+	// ZERO WINDOW PROBE: exactly 1 byte, at the next expected seq, while the other side's
+	// window is 0.
+	if seglen == 1 && seq == fwd.nextseq && rev.window == 0 {
+		af |= aZeroWindowProbe
+		fin = true
+	}
+	if !fin {
+		// ZERO WINDOW: window field 0 on a segment without SYN, FIN or RST.
+		if window == 0 && flags&(thRST|thFIN|thSYN) == 0 {
+			af |= aZeroWindow
+		}
+		// LOST SEGMENT: seq beyond the highest nextseq seen (once one is known), not on RST.
+		if fwd.nextseq != 0 && gtSeq(seq, fwd.nextseq) && flags&thRST == 0 {
+			af |= aLost
+		}
+		// KEEP ALIVE: 0 or 1 byte starting one byte before nextseq, no SYN/FIN/RST.
+		if (seglen == 0 || seglen == 1) && seq == fwd.nextseq-1 && flags&(thSYN|thFIN|thRST) == 0 {
+			af |= aKeepAlive
+		}
+		// WINDOW UPDATE: no data, same seq (== nextseq) and ack as before, a new non-zero
+		// window.
+		if seglen == 0 && window != 0 && window != fwd.window && seq == fwd.nextseq &&
+			ack == fwd.lastack && flags&(thSYN|thFIN|thRST) == 0 {
+			af |= aWindowUpdate
+		}
+		// WINDOW FULL: data reaching exactly the right edge of the other side's advertised
+		// window (lastack + window << scale; no scaling before the other side's first ACK),
+		// only when the other side's scaling is known.
+		if seglen > 0 && rev.winScale != -1 && flags&(thSYN|thFIN|thRST) == 0 {
+			shift := uint(0)
+			if rev.flags&hSawAck != 0 && rev.winScale >= 0 {
+				shift = uint(rev.winScale)
+			}
+			if seq+seglen == rev.lastack+uint32(rev.window)<<shift {
+				af |= aWindowFull
+			}
+		}
+		// KEEP ALIVE ACK: no data, same non-zero window, seq and ack as before, and the last
+		// segment the other way was a keep-alive.
+		if seglen == 0 && window != 0 && window == fwd.window && seq == fwd.nextseq &&
+			ack == fwd.lastack && rev.lastSegFlags&uint16(aKeepAlive) != 0 && flags&(thSYN|thFIN|thRST) == 0 {
+			af |= aKeepAliveAck
+			fin = true
+		}
+	}
+	if !fin {
+		// ZERO WINDOW PROBE ACK: repeats a zero window, seq and ack, after a probe the other
+		// way.
+		if seglen == 0 && window == 0 && window == fwd.window && seq == fwd.nextseq &&
+			ack == fwd.lastack && rev.lastSegFlags&uint16(aZeroWindowProbe) != 0 && flags&(thSYN|thFIN|thRST) == 0 {
+			af |= aZeroWindowProbeAck
+			fin = true
+		}
+	}
+	if !fin {
+		// DUPLICATE ACK: no data, same non-zero window, seq == nextseq and the same ack as the
+		// previous segment in this direction, no SYN/FIN/RST. Its number counts the run; a
+		// run neutralised by an ACKed-unseen segment (-1) restarts at 1.
+		if seglen == 0 && window != 0 && window == fwd.window && seq == fwd.nextseq &&
+			ack == fwd.lastack && flags&(thSYN|thFIN|thRST) == 0 {
+			if fwd.dupacknum == -1 {
+				fwd.dupacknum = 1
+			} else {
+				fwd.dupacknum++
+			}
+			af |= aDupAck
+			dupNum = fwd.dupacknum
+		}
+	}
+
+	// finished_fwd: a changed ACK number resets the duplicate-ACK run.
+	if ack != fwd.lastack {
+		fwd.dupacknum = 0
+	}
+
+	// ACKED UNSEEN SEGMENT: an ACK beyond the other side's highest contiguous seq seen. The
+	// boundary is pulled back to nextseq so the same gap is reported once; when it is already
+	// there, report only if the other side is not in a dup-ACK run and neutralise the run.
+	if rev.maxSeqToBeAcked != 0 && gtSeq(ack, rev.maxSeqToBeAcked) && flags&thACK != 0 {
+		if rev.maxSeqToBeAcked > rev.nextseq { // Wireshark compares these without serial arithmetic
+			rev.maxSeqToBeAcked = rev.nextseq
+			af |= aAckLost
+		} else {
+			if rev.dupacknum == 0 {
+				af |= aAckLost
+			}
+			rev.dupacknum = -1
+		}
+	}
+
+	// RETRANSMISSION / FAST RETRANSMISSION / SPURIOUS / OUT-OF-ORDER: a segment with data or
+	// SYN/FIN whose seq is below nextseq ("not advanced"). A keep-alive is none of these.
+	if seglen > 0 || flags&(thSYN|thFIN) != 0 {
+		notAdvanced := fwd.nextseq != 0 && ltSeq(seq, fwd.nextseq)
+		if af&aKeepAlive != 0 {
+			goto done
+		}
+		// More than one byte starting one below nextseq (after a possible zero-window
+		// probe) really adds data: not a retransmission/out-of-order.
+		if seglen > 1 && fwd.nextseq-1 == seq {
+			notAdvanced = false
+		}
+		// SPURIOUS RETRANSMISSION: data that the other side has already acknowledged in
+		// full (seq+len <= its last ACK).
+		if seglen > 0 && rev.lastack != 0 && leSeq(seq+seglen, rev.lastack) {
+			af |= aSpurious
+			goto done
+		}
+		// FAST RETRANSMISSION: not advanced, >= 2 duplicate ACKs the other way, seq equal to
+		// their ACK, and within 20 ms of the last of them.
+		if notAdvanced && rev.dupacknum >= 2 && rev.lastack == seq && ts-rev.lastackTime < 20_000_000 {
+			af |= aFastRetrans
+			goto done
+		}
+		// OUT-OF-ORDER: not advanced, within the first RTT of the handshake (3 ms when it is
+		// unknown) of the segment that set nextseq, and not ending exactly at nextseq.
+		{
+			thres := int64(3_000_000)
+			if t.firstRTT != 0 {
+				thres = t.firstRTT
+			}
+			end := seq + seglen
+			if flags&(thSYN|thFIN) != 0 {
+				end++
+			}
+			if notAdvanced && ts-fwd.nextseqTime < thres && fwd.nextseq != end {
+				af |= aOutOfOrder
+				goto done
+			}
+		}
+		// RETRANSMISSION: any other segment that does not advance the sequence.
+		if notAdvanced {
+			af |= aRetrans
+		}
+	}
+done:
+	nextseq := seq + seglen
+	if flags&(thSYN|thFIN) != 0 {
+		nextseq++
+	}
+	// Keep the highest nextseq (a zero-window probe does not advance it).
+	if gtSeq(nextseq, fwd.nextseq) || fwd.nextseq == 0 {
+		if af&aZeroWindowProbe == 0 {
+			fwd.nextseq = nextseq
+			fwd.nextseqTime = ts
+		}
+	}
+	// Highest contiguous seq: advances only when this segment starts at it.
+	if seq == fwd.maxSeqToBeAcked || fwd.maxSeqToBeAcked == 0 {
+		if af&aZeroWindowProbe == 0 {
+			fwd.maxSeqToBeAcked = fwd.nextseq
+		}
+	}
+	fwd.window = window
+	fwd.lastack = ack
+	fwd.lastackTime = ts
+	fwd.lastSegFlags = uint16(af)
+	return af, dupNum
+}
