@@ -71,9 +71,6 @@ func scaleDecimal(num string, mult uint64) (uint64, error) {
 			pow *= 10
 		}
 	}
-	if fv != 0 && mult == 1 {
-		return 0, errFraction
-	}
 	fhi, flo := bits.Mul64(fv, mult)
 	q, r := bits.Div64(fhi, flo, pow) // fv < pow, so the quotient fits
 	if r >= pow-r {
@@ -98,6 +95,12 @@ func splitNumber(s string) (num, suffix string) {
 func ParseSize(s string) (uint64, error) {
 	num, suf := splitNumber(s)
 	mult := uint64(1)
+	if suf == "" && strings.Contains(num, ".") {
+		if _, err := scaleDecimal(num, 1); err != nil {
+			return 0, err
+		}
+		return 0, errFraction
+	}
 	if suf != "" {
 		mult = 0
 		for _, u := range sizeUnits {
@@ -119,7 +122,7 @@ func ParseDuration(s string) (uint64, error) {
 	num, suf := splitNumber(s)
 	if suf == "" {
 		v, err := scaleDecimal(num, 1)
-		if err == nil && v != 0 {
+		if err == nil && (v != 0 || strings.Contains(num, ".")) {
 			return 0, errors.New("a duration needs a unit (ns, us, ms, s, m, h)")
 		}
 		return v, err
