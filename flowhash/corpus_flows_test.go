@@ -39,7 +39,11 @@ func TestCorpusConversations(t *testing.T) {
 }
 
 // convKnownDiff lists corpus files whose conversations differ from tshark's, with the reason.
-var convKnownDiff = map[string]string{}
+var convKnownDiff = map[string]string{
+	"ipv6_options.pcap": "frame 3 has an IPv6 type 0 routing header; tshark keys the UDP conversation by " +
+		"the routing header's final destination, fastparse reports the IPv6 header's destination " +
+		"(the counts agree, the address of one conversation does not)",
+}
 
 // TestCorpusTCPAnalysis checks the four manifest TCP analysis counters on every corpus file
 // with TCP. Files that differ must be listed in tcpKnownDiff with the reason; the test also

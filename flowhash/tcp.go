@@ -74,7 +74,7 @@ type tcpHalf struct {
 	lastackTime     int64  // time of the last segment in this direction
 	rttTime         int64  // send time of the timed segment
 	rttSeq          uint32 // the ACK that completes the timed segment
-	dupacknum       int32  // duplicate ACKs in a row; -1 neutralised after an ACKed-unseen
+	dupacknum       int32  // duplicate ACKs in a row
 	lastFINSeq      uint32 // for Zeek history repeats
 	lastRSTSeq      uint32
 	window          uint16 // raw (unscaled) window of the last segment
@@ -213,15 +213,10 @@ func (t *tcpState) analyzeSeq(d Dir, ts int64, seq, ack, seglen uint32, flags ui
 	}
 	if !fin {
 		// DUPLICATE ACK: no data, same non-zero window, seq == nextseq and the same ack as the
-		// previous segment in this direction, no SYN/FIN/RST. Its number counts the run; a
-		// run neutralised by an ACKed-unseen segment (-1) restarts at 1.
+		// previous segment in this direction, no SYN/FIN/RST. Its number counts the run.
 		if seglen == 0 && window != 0 && window == fwd.window && seq == fwd.nextseq &&
 			ack == fwd.lastack && flags&(thSYN|thFIN|thRST) == 0 {
-			if fwd.dupacknum == -1 {
-				fwd.dupacknum = 1
-			} else {
-				fwd.dupacknum++
-			}
+			fwd.dupacknum++
 			af |= aDupAck
 			dupNum = fwd.dupacknum
 		}
@@ -232,19 +227,12 @@ func (t *tcpState) analyzeSeq(d Dir, ts int64, seq, ack, seglen uint32, flags ui
 		fwd.dupacknum = 0
 	}
 
-	// ACKED UNSEEN SEGMENT: an ACK beyond the other side's highest contiguous seq seen. The
-	// boundary is pulled back to nextseq so the same gap is reported once; when it is already
-	// there, report only if the other side is not in a dup-ACK run and neutralise the run.
+	// ACKED UNSEEN SEGMENT: an ACK beyond the other side's highest contiguous seq seen
+	// (once one is known). The boundary then moves to the other side's nextseq so the same
+	// gap is reported once. (Wireshark 4.0 rule; later versions add a dup-ACK neutralisation.)
 	if rev.maxSeqToBeAcked != 0 && gtSeq(ack, rev.maxSeqToBeAcked) && flags&thACK != 0 {
-		if rev.maxSeqToBeAcked > rev.nextseq { // Wireshark compares these without serial arithmetic
-			rev.maxSeqToBeAcked = rev.nextseq
-			af |= aAckLost
-		} else {
-			if rev.dupacknum == 0 {
-				af |= aAckLost
-			}
-			rev.dupacknum = -1
-		}
+		af |= aAckLost
+		rev.maxSeqToBeAcked = rev.nextseq
 	}
 
 	// RETRANSMISSION / FAST RETRANSMISSION / SPURIOUS / OUT-OF-ORDER: a segment with data or
