@@ -26,7 +26,7 @@ func (r *Reader) ReadBatch(b *Batch) error {
 	if cap(b.Packets) == 0 {
 		b.Packets = make([]Packet, 0, 256)
 	}
-	copyData := r.mapped == nil
+	copyData := r.src != nil
 	if copyData {
 		b.buf = b.buf[:0]
 		if cap(b.buf) == 0 {

@@ -152,3 +152,13 @@ func newStreamReader(src io.Reader, opts Options) (*Reader, error) {
 type zstdCloser struct{ d *zstd.Decoder }
 
 func (z zstdCloser) Close() error { z.d.Close(); return nil }
+
+// newMemReader reads a capture held in memory through the same code as the mapped path.
+// Used by tests and fuzz targets.
+func newMemReader(name string, b []byte) (*Reader, error) {
+	r := &Reader{name: name, buf: b, end: len(b), size: int64(len(b))}
+	if err := r.init(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}

@@ -28,7 +28,7 @@ func (r *Reader) ReadPacketAt(off int64, p *Packet) error {
 	if r.closed {
 		return ErrClosed
 	}
-	if r.mapped == nil {
+	if r.src != nil {
 		return r.readPacketAtStream(off, p)
 	}
 	if off < 0 || off >= int64(r.end) {

@@ -39,21 +39,15 @@ func (r *Reader) fill(n int) ([]byte, bool) {
 		r.base += int64(r.pos)
 		r.pos = 0
 	}
-	if n > len(r.buf) {
-		size := len(r.buf) * 2
-		for size < n {
-			size *= 2
-		}
-		nb := make([]byte, size)
-		copy(nb, r.buf[:r.end])
-		r.buf = nb
-	}
 	for r.end < n && r.srcErr == nil {
-		m, err := r.src.Read(r.buf[r.end:])
-		r.end += m
-		if err != nil {
-			r.srcErr = err
+		if r.end == len(r.buf) {
+			// Grow step by step as bytes actually arrive, so a length field that lies
+			// cannot make the reader allocate more than twice what the input holds.
+			nb := make([]byte, min(max(n, streamBufSize), 2*len(r.buf)))
+			copy(nb, r.buf[:r.end])
+			r.buf = nb
 		}
+		r.read(r.buf[r.end:])
 	}
 	if r.end < n {
 		return nil, false
@@ -83,12 +77,10 @@ func (r *Reader) skip(n int64) bool {
 		if int64(want) > n {
 			want = int(n)
 		}
-		m, err := r.src.Read(r.buf[:want])
+		m := r.read(r.buf[:want]) // counted into end (0 before): discard them
+		r.end = 0
 		r.base += int64(m)
 		n -= int64(m)
-		if err != nil {
-			r.srcErr = err
-		}
 	}
 	return true
 }
@@ -102,4 +94,21 @@ func (r *Reader) srcFailed() error {
 		return r.srcErr
 	}
 	return nil
+}
+
+// read reads once from src into b (which starts at buf[end]), counting the bytes into end.
+// A reader that keeps returning 0 bytes and no error gets io.ErrNoProgress.
+func (r *Reader) read(b []byte) int {
+	for range 100 {
+		m, err := r.src.Read(b)
+		r.end += m
+		if err != nil {
+			r.srcErr = err
+		}
+		if m > 0 || err != nil {
+			return m
+		}
+	}
+	r.srcErr = io.ErrNoProgress
+	return 0
 }

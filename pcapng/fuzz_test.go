@@ -1,0 +1,82 @@
+package pcapng
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// addCorpusSeeds adds the small corpus files whose first bytes match one of the magics.
+func addCorpusSeeds(f *testing.F, ng bool) {
+	dir := corpusDir(f)
+	for _, row := range readManifest(f, dir) {
+		b, err := os.ReadFile(filepath.Join(dir, row["file"]))
+		if err != nil || len(b) > 64<<10 || len(b) < 4 {
+			continue
+		}
+		isNG := b[0] == 0x0a && b[1] == 0x0d && b[2] == 0x0d && b[3] == 0x0a
+		if isNG == ng && sniffCompression(b) == CompressionNone {
+			f.Add(b)
+		}
+	}
+}
+
+// fuzzCheck reads data through the in-memory (mapped) path and the streaming path with
+// small reads, and checks they agree packet for packet and on the final error; that each
+// packet is sane; and that ReadPacketAt finds each packet again at its offset.
+func fuzzCheck(t *testing.T, data []byte) {
+	m, errM := newMemReader("fuzz", data)
+	s, errS := NewReader(&trickle{b: data, n: 13}, Options{Name: "fuzz"})
+	if (errM == nil) != (errS == nil) || (errM != nil && errM.Error() != errS.Error()) {
+		t.Fatalf("open: mem %v, stream %v", errM, errS)
+	}
+	if errM != nil {
+		return
+	}
+	var p, q, at Packet
+	var lastOff int64 = -1
+	for i := 0; ; i++ {
+		e1 := m.Next(&p)
+		e2 := s.Next(&q)
+		if (e1 == nil) != (e2 == nil) || (e1 != nil && e1.Error() != e2.Error()) {
+			t.Fatalf("packet %d: mem %v, stream %v", i+1, e1, e2)
+		}
+		if e1 != nil {
+			break
+		}
+		if !bytes.Equal(p.Data, q.Data) || p.TS != q.TS || p.Offset != q.Offset || p.Iface != q.Iface ||
+			p.OrigLen != q.OrigLen || p.Flags != q.Flags || p.HasTS != q.HasTS || !bytes.Equal(p.Options, q.Options) {
+			t.Fatalf("packet %d differs: mem %+v stream %+v", i+1, p, q)
+		}
+		if len(p.Data) != int(p.CapLen) || p.CapLen > maxPacketLen || p.Offset <= lastOff || int(p.Iface) >= len(m.Interfaces()) {
+			t.Fatalf("packet %d insane: %+v", i+1, p)
+		}
+		lastOff = p.Offset
+		_ = p.Comment()
+		if err := m.ReadPacketAt(p.Offset, &at); err != nil || !bytes.Equal(at.Data, p.Data) || at.TS != p.TS {
+			t.Fatalf("ReadPacketAt(%#x): %v %+v, want %+v", p.Offset, err, at, p)
+		}
+	}
+	if m.Truncated() != s.Truncated() || len(m.Interfaces()) != len(s.Interfaces()) || m.BlockCounts() != s.BlockCounts() {
+		t.Fatalf("metadata differs: truncated %v/%v ifaces %d/%d counts %+v/%+v", m.Truncated(), s.Truncated(),
+			len(m.Interfaces()), len(s.Interfaces()), m.BlockCounts(), s.BlockCounts())
+	}
+}
+
+func FuzzPcap(f *testing.F) {
+	for _, be := range []bool{false, true} {
+		e := enc{be: be}
+		f.Add(cat(e.pcapHeader(0xa1b2c3d4, 2, 4, 65535, 1), e.pcapRecord(1, 2, []byte{1, 2, 3}, 3)))
+		f.Add(cat(e.pcapHeader(0xa1b23c4d, 2, 4, 0, 0x30000001), e.pcapRecord(1, 2, nil, 3), e.pcapRecord(1, 2, []byte{1}, 3)[:10]))
+	}
+	addCorpusSeeds(f, false)
+	f.Fuzz(fuzzCheck)
+}
+
+func FuzzPcapng(f *testing.F) {
+	f.Add(ngFile(false))
+	f.Add(ngFile(true))
+	addCorpusSeeds(f, true)
+	f.Fuzz(fuzzCheck)
+}
