@@ -17,24 +17,32 @@ import (
 // go.mod), or $PCAPDEX_CORPUS; it skips the test when the corpus is absent.
 func corpusDir(t testing.TB) string {
 	t.Helper()
+	dir, err := findCorpus()
+	if err != nil {
+		t.Skip(err)
+	}
+	return dir
+}
+
+func findCorpus() (string, error) {
 	if d := os.Getenv("PCAPDEX_CORPUS"); d != "" {
-		return d
+		return d, nil
 	}
 	dir, err := os.Getwd()
 	if err != nil {
-		t.Fatal(err)
+		return "", err
 	}
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
 			c := filepath.Join(dir, "..", "shared", "corpus")
 			if _, err := os.Stat(filepath.Join(c, "MANIFEST.tsv")); err != nil {
-				t.Skipf("corpus not found at %s (set PCAPDEX_CORPUS): %v", c, err)
+				return "", fmt.Errorf("corpus not found at %s (set PCAPDEX_CORPUS): %v", c, err)
 			}
-			return c
+			return c, nil
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			t.Skip("no go.mod above the package dir; corpus not found")
+			return "", fmt.Errorf("no go.mod above the package dir; corpus not found")
 		}
 		dir = parent
 	}

@@ -1,0 +1,5 @@
+//go:build race
+
+package fastparse
+
+const raceEnabled = true
