@@ -236,24 +236,29 @@ func (t *Table) tcpPacket(f *flowState, d Dir, p *fastparse.Packet, frame uint64
 		s.synCount++
 		if s.synCount == 1 {
 			s.synTime = ts
-		} else if s.synAckTime == 0 {
+			s.hs |= hsSyn
+		} else if s.hs&hsSynAck == 0 {
 			// Repeated SYN without a SYN-ACK yet.
 			t.emit(f, EvSYNRetry, d, frame, ts, int64(s.synCount))
 		}
 	}
-	if syn && ack && s.synAckTime == 0 {
+	if syn && ack && s.hs&hsSynAck == 0 {
 		s.synAckTime = ts
-		if s.synTime != 0 {
+		s.hs |= hsSynAck
+		if s.hs&hsSyn != 0 {
 			s.synAckRTT = ts - s.synTime
 			t.emit(f, EvHandshakeRTT, d, frame, ts, s.synAckRTT)
 		}
 	}
+	if ack && !syn && s.hs&hsAck == 0 && s.hs&hsSynAck != 0 {
+		// The first ACK after the SYN-ACK ends the handshake.
+		s.hs |= hsAck
+		s.ackRTT = ts - s.synAckTime
+		t.emit(f, EvHandshakeAckRTT, d, frame, ts, s.ackRTT)
+	}
 	if ack && !syn && s.firstRTT == 0 && s.tsMruSyn != 0 {
+		// Wireshark's ts_first_rtt (zero means unknown, as in Wireshark).
 		s.firstRTT = ts - s.tsMruSyn
-		if s.synAckTime != 0 && s.ackRTT == 0 {
-			s.ackRTT = ts - s.synAckTime
-			t.emit(f, EvHandshakeAckRTT, d, frame, ts, s.ackRTT)
-		}
 	}
 	if reused {
 		t.emit(f, EvPortReuse, d, frame, ts, 0)
@@ -322,7 +327,7 @@ func (t *Table) tcpPacket(f *flowState, d Dir, p *fastparse.Packet, frame uint64
 		fwd.rttTime = ts
 		fwd.flags |= hRTTPending
 	}
-	t.account(f, s, d, af, dupNum, frame, ts)
+	t.account(f, s, d, af, dupNum, frame, ts, p.PayloadLen > 0)
 
 	// FIN and RST: who and when; storms of them.
 	if fl&thFIN != 0 {
@@ -369,7 +374,7 @@ func (t *Table) storm(f *flowState, s *tcpState, d Dir, frame uint64, ts int64, 
 }
 
 // account adds one packet's analysis flags to the counters and the event stream.
-func (t *Table) account(f *flowState, s *tcpState, d Dir, af uint32, dupNum int32, frame uint64, ts int64) {
+func (t *Table) account(f *flowState, s *tcpState, d Dir, af uint32, dupNum int32, frame uint64, ts int64, payload bool) {
 	if af == 0 {
 		return
 	}
@@ -378,7 +383,11 @@ func (t *Table) account(f *flowState, s *tcpState, d Dir, af uint32, dupNum int3
 		// tshark flags fast and spurious retransmissions as tcp.analysis.retransmission too.
 		t.totals.Retransmissions++
 		fwd.retrans++
-		f.histLog(d, 'T', fwd.retrans, &fwd.retransLog)
+		if payload {
+			// Zeek's 'T' is about data: a repeated SYN or FIN is not logged.
+			fwd.retransData++
+			f.histLog(d, 'T', fwd.retransData, &fwd.retransLog)
+		}
 	}
 	if af&aFastRetrans != 0 {
 		s.fastRetrans++

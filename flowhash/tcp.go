@@ -90,6 +90,7 @@ type tcpHalf struct {
 	finTime         int64  // first FIN
 	rstTime         int64  // first RST
 	retrans         uint32 // retransmissions (all kinds) sent in this direction
+	retransData     uint32 // of which carried payload (Zeek history 'T')
 	zeroWin         uint32 // zero-window segments sent in this direction
 }
 
@@ -120,9 +121,17 @@ type tcpState struct {
 	finCount     uint16
 	stormFlags   uint8 // 1 = RST storm reported, 2 = FIN storm reported, 4 = ACK stall reported
 	stormN       uint8 // RSTs or FINs in the current storm window
+	hs           uint8 // hs* handshake bits
 	stormStart   int64 // time of the first RST/FIN in the current storm window
 	lastProgress int64 // last time an ACK advanced, for ACK stall
 }
+
+// tcpState.hs bits.
+const (
+	hsSyn    uint8 = 1 << iota // a SYN was seen (synTime valid)
+	hsSynAck                   // a SYN-ACK was seen (synAckTime valid)
+	hsAck                      // the handshake's ACK was seen
+)
 
 // seq comparisons (serial number arithmetic), as Wireshark's GT_SEQ & co.
 func gtSeq(a, b uint32) bool { return int32(a-b) > 0 }
