@@ -27,6 +27,9 @@ func decodeIPv4(p *Packet, data []byte, off, wire, depth int) Status {
 	if len(b) < hl {
 		return TruncatedIP
 	}
+	if off+hl > wire {
+		return BadIPHeader // a tunnelled header running past the datagram that carries it
+	}
 	p.IPHdrLen = uint16(hl)
 	p.Proto = b.Protocol()
 	p.TTL = b.TTL()
@@ -100,6 +103,9 @@ func decodeIPv6(p *Packet, data []byte, off, wire, depth int) Status {
 	}
 	if len(data) < off+IPv6HdrLen {
 		return TruncatedIP
+	}
+	if off+IPv6HdrLen > wire {
+		return BadIPHeader // a tunnelled header running past the datagram that carries it
 	}
 	b := IPv6(data[off : off+IPv6HdrLen])
 	nh := b.NextHeader()
