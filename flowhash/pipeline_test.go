@@ -117,4 +117,3 @@ func bytesPerFlow(n int) float64 {
 	runtime.KeepAlive(tab)
 	return float64(after.HeapAlloc-before.HeapAlloc) / float64(n)
 }
-
