@@ -176,6 +176,7 @@ func (e *evaluator) column(n Node, within *roaring.Bitmap) (*roaring.Bitmap, err
 	if col == nil {
 		return out, nil
 	}
+	var it roaring.IntPeekable
 	for b, nb := 0, col.NumBlocks(); b < nb; b++ {
 		info := col.Info(b)
 		if info.Len <= 0 {
@@ -201,6 +202,24 @@ func (e *evaluator) column(n Node, within *roaring.Bitmap) (*roaring.Bitmap, err
 		e.vals = vals
 		if len(vals) != info.Len {
 			return nil, fmt.Errorf("column %s block %d: %d values, want %d", f, b, len(vals), info.Len)
+		}
+		cands := within.Rank(uint32(hi - 1))
+		if lo > 0 {
+			cands -= within.Rank(uint32(lo - 1))
+		}
+		if cands < uint64(info.Len)/8 { // few candidates: test only them
+			if it == nil {
+				it = within.Iterator()
+			}
+			it.AdvanceIfNeeded(info.First)
+			for it.HasNext() && uint64(it.PeekNext()) < hi {
+				id := it.Next()
+				v := vals[id-info.First]
+				if mask != 0 && v&mask != 0 && v != Missing || mask == 0 && v != Missing && op.holds(v, c) {
+					out.Add(id)
+				}
+			}
+			continue
 		}
 		e.ids = scan(e.ids[:0], vals, info.First, op, c, mask)
 		out.AddMany(e.ids)
