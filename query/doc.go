@@ -19,7 +19,8 @@
 //
 // Fields and their values:
 //
-//	bytes orig_bytes resp_bytes   sizes: 1500, 1.5KB, 1MB, 2GiB
+//	bytes                         IP bytes, both directions; sizes: 1500, 1.5KB, 1MB, 2GiB
+//	orig_bytes resp_bytes         payload bytes of each side, as Zeek counts them; sizes
 //	pkts orig_pkts resp_pkts      counts
 //	duration syn_rtt              durations: 300ms, 1.5s, 5m (units ns us ms s m h; 0 needs none)
 //	retransmissions zero_windows out_of_order dup_acks   counts

@@ -10,10 +10,10 @@ import (
 type Field uint8
 
 const (
-	FieldBytes           Field = iota // bytes, both directions (IP length)
+	FieldBytes           Field = iota // IP bytes (IP total length), both directions
 	FieldPkts                         // packets, both directions
-	FieldOrigBytes                    // bytes sent by the originator
-	FieldRespBytes                    // bytes sent by the responder
+	FieldOrigBytes                    // payload bytes sent by the originator (Zeek orig_bytes)
+	FieldRespBytes                    // payload bytes sent by the responder (Zeek resp_bytes)
 	FieldOrigPkts                     // packets sent by the originator
 	FieldRespPkts                     // packets sent by the responder
 	FieldDuration                     // last packet time - first packet time, ns
@@ -85,14 +85,15 @@ type FlowFields struct {
 	State            string // Zeek conn_state code, "" when unknown
 	Flags            TCPFlag
 
-	OrigBytes, RespBytes uint64
-	OrigPkts, RespPkts   uint64
-	Duration             time.Duration
-	SynRTT               time.Duration // < 0 when no handshake was seen
-	Retransmissions      uint64
-	ZeroWindows          uint64
-	OutOfOrder           uint64
-	DupAcks              uint64
+	OrigIPBytes, RespIPBytes uint64 // IP total lengths, summed
+	OrigBytes, RespBytes     uint64 // transport payload bytes
+	OrigPkts, RespPkts       uint64
+	Duration                 time.Duration
+	SynRTT                   time.Duration // < 0 when no handshake was seen
+	Retransmissions          uint64
+	ZeroWindows              uint64
+	OutOfOrder               uint64
+	DupAcks                  uint64
 }
 
 // Value returns the value of column c for the flow, in the column's unit (Missing when the
@@ -100,7 +101,7 @@ type FlowFields struct {
 func (f *FlowFields) Value(c Field) uint64 {
 	switch c {
 	case FieldBytes:
-		return f.OrigBytes + f.RespBytes
+		return f.OrigIPBytes + f.RespIPBytes
 	case FieldPkts:
 		return f.OrigPkts + f.RespPkts
 	case FieldOrigBytes:

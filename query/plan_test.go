@@ -41,6 +41,7 @@ func randFlow(r *rand.Rand) FlowFields {
 	}
 	small := func() uint64 { return uint64(r.IntN(4)) * uint64(r.IntN(3)) }
 	f.OrigBytes, f.RespBytes = uint64(r.IntN(3000)), uint64(r.IntN(3))*uint64(r.IntN(2_000_000))
+	f.OrigIPBytes, f.RespIPBytes = f.OrigBytes+40*f.OrigPkts, f.RespBytes+40*f.RespPkts
 	f.OrigPkts, f.RespPkts = small()*3, small()*5
 	f.Duration = time.Duration(r.IntN(10)) * 700 * time.Millisecond
 	f.SynRTT = time.Duration(r.IntN(6)-1) * 100 * time.Millisecond
@@ -204,6 +205,7 @@ func TestFlowSemantics(t *testing.T) {
 		Src: netip.MustParseAddr("10.0.0.5"), Dst: netip.MustParseAddr("192.168.1.1"),
 		SrcPort: 51000, DstPort: 443, Proto: 6, VLAN: -1, State: "SF", Flags: FlagSYN | FlagFIN,
 		OrigBytes: 1500, RespBytes: 2_000_000, OrigPkts: 10, RespPkts: 20,
+		OrigIPBytes: 1900, RespIPBytes: 2_000_800,
 		Duration: 6 * time.Second, SynRTT: -1, Retransmissions: 2,
 	}
 	cases := []struct {
@@ -229,7 +231,8 @@ func TestFlowSemantics(t *testing.T) {
 		{"syn and fin and not rst", true},
 		{"bytes > 1MB", true},
 		{"bytes > 2.1MB", false},
-		{"bytes >= 2001500", true},
+		{"bytes >= 2002700", true},
+		{"bytes > 2002700", false},
 		{"orig_bytes > 1KiB", true},
 		{"orig_bytes > 1.5KB", false},
 		{"pkts == 30", true},
@@ -324,7 +327,7 @@ func (s *countingSource) Column(f Field) (NumericColumn, error) {
 }
 
 func TestAndStopsEarly(t *testing.T) {
-	flows := []FlowFields{{Src: testAddrs[0], Dst: testAddrs[1], VLAN: -1, OrigBytes: 5}}
+	flows := []FlowFields{{Src: testAddrs[0], Dst: testAddrs[1], VLAN: -1, OrigIPBytes: 5}}
 	src := &countingSource{FlowSet: NewFlowSet(flows, 0)}
 	p, _ := Compile(MustParse("bytes > 1 and host 10.9.9.9 and duration > 1s"))
 	got, err := p.Eval(src)
@@ -361,7 +364,7 @@ func TestColumnSkipsBlocks(t *testing.T) {
 	// 10 blocks of 100 flows; bytes grow with the flow number, and only flows 0..99 use port 22.
 	flows := make([]FlowFields, 1000)
 	for i := range flows {
-		flows[i] = FlowFields{Src: testAddrs[0], Dst: testAddrs[1], DstPort: 80, VLAN: -1, OrigBytes: uint64(i)}
+		flows[i] = FlowFields{Src: testAddrs[0], Dst: testAddrs[1], DstPort: 80, VLAN: -1, OrigIPBytes: uint64(i)}
 		if i < 100 {
 			flows[i].DstPort = 22
 		}
