@@ -12,7 +12,7 @@ func addCorpusSeeds(f *testing.F, ng bool) {
 	dir := corpusDir(f)
 	for _, row := range readManifest(f, dir) {
 		b, err := os.ReadFile(filepath.Join(dir, row["file"]))
-		if err != nil || len(b) > 64<<10 || len(b) < 4 {
+		if err != nil || len(b) > 16<<10 || len(b) < 4 {
 			continue
 		}
 		isNG := b[0] == 0x0a && b[1] == 0x0d && b[2] == 0x0d && b[3] == 0x0a
@@ -27,7 +27,7 @@ func addCorpusSeeds(f *testing.F, ng bool) {
 // packet is sane; and that ReadPacketAt finds each packet again at its offset.
 func fuzzCheck(t *testing.T, data []byte) {
 	m, errM := newMemReader("fuzz", data)
-	s, errS := NewReader(&trickle{b: data, n: 13}, Options{Name: "fuzz"})
+	s, errS := NewReader(&trickle{b: data, n: 13}, Options{Name: "fuzz", BufferSize: 256})
 	if (errM == nil) != (errS == nil) || (errM != nil && errM.Error() != errS.Error()) {
 		t.Fatalf("open: mem %v, stream %v", errM, errS)
 	}

@@ -18,6 +18,9 @@ type Options struct {
 	NoMmap bool
 	// Name is the file name used in errors for NewReader (Open uses the path).
 	Name string
+	// BufferSize is the initial plain-read buffer (default 1 MiB); it grows for blocks
+	// larger than the buffer.
+	BufferSize int
 }
 
 // Compression is the compression around a capture, detected by magic bytes.
@@ -114,7 +117,11 @@ func NewReader(src io.Reader, opts Options) (*Reader, error) {
 }
 
 func newStreamReader(src io.Reader, opts Options) (*Reader, error) {
-	r := &Reader{name: opts.Name, src: src, buf: make([]byte, streamBufSize), size: -1}
+	size := opts.BufferSize
+	if size <= 0 {
+		size = streamBufSize
+	}
+	r := &Reader{name: opts.Name, src: src, buf: make([]byte, max(size, 64)), size: -1}
 	head, _ := r.peek(4)
 	if head == nil {
 		head = r.buf[:r.end]

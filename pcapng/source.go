@@ -43,7 +43,7 @@ func (r *Reader) fill(n int) ([]byte, bool) {
 		if r.end == len(r.buf) {
 			// Grow step by step as bytes actually arrive, so a length field that lies
 			// cannot make the reader allocate more than twice what the input holds.
-			nb := make([]byte, min(max(n, streamBufSize), 2*len(r.buf)))
+			nb := make([]byte, min(max(n, len(r.buf)), 2*len(r.buf)))
 			copy(nb, r.buf[:r.end])
 			r.buf = nb
 		}
