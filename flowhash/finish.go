@@ -34,6 +34,7 @@ func (t *Table) fill(out *Flow, k *Key, idx int32) {
 		if f.pkts[r] > 0 {
 			out.ConnState = StateSF
 		}
+		out.TCP.WScale = [2]int8{-1, -1}
 		return
 	}
 	s := &t.tcp[f.tcp]
