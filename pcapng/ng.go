@@ -2,7 +2,6 @@ package pcapng
 
 import (
 	"io"
-	"math"
 	"net/netip"
 )
 
@@ -80,199 +79,197 @@ func (r *Reader) nextPcapng(p *Packet) error {
 
 // ngBlock reads one block. It reports whether it was a packet block (then p holds it).
 func (r *Reader) ngBlock(p *Packet) (bool, error) {
-	{
-		off := r.offset()
-		h, ok := r.peek(28)
-		if !ok {
-			if r.avail() == 0 && r.srcFailed() == nil {
-				r.err = io.EOF
-				return false, io.EOF
-			}
-			if h, ok = r.peek(8); !ok {
-				return false, r.setTruncated(off, "block header", 8)
-			}
+	off := r.offset()
+	h, ok := r.peek(28)
+	if !ok {
+		if r.avail() == 0 && r.srcFailed() == nil {
+			r.err = io.EOF
+			return false, io.EOF
 		}
-		typ := u32(h, r.le)
-		if typ == blockSHB {
-			if err := r.readSHB(); err != nil {
-				if err != io.EOF {
-					r.err = err
-				}
-				return false, r.err
-			}
-			return false, nil
+		if h, ok = r.peek(8); !ok {
+			return false, r.setTruncated(off, "block header", 8)
 		}
-		blen := u32(h[4:], r.le)
-		if blen < 12 || blen%4 != 0 {
-			r.err = r.formatErr(off, blockName(typ), "total length %d invalid (minimum 12, multiple of 4)", blen)
-			return false, r.err
-		}
-		switch typ {
-		case blockEPB, blockOPB:
-			if blen < 32 {
-				r.err = r.formatErr(off, blockName(typ), "total length %d < minimum 32", blen)
-				return false, r.err
-			}
-			if len(h) < 28 {
-				return false, r.setTruncated(off, blockName(typ), int64(blen))
-			}
-			capLen := u32(h[20:], r.le)
-			if capLen > maxPacketLen {
-				r.err = r.formatErr(off, blockName(typ), "captured length %d > maximum %d", capLen, maxPacketLen)
-				return false, r.err
-			}
-			if 32+pad4(capLen) > blen {
-				r.err = r.formatErr(off, blockName(typ), "captured length %d runs past total length %d", capLen, blen)
-				return false, r.err
-			}
-			if blen > maxPacketBlock {
-				r.err = r.formatErr(off, blockName(typ), "total length %d > maximum %d", blen, maxPacketBlock)
-				return false, r.err
-			}
-			b, ok := r.peek(int(blen))
-			if !ok {
-				return false, r.setTruncated(off, blockName(typ), int64(blen))
-			}
-			if u32(b[blen-4:], r.le) != blen {
-				r.err = r.formatErr(off, blockName(typ), "trailing length %d != total length %d", u32(b[blen-4:], r.le), blen)
-				return false, r.err
-			}
-			var local uint32
-			if typ == blockEPB {
-				local = u32(b[8:], r.le)
-				r.counts.EPB++
-			} else {
-				local = uint32(u16(b[8:], r.le))
-				r.counts.OPB++
-			}
-			if local >= uint32(len(r.ifaces)-r.secBase) {
-				r.err = r.formatErr(off, blockName(typ), "interface %d not defined (section has %d IDBs)", local, len(r.ifaces)-r.secBase)
-				return false, r.err
-			}
-			ifc := &r.ifaces[r.secBase+int(local)]
-			raw := uint64(u32(b[12:], r.le))<<32 | uint64(u32(b[16:], r.le))
-			ts, tsOK := ifc.conv.ns(raw)
-			if !tsOK {
-				r.tsClamped++
-			}
-			dataEnd := 28 + capLen
-			r.pos += int(blen)
-			r.ordinal++
-			*p = Packet{
-				Data:     b[28:dataEnd:dataEnd],
-				CapLen:   capLen,
-				OrigLen:  u32(b[24:], r.le),
-				TS:       ts,
-				Iface:    uint32(r.secBase) + local,
-				LinkType: ifc.LinkType,
-				HasTS:    true,
-				Offset:   off,
-				Ordinal:  r.ordinal,
-				FCSLen:   int8(ifc.FCSLen),
-			}
-			if o := b[28+pad4(capLen) : blen-4]; len(o) > 0 {
-				p.Options, p.optsLE = o, r.le
-				r.packetFlags(p)
-			}
-			return true, nil
-
-		case blockSPB:
-			if blen < 16 {
-				r.err = r.formatErr(off, "SPB", "total length %d < minimum 16", blen)
-				return false, r.err
-			}
-			if blen > maxPacketBlock {
-				r.err = r.formatErr(off, "SPB", "total length %d > maximum %d", blen, maxPacketBlock)
-				return false, r.err
-			}
-			if len(r.ifaces) == r.secBase {
-				r.err = r.formatErr(off, "SPB", "simple packet block before any IDB in its section")
-				return false, r.err
-			}
-			b, ok := r.peek(int(blen))
-			if !ok {
-				return false, r.setTruncated(off, "SPB", int64(blen))
-			}
-			if u32(b[blen-4:], r.le) != blen {
-				r.err = r.formatErr(off, "SPB", "trailing length %d != total length %d", u32(b[blen-4:], r.le), blen)
-				return false, r.err
-			}
-			ifc := &r.ifaces[r.secBase]
-			orig := u32(b[8:], r.le)
-			capLen := min(orig, blen-16)
-			if ifc.SnapLen != 0 {
-				capLen = min(capLen, ifc.SnapLen)
-			}
-			if capLen > maxPacketLen {
-				r.err = r.formatErr(off, "SPB", "captured length %d > maximum %d", capLen, maxPacketLen)
-				return false, r.err
-			}
-			r.pos += int(blen)
-			r.ordinal++
-			r.counts.SPB++
-			end := 12 + capLen
-			*p = Packet{
-				Data:     b[12:end:end],
-				CapLen:   capLen,
-				OrigLen:  orig,
-				Iface:    uint32(r.secBase),
-				LinkType: ifc.LinkType,
-				Offset:   off,
-				Ordinal:  r.ordinal,
-				FCSLen:   int8(ifc.FCSLen),
-			}
-			return true, nil
-
-		case blockIDB, blockNRB, blockISB:
-			if blen > maxMetaBlock {
-				if typ == blockNRB {
-					r.warnings = append(r.warnings, r.formatErr(off, "NRB", "total length %d > %d: skipped", blen, maxMetaBlock).Error())
-					if err := r.skipBlock(off, typ, blen); err != nil {
-						return false, err
-					}
-					return false, nil
-				}
-				r.err = r.formatErr(off, blockName(typ), "total length %d > maximum %d", blen, maxMetaBlock)
-				return false, r.err
-			}
-			b, ok := r.peek(int(blen))
-			if !ok {
-				return false, r.setTruncated(off, blockName(typ), int64(blen))
-			}
-			if u32(b[blen-4:], r.le) != blen {
-				r.err = r.formatErr(off, blockName(typ), "trailing length %d != total length %d", u32(b[blen-4:], r.le), blen)
-				return false, r.err
-			}
-			var err error
-			switch typ {
-			case blockIDB:
-				err = r.readIDB(off, b)
-			case blockNRB:
-				r.readNRB(off, b)
-			case blockISB:
-				err = r.readISB(off, b)
-			}
-			if err != nil {
+	}
+	typ := u32(h, r.le)
+	if typ == blockSHB {
+		if err := r.readSHB(); err != nil {
+			if err != io.EOF {
 				r.err = err
-				return false, err
 			}
-			r.pos += int(blen)
-
-		default:
-			switch typ {
-			case blockDSB:
-				r.counts.DSB++
-			case blockCustom, blockCustNC:
-				r.counts.Custom++
-			default:
-				r.counts.Unknown++
-			}
-			if err := r.skipBlock(off, typ, blen); err != nil {
-				return false, err
-			}
+			return false, r.err
 		}
 		return false, nil
 	}
+	blen := u32(h[4:], r.le)
+	if blen < 12 || blen%4 != 0 {
+		r.err = r.formatErr(off, blockName(typ), "total length %d invalid (minimum 12, multiple of 4)", blen)
+		return false, r.err
+	}
+	switch typ {
+	case blockEPB, blockOPB:
+		if blen < 32 {
+			r.err = r.formatErr(off, blockName(typ), "total length %d < minimum 32", blen)
+			return false, r.err
+		}
+		if len(h) < 28 {
+			return false, r.setTruncated(off, blockName(typ), int64(blen))
+		}
+		capLen := u32(h[20:], r.le)
+		if capLen > maxPacketLen {
+			r.err = r.formatErr(off, blockName(typ), "captured length %d > maximum %d", capLen, maxPacketLen)
+			return false, r.err
+		}
+		if 32+pad4(capLen) > blen {
+			r.err = r.formatErr(off, blockName(typ), "captured length %d runs past total length %d", capLen, blen)
+			return false, r.err
+		}
+		if blen > maxPacketBlock {
+			r.err = r.formatErr(off, blockName(typ), "total length %d > maximum %d", blen, maxPacketBlock)
+			return false, r.err
+		}
+		b, ok := r.peek(int(blen))
+		if !ok {
+			return false, r.setTruncated(off, blockName(typ), int64(blen))
+		}
+		if u32(b[blen-4:], r.le) != blen {
+			r.err = r.formatErr(off, blockName(typ), "trailing length %d != total length %d", u32(b[blen-4:], r.le), blen)
+			return false, r.err
+		}
+		var local uint32
+		if typ == blockEPB {
+			local = u32(b[8:], r.le)
+			r.counts.EPB++
+		} else {
+			local = uint32(u16(b[8:], r.le))
+			r.counts.OPB++
+		}
+		if local >= uint32(len(r.ifaces)-r.secBase) {
+			r.err = r.formatErr(off, blockName(typ), "interface %d not defined (section has %d IDBs)", local, len(r.ifaces)-r.secBase)
+			return false, r.err
+		}
+		ifc := &r.ifaces[r.secBase+int(local)]
+		raw := uint64(u32(b[12:], r.le))<<32 | uint64(u32(b[16:], r.le))
+		ts, tsOK := ifc.conv.ns(raw)
+		if !tsOK {
+			r.tsClamped++
+		}
+		dataEnd := 28 + capLen
+		r.pos += int(blen)
+		r.ordinal++
+		*p = Packet{
+			Data:     b[28:dataEnd:dataEnd],
+			CapLen:   capLen,
+			OrigLen:  u32(b[24:], r.le),
+			TS:       ts,
+			Iface:    uint32(r.secBase) + local,
+			LinkType: ifc.LinkType,
+			HasTS:    true,
+			Offset:   off,
+			Ordinal:  r.ordinal,
+			FCSLen:   int8(ifc.FCSLen),
+		}
+		if o := b[28+pad4(capLen) : blen-4]; len(o) > 0 {
+			p.Options, p.optsLE = o, r.le
+			r.packetFlags(p)
+		}
+		return true, nil
+
+	case blockSPB:
+		if blen < 16 {
+			r.err = r.formatErr(off, "SPB", "total length %d < minimum 16", blen)
+			return false, r.err
+		}
+		if blen > maxPacketBlock {
+			r.err = r.formatErr(off, "SPB", "total length %d > maximum %d", blen, maxPacketBlock)
+			return false, r.err
+		}
+		if len(r.ifaces) == r.secBase {
+			r.err = r.formatErr(off, "SPB", "simple packet block before any IDB in its section")
+			return false, r.err
+		}
+		b, ok := r.peek(int(blen))
+		if !ok {
+			return false, r.setTruncated(off, "SPB", int64(blen))
+		}
+		if u32(b[blen-4:], r.le) != blen {
+			r.err = r.formatErr(off, "SPB", "trailing length %d != total length %d", u32(b[blen-4:], r.le), blen)
+			return false, r.err
+		}
+		ifc := &r.ifaces[r.secBase]
+		orig := u32(b[8:], r.le)
+		capLen := min(orig, blen-16)
+		if ifc.SnapLen != 0 {
+			capLen = min(capLen, ifc.SnapLen)
+		}
+		if capLen > maxPacketLen {
+			r.err = r.formatErr(off, "SPB", "captured length %d > maximum %d", capLen, maxPacketLen)
+			return false, r.err
+		}
+		r.pos += int(blen)
+		r.ordinal++
+		r.counts.SPB++
+		end := 12 + capLen
+		*p = Packet{
+			Data:     b[12:end:end],
+			CapLen:   capLen,
+			OrigLen:  orig,
+			Iface:    uint32(r.secBase),
+			LinkType: ifc.LinkType,
+			Offset:   off,
+			Ordinal:  r.ordinal,
+			FCSLen:   int8(ifc.FCSLen),
+		}
+		return true, nil
+
+	case blockIDB, blockNRB, blockISB:
+		if blen > maxMetaBlock {
+			if typ == blockNRB {
+				r.warnings = append(r.warnings, r.formatErr(off, "NRB", "total length %d > %d: skipped", blen, maxMetaBlock).Error())
+				if err := r.skipBlock(off, typ, blen); err != nil {
+					return false, err
+				}
+				return false, nil
+			}
+			r.err = r.formatErr(off, blockName(typ), "total length %d > maximum %d", blen, maxMetaBlock)
+			return false, r.err
+		}
+		b, ok := r.peek(int(blen))
+		if !ok {
+			return false, r.setTruncated(off, blockName(typ), int64(blen))
+		}
+		if u32(b[blen-4:], r.le) != blen {
+			r.err = r.formatErr(off, blockName(typ), "trailing length %d != total length %d", u32(b[blen-4:], r.le), blen)
+			return false, r.err
+		}
+		var err error
+		switch typ {
+		case blockIDB:
+			err = r.readIDB(off, b)
+		case blockNRB:
+			r.readNRB(off, b)
+		case blockISB:
+			err = r.readISB(off, b)
+		}
+		if err != nil {
+			r.err = err
+			return false, err
+		}
+		r.pos += int(blen)
+
+	default:
+		switch typ {
+		case blockDSB:
+			r.counts.DSB++
+		case blockCustom, blockCustNC:
+			r.counts.Custom++
+		default:
+			r.counts.Unknown++
+		}
+		if err := r.skipBlock(off, typ, blen); err != nil {
+			return false, err
+		}
+	}
+	return false, nil
 }
 
 // skipBlock consumes a block without parsing its body, checking its trailing length.
@@ -521,5 +518,3 @@ func (r *Reader) readNRB(off int64, b []byte) {
 		rec = rec[4+padded:]
 	}
 }
-
-var _ = math.MaxInt64
