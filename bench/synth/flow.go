@@ -240,7 +240,7 @@ func (f *flow) bulkRound(g *Generator, fromResp bool) {
 	var offs [64]uint64
 	var sends [64]int64
 	o := off0
-	t0 := f.t + rSend/8 + g.us(1, 30)
+	t0 := f.t + rSend/8/1000*1000 + g.us(1, 30)
 	if f.round > 0 {
 		t0 = f.t + rSend + g.us(1, 30)
 	}
@@ -450,7 +450,7 @@ func (f *flow) teardown(g *Generator) {
 		if first {
 			rFirst, rSecond = f.rS, f.rC
 		}
-		t += rFirst/2 + g.us(100, 20000)
+		t += rFirst/2/1000*1000 + g.us(100, 20000)
 		p := f.ackPkt(t, first, f.winOf(first))
 		p.flags |= tcpFIN
 		f.push(p)

@@ -42,7 +42,11 @@ type knobs struct {
 
 // baseBytesPerFlow is the measured mean of frame bytes per flow at scale 1 (see
 // TestBaseBytesPerFlow); it turns a (Flows, TargetBytes) pair into a size scale.
-const baseBytesPerFlow = 70000
+// The fixed part (handshakes, DNS, ICMP) does not scale.
+const (
+	baseBytesPerFlow  = 120000
+	fixedBytesPerFlow = 600
+)
 
 // Generator produces a capture's frames in timestamp order. It keeps only the open flows
 // and one pending step of packets per flow, so memory does not grow with the output.
@@ -94,7 +98,8 @@ func New(cfg Config) (*Generator, error) {
 		g.k.meanGap = 1e9 / cfg.FlowsPerSecond
 	}
 	if cfg.Flows > 0 && cfg.TargetBytes > 0 {
-		g.k.scale = float64(cfg.TargetBytes) / float64(cfg.Flows) / baseBytesPerFlow
+		per := float64(cfg.TargetBytes)/float64(cfg.Flows) - fixedBytesPerFlow
+		g.k.scale = max(per/(baseBytesPerFlow-fixedBytesPerFlow), 1e-4)
 	}
 	g.rng = rand.New(rand.NewPCG(cfg.Seed, 0x9e3779b97f4a7c15))
 	g.payload = newPayloadTable(cfg.Seed ^ 0x5851f42d4c957f2d)

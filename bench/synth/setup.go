@@ -168,7 +168,7 @@ func (g *Generator) setup(f *flow) {
 			f.respLen = uint64(g.logUniform(200e3, 3e6) * s)
 		}
 		if f.force != injNone {
-			f.respLen = 300e3 + uint64(r.IntN(100e3))
+			f.respLen = 50e3 + uint64(r.IntN(20e3))
 			if up {
 				f.reqLen, f.respLen = f.respLen, 300
 			}

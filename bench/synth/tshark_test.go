@@ -32,3 +32,5 @@ func TestTruthMatchesTshark(t *testing.T) {
 		})
 	}
 }
+
+var execLookPath = exec.LookPath
