@@ -8,7 +8,7 @@
 //	[src|dst] host ADDR          IPv4 or IPv6 address ("host" may be left out: "src 10.0.0.1", "10.0.0.1")
 //	[src|dst] net CIDR           10.0.0.0/8, 2001:db8::/32; also "net 10.0.0.0 mask 255.0.0.0"
 //	[src|dst] port N             a number or a service name from a fixed table (http, https, ssh, dns, ...)
-//	[src|dst] portrange A-B      inclusive
+//	[src|dst] portrange A-B      inclusive; ports exist only for tcp, udp and sctp flows
 //	tcp udp icmp icmp6           transport protocol; "proto N" or "proto tcp" for any other
 //	ip ip6                       address family
 //	vlan [ID]                    flows carried in VLAN ID (the outermost tag), or in any VLAN

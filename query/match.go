@@ -48,6 +48,9 @@ func matchLeaf(n Node, f *FlowFields) bool {
 		}
 		return x.Prefix.Contains(f.Src) || x.Prefix.Contains(f.Dst)
 	case *Port:
+		if !hasPorts(f.Proto) {
+			return false
+		}
 		in := func(p uint16) bool { return p >= x.Lo && p <= x.Hi }
 		switch x.Dir {
 		case DirSrc:

@@ -21,7 +21,8 @@ type Source interface {
 	// Net returns the flows with an address inside p at the end(s) d selects. "ip" asks for
 	// 0.0.0.0/0 and "ip6" for ::/0, either end.
 	Net(p netip.Prefix, d Dir) (*roaring.Bitmap, error)
-	// Ports returns the flows whose port at the end(s) d selects lies in [lo, hi].
+	// Ports returns the TCP, UDP and SCTP flows whose port at the end(s) d selects lies in
+	// [lo, hi] (other protocols have no ports, as in tcpdump).
 	Ports(lo, hi uint16, d Dir) (*roaring.Bitmap, error)
 	// Proto returns the flows of transport protocol p.
 	Proto(p uint8) (*roaring.Bitmap, error)

@@ -25,7 +25,7 @@ var (
 		netip.MustParsePrefix("2001:db8::/48"), netip.MustParsePrefix("0.0.0.0/0"),
 	}
 	testPorts = []uint16{22, 53, 80, 443, 1024, 8080, 50000, 65535}
-	testProto = []uint8{6, 17, 1, 58, 47}
+	testProto = []uint8{6, 17, 1, 58, 47, 132}
 )
 
 func randFlow(r *rand.Rand) FlowFields {
@@ -364,7 +364,7 @@ func TestColumnSkipsBlocks(t *testing.T) {
 	// 10 blocks of 100 flows; bytes grow with the flow number, and only flows 0..99 use port 22.
 	flows := make([]FlowFields, 1000)
 	for i := range flows {
-		flows[i] = FlowFields{Src: testAddrs[0], Dst: testAddrs[1], DstPort: 80, VLAN: -1, OrigIPBytes: uint64(i)}
+		flows[i] = FlowFields{Src: testAddrs[0], Dst: testAddrs[1], DstPort: 80, Proto: 6, VLAN: -1, OrigIPBytes: uint64(i)}
 		if i < 100 {
 			flows[i].DstPort = 22
 		}
