@@ -26,7 +26,8 @@ type Options struct {
 // without mmap, into buffers the Reader owns) and stay valid until Close.
 type Reader struct {
 	path   string
-	f      *os.File
+	f      *os.File    // nil for in-memory readers
+	ra     io.ReaderAt // plain reads when data is nil
 	size   int64
 	data   []byte // the whole file when mapped, else nil
 	dir    []SectionInfo
@@ -62,7 +63,7 @@ func OpenOptions(path string, opt Options) (*Reader, error) {
 		f.Close()
 		return nil, fmt.Errorf("index: %w", err)
 	}
-	r := &Reader{path: path, f: f, size: st.Size()}
+	r := &Reader{path: path, f: f, ra: f, size: st.Size()}
 	if !opt.NoMmap && st.Mode().IsRegular() {
 		r.data, _ = mmapFile(f, r.size)
 	}
@@ -91,7 +92,7 @@ func (r *Reader) readAt(buf []byte, off, n int64) ([]byte, error) {
 	} else {
 		buf = make([]byte, n)
 	}
-	if _, err := r.f.ReadAt(buf, off); err != nil {
+	if _, err := r.ra.ReadAt(buf, off); err != nil {
 		if err == io.EOF {
 			return nil, r.corrupt("", off, "file shrank while reading %d bytes", n)
 		}
@@ -154,6 +155,16 @@ func (r *Reader) init() error {
 	r.dir, r.byName = dir, byName
 	r.secs = make([]secState, len(dir))
 	return nil
+}
+
+// openReaderAt reads an index from ra (size bytes), named name in errors: the in-memory
+// and plain-read paths without a file, for tests and fuzzing.
+func openReaderAt(name string, ra io.ReaderAt, data []byte, size int64) (*Reader, error) {
+	r := &Reader{path: name, ra: ra, data: data, size: size}
+	if err := r.init(); err != nil {
+		return nil, err
+	}
+	return r, nil
 }
 
 // Path returns the file name the Reader was opened with.
@@ -263,10 +274,10 @@ func (r *Reader) Close() error {
 	}
 	r.closed = true
 	var err error
-	if r.data != nil {
+	if r.data != nil && r.f != nil {
 		err = munmap(r.data)
-		r.data = nil
 	}
+	r.data = nil
 	if r.f != nil {
 		if e := r.f.Close(); err == nil {
 			err = e

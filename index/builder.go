@@ -1,0 +1,784 @@
+package index
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"sort"
+	"strconv"
+
+	"github.com/RoaringBitmap/roaring/v2"
+
+	"github.com/pcapdex/pcapdex/fastparse"
+	"github.com/pcapdex/pcapdex/flowhash"
+	"github.com/pcapdex/pcapdex/pcapng"
+)
+
+// Names of the builder's sections and tables: the contract between the builder and query/.
+const (
+	TablePackets    = "packets"      // one row per packet, PacketBlockRows rows per block
+	TablePacketFlow = "packets.flow" // flow id and analysis flags per packet, same blocks as packets
+	TableFlows      = "flows"        // one row per flow; row r is flow id r+1
+	TableEvents     = "events"       // TCP analysis events, in frame order
+	TableSeries     = "series"       // per-second counters, in time order
+	SectionMeta     = "meta"         // build facts, JSON
+
+	PostOrigAddr   = "post.orig_h"      // originator address (4 or 16 bytes) -> flow rows
+	PostRespAddr   = "post.resp_h"      // responder address -> flow rows
+	PostOrigPort   = "post.orig_p"      // originator port (u16 BE; TCP/UDP/SCTP) -> flow rows
+	PostRespPort   = "post.resp_p"      // responder port -> flow rows
+	PostProto      = "post.proto"       // IP protocol (1 byte) -> flow rows
+	PostVLAN       = "post.vlan"        // outermost VLAN id (u16 BE) -> flow rows
+	PostState      = "post.state"       // conn_state name ("SF") -> flow rows
+	PostEvent      = "post.event"       // event type (1 byte, flowhash.EventType) -> flow rows
+	PostFlowBlocks = "post.flow.blocks" // flow row (u32 BE) -> packet blocks, for flows spanning > WideFlowBlocks blocks
+)
+
+// Packet table columns, in order.
+var packetColumns = []ColumnSpec{
+	{"ts", KindInt64},         // ns since the epoch
+	{"file", KindUint16},      // index into the captures section
+	{"off", KindInt64},        // byte offset of the record in its (decompressed) file
+	{"caplen", KindUint32},    // captured bytes
+	{"trunc", KindUint32},     // original length - captured length
+	{"dir", KindUint8},        // flowhash.Dir of the packet relative to its flow key (A->B 0, B->A 1)
+	{"tcp_flags", KindUint16}, // fastparse TCP flag bits, 0 for non-TCP
+	{"seq", KindUint32},       // relative sequence number (SYN = 0; mid-stream start = 1)
+	{"ack", KindUint32},       // relative acknowledgement number (0 without ACK)
+	{"win", KindUint32},       // window, scaled when both SYNs carried a window scale
+	{"plen", KindUint32},      // transport payload length
+}
+
+// Packet-flow table columns.
+var packetFlowColumns = []ColumnSpec{
+	{"flow", KindUint32},     // flow id (row + 1), 0 for packets without IP
+	{"analysis", KindUint32}, // bit (1 << EventType) for each event flagged on the packet
+}
+
+var flowColumns = []ColumnSpec{
+	{"ts", KindInt64}, {"ts_end", KindInt64}, {"first_frame", KindInt64},
+	{"proto", KindUint8}, {"ipver", KindUint8},
+	{"orig_h", KindAddr}, {"orig_p", KindUint16}, {"resp_h", KindAddr}, {"resp_p", KindUint16},
+	{"vlan", KindUint16}, // outermost VLAN id, 0xffff for none
+	{"orig_pkts", KindInt64}, {"resp_pkts", KindInt64},
+	{"orig_bytes", KindInt64}, {"resp_bytes", KindInt64},
+	{"orig_ip_bytes", KindInt64}, {"resp_ip_bytes", KindInt64},
+	{"conn_state", KindUint8}, {"history", KindBytes}, {"tcp_flags", KindUint16},
+	{"syn_rtt", KindInt64}, {"ack_rtt", KindInt64},
+	{"rtt_min", KindInt64}, {"rtt_avg", KindInt64}, {"rtt_max", KindInt64},
+	{"retransmissions", KindUint32}, {"fast_retransmissions", KindUint32},
+	{"spurious_retransmissions", KindUint32}, {"out_of_order", KindUint32},
+	{"dup_acks", KindUint32}, {"zero_windows", KindUint32},
+	{"lost_segments", KindUint32}, {"acked_unseen", KindUint32},
+	{"orig_mss", KindUint16}, {"resp_mss", KindUint16},
+	{"orig_wscale", KindUint8}, {"resp_wscale", KindUint8}, // int8 as two's complement, 0xff: none
+	{"icmp_type", KindUint8}, {"icmp_code", KindUint8}, {"has_l4", KindUint8},
+	{"pblk_first", KindUint32}, {"pblk_last", KindUint32}, // packet blocks of the first and last packet
+}
+
+var eventColumns = []ColumnSpec{
+	{"frame", KindInt64}, {"ts", KindInt64}, {"flow", KindUint32},
+	{"type", KindUint8}, {"from_orig", KindUint8}, {"detail", KindInt64},
+}
+
+var seriesColumns = []ColumnSpec{
+	{"sec", KindInt64}, {"packets", KindInt64}, {"bytes", KindInt64},
+	{"new_flows", KindInt64}, {"events", KindInt64},
+}
+
+// PacketBlockRows is the default number of packets per block of the packet tables.
+const PacketBlockRows = 1 << 16
+
+// WideFlowBlocks: flows whose packets span more blocks than this get a block bitmap in
+// PostFlowBlocks; narrower ones are found by scanning pblk_first..pblk_last.
+const WideFlowBlocks = 4
+
+const noKey = ^uint32(0)
+
+// BuildOptions tune a Builder.
+type BuildOptions struct {
+	BlockRows int              // packets per block; 0 means PacketBlockRows
+	Flow      flowhash.Options // flow tracking options (Events is always on)
+}
+
+// BuildStats summarise a build.
+type BuildStats struct {
+	Files, Packets, Flows, Events int64
+	Bytes                         int64    // index file size
+	Warnings                      []string // captures that ended early (read errors), one line each
+}
+
+type keyState struct {
+	isn    [2]uint32
+	hasISN [2]bool
+	ws     [2]int8 // window scale from each side's SYN, -1 none
+	sawSyn [2]bool
+	vlan   uint16
+}
+
+type secCount struct{ sec, pkts, bytes, flows, events int64 }
+
+// Builder turns one pass over captures into an index: feed it every packet, decoded, in
+// capture order (BeginFile, Add..., EndFile per file), then Finish. Packet columns are
+// streamed to the file as blocks fill; per packet the Builder keeps 6 bytes in memory
+// (flow key index and TCP flags) to assign packets to flows once the flow tracker is done.
+type Builder struct {
+	w        *Writer
+	opt      BuildOptions
+	tr       *flowhash.Tracker
+	pk       *TableWriter
+	keys     map[flowhash.Key]uint32
+	ks       []keyState
+	kidx     []uint32
+	flags    []uint16
+	files    []CaptureFile
+	inFile   bool
+	secs     []secCount
+	secIdx   map[int64]int
+	last     int // index in secs of the last packet's second
+	stats    BuildStats
+	warnings []string
+}
+
+// NewBuilder starts building into w. Finish closes w.
+func NewBuilder(w *Writer, opt BuildOptions) (*Builder, error) {
+	if opt.BlockRows == 0 {
+		opt.BlockRows = PacketBlockRows
+	}
+	opt.Flow.Events = true
+	pk, err := w.NewTable(TablePackets, packetColumns, TableOptions{BlockRows: opt.BlockRows, TimeColumn: "ts"})
+	if err != nil {
+		return nil, err
+	}
+	return &Builder{w: w, opt: opt, tr: flowhash.NewTracker(opt.Flow), pk: pk,
+		keys: map[flowhash.Key]uint32{}, secIdx: map[int64]int{}, last: -1}, nil
+}
+
+// BeginFile starts the next capture file of the set.
+func (b *Builder) BeginFile(cf CaptureFile) error {
+	if b.inFile {
+		return errors.New("index: BeginFile inside a file")
+	}
+	if len(b.files) >= 1<<16 {
+		return errors.New("index: more than 65536 capture files")
+	}
+	b.files = append(b.files, cf)
+	b.inFile = true
+	return nil
+}
+
+// EndFile ends the current file; info is its opaque summary (stored in the captures section).
+func (b *Builder) EndFile(info []byte) {
+	if b.inFile {
+		b.files[len(b.files)-1].Info = slices.Clone(info)
+		b.inFile = false
+	}
+}
+
+// Add accounts one packet: p as read, d as decoded by fastparse (any status). It does not
+// allocate once its buffers have grown, and returns only write errors.
+func (b *Builder) Add(p *pcapng.Packet, d *fastparse.Packet) error {
+	frame := uint64(len(b.kidx)) + 1
+	ts := p.TS
+	b.tr.Add(d, frame, ts)
+	cols := b.pk.Pending()
+	cols[0].I64 = append(cols[0].I64, ts)
+	cols[1].U16 = append(cols[1].U16, uint16(len(b.files)-1))
+	cols[2].I64 = append(cols[2].I64, p.Offset)
+	cols[3].U32 = append(cols[3].U32, p.CapLen)
+	trunc := uint32(0)
+	if p.OrigLen > p.CapLen {
+		trunc = p.OrigLen - p.CapLen
+	}
+	cols[4].U32 = append(cols[4].U32, trunc)
+	var flags uint16
+	var seq, ack, win, plen uint32
+	var dir uint8
+	ki := noKey
+	if k, kd, ok := flowhash.KeyOf(d); ok {
+		idx, found := b.keys[k]
+		if !found {
+			idx = uint32(len(b.ks))
+			b.keys[k] = idx
+			vlan := uint16(0xffff)
+			if d.VLANCount > 0 {
+				vlan = d.VLANs[0]
+			}
+			b.ks = append(b.ks, keyState{ws: [2]int8{-1, -1}, vlan: vlan})
+		}
+		ki, dir, plen = idx, uint8(kd), d.PayloadLen
+		if d.Proto == flowhash.ProtoTCP && d.HasL4 {
+			flags = d.TCPFlags
+			seq, ack, win = b.ks[idx].tcp(d, int(kd))
+		}
+	}
+	cols[5].U8 = append(cols[5].U8, dir)
+	cols[6].U16 = append(cols[6].U16, flags)
+	cols[7].U32 = append(cols[7].U32, seq)
+	cols[8].U32 = append(cols[8].U32, ack)
+	cols[9].U32 = append(cols[9].U32, win)
+	cols[10].U32 = append(cols[10].U32, plen)
+	b.kidx = append(b.kidx, ki)
+	b.flags = append(b.flags, flags)
+	b.countSecond(ts, int64(p.OrigLen))
+	if b.pk.Full() {
+		return b.pk.Flush()
+	}
+	return nil
+}
+
+// tcp returns the relative sequence and acknowledgement numbers and the scaled window of a
+// TCP segment travelling in direction di, updating the per-key state. Bases follow
+// Wireshark: a SYN's sequence number is relative 0; a stream first seen mid-way starts at 1.
+func (s *keyState) tcp(d *fastparse.Packet, di int) (seq, ack, win uint32) {
+	oi := 1 - di
+	syn := d.TCPFlags&fastparse.TCPSyn != 0
+	hasAck := d.TCPFlags&fastparse.TCPAck != 0
+	if syn {
+		if !hasAck && s.hasISN[di] && s.isn[di] != d.Seq {
+			*s = keyState{ws: [2]int8{-1, -1}, vlan: s.vlan} // a new connection on the same 5-tuple
+		}
+		s.sawSyn[di] = true
+		s.ws[di] = -1
+		if d.TCPOpts&fastparse.OptWScale != 0 {
+			s.ws[di] = int8(min(d.WScale, 14))
+		}
+	}
+	if !s.hasISN[di] {
+		s.isn[di], s.hasISN[di] = d.Seq, true
+		if !syn {
+			s.isn[di]--
+		}
+	}
+	seq = d.Seq - s.isn[di]
+	if hasAck {
+		if !s.hasISN[oi] {
+			s.isn[oi], s.hasISN[oi] = d.Ack-1, true
+		}
+		ack = d.Ack - s.isn[oi]
+	}
+	win = uint32(d.Window)
+	if !syn && s.sawSyn[0] && s.sawSyn[1] && s.ws[0] >= 0 && s.ws[1] >= 0 {
+		win <<= uint(s.ws[di])
+	}
+	return seq, ack, win
+}
+
+func (b *Builder) countSecond(ts, bytes int64) {
+	sec := floorDiv(ts, 1e9)
+	i := b.last
+	if i < 0 || b.secs[i].sec != sec {
+		var ok bool
+		if i, ok = b.secIdx[sec]; !ok {
+			i = len(b.secs)
+			b.secIdx[sec] = i
+			b.secs = append(b.secs, secCount{sec: sec})
+		}
+		b.last = i
+	}
+	b.secs[i].pkts++
+	b.secs[i].bytes += bytes
+}
+
+func (b *Builder) addSecond(ts int64, flows, events int64) {
+	sec := floorDiv(ts, 1e9)
+	i, ok := b.secIdx[sec]
+	if !ok {
+		i = len(b.secs)
+		b.secIdx[sec] = i
+		b.secs = append(b.secs, secCount{sec: sec})
+	}
+	b.secs[i].flows += flows
+	b.secs[i].events += events
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
+}
+
+// Finish ends flow tracking, writes the flow, packet-flow, event and series tables and the
+// postings, and closes the Writer (renaming the index into place). On error the Writer is
+// aborted.
+func (b *Builder) Finish() (*BuildStats, error) {
+	st, err := b.finish()
+	if err != nil {
+		b.w.Abort()
+		return nil, err
+	}
+	return st, nil
+}
+
+func (b *Builder) finish() (*BuildStats, error) {
+	w := b.w
+	if err := b.pk.Close(); err != nil {
+		return nil, err
+	}
+	res := b.tr.Result()
+	flows := res.Flows
+	if len(flows) >= 1<<32-1 {
+		return nil, fmt.Errorf("index: %d flows exceed the format's limit", len(flows))
+	}
+	// Key index -> its flows (rows), in order of first frame.
+	firstRow := make([]uint32, len(b.ks)) // row+1 of the key's first flow
+	var multi map[uint32][]uint32
+	flowKey := make([]uint32, len(flows))
+	for i := range flows {
+		ki, ok := b.keys[flows[i].Key]
+		if !ok {
+			flowKey[i] = noKey
+			continue
+		}
+		flowKey[i] = ki
+		if firstRow[ki] == 0 {
+			firstRow[ki] = uint32(i) + 1
+			continue
+		}
+		if multi == nil {
+			multi = map[uint32][]uint32{}
+		}
+		if multi[ki] == nil {
+			multi[ki] = []uint32{firstRow[ki] - 1}
+		}
+		multi[ki] = append(multi[ki], uint32(i))
+	}
+	// Packet -> flow row; per-flow block range and TCP flags; analysis bits from events.
+	blockRows := b.opt.BlockRows
+	nf := len(flows)
+	pblkFirst := make([]uint32, nf)
+	pblkLast := make([]uint32, nf)
+	seen := make([]bool, nf)
+	fflags := make([]uint16, nf)
+	pf, err := w.NewTable(TablePacketFlow, packetFlowColumns, TableOptions{BlockRows: blockRows})
+	if err != nil {
+		return nil, err
+	}
+	events := res.Events
+	ev := 0
+	for i, ki := range b.kidx {
+		frame := uint64(i) + 1
+		var id uint32
+		if ki != noKey {
+			if l := multi[ki]; l != nil {
+				j := sort.Search(len(l), func(j int) bool { return flows[l[j]].FirstFrame > frame }) - 1
+				if j >= 0 {
+					id = l[j] + 1
+				}
+			} else {
+				id = firstRow[ki]
+			}
+		}
+		if id != 0 {
+			r := id - 1
+			blk := uint32(i / blockRows)
+			if !seen[r] {
+				seen[r], pblkFirst[r] = true, blk
+			}
+			pblkLast[r] = blk
+			fflags[r] |= b.flags[i]
+		}
+		var bits uint32
+		for ev < len(events) && events[ev].Frame < frame {
+			ev++
+		}
+		for ev < len(events) && events[ev].Frame == frame {
+			if t := events[ev].Type; t < 32 {
+				bits |= 1 << t
+			}
+			ev++
+		}
+		cols := pf.Pending()
+		cols[0].U32 = append(cols[0].U32, id)
+		cols[1].U32 = append(cols[1].U32, bits)
+		if pf.Full() {
+			if err := pf.Flush(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := pf.Close(); err != nil {
+		return nil, err
+	}
+	// Block bitmaps of wide flows.
+	wide := map[uint32]*roaring.Bitmap{}
+	for r := range nf {
+		if seen[r] && pblkLast[r]-pblkFirst[r] > WideFlowBlocks {
+			wide[uint32(r)] = roaring.New()
+		}
+	}
+	if len(wide) > 0 {
+		for i, ki := range b.kidx {
+			if ki == noKey {
+				continue
+			}
+			// Re-derive the row as above (cheap: only when wide flows exist).
+			var id uint32
+			if l := multi[ki]; l != nil {
+				frame := uint64(i) + 1
+				j := sort.Search(len(l), func(j int) bool { return flows[l[j]].FirstFrame > frame }) - 1
+				if j >= 0 {
+					id = l[j] + 1
+				}
+			} else {
+				id = firstRow[ki]
+			}
+			if id != 0 {
+				if bm := wide[id-1]; bm != nil {
+					bm.Add(uint32(i / blockRows))
+				}
+			}
+		}
+	}
+	if err := b.writeFlows(flows, flowKey, fflags, pblkFirst, pblkLast, seen); err != nil {
+		return nil, err
+	}
+	if err := b.writeEvents(events); err != nil {
+		return nil, err
+	}
+	for i := range flows {
+		b.addSecond(flows[i].FirstTS, 1, 0)
+	}
+	for i := range events {
+		b.addSecond(events[i].TS, 0, 1)
+	}
+	if err := b.writeSeries(); err != nil {
+		return nil, err
+	}
+	if err := b.writePostings(flows, events, wide); err != nil {
+		return nil, err
+	}
+	meta := []byte(`{"format":` + strconv.Itoa(int(FormatVersion)) +
+		`,"flow_hash_version":` + strconv.Itoa(flowhash.HashVersion) +
+		`,"block_rows":` + strconv.Itoa(blockRows) +
+		`,"files":` + strconv.Itoa(len(b.files)) +
+		`,"packets":` + strconv.Itoa(len(b.kidx)) +
+		`,"ip_packets":` + strconv.FormatUint(res.IPPackets, 10) +
+		`,"flows":` + strconv.Itoa(nf) +
+		`,"events":` + strconv.Itoa(len(events)) + `}`)
+	if err := w.AddSection(SectionBlob, SectionMeta, meta, true); err != nil {
+		return nil, err
+	}
+	if err := w.WriteCaptures(b.files); err != nil {
+		return nil, err
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	b.stats = BuildStats{Files: int64(len(b.files)), Packets: int64(len(b.kidx)), Flows: int64(nf), Events: int64(len(events))}
+	b.stats.Bytes = w.off
+	b.stats.Warnings = b.warnings
+	return &b.stats, nil
+}
+
+func (b *Builder) writeFlows(flows []flowhash.Flow, flowKey []uint32, fflags []uint16, pblkFirst, pblkLast []uint32, seen []bool) error {
+	t, err := b.w.NewTable(TableFlows, flowColumns, TableOptions{BlockRows: PacketBlockRows, TimeColumn: "ts"})
+	if err != nil {
+		return err
+	}
+	for i := range flows {
+		f := &flows[i]
+		c := t.Pending()
+		oh, op := f.OrigEndpoint()
+		rh, rp := f.RespEndpoint()
+		vlan := uint16(0xffff)
+		if k := flowKey[i]; k != noKey {
+			vlan = b.ks[k].vlan
+		}
+		c[0].I64 = append(c[0].I64, f.FirstTS)
+		c[1].I64 = append(c[1].I64, f.LastTS)
+		c[2].I64 = append(c[2].I64, int64(f.FirstFrame))
+		c[3].U8 = append(c[3].U8, f.Key.Proto)
+		c[4].U8 = append(c[4].U8, f.Key.IPVersion)
+		c[5].Addr = append(c[5].Addr, *oh)
+		c[6].U16 = append(c[6].U16, op)
+		c[7].Addr = append(c[7].Addr, *rh)
+		c[8].U16 = append(c[8].U16, rp)
+		c[9].U16 = append(c[9].U16, vlan)
+		c[10].I64 = append(c[10].I64, int64(f.OrigPkts))
+		c[11].I64 = append(c[11].I64, int64(f.RespPkts))
+		c[12].I64 = append(c[12].I64, int64(f.OrigBytes))
+		c[13].I64 = append(c[13].I64, int64(f.RespBytes))
+		c[14].I64 = append(c[14].I64, int64(f.OrigIPBytes))
+		c[15].I64 = append(c[15].I64, int64(f.RespIPBytes))
+		c[16].U8 = append(c[16].U8, uint8(f.ConnState))
+		c[17].Bytes = append(c[17].Bytes, f.Hist[:min(int(f.HistLen), len(f.Hist))])
+		c[18].U16 = append(c[18].U16, fflags[i])
+		tc := &f.TCP
+		c[19].I64 = append(c[19].I64, tc.SynRTT)
+		c[20].I64 = append(c[20].I64, tc.AckRTT)
+		c[21].I64 = append(c[21].I64, tc.RTTMin)
+		c[22].I64 = append(c[22].I64, tc.RTTAvg)
+		c[23].I64 = append(c[23].I64, tc.RTTMax)
+		c[24].U32 = append(c[24].U32, tc.Retransmissions)
+		c[25].U32 = append(c[25].U32, tc.FastRetransmissions)
+		c[26].U32 = append(c[26].U32, tc.SpuriousRetransmissions)
+		c[27].U32 = append(c[27].U32, tc.OutOfOrder)
+		c[28].U32 = append(c[28].U32, tc.DupAcks)
+		c[29].U32 = append(c[29].U32, tc.ZeroWindows)
+		c[30].U32 = append(c[30].U32, tc.LostSegments)
+		c[31].U32 = append(c[31].U32, tc.AckedUnseen)
+		c[32].U16 = append(c[32].U16, tc.MSS[0])
+		c[33].U16 = append(c[33].U16, tc.MSS[1])
+		ws0, ws1 := uint8(0xff), uint8(0xff)
+		if f.Key.Proto == flowhash.ProtoTCP {
+			ws0, ws1 = uint8(tc.WScale[0]), uint8(tc.WScale[1])
+		}
+		c[34].U8 = append(c[34].U8, ws0)
+		c[35].U8 = append(c[35].U8, ws1)
+		c[36].U8 = append(c[36].U8, f.ICMPType)
+		c[37].U8 = append(c[37].U8, f.ICMPCode)
+		c[38].U8 = append(c[38].U8, b2u8(f.HasL4))
+		first, last := pblkFirst[i], pblkLast[i]
+		if !seen[i] {
+			first, last = 1, 0 // empty range
+		}
+		c[39].U32 = append(c[39].U32, first)
+		c[40].U32 = append(c[40].U32, last)
+		if t.Full() {
+			if err := t.Flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return t.Close()
+}
+
+func b2u8(v bool) uint8 {
+	if v {
+		return 1
+	}
+	return 0
+}
+
+func (b *Builder) writeEvents(events []flowhash.Event) error {
+	t, err := b.w.NewTable(TableEvents, eventColumns, TableOptions{BlockRows: PacketBlockRows, TimeColumn: "ts"})
+	if err != nil {
+		return err
+	}
+	for i := range events {
+		e := &events[i]
+		c := t.Pending()
+		c[0].I64 = append(c[0].I64, int64(e.Frame))
+		c[1].I64 = append(c[1].I64, e.TS)
+		c[2].U32 = append(c[2].U32, uint32(e.FlowID))
+		c[3].U8 = append(c[3].U8, uint8(e.Type))
+		c[4].U8 = append(c[4].U8, b2u8(e.FromOrig))
+		c[5].I64 = append(c[5].I64, e.Detail)
+		if t.Full() {
+			if err := t.Flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return t.Close()
+}
+
+func (b *Builder) writeSeries() error {
+	slices.SortFunc(b.secs, func(x, y secCount) int { return cmpInt64(x.sec, y.sec) })
+	t, err := b.w.NewTable(TableSeries, seriesColumns, TableOptions{BlockRows: PacketBlockRows, TimeColumn: "sec"})
+	if err != nil {
+		return err
+	}
+	for _, s := range b.secs {
+		c := t.Pending()
+		c[0].I64 = append(c[0].I64, s.sec)
+		c[1].I64 = append(c[1].I64, s.pkts)
+		c[2].I64 = append(c[2].I64, s.bytes)
+		c[3].I64 = append(c[3].I64, s.flows)
+		c[4].I64 = append(c[4].I64, s.events)
+		if t.Full() {
+			if err := t.Flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return t.Close()
+}
+
+func cmpInt64(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// postingsMap collects key -> bitmap for one postings section.
+type postingsMap map[string]*roaring.Bitmap
+
+func (m postingsMap) add(key []byte, row uint32) {
+	bm := m[string(key)]
+	if bm == nil {
+		bm = roaring.New()
+		m[string(key)] = bm
+	}
+	bm.Add(row)
+}
+
+func (b *Builder) writePostingsMap(name string, width int, m postingsMap) error {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	kb := make([][]byte, len(keys))
+	bms := make([]*roaring.Bitmap, len(keys))
+	for i, k := range keys {
+		kb[i] = []byte(k)
+		bms[i] = m[k]
+		bms[i].RunOptimize()
+	}
+	return b.w.WritePostings(name, width, kb, bms)
+}
+
+func addrKey(a *[16]byte, ipver uint8) []byte {
+	if ipver == 4 {
+		return a[:4]
+	}
+	return a[:]
+}
+
+func (b *Builder) writePostings(flows []flowhash.Flow, events []flowhash.Event, wide map[uint32]*roaring.Bitmap) error {
+	oh, rh, op, rp := postingsMap{}, postingsMap{}, postingsMap{}, postingsMap{}
+	proto, vlan, state, evt := postingsMap{}, postingsMap{}, postingsMap{}, postingsMap{}
+	var k2 [2]byte
+	for i := range flows {
+		f := &flows[i]
+		row := uint32(i)
+		oa, oport := f.OrigEndpoint()
+		ra, rport := f.RespEndpoint()
+		oh.add(addrKey(oa, f.Key.IPVersion), row)
+		rh.add(addrKey(ra, f.Key.IPVersion), row)
+		switch f.Key.Proto {
+		case flowhash.ProtoTCP, flowhash.ProtoUDP, flowhash.ProtoSCTP:
+			if f.HasL4 {
+				binary.BigEndian.PutUint16(k2[:], oport)
+				op.add(k2[:], row)
+				binary.BigEndian.PutUint16(k2[:], rport)
+				rp.add(k2[:], row)
+			}
+		}
+		proto.add([]byte{f.Key.Proto}, row)
+		state.add([]byte(f.ConnState.String()), row)
+		if ki, ok := b.keys[f.Key]; ok && b.ks[ki].vlan != 0xffff {
+			binary.BigEndian.PutUint16(k2[:], b.ks[ki].vlan)
+			vlan.add(k2[:], row)
+		}
+	}
+	for i := range events {
+		if id := events[i].FlowID; id >= 1 && id <= uint64(len(flows)) {
+			evt.add([]byte{uint8(events[i].Type)}, uint32(id-1))
+		}
+	}
+	fb := postingsMap{}
+	for r, bm := range wide {
+		fb[string(binary.BigEndian.AppendUint32(nil, r))] = bm
+	}
+	for _, p := range []struct {
+		name  string
+		width int
+		m     postingsMap
+	}{
+		{PostOrigAddr, 0, oh}, {PostRespAddr, 0, rh}, {PostOrigPort, 2, op}, {PostRespPort, 2, rp},
+		{PostProto, 1, proto}, {PostVLAN, 2, vlan}, {PostState, 0, state}, {PostEvent, 1, evt},
+		{PostFlowBlocks, 4, fb},
+	} {
+		if err := b.writePostingsMap(p.name, p.width, p.m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// BuildFiles indexes the captures at paths (one capture set, in order) into the index file
+// out, in one pass. progress, if not nil, is called after each batch of packets with the
+// bytes read so far and the total size of the inputs.
+func BuildFiles(out string, paths []string, opt BuildOptions, noMmap bool, progress func(done, total int64)) (*BuildStats, error) {
+	var total int64
+	fps := make([]CaptureFile, len(paths))
+	for i, p := range paths {
+		cf, err := Fingerprint(p)
+		if err != nil {
+			return nil, err
+		}
+		fps[i] = cf
+		total += cf.Size
+	}
+	w, err := Create(out)
+	if err != nil {
+		return nil, err
+	}
+	b, err := NewBuilder(w, opt)
+	if err != nil {
+		w.Abort()
+		return nil, err
+	}
+	var done int64
+	for i, path := range paths {
+		if err := b.BeginFile(fps[i]); err != nil {
+			w.Abort()
+			return nil, err
+		}
+		n, truncated, err := buildFile(b, path, noMmap, func(off int64) {
+			if progress != nil {
+				progress(done+off, total)
+			}
+		})
+		info := `{"packets":` + strconv.FormatInt(n, 10) + `,"truncated":` + strconv.FormatBool(truncated)
+		if err != nil {
+			if b.w.err != nil || (n == 0 && !b.hasPackets() && len(paths) == 1) {
+				w.Abort()
+				return nil, err
+			}
+			// Index what was read; the capture's info records why it stopped.
+			b.warnings = append(b.warnings, err.Error())
+			info += `,"error":` + strconv.Quote(err.Error())
+		}
+		done += fps[i].Size
+		b.EndFile([]byte(info + "}"))
+	}
+	return b.Finish()
+}
+
+func (b *Builder) hasPackets() bool { return len(b.kidx) > 0 }
+
+// buildFile feeds one capture to b. A read error ends the file early: the packets before
+// it are indexed and the error returned.
+func buildFile(b *Builder, path string, noMmap bool, progress func(int64)) (n int64, truncated bool, err error) {
+	r, err := pcapng.Open(path, pcapng.Options{NoMmap: noMmap})
+	if err != nil {
+		return 0, false, err
+	}
+	defer r.Close()
+	defer func() { truncated = r.Truncated() }()
+	var p pcapng.Packet
+	var d fastparse.Packet
+	for {
+		if err := r.Next(&p); err != nil {
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			return n, false, err
+		}
+		fcs := 0
+		if ifs := r.Interfaces(); int(p.Iface) < len(ifs) && ifs[p.Iface].FCSLen > 0 && ifs[p.Iface].FCSLen < 128 {
+			fcs = int(ifs[p.Iface].FCSLen)
+		}
+		fastparse.DecodeFCS(&d, p.LinkType, p.Data, p.OrigLen, fcs)
+		if err := b.Add(&p, &d); err != nil {
+			return n, false, err
+		}
+		n++
+		if n&0xffff == 0 && progress != nil {
+			progress(r.Offset())
+		}
+	}
+	return n, false, nil
+}
