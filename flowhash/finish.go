@@ -136,24 +136,21 @@ func rstos0History(h []byte) bool {
 // Finish ends every live flow and returns the shard's flows (unordered), events and totals.
 // The table must not be used afterwards.
 func (t *Table) Finish() ([]Flow, []Event, Totals) {
-	keys := make([]Key, 0, len(t.live))
-	for k := range t.live {
-		keys = append(keys, k)
+	type liveFlow struct {
+		first uint64
+		idx   int32
+		key   Key
+	}
+	live := make([]liveFlow, 0, len(t.live))
+	for k, idx := range t.live {
+		live = append(live, liveFlow{t.flows[idx].firstFrame, idx, k})
 	}
 	// Deterministic order regardless of map iteration.
-	slices.SortFunc(keys, func(a, b Key) int {
-		fa, fb := t.flows[t.live[a]].firstFrame, t.flows[t.live[b]].firstFrame
-		switch {
-		case fa < fb:
-			return -1
-		case fa > fb:
-			return 1
-		}
-		return 0
-	})
-	for i := range keys {
+	slices.SortFunc(live, func(a, b liveFlow) int { return cmpU64(a.first, b.first) })
+	t.done = slices.Grow(t.done, len(live))
+	for i := range live {
 		t.done = append(t.done, Flow{})
-		t.fill(&t.done[len(t.done)-1], &keys[i], t.live[keys[i]])
+		t.fill(&t.done[len(t.done)-1], &live[i].key, live[i].idx)
 	}
 	clear(t.live)
 	return t.done, t.events, t.totals

@@ -255,14 +255,27 @@ func (res *Result) merge(tables []*Table) {
 		ne += len(e)
 		res.Totals.add(&tot)
 	}
-	res.Flows = make([]Flow, 0, nf)
+	// Flow ids: the order of each flow's first frame (unique: a frame belongs to one flow).
+	// Sort small (first frame, shard, index) entries, then gather the records in that order.
+	type ref struct {
+		first    uint64
+		part, ix int32
+	}
+	refs := make([]ref, 0, nf)
+	for pi, p := range parts {
+		for i := range p.flows {
+			refs = append(refs, ref{p.flows[i].FirstFrame, int32(pi), int32(i)})
+		}
+	}
+	slices.SortFunc(refs, func(a, b ref) int { return cmpU64(a.first, b.first) })
+	res.Flows = make([]Flow, len(refs))
+	for i, r := range refs {
+		res.Flows[i] = parts[r.part].flows[r.ix]
+	}
 	res.Events = make([]Event, 0, ne)
 	for _, p := range parts {
-		res.Flows = append(res.Flows, p.flows...)
 		res.Events = append(res.Events, p.events...)
 	}
-	// Flow ids: the order of each flow's first frame (unique: a frame belongs to one flow).
-	slices.SortFunc(res.Flows, func(a, b Flow) int { return cmpU64(a.FirstFrame, b.FirstFrame) })
 	conv := make(map[Key]struct{}, len(res.Flows))
 	for i := range res.Flows {
 		f := &res.Flows[i]

@@ -1,0 +1,213 @@
+package flowbench
+
+import (
+	"bufio"
+	"io"
+	"os"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcapgo"
+	"github.com/pcapdex/pcapdex/flowhash"
+	"github.com/pcapdex/pcapdex/pcapng"
+)
+
+func bigPath(tb testing.TB) string {
+	p := os.Getenv("PCAPDEX_BIG")
+	if p == "" {
+		p = "/tmp/pcapdex-big/big.pcap"
+	}
+	st, err := os.Stat(p)
+	if err != nil {
+		tb.Skipf("big capture %s missing (make it with /work/shared/tools/make-big-capture /tmp/pcapdex-big): %v", p, err)
+	}
+	if st.Size() < 1<<30 {
+		tb.Logf("warning: %s is %d bytes, less than 1 GiB", p, st.Size())
+	}
+	return p
+}
+
+type runStats struct {
+	packets, flows uint64
+	elapsed        time.Duration
+	mallocs        uint64
+}
+
+func (s runStats) pps() float64 { return float64(s.packets) / s.elapsed.Seconds() }
+
+// runPipeline is one pass of pcapdex's pipeline with w workers.
+func runPipeline(tb testing.TB, path string, w int) runStats {
+	var m0, m1 runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&m0)
+	start := time.Now()
+	r, err := pcapng.Open(path, pcapng.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	res, err := flowhash.Process(r, flowhash.Options{Workers: w})
+	r.Close()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	el := time.Since(start)
+	runtime.ReadMemStats(&m1)
+	return runStats{packets: res.Packets, flows: uint64(len(res.Flows)), elapsed: el, mallocs: m1.Mallocs - m0.Mallocs}
+}
+
+// baseline flow key: ordered endpoints, comparable, as a gopacket user would write it.
+type gpKey struct {
+	a, b   [16]byte
+	pa, pb uint16
+	proto  uint8
+}
+
+type gpFlow struct {
+	pkts, bytes [2]uint64
+	first, last time.Time
+}
+
+// runGopacket is one pass of the baseline: pcapgo reader (zero-copy reads), one
+// DecodingLayerParser with preallocated layers, and a map of flows keyed symmetrically.
+func runGopacket(tb testing.TB, path string) runStats {
+	var m0, m1 runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&m0)
+	start := time.Now()
+	f, err := os.Open(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	rd, err := pcapgo.NewReader(bufio.NewReaderSize(f, 1<<20))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var (
+		eth   layers.Ethernet
+		dot1q layers.Dot1Q
+		ip4   layers.IPv4
+		ip6   layers.IPv6
+		tcp   layers.TCP
+		udp   layers.UDP
+	)
+	parser := gopacket.NewDecodingLayerParser(layers.LayerTypeEthernet, &eth, &dot1q, &ip4, &ip6, &tcp, &udp)
+	parser.IgnoreUnsupported = true
+	decoded := make([]gopacket.LayerType, 0, 8)
+	flows := map[gpKey]*gpFlow{}
+	var n uint64
+	for {
+		data, ci, err := rd.ZeroCopyReadPacketData()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			tb.Fatal(err)
+		}
+		n++
+		_ = parser.DecodeLayers(data, &decoded)
+		var k gpKey
+		var src, dst [16]byte
+		var sp, dp uint16
+		ok := false
+		for _, lt := range decoded {
+			switch lt {
+			case layers.LayerTypeIPv4:
+				copy(src[:], ip4.SrcIP.To4())
+				copy(dst[:], ip4.DstIP.To4())
+				k.proto = uint8(ip4.Protocol)
+				ok = true
+			case layers.LayerTypeIPv6:
+				copy(src[:], ip6.SrcIP)
+				copy(dst[:], ip6.DstIP)
+				k.proto = uint8(ip6.NextHeader)
+				ok = true
+			case layers.LayerTypeTCP:
+				sp, dp = uint16(tcp.SrcPort), uint16(tcp.DstPort)
+			case layers.LayerTypeUDP:
+				sp, dp = uint16(udp.SrcPort), uint16(udp.DstPort)
+			}
+		}
+		if !ok {
+			continue
+		}
+		d := 0
+		if string(src[:]) < string(dst[:]) || (src == dst && sp <= dp) {
+			k.a, k.b, k.pa, k.pb = src, dst, sp, dp
+		} else {
+			k.a, k.b, k.pa, k.pb = dst, src, dp, sp
+			d = 1
+		}
+		fl := flows[k]
+		if fl == nil {
+			fl = &gpFlow{first: ci.Timestamp}
+			flows[k] = fl
+		}
+		fl.pkts[d]++
+		fl.bytes[d] += uint64(ci.Length)
+		fl.last = ci.Timestamp
+	}
+	el := time.Since(start)
+	runtime.ReadMemStats(&m1)
+	return runStats{packets: n, flows: uint64(len(flows)), elapsed: el, mallocs: m1.Mallocs - m0.Mallocs}
+}
+
+// TestFlowReport runs pcapdex with 1 and 2 workers and the gopacket baseline once each on
+// the big capture and logs packets/s, the 2-worker scaling ratio, the speedup over the
+// baseline and allocations per packet. Set FLOWBENCH=1 to run it (it reads > 1 GB).
+func TestFlowReport(t *testing.T) {
+	if os.Getenv("FLOWBENCH") == "" {
+		t.Skip("set FLOWBENCH=1 to run the big-capture report")
+	}
+	path := bigPath(t)
+	st, _ := os.Stat(path)
+	gp := runGopacket(t, path)
+	w1 := runPipeline(t, path, 1)
+	w2 := runPipeline(t, path, 2)
+	t.Logf("capture %s: %d bytes, %d packets; GOMAXPROCS=%d NumCPU=%d", path, st.Size(), w1.packets, runtime.GOMAXPROCS(0), runtime.NumCPU())
+	for _, r := range []struct {
+		name string
+		s    runStats
+	}{{"gopacket DLP + map", gp}, {"pcapdex workers=1", w1}, {"pcapdex workers=2", w2}} {
+		t.Logf("%-20s %8.2fs %12.0f packets/s %8.1f MB/s %10d flows %.4f allocs/packet",
+			r.name, r.s.elapsed.Seconds(), r.s.pps(), float64(st.Size())/r.s.elapsed.Seconds()/1e6, r.s.flows,
+			float64(r.s.mallocs)/float64(r.s.packets))
+	}
+	t.Logf("scaling workers=2 / workers=1: %.2fx", w2.pps()/w1.pps())
+	t.Logf("speedup over gopacket: workers=1 %.2fx, workers=2 %.2fx", w1.pps()/gp.pps(), w2.pps()/gp.pps())
+	if w1.packets != gp.packets {
+		t.Errorf("packet counts differ: pcapdex %d, gopacket %d", w1.packets, gp.packets)
+	}
+}
+
+func BenchmarkPipelineWorkers1(b *testing.B) { benchPipeline(b, 1) }
+func BenchmarkPipelineWorkers2(b *testing.B) { benchPipeline(b, 2) }
+
+func benchPipeline(b *testing.B, w int) {
+	path := bigPath(b)
+	var s runStats
+	for range b.N {
+		r := runPipeline(b, path, w)
+		s.packets += r.packets
+		s.elapsed += r.elapsed
+		s.mallocs += r.mallocs
+	}
+	b.ReportMetric(s.pps(), "packets/s")
+	b.ReportMetric(float64(s.mallocs)/float64(s.packets), "allocs/packet")
+}
+
+func BenchmarkGopacketMap(b *testing.B) {
+	path := bigPath(b)
+	var s runStats
+	for range b.N {
+		r := runGopacket(b, path)
+		s.packets += r.packets
+		s.elapsed += r.elapsed
+		s.mallocs += r.mallocs
+	}
+	b.ReportMetric(s.pps(), "packets/s")
+	b.ReportMetric(float64(s.mallocs)/float64(s.packets), "allocs/packet")
+}
