@@ -183,6 +183,9 @@ func (e *evaluator) column(n Node, within *roaring.Bitmap) (*roaring.Bitmap, err
 			continue
 		}
 		lo, hi := uint64(info.First), uint64(info.First)+uint64(info.Len)
+		if hi > 1<<32 {
+			return nil, fmt.Errorf("column %s block %d: flows %d..%d beyond the 32-bit id range", f, b, lo, hi-1)
+		}
 		if !within.IntersectsWithInterval(lo, hi) {
 			continue
 		}
