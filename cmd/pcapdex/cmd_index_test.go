@@ -1,0 +1,144 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pcapdex/pcapdex/index"
+)
+
+func runIndexTest(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(append([]string{"index"}, args...), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func copyCorpusFile(t *testing.T, name, dir string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(infoCorpusDir(t), name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestIndexSidecarAndUpToDate(t *testing.T) {
+	dir := t.TempDir()
+	capPath := copyCorpusFile(t, "example.pcap", dir)
+	code, out, errs := runIndexTest(t, "--verify", capPath)
+	if code != exitOK || !strings.Contains(out, "4631 packets, 136 flows") {
+		t.Fatalf("code %d out %q err %q", code, out, errs)
+	}
+	r, err := index.Open(capPath + ".pcapdex")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, err := r.Captures()
+	r.Close()
+	if err != nil || len(cs) != 1 {
+		t.Fatal(err)
+	}
+	// The stored info object is `pcapdex info --format json` for the file.
+	var info map[string]any
+	if err := json.Unmarshal(cs[0].Info, &info); err != nil || info["packets"] != float64(4631) {
+		t.Fatalf("info object %s: %v", cs[0].Info, err)
+	}
+	if code, out, _ := runIndexTest(t, capPath); code != exitOK || !strings.Contains(out, "up to date") {
+		t.Fatalf("second run: %d %q", code, out)
+	}
+	later := time.Now().Add(time.Hour)
+	os.Chtimes(capPath, later, later)
+	code, out, errs = runIndexTest(t, capPath)
+	if code != exitOK || !strings.Contains(errs, "rebuilding") || !strings.Contains(out, "4631 packets") {
+		t.Fatalf("after touch: %d %q %q", code, out, errs)
+	}
+}
+
+func TestIndexOutputSetAndDir(t *testing.T) {
+	dir := t.TempDir()
+	a := copyCorpusFile(t, "example.pcap", dir)
+	b := copyCorpusFile(t, "VlanPackets.pcap", dir)
+	out := filepath.Join(t.TempDir(), "set.pcapdex")
+	code, stdout, errs := runIndexTest(t, "-o", out, a, b)
+	if code != exitOK {
+		t.Fatalf("code %d %q %q", code, stdout, errs)
+	}
+	r, err := index.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stale, why, _ := r.Stale([]string{a, b}); stale {
+		t.Errorf("set index stale: %s", why)
+	}
+	if stale, _, _ := r.Stale([]string{a}); !stale {
+		t.Error("set index not stale for a different set")
+	}
+	r.Close()
+	// A DIR argument indexes each capture beside itself.
+	if code, _, errs := runIndexTest(t, dir); code != exitOK {
+		t.Fatalf("dir: %d %q", code, errs)
+	}
+	for _, p := range []string{a, b} {
+		if _, err := os.Stat(p + ".pcapdex"); err != nil {
+			t.Errorf("no sidecar for %s", p)
+		}
+	}
+}
+
+func TestIndexReadOnlyFolderUsesCache(t *testing.T) {
+	dir := t.TempDir()
+	capPath := copyCorpusFile(t, "VlanPackets.pcap", dir)
+	cache := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", cache)
+	t.Setenv("HOME", cache)
+	old := sidecarWritable
+	sidecarWritable = func(d string) bool { return d != dir && old(d) }
+	defer func() { sidecarWritable = old }()
+	code, out, errs := runIndexTest(t, capPath)
+	if code != exitOK {
+		t.Fatalf("%d %q %q", code, out, errs)
+	}
+	want, _ := cachedIndexPath(capPath)
+	if !strings.HasPrefix(want, cache) {
+		t.Fatalf("cache path %s not under %s", want, cache)
+	}
+	if _, err := os.Stat(want); err != nil {
+		t.Fatalf("index not in the cache: %v (%s)", err, out)
+	}
+	if _, err := os.Stat(capPath + ".pcapdex"); err == nil {
+		t.Error("sidecar written into the read-only folder")
+	}
+	if p, _ := indexPathFor(capPath); p != want {
+		t.Errorf("indexPathFor = %s, want %s", p, want)
+	}
+}
+
+func TestIndexUsageErrors(t *testing.T) {
+	if code, _, _ := runIndexTest(t); code != exitUsage {
+		t.Errorf("no args: %d", code)
+	}
+	if code, _, _ := runIndexTest(t, "-"); code != exitUsage {
+		t.Errorf("stdin without -o: %d", code)
+	}
+	if code, _, errs := runIndexTest(t, filepath.Join(t.TempDir(), "missing.pcap")); code != exitInput {
+		t.Errorf("missing capture: %d %q", code, errs)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.pcap")
+	os.WriteFile(bad, []byte("this is not a capture file at all"), 0o644)
+	if code, _, _ := runIndexTest(t, bad); code != exitInput {
+		t.Errorf("not a capture: %d", code)
+	}
+	if _, err := os.Stat(bad + ".pcapdex"); err == nil {
+		t.Error("index written for a file that is not a capture")
+	}
+}
