@@ -2,6 +2,7 @@ package fastparse
 
 import (
 	"encoding/binary"
+	"hash/crc32"
 	"net/netip"
 )
 
@@ -216,3 +217,10 @@ func nullLE(fam uint32) []byte { return binary.LittleEndian.AppendUint32(nil, fa
 func nullBE(fam uint32) []byte { return u32(fam) }
 
 func gre(flags, proto uint16, extra []byte) []byte { return cat(u16(flags), u16(proto), extra) }
+
+// mpacket wraps an Ethernet frame in an 802.3br mPacket with SMD smd and a correct CRC
+// (the frame's FCS, least significant byte first).
+func mpacket(smd byte, frame []byte) []byte {
+	b := cat([]byte{0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, smd}, frame)
+	return binary.LittleEndian.AppendUint32(b, crc32.ChecksumIEEE(frame))
+}

@@ -1,13 +1,18 @@
 package fastparse
 
-import "github.com/pcapdex/pcapdex/pcapng"
+import (
+	"encoding/binary"
+	"hash/crc32"
+
+	"github.com/pcapdex/pcapdex/pcapng"
+)
 
 // Tunnel and quote limits. Inner headers are followed at most maxTunnelDepth times; the packet
 // quoted by an ICMP error is decoded at depth quoteDepth, which follows no further tunnel or
 // quote (Wireshark does not dissect an error quoted inside an error either).
 const (
-	maxTunnelDepth = 4
-	quoteDepth     = 8
+	maxTunnelDepth = 8
+	quoteDepth     = 16
 	maxMPLSLabels  = 16
 )
 
@@ -50,24 +55,7 @@ func decodeLink(p *Packet, link pcapng.LinkType, data []byte, wire int) Status {
 		return decodeEthernet(p, data, 0, wire, 0)
 
 	case pcapng.LinkTypeEthernetMPacket:
-		// 802.3br mPacket: 7 preamble bytes, then the SMD byte. An express or a
-		// start-of-preemptable-frame SMD starts an Ethernet frame ending in a 4-byte CRC;
-		// continuation fragments and verify/respond frames carry no network header.
-		if len(data) < 8 {
-			return TruncatedLink
-		}
-		switch data[7] {
-		case 0xd5, 0xe6, 0x4c, 0x7f, 0xb3: // SMD-E, SMD-S0..S3
-		default:
-			return NotIP
-		}
-		if wire >= 8+4 {
-			wire -= 4
-			if len(data) > wire {
-				data = data[:wire]
-			}
-		}
-		return decodeEthernet(p, data, 8, wire, 0)
+		return decodeMPacket(p, data, wire)
 
 	case pcapng.LinkTypeLinuxSLL:
 		if len(data) < sllHdrLen {
@@ -127,6 +115,32 @@ func decodeLink(p *Packet, link pcapng.LinkType, data []byte, wire int) Status {
 	return UnknownLink
 }
 
+// decodeMPacket decodes an 802.3br mPacket: 6 preamble bytes 0x55, a seventh 0x55 or a
+// continuation SMD, the SMD (or fragment count) byte, the mData, and a 4-byte CRC. As in
+// Wireshark, only an express frame or an unfragmented preemptable frame whose CRC checks
+// holds an Ethernet frame; fragments (whose trailer is an mCRC), verify/respond frames and
+// frames with a bad CRC carry no header Decode can follow (NotIP). The CRC needs the whole
+// frame: a cut mPacket is TruncatedLink.
+func decodeMPacket(p *Packet, data []byte, wire int) Status {
+	const pre, crcLen = 8, 4
+	if len(data) < pre+crcLen || len(data) < wire {
+		return TruncatedLink
+	}
+	if data[6] != 0x55 {
+		return NotIP // a continuation fragment
+	}
+	switch data[7] {
+	case 0xd5, 0xe6, 0x4c, 0x7f, 0xb3: // SMD-E, SMD-S0..S3
+	default:
+		return NotIP
+	}
+	end := len(data) - crcLen
+	if crc32.ChecksumIEEE(data[pre:end]) != binary.LittleEndian.Uint32(data[end:]) {
+		return NotIP
+	}
+	return decodeEthernet(p, data[:end], pre, end, 0)
+}
+
 // decodeEthernet decodes an Ethernet II (or 802.3 + LLC/SNAP) header at off, at tunnel
 // depth depth (0 for the capture's own link layer).
 func decodeEthernet(p *Packet, data []byte, off, wire, depth int) Status {
@@ -148,16 +162,15 @@ func decodeEtherType(p *Packet, data []byte, off, wire int, et uint16, depth int
 			return decodeNet(p, data, off, wire, et, depth)
 
 		case EtherTypeVLAN, EtherTypeQinQ, EtherTypeQinQOld:
+			// A tag counts even when the capture cut it: Wireshark lists the vlan layer.
+			if outer && p.VLANCount < 255 {
+				p.VLANCount++
+			}
 			if len(data) < off+vlanTagLen {
 				return TruncatedLink
 			}
-			if outer {
-				if int(p.VLANCount) < len(p.VLANs) {
-					p.VLANs[p.VLANCount] = be16(data[off:]) & 0x0fff
-				}
-				if p.VLANCount < 255 {
-					p.VLANCount++
-				}
+			if outer && int(p.VLANCount) <= len(p.VLANs) {
+				p.VLANs[p.VLANCount-1] = be16(data[off:]) & 0x0fff
 			}
 			et = be16(data[off+2:])
 			off += vlanTagLen

@@ -90,7 +90,9 @@ func linkCases() []decodeCase {
 	syn := l4(4, ProtoTCP, "192.0.2.1", "198.51.100.2", 40000, 80, 0)
 	dns := l4(4, ProtoUDP, "10.1.1.1", "10.2.2.2", 5353, 53, 30)
 	v6data := l4(6, ProtoTCP, "2001:db8::1", "2001:db8::2", 80, 40000, 100)
-	mpacket := cat([]byte{0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0xd5}, eth(EtherTypeIPv4), v4syn, []byte{1, 2, 3, 4})
+	frame := cat(eth(EtherTypeIPv4), v4syn)
+	badCRC := mpacket(0xd5, frame)
+	badCRC[len(badCRC)-1] ^= 1
 	return []decodeCase{
 		{"ethernet/ipv4/tcp", pcapng.LinkTypeEthernet, cat(eth(EtherTypeIPv4), v4syn), 0, OK,
 			all(syn, linkHdr(14, EtherTypeIPv4), layers(v4tcp|LayerSYN))},
@@ -116,7 +118,8 @@ func linkCases() []decodeCase {
 				eq(t, "VLANCount", p.VLANCount, 3)
 				eq(t, "VLANs", p.VLANs, [2]uint16{1, 2})
 			})},
-		{"tag cut", pcapng.LinkTypeEthernet, cat(eth(EtherTypeVLAN), []byte{0, 1}), 0, TruncatedLink, nil},
+		{"tag cut", pcapng.LinkTypeEthernet, cat(eth(EtherTypeVLAN), []byte{0, 1}), 0, TruncatedLink,
+			func(t *testing.T, p *Packet) { eq(t, "VLANCount", p.VLANCount, 1); eq(t, "VLANs[0]", p.VLANs[0], 0) }},
 		{"vlan/arp", pcapng.LinkTypeEthernet, cat(eth(EtherTypeARP, tag(0x8100, 5)), bytesN(28)), 0, NotIP,
 			func(t *testing.T, p *Packet) {
 				eq(t, "VLANCount", p.VLANCount, 1)
@@ -131,7 +134,11 @@ func linkCases() []decodeCase {
 		{"802.3 llc/snap", pcapng.LinkTypeEthernet, cat(eth(uint16(8+len(v4syn))), []byte{0xaa, 0xaa, 3, 0, 0, 0}, u16(EtherTypeIPv4), v4syn), 0, OK,
 			all(syn, linkHdr(22, EtherTypeIPv4))},
 		{"802.3 stp", pcapng.LinkTypeEthernet, cat(eth(38), []byte{0x42, 0x42, 3}, bytesN(35)), 0, NotIP, nil},
-		{"mpacket", pcapng.LinkTypeEthernetMPacket, mpacket, 0, OK, all(syn, linkHdr(22, EtherTypeIPv4))},
+		{"mpacket express", pcapng.LinkTypeEthernetMPacket, mpacket(0xd5, frame), 0, OK, all(syn, linkHdr(22, EtherTypeIPv4))},
+		{"mpacket preemptable", pcapng.LinkTypeEthernetMPacket, mpacket(0x4c, cat(eth(EtherTypeIPv4, tag(0x8100, 8)), v4udp)), 0, OK,
+			all(dns, linkHdr(26, EtherTypeIPv4), func(t *testing.T, p *Packet) { eq(t, "VLANCount", p.VLANCount, 1) })},
+		{"mpacket bad crc", pcapng.LinkTypeEthernetMPacket, badCRC, 0, NotIP, layers(0)},
+		{"mpacket cut", pcapng.LinkTypeEthernetMPacket, mpacket(0xd5, frame)[:40], 8 + len(frame) + 4, TruncatedLink, nil},
 		{"mpacket continuation", pcapng.LinkTypeEthernetMPacket, cat([]byte{0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x61, 0xe6}, bytesN(60)), 0, NotIP, nil},
 		{"sll/ipv4", pcapng.LinkTypeLinuxSLL, cat(sll(EtherTypeIPv4), v4syn), 0, OK, all(syn, linkHdr(16, EtherTypeIPv4))},
 		{"sll/vlan/ipv4", pcapng.LinkTypeLinuxSLL, cat(sll(EtherTypeVLAN), u16(7), u16(EtherTypeIPv4), v4udp), 0, OK,
@@ -146,7 +153,7 @@ func linkCases() []decodeCase {
 		{"raw bad version", pcapng.LinkTypeRaw, cat([]byte{0x55}, bytesN(30)), 0, BadIPVersion, layers(0)},
 		{"raw empty", pcapng.LinkTypeRaw, nil, 0, TruncatedLink, nil},
 		{"ipv4 link", pcapng.LinkTypeIPv4, v4syn, 0, OK, syn},
-		{"ipv4 link holding ipv6", pcapng.LinkTypeIPv4, v6tcpPkt, 0, BadIPVersion, layers(LayerIPv4 | LayerOuterIPv4)},
+		{"ipv4 link holding ipv6", pcapng.LinkTypeIPv4, v6tcpPkt, 0, OK, all(v6data, layers(LayerIPv4|LayerOuterIPv4|LayerIPv6|LayerTCP))},
 		{"ipv6 link", pcapng.LinkTypeIPv6, v6tcpPkt, 0, OK, v6data},
 		{"null little-endian AF_INET", pcapng.LinkTypeNull, cat(nullLE(2), v4syn), 0, OK, all(syn, linkHdr(4, EtherTypeIPv4))},
 		{"null big-endian AF_INET", pcapng.LinkTypeNull, cat(nullBE(2), v4syn), 0, OK, syn},
@@ -191,7 +198,15 @@ func networkCases() []decodeCase {
 			eq(t, "TunnelDepth", p.TunnelDepth, 0)
 		}},
 		{"ipv4 ihl<5", pcapng.LinkTypeEthernet, cat(e, ip4{proto: 6, verIHL: 0x44}.build(syn)), 0, BadIPHeader, layers(LayerIPv4 | LayerOuterIPv4)},
-		{"ipv4 version 6 under 0x0800", pcapng.LinkTypeEthernet, cat(e, v6(ProtoTCP, syn)), 0, BadIPVersion, nil},
+		{"ipv6 version 4 under 0x86dd", pcapng.LinkTypeEthernet, cat(eth(EtherTypeIPv6), ipTCP(syn)), 0, BadIPVersion,
+			all(layers(0), func(t *testing.T, p *Packet) { eq(t, "IPVersion", p.IPVersion, 0) })},
+		{"ipv4 version 5 under 0x0800", pcapng.LinkTypeEthernet, cat(e, ip4{proto: 6, verIHL: 0x55}.build(syn)), 0, BadIPVersion, layers(LayerIPv4 | LayerOuterIPv4)},
+		{"ipv4 version 6 under 0x0800", pcapng.LinkTypeEthernet, cat(e, v6(ProtoTCP, syn)), 0, OK,
+			all(layers(LayerIPv4|LayerOuterIPv4|LayerIPv6|LayerTCP|LayerSYN), func(t *testing.T, p *Packet) {
+				eq(t, "IPVersion", p.IPVersion, 6)
+				eq(t, "HasL4", p.HasL4, true)
+				eq(t, "EtherType", p.EtherType, EtherTypeIPv4)
+			})},
 		{"ipv4 total length < header", pcapng.LinkTypeEthernet, cat(e, ip4{proto: 6, totalLen: 19}.build(syn)), 0, BadIPLength,
 			func(t *testing.T, p *Packet) {
 				eq(t, "HasL4", p.HasL4, false)
@@ -304,8 +319,11 @@ func networkCases() []decodeCase {
 				eq(t, "DstAddr", p.DstAddr(), netip.MustParseAddr("ff02::fb"))
 			}},
 		{"ipv6 payload length past frame", pcapng.LinkTypeRaw, ip6{nh: ProtoUDP, payloadLen: 500}.build(udpDNS), 0, IPLengthOverrun, nil},
-		{"ipv6 jumbogram", pcapng.LinkTypeRaw, ip6{nh: ProtoHopByHop, payloadLen: 0}.build(cat([]byte{ProtoUDP, 0, 0xc2, 4, 0, 0, 0, 46}, udpLen(1, 2, 0, bytesN(30)))), 0, OK,
-			func(t *testing.T, p *Packet) { eq(t, "PayloadLen", p.PayloadLen, 30) }},
+		{"ipv6 jumbogram", pcapng.LinkTypeRaw, ip6{nh: ProtoHopByHop, payloadLen: 0}.build(cat([]byte{ProtoUDP, 0, 0xc2, 4}, u32(8+8+70000), udpLen(1, 2, 0, bytesN(70000)))), 0, OK,
+			all(layers(v6udp|LayerIPv6Ext), func(t *testing.T, p *Packet) {
+				eq(t, "PayloadLen", p.PayloadLen, 70000)
+				eq(t, "IPLen", p.IPLen, 40+8+8+70000)
+			})},
 	}
 }
 
@@ -366,7 +384,7 @@ func transportCases() []decodeCase {
 		{"tcp options stop at end of list", pcapng.LinkTypeEthernet, tcpPkt(tcph{flags: TCPAck, opts: []byte{0, 2, 4, 5, 0xb4}}, nil), 0, OK,
 			func(t *testing.T, p *Packet) { eq(t, "TCPOpts", p.TCPOpts, 0) }},
 		{"tcp data offset < 5", pcapng.LinkTypeEthernet, tcpPkt(tcph{flags: TCPSyn, dataOff: 12}, bytesN(10)), 0, BadTCPHeader,
-			all(layers(v4tcp|LayerSYN), func(t *testing.T, p *Packet) { eq(t, "HasL4", p.HasL4, false) })},
+			all(layers(v4tcp), func(t *testing.T, p *Packet) { eq(t, "HasL4", p.HasL4, false) })},
 		{"tcp data offset past segment", pcapng.LinkTypeEthernet, tcpPkt(tcph{flags: TCPAck, dataOff: 60}, bytesN(10)), 0, BadTCPHeader, nil},
 		{"tcp segment shorter than 20", pcapng.LinkTypeEthernet, cat(e, ipTCP(tcpSyn[:16])), 0, BadTCPHeader,
 			func(t *testing.T, p *Packet) { eq(t, "TCPFlags", p.TCPFlags, TCPSyn); eq(t, "DstPort", p.DstPort, 80) }},
@@ -378,6 +396,11 @@ func transportCases() []decodeCase {
 			})},
 		{"tcp cut before flags", pcapng.LinkTypeEthernet, synPkt[:34+13], len(synPkt), TruncatedTransport,
 			all(layers(v4tcp), func(t *testing.T, p *Packet) { eq(t, "Ack", p.Ack, 0); eq(t, "DstPort", p.DstPort, 80) })},
+		{"tcp cut after 14 bytes", pcapng.LinkTypeEthernet, synPkt[:34+14], len(synPkt), TruncatedTransport,
+			all(layers(v4tcp), func(t *testing.T, p *Packet) { eq(t, "TCPFlags", p.TCPFlags, TCPSyn) })},
+		{"tcp cut after 16 bytes", pcapng.LinkTypeEthernet, synPkt[:34+16], len(synPkt), TruncatedTransport,
+			all(layers(v4tcp|LayerSYN), func(t *testing.T, p *Packet) { eq(t, "Window", p.Window, 64240) })},
+		{"tcp cut after 18 bytes", pcapng.LinkTypeEthernet, synPkt[:34+18], len(synPkt), TruncatedTransport, nil},
 		{"tcp cut at ip end", pcapng.LinkTypeEthernet, synPkt[:34], len(synPkt), TruncatedTransport, layers(v4tcp)},
 		{"udp", pcapng.LinkTypeEthernet, udpPkt(udpDNS), 0, OK,
 			all(layers(v4udp), func(t *testing.T, p *Packet) { eq(t, "IsUDP", p.IsUDP(), true); eq(t, "PayloadOff", p.PayloadOff, 42) })},
@@ -468,9 +491,11 @@ func tunnelCases() []decodeCase {
 		{"gre aruba 802.11 management", pcapng.LinkTypeEthernet, outer(ProtoGRE, cat(gre(0, 0x8210, nil), []byte{0x80, 0}, bytesN(40))), 0, OK,
 			func(t *testing.T, p *Packet) { eq(t, "TunnelDepth", p.TunnelDepth, 0) }},
 		{"gre header cut", pcapng.LinkTypeEthernet, outer(ProtoGRE, cat(gre(0xb000, EtherTypeIPv4, bytesN(12)), innerSyn))[:18+20+6], 200, TruncatedTransport, nil},
-		{"gre in gre in gre in gre in gre stops at depth 4", pcapng.LinkTypeRaw,
-			nest(5, innerSyn), 0, OK, func(t *testing.T, p *Packet) {
-				eq(t, "TunnelDepth", p.TunnelDepth, 4)
+		{"gre nested 6 deep", pcapng.LinkTypeRaw, nest(6, innerSyn), 0, OK,
+			all(syn, layers(LayerIPv4|LayerOuterIPv4|LayerTCP|LayerSYN), func(t *testing.T, p *Packet) { eq(t, "TunnelDepth", p.TunnelDepth, 6) })},
+		{"gre nested 9 deep stops at 8", pcapng.LinkTypeRaw,
+			nest(9, innerSyn), 0, OK, func(t *testing.T, p *Packet) {
+				eq(t, "TunnelDepth", p.TunnelDepth, 8)
 				eq(t, "Proto", p.Proto, ProtoGRE)
 				eq(t, "Layers&TCP", p.Layers&LayerTCP, 0)
 			}},
@@ -560,4 +585,11 @@ func TestStatusNames(t *testing.T) {
 	eq(t, "OK malformed", OK.Malformed(), false)
 	eq(t, "UnknownLink malformed", UnknownLink.Malformed(), false)
 	eq(t, "TruncatedIP malformed", TruncatedIP.Malformed(), true)
+}
+
+func TestFlagLayers(t *testing.T) {
+	eq(t, "SYN", flagLayers(TCPSyn), LayerSYN)
+	eq(t, "RST", flagLayers(TCPRst), LayerRST)
+	eq(t, "all", flagLayers(0x1ff), LayerSYN|LayerRST)
+	eq(t, "none", flagLayers(TCPAck|TCPFin|TCPPsh), 0)
 }

@@ -75,12 +75,12 @@ func decodeTCP(p *Packet, b []byte, seg, depth int) Status {
 	p.TCPFlags = t.Flags()
 	p.Window = t.Window()
 	p.Urgent = t.Urgent()
-	p.markFlags()
 	hl := t.DataOff()
 	p.TCPHdrLen = uint8(hl)
 	if hl < TCPMinHdrLen {
-		return BadTCPHeader
+		return BadTCPHeader // Wireshark shows no flags for a bogus header length: not counted
 	}
+	p.markFlags()
 	if hl > seg {
 		if p.Frag&FragMore != 0 {
 			return OK // the header continues in the next fragment
@@ -115,7 +115,12 @@ func decodeShortTCP(p *Packet, b []byte, seg int) Status {
 	if len(b) >= 14 {
 		p.TCPFlags = be16(b[tcpFlags:]) & 0x01ff
 		p.TCPHdrLen = uint8(b[tcpDataOff]>>4) * 4
-		p.markFlags()
+	}
+	if len(b) >= 16 && p.TCPHdrLen >= TCPMinHdrLen {
+		// Wireshark reads the window before it shows the flags, so it counts SYN and RST
+		// only when 16 bytes were captured, and not for a bogus header length.
+		p.Layers |= flagLayers(p.TCPFlags)
+		p.Window = be16(b[tcpWindow:])
 	}
 	if seg < TCPMinHdrLen {
 		if p.Frag&FragMore != 0 {
@@ -126,14 +131,11 @@ func decodeShortTCP(p *Packet, b []byte, seg int) Status {
 	return TruncatedTransport
 }
 
-func (p *Packet) markFlags() {
-	if p.TCPFlags&TCPSyn != 0 {
-		p.Layers |= LayerSYN
-	}
-	if p.TCPFlags&TCPRst != 0 {
-		p.Layers |= LayerRST
-	}
-}
+func (p *Packet) markFlags() { p.Layers |= flagLayers(p.TCPFlags) }
+
+// flagLayers maps the SYN and RST flags to their Layers bits without a branch: LayerSYN
+// and LayerRST sit 7 bits above TCPSyn and TCPRst (TestFlagLayers pins it).
+func flagLayers(f uint16) Layers { return Layers(f&(TCPSyn|TCPRst)) << 7 }
 
 // parseTCPOptions walks the options area o (the header after its first 20 bytes).
 func (p *Packet) parseTCPOptions(o []byte) {
