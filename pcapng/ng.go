@@ -155,6 +155,9 @@ func (r *Reader) ngBlock(p *Packet) (bool, error) {
 		}
 		dataEnd := 28 + capLen
 		r.pos += int(blen)
+		if r.src == nil {
+			r.touch()
+		}
 		r.ordinal++
 		*p = Packet{
 			Data:     b[28:dataEnd:dataEnd],
@@ -206,6 +209,9 @@ func (r *Reader) ngBlock(p *Packet) (bool, error) {
 			return false, r.err
 		}
 		r.pos += int(blen)
+		if r.src == nil {
+			r.touch()
+		}
 		r.ordinal++
 		r.counts.SPB++
 		end := 12 + capLen

@@ -93,6 +93,9 @@ func (r *Reader) nextPcap(p *Packet) error {
 		return r.setTruncated(off, "record", int64(total))
 	}
 	r.pos += total
+	if r.src == nil {
+		r.touch()
+	}
 	r.ordinal++
 	r.counts.EPB++
 	*p = Packet{

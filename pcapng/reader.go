@@ -134,6 +134,9 @@ type Reader struct {
 	badOpts   int
 
 	at *atIndex // section index for ReadPacketAt, built on first use
+
+	pf      int  // mapped path: next offset touchAhead will read
+	touched byte // sink for touchAhead's loads
 }
 
 // init reads the file header: the pcap global header or the first SHB.
