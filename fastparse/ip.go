@@ -142,6 +142,7 @@ walk:
 		var l int
 		switch nh {
 		case ProtoHopByHop, ProtoRouting, ProtoDstOpts, ProtoShim6:
+			p.Layers |= LayerIPv6Ext // counted even when cut or too long, as Wireshark lists it
 			if cur+8 > end {
 				st = BadIPHeader
 				break walk
@@ -151,8 +152,8 @@ walk:
 				break walk
 			}
 			l = (int(data[cur+1]) + 1) * 8
-			p.Layers |= LayerIPv6Ext
 		case ProtoFragment:
+			p.Layers |= LayerIPv6Ext | LayerIPv6Frag
 			l = 8
 			if cur+l > end {
 				st = BadIPHeader
@@ -172,7 +173,6 @@ walk:
 				p.Frag |= FragNonFirst
 			}
 			p.IPID = be32(data[cur+4:])
-			p.Layers |= LayerIPv6Ext | LayerIPv6Frag
 		case ProtoAH:
 			// Authentication header (RFC 4302): its length counts 4-byte words, minus 2.
 			// Not an "extension header" in the corpus's ipv6_ext_hdr_frames column.

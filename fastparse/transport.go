@@ -3,6 +3,16 @@ package fastparse
 // decodeL4 decodes the upper-layer protocol proto, whose bytes start at off and end (on the
 // wire, by the IP length) at end. end may lie past len(data) when the snaplen cut the packet.
 func decodeL4(p *Packet, data []byte, off, end int, proto uint8, depth int) Status {
+	p.Proto = proto
+	p.L4Off = uint32(off)
+	p.PayloadOff = uint32(off)
+	p.PayloadLen = uint32(end - off)
+	if off >= end && p.IPVersion == 4 {
+		// An empty IPv4 payload (by the IP length, or because the frame ends): Wireshark's
+		// IPv4 dissector hands only a non-empty payload on, so there is no transport header
+		// to count. (Its IPv6 dissector calls the next one regardless.)
+		return OK
+	}
 	// IPv4 reaches AH here (IPv6 walks it with its extension headers). Skip it so that Proto
 	// is the protocol it protects, as for IPv6.
 	for proto == ProtoAH && p.IPVersion == 4 && p.Frag&FragNonFirst == 0 {
@@ -36,9 +46,15 @@ func decodeL4(p *Packet, data []byte, off, end int, proto uint8, depth int) Stat
 		b = data[off:capEnd]
 	}
 	switch proto {
-	case ProtoTCP:
-		return decodeTCP(p, b, seg, depth)
-	case ProtoUDP:
+	case ProtoTCP, ProtoUDP:
+		if depth >= quoteDepth && seg < 4 {
+			// Inside an ICMP error Wireshark shows TCP or UDP only when the quote is long
+			// enough to hold the ports.
+			return OK
+		}
+		if proto == ProtoTCP {
+			return decodeTCP(p, b, seg, depth)
+		}
 		return decodeUDP(p, b, seg, depth)
 	case ProtoICMP, ProtoICMPv6:
 		return decodeICMP(p, b, seg, proto, depth)
@@ -266,7 +282,7 @@ func decodeICMP(p *Packet, b []byte, seg int, proto uint8, depth int) Status {
 	p.PayloadOff = p.L4Off + ICMPHdrLen
 	p.PayloadLen = uint32(seg - ICMPHdrLen)
 	if depth < quoteDepth && seg > ICMPHdrLen && icmpQuotes(proto, b[0]) {
-		p.Layers |= quotedLayers(b[ICMPHdrLen:], proto == ProtoICMPv6)
+		p.Layers |= quotedLayers(b[ICMPHdrLen:], seg-ICMPHdrLen, proto == ProtoICMPv6)
 	}
 	return OK
 }
@@ -281,15 +297,15 @@ func icmpQuotes(proto, typ uint8) bool {
 	return typ >= 1 && typ <= 4
 }
 
-// quotedLayers decodes the packet quoted by an ICMP error into a scratch Packet on the stack
-// and returns the protocols it holds, as Wireshark lists them. Quotes are usually cut
-// short; the scratch status is ignored.
-func quotedLayers(q []byte, v6 bool) Layers {
+// quotedLayers decodes the packet quoted by an ICMP error (q captured, n bytes by the IP
+// length) into a scratch Packet on the stack and returns the protocols it holds, as
+// Wireshark lists them. Quotes are usually cut short; the scratch status is ignored.
+func quotedLayers(q []byte, n int, v6 bool) Layers {
 	var s Packet
 	if v6 {
-		decodeIPv6(&s, q, 0, len(q), quoteDepth)
+		decodeIPv6(&s, q, 0, n, quoteDepth)
 	} else {
-		decodeIPv4(&s, q, 0, len(q), quoteDepth)
+		decodeIPv4(&s, q, 0, n, quoteDepth)
 	}
 	return s.Layers
 }

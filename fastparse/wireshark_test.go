@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -176,4 +177,84 @@ func TestWiresharkAgrees(t *testing.T) {
 			t.Errorf("%s: Layers %#x tags %d; tshark %q gives Layers %#x tags %d", c.name, p.Layers, p.VLANCount, lines[i], want, tags)
 		}
 	}
+}
+
+// TestWiresharkFuzzCorpus runs the fuzz corpus (testdata/fuzz and, with
+// PCAPDEX_FUZZ_CACHE=dir, the fuzzer's cache) through tshark and compares Layers and tags as
+// TestWiresharkAgrees does. The inputs are arbitrary bytes, so it is opt-in:
+// PCAPDEX_TSHARK_FUZZ=1. Differences on committed inputs fail; on the cache they are
+// logged. Known residue on the cache: LINKTYPE 18 (Linux ATM CLIP, not decoded), and an ICMP
+// error quoting a fragmented datagram whose quote ends at the IP header while the frame's
+// lengths lie (Wireshark still lists the quoted transport; its rule was not pinned down).
+func TestWiresharkFuzzCorpus(t *testing.T) {
+	if os.Getenv("PCAPDEX_TSHARK_FUZZ") == "" {
+		t.Skip("set PCAPDEX_TSHARK_FUZZ=1 to compare the fuzz corpus with tshark")
+	}
+	if _, err := exec.LookPath("tshark"); err != nil {
+		t.Skip("tshark not installed")
+	}
+	dirs := []string{filepath.Join("testdata", "fuzz", "FuzzDecode")}
+	if d := os.Getenv("PCAPDEX_FUZZ_CACHE"); d != "" {
+		dirs = append(dirs, d)
+	}
+	var pkts []tsharkPacket
+	var names []string
+	var committed []bool
+	for k, dir := range dirs {
+		ents, _ := os.ReadDir(dir)
+		for _, e := range ents {
+			b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			link, data, orig, ok := parseFuzzEntry(string(b))
+			if !ok || len(data) == 0 || len(data) > 262144 {
+				continue
+			}
+			pkts = append(pkts, tsharkPacket{pcapng.LinkType(link), data, max(orig, uint32(len(data)))})
+			names = append(names, e.Name())
+			committed = append(committed, k == 0)
+		}
+	}
+	if len(pkts) == 0 {
+		t.Skip("empty fuzz corpus")
+	}
+	lines := runTshark(t, pkts)
+	bad := 0
+	for i, pk := range pkts {
+		var p Packet
+		Decode(&p, pk.link, pk.data, pk.origLen)
+		want, tags := wiresharkLayers(lines[i])
+		if p.Layers != want || int(p.VLANCount) != tags {
+			bad++
+			report := t.Logf // the fuzzer's cache holds arbitrary bytes: report, don't fail
+			if committed[i] {
+				report = t.Errorf
+			}
+			report("%s link %d status %v: Layers %#x tags %d; tshark %q gives Layers %#x tags %d\n%x",
+				names[i], pk.link, p.Status, p.Layers, p.VLANCount, lines[i], want, tags, pk.data[:min(len(pk.data), 96)])
+		}
+	}
+	t.Logf("%d of %d fuzz inputs differ from tshark", bad, len(pkts))
+}
+
+// parseFuzzEntry reads a "go test fuzz v1" file of FuzzDecode: uint16, []byte, uint32.
+func parseFuzzEntry(s string) (link uint16, data []byte, orig uint32, ok bool) {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) != 4 || lines[0] != "go test fuzz v1" {
+		return
+	}
+	var l, o uint64
+	if _, err := fmt.Sscanf(lines[1], "uint16(%d)", &l); err != nil {
+		return
+	}
+	q := strings.TrimSuffix(strings.TrimPrefix(lines[2], "[]byte("), ")")
+	str, err := strconv.Unquote(q)
+	if err != nil {
+		return
+	}
+	if _, err := fmt.Sscanf(lines[3], "uint32(%d)", &o); err != nil {
+		return
+	}
+	return uint16(l), []byte(str), uint32(o), true
 }
