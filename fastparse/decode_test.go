@@ -513,6 +513,17 @@ func tunnelCases() []decodeCase {
 			all(syn, tunnel(1, 38), layers(outerV4|LayerTCP|LayerSYN))},
 		{"6in4", pcapng.LinkTypeEthernet, outer(ProtoIPv6, innerV6), 0, OK,
 			all(dns6, tunnel(1, 38), layers(outerV4|LayerIPv6|LayerUDP))},
+		{"6in4 inner version 5", pcapng.LinkTypeEthernet, outer(ProtoIPv6, cat([]byte{0x50}, innerV6[1:])), 0, BadIPVersion,
+			all(layers(outerV4), func(t *testing.T, p *Packet) {
+				eq(t, "TunnelDepth", p.TunnelDepth, 0)
+				eq(t, "IPVersion", p.IPVersion, 4)
+				eq(t, "SrcAddr", p.SrcAddr(), netip.MustParseAddr("172.16.0.1"))
+			})},
+		{"gre inner version 5", pcapng.LinkTypeEthernet, outer(ProtoGRE, cat(gre(0, EtherTypeIPv4, nil), []byte{0x55}, innerSyn[1:])), 0, BadIPVersion,
+			all(layers(outerV4|LayerIPv4), func(t *testing.T, p *Packet) {
+				eq(t, "TunnelDepth", p.TunnelDepth, 0)
+				eq(t, "IPOff", p.IPOff, 18)
+			})},
 		{"ipip inner cut", pcapng.LinkTypeEthernet, outer(ProtoIPIP, innerSyn)[:18+20+10], 18 + 20 + 60, TruncatedIP,
 			func(t *testing.T, p *Packet) { eq(t, "TunnelDepth", p.TunnelDepth, 1) }},
 		{"gre ipv4", pcapng.LinkTypeEthernet, outer(ProtoGRE, cat(gre(0, EtherTypeIPv4, nil), innerSyn)), 0, OK,

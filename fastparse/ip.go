@@ -9,20 +9,22 @@ func decodeIPv4(p *Packet, data []byte, off, wire, depth int) Status {
 	if depth == 0 {
 		p.Layers |= LayerOuterIPv4
 	}
+	if len(data) >= off+1 {
+		if v := data[off] >> 4; v != 4 {
+			if v == 6 && depth < quoteDepth {
+				// Wireshark's IPv4 dissector hands a version-6 header to IPv6 and goes on:
+				// "ip:ipv6:tcp". Decode it the same way; the outer protocol stays IPv4 for
+				// counting, so the IPv6 header and its transport are not "outer".
+				return decodeIPv6(p, data, off, wire, depth+1)
+			}
+			return BadIPVersion // p's network fields are left as they were
+		}
+	}
 	p.startIP(4, off)
 	if len(data) < off+1 {
 		return TruncatedIP
 	}
 	b := IPv4(data[off:])
-	if v := b.Version(); v != 4 {
-		if v == 6 && depth < quoteDepth {
-			// Wireshark's IPv4 dissector hands a version-6 header to IPv6 and goes on:
-			// "ip:ipv6:tcp". Decode it the same way; the outer protocol stays IPv4 for
-			// counting, so the IPv6 header and its transport are not "outer".
-			return decodeIPv6(p, data, off, wire, depth+1)
-		}
-		return BadIPVersion
-	}
 	if len(b) < IPv4MinHdrLen {
 		return TruncatedIP
 	}
@@ -96,13 +98,12 @@ func (p *Packet) startIP(version uint8, off int) {
 // routing, fragment, destination options, AH) to the upper-layer protocol. It stops at ESP,
 // No Next Header and anything else. wire is as for decodeIPv4.
 func decodeIPv6(p *Packet, data []byte, off, wire, depth int) Status {
-	p.startIP(6, off)
 	if len(data) >= off+1 && data[off]>>4 != 6 {
 		// Wireshark's IPv6 dissector refuses a header of another version (the frame shows
-		// as data), so no IPv6 layer is counted.
-		p.IPVersion = 0
+		// as data), so no IPv6 layer is counted. p's network fields are left as they were.
 		return BadIPVersion
 	}
+	p.startIP(6, off)
 	p.Layers |= LayerIPv6
 	if depth == 0 {
 		p.Layers |= LayerOuterIPv6

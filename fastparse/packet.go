@@ -5,6 +5,11 @@ import "net/netip"
 // Packet is the flat summary of one packet's headers, filled by Decode. The caller owns it and
 // reuses it; it holds no pointers, so a slice of them costs the garbage collector nothing.
 //
+// When Status is not OK, the fields of the headers decoded before the failing one are valid;
+// the failing header's own fields may be partly filled (a cut TCP header still gives its
+// ports), and nothing after it is. With a tunnel, a failing inner header may leave the outer
+// header's addresses in place: count such packets, don't track them as flows.
+//
 // Addresses are kept as 16-byte arrays: an IPv4 address sits in the first 4 bytes (the rest
 // zero), as IPVersion says. Use SrcAddr/DstAddr for netip.Addr values.
 type Packet struct {

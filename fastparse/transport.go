@@ -63,10 +63,16 @@ func decodeL4(p *Packet, data []byte, off, end int, proto uint8, depth int) Stat
 			return OK
 		}
 		p.TunnelDepth++
+		var st Status
 		if proto == ProtoIPIP {
-			return decodeIPv4(p, data, off, end, depth+1)
+			st = decodeIPv4(p, data, off, end, depth+1)
+		} else {
+			st = decodeIPv6(p, data, off, end, depth+1)
 		}
-		return decodeIPv6(p, data, off, end, depth+1)
+		if st == BadIPVersion {
+			p.TunnelDepth-- // the fields still describe the outer header
+		}
+		return st
 	case ProtoGRE:
 		return decodeGRE(p, data, off, end, depth)
 	}
@@ -372,6 +378,8 @@ func decodeGRE(p *Packet, data []byte, off, end, depth int) Status {
 		// management frame): the packet is a good GRE packet, described by its outer header.
 		p.TunnelDepth--
 		return OK
+	case BadIPVersion:
+		p.TunnelDepth-- // the fields still describe the outer header
 	case TruncatedLink:
 		return TruncatedTransport
 	}
