@@ -2,22 +2,23 @@ package flowhash
 
 import "slices"
 
-// retire ends the live flow idx of key k: its record goes to the finished list and its slots
-// are freed.
-func (t *Table) retire(k *Key, idx int32) {
+// retire ends the live flow idx (in index slot slot): its record goes to the finished list and
+// its state is freed.
+func (t *Table) retire(slot uint64, idx int32) {
 	t.done = append(t.done, Flow{})
-	t.fill(&t.done[len(t.done)-1], k, idx)
+	t.fill(&t.done[len(t.done)-1], idx)
 	f := &t.flows[idx]
 	if f.tcp >= 0 {
 		t.tcpFree = append(t.tcpFree, f.tcp)
 	}
 	t.free = append(t.free, idx)
-	delete(t.live, *k)
+	t.remove(slot)
 }
 
 // fill converts live state to a Flow record.
-func (t *Table) fill(out *Flow, k *Key, idx int32) {
+func (t *Table) fill(out *Flow, idx int32) {
 	f := &t.flows[idx]
+	k := &f.key
 	o, r := f.orig, f.orig^1
 	*out = Flow{
 		Key: *k, Orig: o, FirstFrame: f.firstFrame, FirstTS: f.firstTS, LastTS: f.lastTS,
@@ -26,6 +27,7 @@ func (t *Table) fill(out *Flow, k *Key, idx int32) {
 		OrigIPBytes: f.ipBytes[o], RespIPBytes: f.ipBytes[r],
 		ICMPType: f.icmpType, ICMPCode: f.icmpCode, HasL4: f.hasL4,
 		HistLen: f.histLen, Hist: f.hist,
+		newConv: f.hasL4 && !f.keySeenL4,
 	}
 	if f.tcp < 0 {
 		// Zeek's conn_state for flows without TCP: S0 when only the originator sent, SF
@@ -41,9 +43,14 @@ func (t *Table) fill(out *Flow, k *Key, idx int32) {
 	ho, hr := &s.h[o], &s.h[r]
 	out.ConnState = connState(ho.state, hr.state, &f.hist, f.histLen, f.bytes[o]+f.bytes[r] == 0)
 	st := &out.TCP
-	st.SynRTT, st.AckRTT = s.synAckRTT, s.ackRTT
+	if s.hs&(hsSyn|hsSynAck) == hsSyn|hsSynAck {
+		st.SynRTT = s.synAckTime - s.synTime
+	}
+	if s.hs&hsAck != 0 {
+		st.AckRTT = s.ackRTT
+	}
 	if s.rttN > 0 {
-		st.RTTMin, st.RTTMax, st.RTTAvg, st.RTTSamples = s.rttMin, s.rttMax, s.rttSum/int64(s.rttN), s.rttN
+		st.RTTMin, st.RTTMax, st.RTTAvg, st.RTTSamples = int64(s.rttMin), int64(s.rttMax), s.rttSum/int64(s.rttN), s.rttN
 	}
 	st.MSS = [2]uint16{ho.mss, hr.mss}
 	st.WScale = [2]int8{scaleOut(ho.winScale), scaleOut(hr.winScale)}
@@ -60,8 +67,6 @@ func (t *Table) fill(out *Flow, k *Key, idx int32) {
 	st.WindowFull = s.windowFull
 	st.SYNs = s.synCount
 	st.RSTs = s.rstCount
-	st.FINTime = [2]int64{ho.finTime, hr.finTime}
-	st.RSTTime = [2]int64{ho.rstTime, hr.rstTime}
 }
 
 func scaleOut(ws int8) int8 {
@@ -139,19 +144,21 @@ func (t *Table) Finish() ([]Flow, []Event, Totals) {
 	type liveFlow struct {
 		first uint64
 		idx   int32
-		key   Key
 	}
-	live := make([]liveFlow, 0, len(t.live))
-	for k, idx := range t.live {
-		live = append(live, liveFlow{t.flows[idx].firstFrame, idx, k})
+	live := make([]liveFlow, 0, t.nlive)
+	for _, s := range t.slots {
+		if s != 0 {
+			idx := int32(uint32(s)) - 1
+			live = append(live, liveFlow{t.flows[idx].firstFrame, idx})
+		}
 	}
-	// Deterministic order regardless of map iteration.
+	// Deterministic order regardless of hash order.
 	slices.SortFunc(live, func(a, b liveFlow) int { return cmpU64(a.first, b.first) })
 	t.done = slices.Grow(t.done, len(live))
 	for i := range live {
 		t.done = append(t.done, Flow{})
-		t.fill(&t.done[len(t.done)-1], &live[i].key, live[i].idx)
+		t.fill(&t.done[len(t.done)-1], live[i].idx)
 	}
-	clear(t.live)
+	t.slots, t.nlive = nil, 0
 	return t.done, t.events, t.totals
 }

@@ -55,6 +55,8 @@ type Flow struct {
 	Hist               [MaxHistory]byte // Zeek history letters; see History
 
 	TCP TCPStats // zero for non-TCP flows
+
+	newConv bool // first flow of its key with transport headers: a new tshark conversation
 }
 
 // History returns the Zeek-style history string (allocates; use Hist[:HistLen] to avoid it).
@@ -87,7 +89,8 @@ func (f *Flow) AppendCommunityID(dst []byte) []byte {
 }
 
 // TCPStats are a TCP flow's analysis results. Times are in ns; 0 means not measured. Index
-// 0 of the pairs is the originator, 1 the responder.
+// 0 of the pairs is the originator, 1 the responder. Who sent FINs and RSTs, and when, is in
+// the event stream (EvFIN, EvRST); RTTMin/RTTMax saturate at about 4.29 s.
 type TCPStats struct {
 	SynRTT     int64 // SYN -> SYN-ACK
 	AckRTT     int64 // SYN-ACK -> ACK of the handshake
@@ -112,6 +115,4 @@ type TCPStats struct {
 	WindowFull              uint32
 	SYNs                    uint16 // SYNs without ACK
 	RSTs                    uint16
-	FINTime                 [2]int64 // first FIN of each side
-	RSTTime                 [2]int64 // first RST of each side
 }

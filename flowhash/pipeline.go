@@ -276,18 +276,17 @@ func (res *Result) merge(tables []*Table) {
 	for _, p := range parts {
 		res.Events = append(res.Events, p.events...)
 	}
-	conv := make(map[Key]struct{}, len(res.Flows))
 	for i := range res.Flows {
 		f := &res.Flows[i]
 		f.ID = uint64(i + 1)
-		if f.HasL4 && (f.Key.Proto == ProtoTCP || f.Key.Proto == ProtoUDP) {
-			if _, dup := conv[f.Key]; !dup {
-				conv[f.Key] = struct{}{}
-				if f.Key.Proto == ProtoTCP {
-					res.TCPConversations++
-				} else {
-					res.UDPConversations++
-				}
+		// Conversations as tshark counts them: address+port pairs, however many flows
+		// (tcp.stream, UDP timeouts) one pair had.
+		if f.newConv {
+			switch f.Key.Proto {
+			case ProtoTCP:
+				res.TCPConversations++
+			case ProtoUDP:
+				res.UDPConversations++
 			}
 		}
 	}

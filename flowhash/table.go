@@ -31,6 +31,8 @@ func (o *Options) defaults() {
 
 // flowState is the live state of one flow in a shard's table. Kept small: see BytesPerFlow.
 type flowState struct {
+	key        Key
+	hash       uint64 // key.Hash()
 	firstFrame uint64
 	firstTS    int64
 	lastTS     int64
@@ -42,6 +44,7 @@ type flowState struct {
 	icmpType   uint8
 	icmpCode   uint8
 	hasL4      bool
+	keySeenL4  bool // an earlier flow of the same key carried transport headers (same conversation)
 	histLen    uint8
 	histOnce   uint16 // letters recorded once per direction (bit per letter and direction)
 	hist       [MaxHistory]byte
@@ -50,7 +53,9 @@ type flowState struct {
 // Table is one shard's flow table. It is not safe for concurrent use: each shard owns one.
 type Table struct {
 	opt     Options
-	live    map[Key]int32
+	slots   []uint64 // live-flow index (see index.go)
+	mask    uint64
+	nlive   int
 	flows   []flowState
 	free    []int32
 	tcp     []tcpState
@@ -63,7 +68,9 @@ type Table struct {
 // NewTable returns an empty shard table.
 func NewTable(opt Options) *Table {
 	opt.defaults()
-	return &Table{opt: opt, live: make(map[Key]int32)}
+	t := &Table{opt: opt}
+	t.grow()
+	return t
 }
 
 // Totals are file-level TCP analysis counts, as the corpus manifest counts them.
@@ -88,8 +95,9 @@ func (t *Totals) add(o *Totals) {
 // Add does not allocate once the table has grown to its working size.
 func (t *Table) Add(k *Key, d Dir, p *fastparse.Packet, frame uint64, ts int64) {
 	t.totals.Packets++
-	idx, ok := t.live[*k]
-	reused := false
+	h := k.Hash()
+	idx, slot, ok := t.lookup(k, h)
+	reused, seenL4 := false, false
 	isTCP := k.Proto == ProtoTCP && p.HasL4 && p.Frag&fastparse.FragNonFirst == 0
 	if ok {
 		f := &t.flows[idx]
@@ -98,18 +106,23 @@ func (t *Table) Add(k *Key, d Dir, p *fastparse.Packet, frame uint64, ts int64) 
 			// A SYN that reuses the 5-tuple with a different initial sequence number starts a
 			// new flow, as Wireshark's tcp.stream does (conversation reuse: SYN without ACK,
 			// base seq of that direction known, seq != base seq).
-			h := &t.tcp[f.tcp].h[d]
-			if p.TCPFlags&(thSYN|thACK) == thSYN && h.flags&hBaseSeqSet != 0 && p.Seq != h.baseSeq {
-				t.retire(k, idx)
+			half := &t.tcp[f.tcp].h[d]
+			if p.TCPFlags&(thSYN|thACK) == thSYN && half.flags&hBaseSeqSet != 0 && p.Seq != half.baseSeq {
+				seenL4 = f.hasL4 || f.keySeenL4
+				t.retire(slot, idx)
+				_, slot, _ = t.lookup(k, h)
 				ok, reused = false, true
 			}
 		case k.Proto != ProtoTCP && t.opt.UDPTimeout > 0 && ts-f.lastTS > t.opt.UDPTimeout:
-			t.retire(k, idx)
+			seenL4 = f.hasL4 || f.keySeenL4
+			t.retire(slot, idx)
+			_, slot, _ = t.lookup(k, h)
 			ok = false
 		}
 	}
 	if !ok {
-		idx = t.newFlow(k, d, p, frame, ts, isTCP)
+		idx = t.newFlow(k, h, slot, d, p, frame, ts, isTCP)
+		t.flows[idx].keySeenL4 = seenL4
 	}
 	f := &t.flows[idx]
 	if ts > f.lastTS {
@@ -128,7 +141,7 @@ func (t *Table) Add(k *Key, d Dir, p *fastparse.Packet, frame uint64, ts int64) 
 	}
 }
 
-func (t *Table) newFlow(k *Key, d Dir, p *fastparse.Packet, frame uint64, ts int64, isTCP bool) int32 {
+func (t *Table) newFlow(k *Key, h, slot uint64, d Dir, p *fastparse.Packet, frame uint64, ts int64, isTCP bool) int32 {
 	var idx int32
 	if n := len(t.free); n > 0 {
 		idx = t.free[n-1]
@@ -138,7 +151,7 @@ func (t *Table) newFlow(k *Key, d Dir, p *fastparse.Packet, frame uint64, ts int
 		idx = int32(len(t.flows) - 1)
 	}
 	f := &t.flows[idx]
-	*f = flowState{firstFrame: frame, firstTS: ts, lastTS: ts, tcp: -1, orig: d}
+	*f = flowState{key: *k, hash: h, firstFrame: frame, firstTS: ts, lastTS: ts, tcp: -1, orig: d}
 	if k.Proto == ProtoICMP || k.Proto == ProtoICMPv6 {
 		f.icmpType, f.icmpCode = p.ICMPType, p.ICMPCode
 	}
@@ -162,7 +175,7 @@ func (t *Table) newFlow(k *Key, d Dir, p *fastparse.Packet, frame uint64, ts int
 		ts.h[0].winScale, ts.h[1].winScale = -1, -1
 		f.tcp = ti
 	}
-	t.live[*k] = idx
+	t.insert(slot, h, idx)
 	return idx
 }
 
@@ -174,7 +187,7 @@ func (f *flowState) addHist(c byte) {
 }
 
 // histOnceLetters are the history letters Zeek records at most once per direction.
-const histOnceLetters = "SHADIQ"
+const histOnceLetters = "SHADIQF"
 
 // histLetter records letter c (uppercase form) for a packet from direction d: uppercase when
 // d is the originator's direction, lowercase otherwise. once letters are recorded only the
@@ -246,8 +259,7 @@ func (t *Table) tcpPacket(f *flowState, d Dir, p *fastparse.Packet, frame uint64
 		s.synAckTime = ts
 		s.hs |= hsSynAck
 		if s.hs&hsSyn != 0 {
-			s.synAckRTT = ts - s.synTime
-			t.emit(f, EvHandshakeRTT, d, frame, ts, s.synAckRTT)
+			t.emit(f, EvHandshakeRTT, d, frame, ts, ts-s.synTime)
 		}
 	}
 	if ack && !syn && s.hs&hsAck == 0 && s.hs&hsSynAck != 0 {
@@ -301,11 +313,12 @@ func (t *Table) tcpPacket(f *flowState, d Dir, p *fastparse.Packet, frame uint64
 	if ack && rev.flags&hRTTPending != 0 && !leSeq(p.Ack, rev.rttSeq-1) {
 		if p.Ack == rev.rttSeq {
 			r := ts - rev.rttTime
-			if s.rttN == 0 || r < s.rttMin {
-				s.rttMin = r
+			r32 := uint32(min(max(r, 0), 1<<32-1))
+			if s.rttN == 0 || r32 < s.rttMin {
+				s.rttMin = r32
 			}
-			if r > s.rttMax {
-				s.rttMax = r
+			if r32 > s.rttMax {
+				s.rttMax = r32
 			}
 			s.rttSum += r
 			s.rttN++
@@ -333,16 +346,13 @@ func (t *Table) tcpPacket(f *flowState, d Dir, p *fastparse.Packet, frame uint64
 	if fl&thFIN != 0 {
 		if fwd.flags&hSawFIN == 0 {
 			fwd.flags |= hSawFIN
-			fwd.finTime = ts
 			t.emit(f, EvFIN, d, frame, ts, 0)
 		}
-		s.finCount++
 		t.storm(f, s, d, frame, ts, false)
 	}
 	if fl&thRST != 0 {
 		if fwd.flags&hSawRST == 0 {
 			fwd.flags |= hSawRST
-			fwd.rstTime = ts
 		}
 		s.rstCount++
 		t.emit(f, EvRST, d, frame, ts, 0)
@@ -516,13 +526,10 @@ func (t *Table) tcpHistory(f *flowState, s *tcpState, d Dir, p *fastparse.Packet
 			fwd.state = epPartial
 		}
 	}
-	// F and R repeat when their sequence number differs from the previous one.
+	// R repeats when its sequence number differs from the previous RST's (Zeek also repeats F
+	// that way; we record F once per direction to keep per-flow state small).
 	if fin {
-		if fwd.flags&hHistFIN == 0 || fwd.lastFINSeq != p.Seq {
-			f.histLetter(d, 'F', false)
-		}
-		fwd.flags |= hHistFIN
-		fwd.lastFINSeq = p.Seq
+		f.histLetter(d, 'F', true)
 		if fwd.state != epReset {
 			fwd.state = epClosed
 		}

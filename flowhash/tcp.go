@@ -46,7 +46,6 @@ const (
 	hRTTPending                   // rttSeq/rttTime hold a timed segment
 	hSawFIN
 	hSawRST
-	hHistFIN // lastFINSeq is set
 )
 
 // hHistRST lives in tcpHalf.flags2.
@@ -75,37 +74,40 @@ type tcpHalf struct {
 	rttTime         int64  // send time of the timed segment
 	rttSeq          uint32 // the ACK that completes the timed segment
 	dupacknum       int32  // duplicate ACKs in a row
-	lastFINSeq      uint32 // for Zeek history repeats
-	lastRSTSeq      uint32
-	window          uint16 // raw (unscaled) window of the last segment
-	mss             uint16 // MSS option from the SYN, 0 if none
-	lastSegFlags    uint16 // analysis flags (low bits) of the last segment in this direction
-	winScale        int8   // -1 unknown, -2 known not to be used, else the shift
-	flags           uint8  // h* bits
-	state           uint8  // ep* Zeek endpoint state
-	retransLog      uint8  // history 't' letters written so far (logarithmic)
-	zwLog           uint8  // history 'w' letters written so far
-	flags2          uint8  // hHistRST
-	_               [2]byte
-	finTime         int64  // first FIN
-	rstTime         int64  // first RST
+	lastRSTSeq      uint32 // for Zeek history repeats of R
 	retrans         uint32 // retransmissions (all kinds) sent in this direction
 	retransData     uint32 // of which carried payload (Zeek history 'T')
 	zeroWin         uint32 // zero-window segments sent in this direction
+	window          uint16 // raw (unscaled) window of the last segment
+	mss             uint16 // MSS option from the SYN, 0 if none
+	winScale        int8   // -1 unknown, -2 known not to be used, else the shift
+	flags           uint8  // h* bits
+	flags2          uint8  // hHistRST
+	state           uint8  // ep* Zeek endpoint state
+	retransLog      uint8  // history 't' letters written so far (logarithmic)
+	zwLog           uint8  // history 'w' letters written so far
+	lastSeg         uint8  // ls* flags of the last segment in this direction
 }
+
+// tcpHalf.lastSeg bits: the analysis flags of the previous segment that later rules read.
+const (
+	lsKeepAlive uint8 = 1 << iota
+	lsZeroWindowProbe
+)
 
 // tcpState is the per-flow TCP state: both halves plus handshake timing and counters.
 type tcpState struct {
 	h            [2]tcpHalf // indexed by Dir (key order, not originator)
 	tsMruSyn     int64      // time of the most recent SYN (Wireshark ts_mru_syn)
 	firstRTT     int64      // Wireshark ts_first_rtt: most recent SYN -> first ACK of the handshake
-	synTime      int64      // first SYN
-	synAckRTT    int64      // SYN -> SYN-ACK, 0 if not seen
-	ackRTT       int64      // SYN-ACK -> ACK, 0 if not seen
-	synAckTime   int64      // first SYN-ACK
+	synTime      int64      // first SYN (valid with hsSyn)
+	synAckTime   int64      // first SYN-ACK (valid with hsSynAck)
+	ackRTT       int64      // SYN-ACK -> ACK (valid with hsAck)
 	rttSum       int64      // data->ACK RTT samples
-	rttMin       int64
-	rttMax       int64
+	stormStart   int64      // time of the first RST/FIN in the current storm window
+	lastProgress int64      // last time an ACK advanced, for ACK stall
+	rttMin       uint32     // ns, saturating at ~4.29 s
+	rttMax       uint32     // ns, saturating
 	rttN         uint32
 	outOfOrder   uint32
 	dupAcks      uint32
@@ -118,12 +120,9 @@ type tcpState struct {
 	zwProbe      uint32
 	synCount     uint16 // SYNs without ACK seen
 	rstCount     uint16
-	finCount     uint16
 	stormFlags   uint8 // 1 = RST storm reported, 2 = FIN storm reported, 4 = ACK stall reported
 	stormN       uint8 // RSTs or FINs in the current storm window
 	hs           uint8 // hs* handshake bits
-	stormStart   int64 // time of the first RST/FIN in the current storm window
-	lastProgress int64 // last time an ACK advanced, for ACK stall
 }
 
 // tcpState.hs bits.
@@ -206,7 +205,7 @@ func (t *tcpState) analyzeSeq(d Dir, ts int64, seq, ack, seglen uint32, flags ui
 		// KEEP ALIVE ACK: no data, same non-zero window, seq and ack as before, and the last
 		// segment the other way was a keep-alive.
 		if seglen == 0 && window != 0 && window == fwd.window && seq == fwd.nextseq &&
-			ack == fwd.lastack && rev.lastSegFlags&uint16(aKeepAlive) != 0 && flags&(thSYN|thFIN|thRST) == 0 {
+			ack == fwd.lastack && rev.lastSeg&lsKeepAlive != 0 && flags&(thSYN|thFIN|thRST) == 0 {
 			af |= aKeepAliveAck
 			fin = true
 		}
@@ -215,7 +214,7 @@ func (t *tcpState) analyzeSeq(d Dir, ts int64, seq, ack, seglen uint32, flags ui
 		// ZERO WINDOW PROBE ACK: repeats a zero window, seq and ack, after a probe the other
 		// way.
 		if seglen == 0 && window == 0 && window == fwd.window && seq == fwd.nextseq &&
-			ack == fwd.lastack && rev.lastSegFlags&uint16(aZeroWindowProbe) != 0 && flags&(thSYN|thFIN|thRST) == 0 {
+			ack == fwd.lastack && rev.lastSeg&lsZeroWindowProbe != 0 && flags&(thSYN|thFIN|thRST) == 0 {
 			af |= aZeroWindowProbeAck
 			fin = true
 		}
@@ -310,6 +309,12 @@ done:
 	fwd.window = window
 	fwd.lastack = ack
 	fwd.lastackTime = ts
-	fwd.lastSegFlags = uint16(af)
+	fwd.lastSeg = 0
+	if af&aKeepAlive != 0 {
+		fwd.lastSeg |= lsKeepAlive
+	}
+	if af&aZeroWindowProbe != 0 {
+		fwd.lastSeg |= lsZeroWindowProbe
+	}
 	return af, dupNum
 }

@@ -133,9 +133,6 @@ func TestTCPNormalConnection(t *testing.T) {
 	if st.MSS != [2]uint16{1460, 1400} || st.WScale != [2]int8{7, 8} {
 		t.Errorf("MSS %v WScale %v", st.MSS, st.WScale)
 	}
-	if st.FINTime != [2]int64{1070e6, 1080e6} {
-		t.Errorf("FIN times %v", st.FINTime)
-	}
 	if !has(ev, 2, "handshake_rtt") || !has(ev, 3, "handshake_ack_rtt") || !has(ev, 8, "fin") || !has(ev, 9, "fin") {
 		t.Errorf("events %v", ev)
 	}
@@ -286,8 +283,8 @@ func TestTCPRSTStorm(t *testing.T) {
 		t.Errorf("%d rst_storm events, want 1", storms)
 	}
 	f := flows[0]
-	if f.ConnState != StateRSTR || f.TCP.RSTs != 6 || f.TCP.RSTTime[1] != 1030e6 {
-		t.Errorf("state %s RSTs %d RST time %v", f.ConnState, f.TCP.RSTs, f.TCP.RSTTime)
+	if f.ConnState != StateRSTR || f.TCP.RSTs != 6 {
+		t.Errorf("state %s RSTs %d", f.ConnState, f.TCP.RSTs)
 	}
 	// Each RST with a new sequence number adds an 'r' (Zeek repeats R/F letters).
 	if h := f.History(); h != "ShArrrrrr" {
