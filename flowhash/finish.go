@@ -7,7 +7,7 @@ import "slices"
 func (t *Table) retire(slot uint64, idx int32) {
 	t.done = append(t.done, Flow{})
 	t.fill(&t.done[len(t.done)-1], idx)
-	f := &t.flows[idx]
+	f := t.flow(idx)
 	if f.tcp >= 0 {
 		t.tcpFree = append(t.tcpFree, f.tcp)
 	}
@@ -17,7 +17,7 @@ func (t *Table) retire(slot uint64, idx int32) {
 
 // fill converts live state to a Flow record.
 func (t *Table) fill(out *Flow, idx int32) {
-	f := &t.flows[idx]
+	f := t.flow(idx)
 	k := &f.key
 	o, r := f.orig, f.orig^1
 	*out = Flow{
@@ -39,7 +39,7 @@ func (t *Table) fill(out *Flow, idx int32) {
 		out.TCP.WScale = [2]int8{-1, -1}
 		return
 	}
-	s := &t.tcp[f.tcp]
+	s := t.tcpAt(f.tcp)
 	ho, hr := &s.h[o], &s.h[r]
 	out.ConnState = connState(ho.state, hr.state, &f.hist, f.histLen, f.bytes[o]+f.bytes[r] == 0)
 	st := &out.TCP
@@ -149,7 +149,7 @@ func (t *Table) Finish() ([]Flow, []Event, Totals) {
 	for _, s := range t.slots {
 		if s != 0 {
 			idx := int32(uint32(s)) - 1
-			live = append(live, liveFlow{t.flows[idx].firstFrame, idx})
+			live = append(live, liveFlow{t.flow(idx).firstFrame, idx})
 		}
 	}
 	// Deterministic order regardless of hash order.

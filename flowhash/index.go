@@ -22,7 +22,7 @@ func (t *Table) lookup(k *Key, h uint64) (idx int32, slot uint64, ok bool) {
 		}
 		if s&^0xffffffff == tag {
 			fi := int32(uint32(s)) - 1
-			if t.flows[fi].key == *k {
+			if t.flow(fi).key == *k {
 				return fi, i, true
 			}
 		}
@@ -52,7 +52,7 @@ func (t *Table) grow() {
 			continue
 		}
 		fi := int32(uint32(s)) - 1
-		i := t.flows[fi].hash & t.mask
+		i := t.flow(fi).hash & t.mask
 		for t.slots[i] != 0 {
 			i = (i + 1) & t.mask
 		}
@@ -71,7 +71,7 @@ func (t *Table) remove(i uint64) {
 		if s == 0 {
 			return
 		}
-		home := t.flows[int32(uint32(s))-1].hash & t.mask
+		home := t.flow(int32(uint32(s))-1).hash & t.mask
 		// Move s back to i if its home is not in the (cyclic) range (i, j].
 		if (j > i && (home <= i || home > j)) || (j < i && home <= i && home > j) {
 			t.slots[i] = s

@@ -56,14 +56,26 @@ type Table struct {
 	slots   []uint64 // live-flow index (see index.go)
 	mask    uint64
 	nlive   int
-	flows   []flowState
+	fpages  [][]flowState // flow states in fixed pages: no copying as the table grows
+	nflows  int32
 	free    []int32
-	tcp     []tcpState
+	tpages  [][]tcpState
+	ntcp    int32
 	tcpFree []int32
 	done    []Flow  // finished flows
 	events  []Event // when opt.Events
 	totals  Totals
 }
+
+// Flow and TCP states live in pages of pageSize, addressed by an int32 index.
+const (
+	pageBits = 10
+	pageSize = 1 << pageBits
+	pageMask = pageSize - 1
+)
+
+func (t *Table) flow(i int32) *flowState { return &t.fpages[i>>pageBits][i&pageMask] }
+func (t *Table) tcpAt(i int32) *tcpState { return &t.tpages[i>>pageBits][i&pageMask] }
 
 // NewTable returns an empty shard table.
 func NewTable(opt Options) *Table {
@@ -100,13 +112,13 @@ func (t *Table) Add(k *Key, d Dir, p *fastparse.Packet, frame uint64, ts int64) 
 	reused, seenL4 := false, false
 	isTCP := k.Proto == ProtoTCP && p.HasL4 && p.Frag&fastparse.FragNonFirst == 0
 	if ok {
-		f := &t.flows[idx]
+		f := t.flow(idx)
 		switch {
 		case isTCP && f.tcp >= 0:
 			// A SYN that reuses the 5-tuple with a different initial sequence number starts a
 			// new flow, as Wireshark's tcp.stream does (conversation reuse: SYN without ACK,
 			// base seq of that direction known, seq != base seq).
-			half := &t.tcp[f.tcp].h[d]
+			half := &t.tcpAt(f.tcp).h[d]
 			if p.TCPFlags&(thSYN|thACK) == thSYN && half.flags&hBaseSeqSet != 0 && p.Seq != half.baseSeq {
 				seenL4 = f.hasL4 || f.keySeenL4
 				t.retire(slot, idx)
@@ -122,9 +134,9 @@ func (t *Table) Add(k *Key, d Dir, p *fastparse.Packet, frame uint64, ts int64) 
 	}
 	if !ok {
 		idx = t.newFlow(k, h, slot, d, p, frame, ts, isTCP)
-		t.flows[idx].keySeenL4 = seenL4
+		t.flow(idx).keySeenL4 = seenL4
 	}
-	f := &t.flows[idx]
+	f := t.flow(idx)
 	if ts > f.lastTS {
 		f.lastTS = ts
 	}
@@ -147,10 +159,13 @@ func (t *Table) newFlow(k *Key, h, slot uint64, d Dir, p *fastparse.Packet, fram
 		idx = t.free[n-1]
 		t.free = t.free[:n-1]
 	} else {
-		t.flows = append(t.flows, flowState{})
-		idx = int32(len(t.flows) - 1)
+		if t.nflows&pageMask == 0 {
+			t.fpages = append(t.fpages, make([]flowState, pageSize))
+		}
+		idx = t.nflows
+		t.nflows++
 	}
-	f := &t.flows[idx]
+	f := t.flow(idx)
 	*f = flowState{key: *k, hash: h, firstFrame: frame, firstTS: ts, lastTS: ts, tcp: -1, orig: d}
 	if k.Proto == ProtoICMP || k.Proto == ProtoICMPv6 {
 		f.icmpType, f.icmpCode = p.ICMPType, p.ICMPCode
@@ -167,11 +182,14 @@ func (t *Table) newFlow(k *Key, h, slot uint64, d Dir, p *fastparse.Packet, fram
 			ti = t.tcpFree[n-1]
 			t.tcpFree = t.tcpFree[:n-1]
 		} else {
-			t.tcp = append(t.tcp, tcpState{})
-			ti = int32(len(t.tcp) - 1)
+			if t.ntcp&pageMask == 0 {
+				t.tpages = append(t.tpages, make([]tcpState, pageSize))
+			}
+			ti = t.ntcp
+			t.ntcp++
 		}
-		t.tcp[ti] = tcpState{}
-		ts := &t.tcp[ti]
+		ts := t.tcpAt(ti)
+		*ts = tcpState{}
 		ts.h[0].winScale, ts.h[1].winScale = -1, -1
 		f.tcp = ti
 	}
@@ -236,7 +254,7 @@ func (t *Table) emit(f *flowState, typ EventType, d Dir, frame uint64, ts int64,
 // tcpPacket runs TCP analysis and bookkeeping for one TCP segment (not a fragment, header
 // decoded).
 func (t *Table) tcpPacket(f *flowState, d Dir, p *fastparse.Packet, frame uint64, ts int64, reused bool) {
-	s := &t.tcp[f.tcp]
+	s := t.tcpAt(f.tcp)
 	fwd, rev := &s.h[d], &s.h[d^1]
 	fl := p.TCPFlags
 	syn, ack := fl&thSYN != 0, fl&thACK != 0
