@@ -45,7 +45,7 @@ type knobs struct {
 // The fixed part (handshakes, DNS, ICMP) does not scale.
 const (
 	baseBytesPerFlow  = 120000
-	fixedBytesPerFlow = 600
+	fixedBytesPerFlow = 780
 )
 
 // Generator produces a capture's frames in timestamp order. It keeps only the open flows

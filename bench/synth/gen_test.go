@@ -259,6 +259,9 @@ func TestGoldenTshark(t *testing.T) {
 // TestTsharkGoldenCurrent checks the golden files are what tshark says today (or, with
 // -update, rewrites them).
 func TestTsharkGoldenCurrent(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: tshark runs skipped")
+	}
 	if _, err := execLookPath("tshark"); err != nil {
 		t.Skip("tshark not installed: golden files not re-checked")
 	}

@@ -9,6 +9,9 @@ import (
 // dissectors and tcp.analysis) sees exactly the ground truth: per flow packets, payload
 // and IP bytes per direction, every counted event, the initial RTT, and the file totals.
 func TestTruthMatchesTshark(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: tshark runs skipped")
+	}
 	if _, err := exec.LookPath("tshark"); err != nil {
 		t.Skip("tshark not installed: the live check is skipped (TestGoldenTshark still compares the committed captures)")
 	}
