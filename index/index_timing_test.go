@@ -1,0 +1,113 @@
+package index
+
+import (
+	"encoding/binary"
+	"path/filepath"
+	"testing"
+
+	"github.com/RoaringBitmap/roaring/v2"
+)
+
+// benchIndex builds the corpus example index once per benchmark (skips without the corpus).
+func benchIndex(b *testing.B) string {
+	b.Helper()
+	out := filepath.Join(b.TempDir(), "example.pcapdex")
+	if _, err := BuildFiles(out, []string{filepath.Join(corpusDir(b), "example.pcap")}, BuildOptions{}, false, nil); err != nil {
+		b.Fatal(err)
+	}
+	return out
+}
+
+// BenchmarkOpen: open (mmap, footer, directory) and close.
+func BenchmarkOpen(b *testing.B) {
+	path := benchIndex(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		r, err := Open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		r.Close()
+	}
+}
+
+// BenchmarkOpenLookup: open, then look up one address in the postings (first touch: the
+// section's CRC) and fetch its bitmap: the index part of `flows host X`.
+func BenchmarkOpenLookup(b *testing.B) {
+	path := benchIndex(b)
+	r, _ := Open(path)
+	p, _ := r.Postings(PostRespAddr)
+	key, _ := p.Key(p.Len() / 2)
+	key = append([]byte(nil), key...)
+	r.Close()
+	bm := roaring.New()
+	b.ReportAllocs()
+	for b.Loop() {
+		r, err := Open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		p, err := r.Postings(PostRespAddr)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if ok, err := p.Lookup(key, bm); !ok || err != nil {
+			b.Fatal(ok, err)
+		}
+		r.Close()
+	}
+}
+
+// BenchmarkLookup: a lookup in an already open postings section.
+func BenchmarkLookup(b *testing.B) {
+	path := benchIndex(b)
+	r, _ := Open(path)
+	defer r.Close()
+	p, _ := r.Postings(PostOrigPort)
+	var key [2]byte
+	bm := roaring.New()
+	i := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		k, _ := p.Key(i % p.Len())
+		copy(key[:], k)
+		if ok, err := p.Lookup(key[:], bm); !ok || err != nil {
+			b.Fatal(ok, err)
+		}
+		i++
+	}
+	_ = binary.BigEndian
+}
+
+// BenchmarkReadColumn: decode the ts column of every packet block into reused buffers.
+func BenchmarkReadColumn(b *testing.B) {
+	path := benchIndex(b)
+	r, _ := Open(path)
+	defer r.Close()
+	t, _ := r.Table(TablePackets)
+	var col Column
+	var s Scratch
+	b.ReportAllocs()
+	b.SetBytes(8 * t.NumRows())
+	for b.Loop() {
+		for blk := range t.NumBlocks() {
+			if err := t.ReadColumn(blk, 0, &col, &s); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+// BenchmarkBuild: index the example capture (bytes/s of capture).
+func BenchmarkBuild(b *testing.B) {
+	in := filepath.Join(corpusDir(b), "example.pcap")
+	out := filepath.Join(b.TempDir(), "x.pcapdex")
+	fp, _ := Fingerprint(in)
+	b.SetBytes(fp.Size)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := BuildFiles(out, []string{in}, BuildOptions{}, false, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
