@@ -160,8 +160,12 @@ type zstdCloser struct{ d *zstd.Decoder }
 
 func (z zstdCloser) Close() error { z.d.Close(); return nil }
 
-// newMemReader reads a capture held in memory through the same code as the mapped path.
-// Used by tests and fuzz targets.
+// NewBytesReader reads a capture held in memory (uncompressed) through the same code as the
+// mapped path: packets are views into b, valid as long as b is. name is used in errors.
+func NewBytesReader(name string, b []byte) (*Reader, error) {
+	return newMemReader(name, b)
+}
+
 func newMemReader(name string, b []byte) (*Reader, error) {
 	r := &Reader{name: name, buf: b, end: len(b), size: int64(len(b))}
 	if err := r.init(); err != nil {
