@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"syscall"
 	"testing"
 	"time"
 
@@ -33,17 +34,30 @@ func bigPath(tb testing.TB) string {
 type runStats struct {
 	packets, flows uint64
 	elapsed        time.Duration
+	cpu            time.Duration // user+system CPU time of the process during the run
 	mallocs        uint64
 }
 
 func (s runStats) pps() float64 { return float64(s.packets) / s.elapsed.Seconds() }
+
+// cpuPPS is packets per CPU-second: on a shared, overloaded machine wall time mostly measures
+// the neighbours; CPU time measures the work.
+func (s runStats) cpuPPS() float64 { return float64(s.packets) / s.cpu.Seconds() }
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
 
 // runPipeline is one pass of pcapdex's pipeline with w workers.
 func runPipeline(tb testing.TB, path string, w int) runStats {
 	var m0, m1 runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&m0)
-	start := time.Now()
+	start, c0 := time.Now(), cpuTime()
 	r, err := pcapng.Open(path, pcapng.Options{})
 	if err != nil {
 		tb.Fatal(err)
@@ -53,9 +67,9 @@ func runPipeline(tb testing.TB, path string, w int) runStats {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	el := time.Since(start)
+	el, cpu := time.Since(start), cpuTime()-c0
 	runtime.ReadMemStats(&m1)
-	return runStats{packets: res.Packets, flows: uint64(len(res.Flows)), elapsed: el, mallocs: m1.Mallocs - m0.Mallocs}
+	return runStats{packets: res.Packets, flows: uint64(len(res.Flows)), elapsed: el, cpu: cpu, mallocs: m1.Mallocs - m0.Mallocs}
 }
 
 // baseline flow key: ordered endpoints, comparable, as a gopacket user would write it.
@@ -76,7 +90,7 @@ func runGopacket(tb testing.TB, path string) runStats {
 	var m0, m1 runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&m0)
-	start := time.Now()
+	start, c0 := time.Now(), cpuTime()
 	f, err := os.Open(path)
 	if err != nil {
 		tb.Fatal(err)
@@ -150,9 +164,9 @@ func runGopacket(tb testing.TB, path string) runStats {
 		fl.bytes[d] += uint64(ci.Length)
 		fl.last = ci.Timestamp
 	}
-	el := time.Since(start)
+	el, cpu := time.Since(start), cpuTime()-c0
 	runtime.ReadMemStats(&m1)
-	return runStats{packets: n, flows: uint64(len(flows)), elapsed: el, mallocs: m1.Mallocs - m0.Mallocs}
+	return runStats{packets: n, flows: uint64(len(flows)), elapsed: el, cpu: cpu, mallocs: m1.Mallocs - m0.Mallocs}
 }
 
 // TestFlowReport runs pcapdex with 1 and 2 workers and the gopacket baseline once each on
@@ -164,20 +178,36 @@ func TestFlowReport(t *testing.T) {
 	}
 	path := bigPath(t)
 	st, _ := os.Stat(path)
-	gp := runGopacket(t, path)
-	w1 := runPipeline(t, path, 1)
-	w2 := runPipeline(t, path, 2)
-	t.Logf("capture %s: %d bytes, %d packets; GOMAXPROCS=%d NumCPU=%d", path, st.Size(), w1.packets, runtime.GOMAXPROCS(0), runtime.NumCPU())
+	// Interleave the three runs `rounds` times and keep each one's best: the machine is shared.
+	rounds := 3
+	best := func(old, cur runStats) runStats {
+		if old.packets == 0 || cur.elapsed < old.elapsed {
+			old.elapsed = cur.elapsed
+		}
+		if old.packets == 0 || cur.cpu < old.cpu {
+			old.cpu = cur.cpu
+		}
+		old.packets, old.flows, old.mallocs = cur.packets, cur.flows, cur.mallocs
+		return old
+	}
+	var gp, w1, w2 runStats
+	for range rounds {
+		gp = best(gp, runGopacket(t, path))
+		w1 = best(w1, runPipeline(t, path, 1))
+		w2 = best(w2, runPipeline(t, path, 2))
+	}
+	t.Logf("capture %s: %d bytes, %d packets; GOMAXPROCS=%d NumCPU=%d; best of %d interleaved rounds", path, st.Size(), w1.packets, runtime.GOMAXPROCS(0), runtime.NumCPU(), rounds)
 	for _, r := range []struct {
 		name string
 		s    runStats
 	}{{"gopacket DLP + map", gp}, {"pcapdex workers=1", w1}, {"pcapdex workers=2", w2}} {
-		t.Logf("%-20s %8.2fs %12.0f packets/s %8.1f MB/s %10d flows %.4f allocs/packet",
-			r.name, r.s.elapsed.Seconds(), r.s.pps(), float64(st.Size())/r.s.elapsed.Seconds()/1e6, r.s.flows,
-			float64(r.s.mallocs)/float64(r.s.packets))
+		t.Logf("%-20s wall %7.2fs %9.0f packets/s %7.1f MB/s | cpu %7.2fs %9.0f packets/cpu-s | %8d flows %.4f allocs/packet",
+			r.name, r.s.elapsed.Seconds(), r.s.pps(), float64(st.Size())/r.s.elapsed.Seconds()/1e6,
+			r.s.cpu.Seconds(), r.s.cpuPPS(), r.s.flows, float64(r.s.mallocs)/float64(r.s.packets))
 	}
-	t.Logf("scaling workers=2 / workers=1: %.2fx", w2.pps()/w1.pps())
-	t.Logf("speedup over gopacket: workers=1 %.2fx, workers=2 %.2fx", w1.pps()/gp.pps(), w2.pps()/gp.pps())
+	t.Logf("scaling workers=2 / workers=1 (wall): %.2fx", w2.pps()/w1.pps())
+	t.Logf("speedup over gopacket (wall): workers=1 %.2fx, workers=2 %.2fx", w1.pps()/gp.pps(), w2.pps()/gp.pps())
+	t.Logf("speedup over gopacket (per CPU-second): workers=1 %.2fx, workers=2 %.2fx", w1.cpuPPS()/gp.cpuPPS(), w2.cpuPPS()/gp.cpuPPS())
 	if w1.packets != gp.packets {
 		t.Errorf("packet counts differ: pcapdex %d, gopacket %d", w1.packets, gp.packets)
 	}
