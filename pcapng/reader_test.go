@@ -331,7 +331,7 @@ func TestPcapngErrors(t *testing.T) {
 			{name: "cut block", file: cat(shb, idb, epb, epb[:30]), packets: 1, truncated: true},
 			{name: "cut block header", file: cat(shb, idb, epb, epb[:6]), packets: 1, truncated: true},
 			{name: "cut skipped block", file: cat(shb, idb, epb, e.block(0x99, make([]byte, 64))[:40]), packets: 1, truncated: true},
-			{name: "big skipped block", file: cat(shb, idb, e.block(blockCustom, make([]byte, 3<<20)), epb), packets: 1},
+			{name: "big skipped block", file: cat(shb, idb, e.block(blockCustom, make([]byte, 3<<19)), epb), packets: 1},
 			{name: "cut second shb", file: cat(shb, idb, epb, shb[:16]), packets: 1, truncated: true},
 		} {
 			for _, how := range paths {
