@@ -45,10 +45,11 @@ var packetColumns = []ColumnSpec{
 	{"trunc", KindUint32},     // original length - captured length
 	{"dir", KindUint8},        // flowhash.Dir of the packet relative to its flow key (A->B 0, B->A 1)
 	{"tcp_flags", KindUint16}, // fastparse TCP flag bits, 0 for non-TCP
-	{"seq", KindUint32},       // relative sequence number (SYN = 0; mid-stream start = 1)
-	{"ack", KindUint32},       // relative acknowledgement number (0 without ACK)
-	{"win", KindUint32},       // window, scaled when both SYNs carried a window scale
+	{"seq", KindUint32},       // relative sequence number (SYN = 0; mid-stream start = 1), stored predicted (packets.go)
+	{"ack", KindUint32},       // relative acknowledgement number (0 without ACK), stored predicted (packets.go)
+	{"win", KindUint32},       // window, scaled when both SYNs carried a window scale, stored predicted (packets.go)
 	{"plen", KindUint32},      // transport payload length
+	{"kslot", KindUint32},     // block-local key slot of TCP packets (see packets.go)
 }
 
 // Packet-flow table columns.
@@ -116,6 +117,7 @@ type keyState struct {
 	ws     [2]int8 // window scale from each side's SYN, -1 none
 	sawSyn [2]bool
 	vlan   uint16
+	chain  chainState
 }
 
 type secCount struct{ sec, pkts, bytes, flows, events int64 }
@@ -140,6 +142,8 @@ type Builder struct {
 	last     int // index in secs of the last packet's second
 	stats    BuildStats
 	warnings []string
+	chainBlk uint32 // block of the key slots being numbered
+	nslot    uint32 // key slots used in that block
 }
 
 // NewBuilder starts building into w. Finish closes w.
@@ -194,7 +198,7 @@ func (b *Builder) Add(p *pcapng.Packet, d *fastparse.Packet) error {
 	}
 	cols[4].U32 = append(cols[4].U32, trunc)
 	var flags uint16
-	var seq, ack, win, plen uint32
+	var seq, ack, win, plen, slot uint32
 	var dir uint8
 	ki := noKey
 	if k, kd, ok := flowhash.KeyOf(d); ok {
@@ -211,7 +215,13 @@ func (b *Builder) Add(p *pcapng.Packet, d *fastparse.Packet) error {
 		ki, dir, plen = idx, uint8(kd), d.PayloadLen
 		if d.Proto == flowhash.ProtoTCP && d.HasL4 {
 			flags = d.TCPFlags
-			seq, ack, win = b.ks[idx].tcp(d, int(kd))
+			s := &b.ks[idx]
+			seq, ack, win = s.tcp(d, int(kd))
+			blk := uint32(len(b.kidx) / b.opt.BlockRows)
+			if blk != b.chainBlk {
+				b.chainBlk, b.nslot = blk, 0
+			}
+			slot, seq, ack, win = s.chain.encode(blk, &b.nslot, int(kd), seq, ack, win, plen, flags)
 		}
 	}
 	cols[5].U8 = append(cols[5].U8, dir)
@@ -220,6 +230,7 @@ func (b *Builder) Add(p *pcapng.Packet, d *fastparse.Packet) error {
 	cols[8].U32 = append(cols[8].U32, ack)
 	cols[9].U32 = append(cols[9].U32, win)
 	cols[10].U32 = append(cols[10].U32, plen)
+	cols[11].U32 = append(cols[11].U32, slot)
 	b.kidx = append(b.kidx, ki)
 	b.flags = append(b.flags, flags)
 	b.countSecond(ts, int64(p.OrigLen))
@@ -238,7 +249,7 @@ func (s *keyState) tcp(d *fastparse.Packet, di int) (seq, ack, win uint32) {
 	hasAck := d.TCPFlags&fastparse.TCPAck != 0
 	if syn {
 		if !hasAck && s.hasISN[di] && s.isn[di] != d.Seq {
-			*s = keyState{ws: [2]int8{-1, -1}, vlan: s.vlan} // a new connection on the same 5-tuple
+			*s = keyState{ws: [2]int8{-1, -1}, vlan: s.vlan, chain: s.chain} // a new connection on the same 5-tuple
 		}
 		s.sawSyn[di] = true
 		s.ws[di] = -1
