@@ -10,7 +10,8 @@ import (
 // SetFlow fills ff from a flowhash flow record, without allocating: Src/Dst are the
 // originator and the responder, ports are zero for protocols without ports (ICMP's type
 // and code are not ports), SynRTT is -1 when no handshake was timed, and Flags come from
-// the TCP counters and the Zeek history. flowhash does not track VLANs: VLAN is -1.
+// the TCP counters and the Zeek history (FIN only from the history, whose letters stop at
+// flowhash.MaxHistory). flowhash does not track VLANs: VLAN is -1.
 func (ff *FlowFields) SetFlow(f *flowhash.Flow) {
 	oa, op := f.OrigEndpoint()
 	ra, rp := f.RespEndpoint()
@@ -38,9 +39,6 @@ func (ff *FlowFields) SetFlow(f *flowhash.Flow) {
 	}
 	if f.TCP.RSTs > 0 {
 		ff.Flags |= FlagRST
-	}
-	if f.TCP.FINTime != [2]int64{} {
-		ff.Flags |= FlagFIN
 	}
 	for _, c := range f.Hist[:min(int(f.HistLen), len(f.Hist))] {
 		switch c {
