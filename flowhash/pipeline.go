@@ -36,6 +36,7 @@ type batch struct {
 	fcs     [batchSize]int8
 	dec     [batchSize]fastparse.Packet
 	keys    [batchSize]Key
+	hashes  [batchSize]uint64
 	dirs    [batchSize]Dir
 	ok      [batchSize]bool
 	byShard [][]int32 // packet indexes per shard, in capture order
@@ -168,8 +169,9 @@ func processParallel(r *pcapng.Reader, opt Options) (*Result, error) {
 					if !ok {
 						continue
 					}
-					b.keys[i], b.dirs[i] = k, d
-					s := Shard(k.Hash(), n)
+					h := k.Hash()
+					b.keys[i], b.dirs[i], b.hashes[i] = k, d, h
+					s := Shard(h, n)
 					b.byShard[s] = append(b.byShard[s], int32(i))
 				}
 				decoded <- b
@@ -222,7 +224,7 @@ func processParallel(r *pcapng.Reader, opt Options) (*Result, error) {
 				}
 				for _, i := range b.byShard[s] {
 					ip++
-					t.Add(&b.keys[i], b.dirs[i], &b.dec[i], b.pkts[i].Ordinal, b.pkts[i].TS)
+					t.add(&b.keys[i], b.hashes[i], b.dirs[i], &b.dec[i], b.pkts[i].Ordinal, b.pkts[i].TS)
 				}
 				if b.pending.Add(-1) == 0 {
 					free <- b

@@ -106,8 +106,12 @@ func (t *Totals) add(o *Totals) {
 // packet's ordinal and ts its time in ns. Packets of one flow must be added in capture order.
 // Add does not allocate once the table has grown to its working size.
 func (t *Table) Add(k *Key, d Dir, p *fastparse.Packet, frame uint64, ts int64) {
+	t.add(k, k.Hash(), d, p, frame, ts)
+}
+
+// add is Add with the key's hash already computed.
+func (t *Table) add(k *Key, h uint64, d Dir, p *fastparse.Packet, frame uint64, ts int64) {
 	t.totals.Packets++
-	h := k.Hash()
 	idx, slot, ok := t.lookup(k, h)
 	reused, seenL4 := false, false
 	isTCP := k.Proto == ProtoTCP && p.HasL4 && p.Frag&fastparse.FragNonFirst == 0
