@@ -262,23 +262,24 @@ func (t *tcpState) analyzeSeq(d Dir, ts int64, seq, ack, seglen uint32, flags ui
 			goto done
 		}
 		// FAST RETRANSMISSION: not advanced, >= 2 duplicate ACKs the other way, seq equal to
-		// their ACK, and within 20 ms of the last of them.
-		if notAdvanced && rev.dupacknum >= 2 && rev.lastack == seq && ts-rev.lastackTime < 20_000_000 {
+		// their ACK, and within 20 ms of the last of them. Time differences are unsigned as in
+		// Wireshark: a segment earlier than the ACK (time going backwards) is never within.
+		if notAdvanced && rev.dupacknum >= 2 && rev.lastack == seq && uint64(ts-rev.lastackTime) < 20_000_000 {
 			af |= aFastRetrans
 			goto done
 		}
 		// OUT-OF-ORDER: not advanced, within the first RTT of the handshake (3 ms when it is
 		// unknown) of the segment that set nextseq, and not ending exactly at nextseq.
 		{
-			thres := int64(3_000_000)
+			thres := uint64(3_000_000)
 			if t.firstRTT != 0 {
-				thres = t.firstRTT
+				thres = uint64(t.firstRTT)
 			}
 			end := seq + seglen
 			if flags&(thSYN|thFIN) != 0 {
 				end++
 			}
-			if notAdvanced && ts-fwd.nextseqTime < thres && fwd.nextseq != end {
+			if notAdvanced && uint64(ts-fwd.nextseqTime) < thres && fwd.nextseq != end {
 				af |= aOutOfOrder
 				goto done
 			}

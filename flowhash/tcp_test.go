@@ -407,3 +407,17 @@ func TestUDPTimeout(t *testing.T) {
 		t.Errorf("second flow %+v", f)
 	}
 }
+
+// Time going backwards: Wireshark computes the out-of-order and fast-retransmission time
+// differences unsigned, so an old segment stamped before the newest one is a retransmission.
+func TestTCPBackwardTime(t *testing.T) {
+	x := newExchange(t)
+	x.handshake()
+	x.seg(true, 30, fPA, 1001, 5001, 100, 512)
+	x.seg(true, 31, fPA, 1201, 5001, 100, 512)
+	c := x.seg(true, 29, fPA, 1101, 5001, 100, 512) // 2 ms before the segment that set nextseq
+	_, ev := x.finish()
+	if !has(ev, c, "retransmission") || has(ev, c, "out_of_order") {
+		t.Errorf("segment stamped earlier: %q, want retransmission", ev[c])
+	}
+}
