@@ -52,6 +52,17 @@ func DecodeFCS(p *Packet, link pcapng.LinkType, data []byte, origLen uint32, fcs
 func decodeLink(p *Packet, link pcapng.LinkType, data []byte, wire int) Status {
 	switch link {
 	case pcapng.LinkTypeEthernet:
+		// Most packets are untagged Ethernet carrying IP: go straight to the IP header.
+		if len(data) >= ethHdrLen {
+			switch et := be16(data[12:]); et {
+			case EtherTypeIPv4:
+				p.LinkHdrLen, p.EtherType = ethHdrLen, et
+				return decodeIPv4(p, data, ethHdrLen, wire, 0)
+			case EtherTypeIPv6:
+				p.LinkHdrLen, p.EtherType = ethHdrLen, et
+				return decodeIPv6(p, data, ethHdrLen, wire, 0)
+			}
+		}
 		return decodeEthernet(p, data, 0, wire, 0)
 
 	case pcapng.LinkTypeEthernetMPacket:

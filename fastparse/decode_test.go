@@ -361,6 +361,17 @@ func transportCases() []decodeCase {
 				eq(t, "TCPFlags", p.TCPFlags, all9)
 				eq(t, "Urgent", p.Urgent, 9)
 			})},
+		{"tcp timestamps fast path", pcapng.LinkTypeEthernet, tcpPkt(tcph{flags: TCPAck, opts: cat([]byte{1, 1}, optTS(7, 9))}, nil), 0, OK,
+			func(t *testing.T, p *Packet) {
+				eq(t, "TCPOpts", p.TCPOpts, OptTimestamps)
+				eq(t, "TS", [2]uint32{p.TSVal, p.TSEcr}, [2]uint32{7, 9})
+				eq(t, "TCPHdrLen", p.TCPHdrLen, 32)
+			}},
+		{"tcp timestamps then sack", pcapng.LinkTypeEthernet, tcpPkt(tcph{flags: TCPAck, opts: cat([]byte{1, 1}, optTS(7, 9), []byte{1, 1}, optSACK(100, 200))}, nil), 0, OK,
+			func(t *testing.T, p *Packet) {
+				eq(t, "TCPOpts", p.TCPOpts, OptTimestamps|OptSACK)
+				eq(t, "SACK[0]", p.SACK[0], [2]uint32{100, 200})
+			}},
 		{"tcp sack blocks", pcapng.LinkTypeEthernet, tcpPkt(tcph{flags: TCPAck, opts: cat([]byte{1, 1}, optSACK(10, 20, 30, 40, 50, 60))}, nil), 0, OK,
 			func(t *testing.T, p *Packet) {
 				eq(t, "TCPOpts", p.TCPOpts, OptSACK)

@@ -20,7 +20,7 @@ func decodeIPv4(p *Packet, data []byte, off, wire, depth int) Status {
 			return BadIPVersion // p's network fields are left as they were
 		}
 	}
-	p.startIP(4, off)
+	p.startIP(4, off, depth)
 	if len(data) < off+1 {
 		return TruncatedIP
 	}
@@ -81,17 +81,20 @@ func decodeIPv4(p *Packet, data []byte, off, wire, depth int) Status {
 	return st
 }
 
-// startIP resets the per-IP-header fields: a tunnel's inner header replaces the outer's.
-func (p *Packet) startIP(version uint8, off int) {
+// startIP starts an IP header. Below a tunnel it first resets the per-IP-header fields the
+// outer header set: the inner header replaces them. (At depth 0, Decode has zeroed p.)
+func (p *Packet) startIP(version uint8, off, depth int) {
+	if depth > 0 {
+		p.Frag = 0
+		p.FragOffset = 0
+		p.IPv6ExtHdrs = 0
+		p.IPHdrLen = 0
+		p.IPLen = 0
+		p.IPID = 0
+		p.Proto = 0
+	}
 	p.IPVersion = version
 	p.IPOff = uint32(off)
-	p.Frag = 0
-	p.FragOffset = 0
-	p.IPv6ExtHdrs = 0
-	p.IPHdrLen = 0
-	p.IPLen = 0
-	p.IPID = 0
-	p.Proto = 0
 }
 
 // decodeIPv6 decodes an IPv6 header at off and walks its extension headers (hop-by-hop,
@@ -103,7 +106,7 @@ func decodeIPv6(p *Packet, data []byte, off, wire, depth int) Status {
 		// as data), so no IPv6 layer is counted. p's network fields are left as they were.
 		return BadIPVersion
 	}
-	p.startIP(6, off)
+	p.startIP(6, off, depth)
 	p.Layers |= LayerIPv6
 	if depth == 0 {
 		p.Layers |= LayerOuterIPv6

@@ -3,19 +3,17 @@ package fastparse
 // decodeL4 decodes the upper-layer protocol proto, whose bytes start at off and end (on the
 // wire, by the IP length) at end. end may lie past len(data) when the snaplen cut the packet.
 func decodeL4(p *Packet, data []byte, off, end int, proto uint8, depth int) Status {
-	p.Proto = proto
-	p.L4Off = uint32(off)
-	p.PayloadOff = uint32(off)
-	p.PayloadLen = uint32(end - off)
 	if off >= end && p.IPVersion == 4 {
 		// An empty IPv4 payload (by the IP length, or because the frame ends): Wireshark's
 		// IPv4 dissector hands only a non-empty payload on, so there is no transport header
 		// to count. (Its IPv6 dissector calls the next one regardless.)
+		p.Proto, p.L4Off, p.PayloadOff = proto, uint32(off), uint32(off)
 		return OK
 	}
 	// IPv4 reaches AH here (IPv6 walks it with its extension headers). Skip it so that Proto
 	// is the protocol it protects, as for IPv6.
 	for proto == ProtoAH && p.IPVersion == 4 && p.Frag&FragNonFirst == 0 {
+		p.Proto, p.L4Off, p.PayloadOff, p.PayloadLen = proto, uint32(off), uint32(off), uint32(end-off)
 		if off+12 > end {
 			return BadIPHeader
 		}
@@ -161,6 +159,14 @@ func flagLayers(f uint16) Layers { return Layers(f&(TCPSyn|TCPRst)) << 7 }
 
 // parseTCPOptions walks the options area o (the header after its first 20 bytes).
 func (p *Packet) parseTCPOptions(o []byte) {
+	if len(o) == 12 && be32(o) == 0x0101080a {
+		// NOP, NOP, timestamps: the options of nearly every segment of an established
+		// Linux or BSD connection.
+		p.TSVal = be32(o[4:])
+		p.TSEcr = be32(o[8:])
+		p.TCPOpts |= OptTimestamps
+		return
+	}
 	for i := 0; i < len(o); {
 		kind := o[i]
 		if kind == 0 { // end of option list
