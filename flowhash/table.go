@@ -115,10 +115,13 @@ func (t *Table) add(k *Key, h uint64, d Dir, p *fastparse.Packet, frame uint64, 
 	idx, slot, ok := t.lookup(k, h)
 	reused, seenL4 := false, false
 	isTCP := k.Proto == ProtoTCP && p.HasL4 && p.Frag&fastparse.FragNonFirst == 0
+	// Wireshark analyses no segment of a fragmented datagram (pinfo->fragmented, with
+	// reassembly off): a first fragment carries the header but is not analysed.
+	analyze := isTCP && !p.Frag.IsFragment()
 	if ok {
 		f := t.flow(idx)
 		switch {
-		case isTCP && f.tcp >= 0:
+		case analyze && f.tcp >= 0:
 			// A SYN that reuses the 5-tuple with a different initial sequence number starts a
 			// new flow, as Wireshark's tcp.stream does (conversation reuse: SYN without ACK,
 			// base seq of that direction known, seq != base seq).
@@ -152,7 +155,7 @@ func (t *Table) add(k *Key, h uint64, d Dir, p *fastparse.Packet, frame uint64, 
 		f.bytes[d] += uint64(p.IPLen - uint32(p.IPHdrLen))
 	}
 	f.ipBytes[d] += uint64(p.IPLen)
-	if f.tcp >= 0 && isTCP {
+	if f.tcp >= 0 && analyze {
 		t.tcpPacket(f, d, p, frame, ts, reused)
 	}
 }

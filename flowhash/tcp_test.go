@@ -421,3 +421,19 @@ func TestTCPBackwardTime(t *testing.T) {
 		t.Errorf("segment stamped earlier: %q, want retransmission", ev[c])
 	}
 }
+
+// A first IP fragment shows the TCP header but is not analysed (Wireshark, reassembly off).
+func TestTCPFragmentNotAnalysed(t *testing.T) {
+	x := newExchange(t)
+	x.handshake()
+	x.seg(true, 30, fPA, 1001, 5001, 100, 512)
+	fr := x.seg(true, 300, fPA, 1001, 5001, 100, 512, func(p *fastparse.Packet) { p.Frag |= fastparse.FragMore })
+	again := x.seg(true, 600, fPA, 1001, 5001, 100, 512)
+	flows, ev := x.finish()
+	if ev[fr] != "" || !has(ev, again, "retransmission") {
+		t.Errorf("fragment %q, later copy %q", ev[fr], ev[again])
+	}
+	if flows[0].OrigPkts != 4 {
+		t.Errorf("orig packets %d, want 4 (the fragment counts)", flows[0].OrigPkts)
+	}
+}
