@@ -54,7 +54,7 @@ var packetColumns = []ColumnSpec{
 
 // Packet-flow table columns.
 var packetFlowColumns = []ColumnSpec{
-	{"flow", KindUint32},     // flow id (row + 1), 0 for packets without IP
+	{"flow", KindUint32},     // flow id (row + 1), 0 for packets without IP; predicted for TCP rows (packets.go)
 	{"analysis", KindUint32}, // bit (1 << EventType) for each event flagged on the packet
 }
 
@@ -97,6 +97,9 @@ const PacketBlockRows = 1 << 16
 const WideFlowBlocks = 4
 
 const noKey = ^uint32(0)
+
+// chainedBit marks, in Builder.flags, packets that got a key slot (TCP with a header).
+const chainedBit = 1 << 15
 
 // BuildOptions tune a Builder.
 type BuildOptions struct {
@@ -232,6 +235,9 @@ func (b *Builder) Add(p *pcapng.Packet, d *fastparse.Packet) error {
 	cols[10].U32 = append(cols[10].U32, plen)
 	cols[11].U32 = append(cols[11].U32, slot)
 	b.kidx = append(b.kidx, ki)
+	if slot != 0 {
+		flags |= chainedBit
+	}
 	b.flags = append(b.flags, flags)
 	b.countSecond(ts, int64(p.OrigLen))
 	if b.pk.Full() {
@@ -371,8 +377,16 @@ func (b *Builder) finish() (*BuildStats, error) {
 	}
 	events := res.Events
 	ev := 0
+	// Key slots exactly as Add numbered them, to store flow ids as slot predictions.
+	slotStamp := make([]uint32, len(b.ks))
+	slotNum := make([]uint32, len(b.ks))
+	slotFlow := make([]uint32, 0, min(blockRows, len(b.kidx))+1)
 	for i, ki := range b.kidx {
 		frame := uint64(i) + 1
+		if i%blockRows == 0 {
+			slotFlow = slotFlow[:1]
+			slotFlow[0] = 0
+		}
 		var id uint32
 		if ki != noKey {
 			if l := multi[ki]; l != nil {
@@ -391,7 +405,18 @@ func (b *Builder) finish() (*BuildStats, error) {
 				seen[r], pblkFirst[r] = true, blk
 			}
 			pblkLast[r] = blk
-			fflags[r] |= b.flags[i]
+			fflags[r] |= b.flags[i] &^ chainedBit
+		}
+		stored := id
+		if b.flags[i]&chainedBit != 0 {
+			blk1 := uint32(i/blockRows) + 1
+			if slotStamp[ki] != blk1 {
+				slotStamp[ki], slotNum[ki] = blk1, uint32(len(slotFlow))
+				slotFlow = append(slotFlow, 0)
+			}
+			sl := slotNum[ki]
+			stored = zz32(id - slotFlow[sl])
+			slotFlow[sl] = id
 		}
 		var bits uint32
 		for ev < len(events) && events[ev].Frame < frame {
@@ -404,7 +429,7 @@ func (b *Builder) finish() (*BuildStats, error) {
 			ev++
 		}
 		cols := pf.Pending()
-		cols[0].U32 = append(cols[0].U32, id)
+		cols[0].U32 = append(cols[0].U32, stored)
 		cols[1].U32 = append(cols[1].U32, bits)
 		if pf.Full() {
 			if err := pf.Flush(); err != nil {

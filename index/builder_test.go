@@ -92,11 +92,16 @@ func TestBuildCorpusExample(t *testing.T) {
 			fl.ReadColumn(b, plast, &col, &s)
 			lasts = append(lasts, col.U32...)
 		}
+		pks, err := r.Packets()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var pb PacketBlock
 		for b := range pf.NumBlocks() {
-			if err := pf.ReadColumn(b, 0, &col, &s); err != nil {
+			if err := pks.ReadFlowIDs(b, &pb); err != nil {
 				t.Fatal(err)
 			}
-			for _, id := range col.U32 {
+			for _, id := range pb.Flow {
 				count[id]++
 				if id > 0 && (uint32(b) < firsts[id-1] || uint32(b) > lasts[id-1]) {
 					t.Fatalf("flow %d has a packet in block %d outside [%d, %d]", id, b, firsts[id-1], lasts[id-1])
@@ -217,6 +222,15 @@ func TestPacketsRoundTrip(t *testing.T) {
 		}
 		if blk.First != int64(row) {
 			t.Fatalf("block %d starts at row %d, want %d", b, blk.First, row)
+		}
+		var fo PacketBlock
+		if err := pk.ReadFlowIDs(b, &fo); err != nil || !slices.Equal(fo.Flow, blk.Flow) || !slices.Equal(fo.Analysis, blk.Analysis) {
+			t.Fatalf("block %d: ReadFlowIDs differs from ReadBlock (%v)", b, err)
+		}
+		for i, id := range blk.Flow {
+			if id == 0 && blk.Flags[i] != 0 {
+				t.Fatalf("frame %d: TCP packet without a flow", row+i+1)
+			}
 		}
 		for i := range blk.TS {
 			w := ref[row]

@@ -20,7 +20,10 @@ import (
 //	win    zz(win - prev[kslot][dir]), prev being the window of the slot's previous packet
 //	       in that direction in the block (0 at first)
 //
-// Rows with kslot 0 store seq and ack as they are (0). Blocks decode independently.
+//	flow   (packets.flow) for kslot > 0: zz(flow - the flow of the slot's previous packet
+//	       in the block, 0 at first); for kslot 0 the flow id itself
+//
+// Rows with kslot 0 store seq, ack and win as they are. Blocks decode independently.
 
 // chainState is the per-key state of the encoder.
 type chainState struct {
@@ -207,9 +210,58 @@ func (p *Packets) ReadBlock(b int, dst *PacketBlock) error {
 	dst.Flow, dst.Analysis = c[12].U32, c[13].U32
 	var err error
 	dst.next, err = resolveSeqAck(kslot, dst.Dir, dst.Flags, dst.PLen, dst.Seq, dst.Ack, dst.Win, dst.next)
+	if err == nil {
+		dst.next, err = resolveFlows(kslot, dst.Flow, dst.next)
+	}
 	if err != nil {
 		s := p.pk.r.dir[p.pk.dataSec]
 		return &CorruptError{File: p.pk.r.path, Section: s.Name, Offset: s.Offset + p.pk.chunks[b*len(p.pk.cols)].off, Msg: fmt.Sprintf("block %d: seq/ack", b), Err: err}
+	}
+	return nil
+}
+
+// resolveFlows turns stored flow values of one block back into flow ids, in place.
+func resolveFlows(kslot, flow, prev []uint32) ([]uint32, error) {
+	if len(kslot) != len(flow) {
+		return prev, fmt.Errorf("column lengths differ")
+	}
+	prev = slices.Grow(prev[:0], len(kslot)+1)[:len(kslot)+1]
+	clear(prev)
+	for i, s := range kslot {
+		if s == 0 {
+			continue
+		}
+		if s > uint32(len(kslot)) {
+			return prev, fmt.Errorf("key slot %d in a block of %d rows", s, len(kslot))
+		}
+		flow[i] = unzz32(flow[i]) + prev[s]
+		prev[s] = flow[i]
+	}
+	return prev, nil
+}
+
+// ReadFlowIDs decodes only the flow ids and analysis bits of packet block b into dst.Flow
+// and dst.Analysis (the packet table's key slots are read too: flow ids are stored as
+// predictions); the other fields of dst are left as they were.
+func (p *Packets) ReadFlowIDs(b int, dst *PacketBlock) error {
+	if b < 0 || b >= p.pk.NumBlocks() {
+		return fmt.Errorf("index: packet block %d out of range", b)
+	}
+	c := &dst.cols
+	if err := p.pk.ReadColumn(b, p.cols[11], &c[11], &dst.scr); err != nil {
+		return err
+	}
+	for _, j := range []int{12, 13} {
+		if err := p.pf.ReadColumn(b, p.cols[j], &c[j], &dst.scr); err != nil {
+			return err
+		}
+	}
+	dst.First = p.pk.blocks[b].first
+	dst.Flow, dst.Analysis = c[12].U32, c[13].U32
+	var err error
+	if dst.next, err = resolveFlows(c[11].U32, dst.Flow, dst.next); err != nil {
+		s := p.pf.r.dir[p.pf.dataSec]
+		return &CorruptError{File: p.pf.r.path, Section: s.Name, Offset: s.Offset + p.pf.chunks[b*len(p.pf.cols)].off, Msg: fmt.Sprintf("block %d: flow ids", b), Err: err}
 	}
 	return nil
 }
