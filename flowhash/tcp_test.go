@@ -433,7 +433,7 @@ func TestTCPFragmentNotAnalysed(t *testing.T) {
 	if ev[fr] != "" || !has(ev, again, "retransmission") {
 		t.Errorf("fragment %q, later copy %q", ev[fr], ev[again])
 	}
-	if flows[0].OrigPkts != 4 {
-		t.Errorf("orig packets %d, want 4 (the fragment counts)", flows[0].OrigPkts)
+	if flows[0].OrigPkts != 5 {
+		t.Errorf("orig packets %d, want 5 (the fragment counts)", flows[0].OrigPkts)
 	}
 }
