@@ -74,7 +74,22 @@ func decodeIPv4(p *Packet, data []byte, off, wire, depth int) Status {
 	if total > avail {
 		end, overrun = wire, true
 	}
-	st := decodeL4(p, data, off+hl, end, p.Proto, depth)
+	var st Status
+	if l4 := off + hl; (p.Proto == ProtoTCP || p.Proto == ProtoUDP) && p.Frag&FragNonFirst == 0 && l4 < end && depth < quoteDepth {
+		// The common case, without the detour through decodeL4 (which does the same).
+		p.L4Off, p.PayloadOff, p.PayloadLen = uint32(l4), uint32(l4), uint32(end-l4)
+		var t []byte
+		if capEnd := min(end, len(data)); l4 < capEnd {
+			t = data[l4:capEnd]
+		}
+		if p.Proto == ProtoTCP {
+			st = decodeTCP(p, t, end-l4, depth)
+		} else {
+			st = decodeUDP(p, t, end-l4, depth)
+		}
+	} else {
+		st = decodeL4(p, data, l4, end, p.Proto, depth)
+	}
 	if st == OK && overrun {
 		st = IPLengthOverrun
 	}
