@@ -37,6 +37,14 @@ func FuzzDecode(f *testing.F) {
 		if p != q {
 			t.Fatalf("Decode is not deterministic:\n%+v\n%+v", p, q)
 		}
+		if pcapng.LinkType(link) == pcapng.LinkTypeEthernet {
+			// decodeLink's shortcut for untagged IP must agree with the general path.
+			var g Packet
+			g.Status = decodeEthernet(&g, data, 0, max(int(origLen), len(data)), 0)
+			if g != p {
+				t.Fatalf("Ethernet shortcut and general path differ:\n%+v\n%+v", p, g)
+			}
+		}
 		for _, fcs := range []int{2, 4} {
 			st := DecodeFCS(&q, pcapng.LinkType(link), data, origLen, fcs)
 			checkPacket(t, &q, st, data, origLen)
