@@ -122,7 +122,7 @@ func (g *Generator) setup(f *flow) {
 		f.noAnswer = n >= uint64(len(tour)) && r.Float64() < 0.05
 	default:
 		a.proto = protoTCP
-		a.sport = [...]uint16{443, 443, 443, 80, 8080, 22, 445, 993}[r.IntN(8)]
+		a.sport = [...]uint16{443, 443, 443, 80, 8443, 9000, 445, 993}[r.IntN(8)] // ports whose dissectors accept random payloads
 		f.isnC, f.isnS = r.Uint32(), r.Uint32()
 		f.tsOK = r.Float64() < 0.8
 		f.sackOK = r.Float64() < 0.9
