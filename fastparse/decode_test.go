@@ -558,6 +558,17 @@ func tunnelCases() []decodeCase {
 		{"gre aruba 802.11 management", pcapng.LinkTypeEthernet, outer(ProtoGRE, cat(gre(0, 0x8210, nil), []byte{0x80, 0}, bytesN(40))), 0, OK,
 			func(t *testing.T, p *Packet) { eq(t, "TunnelDepth", p.TunnelDepth, 0) }},
 		{"gre header cut", pcapng.LinkTypeEthernet, outer(ProtoGRE, cat(gre(0xb000, EtherTypeIPv4, bytesN(12)), innerSyn))[:18+20+6], 200, TruncatedTransport, nil},
+		{"vxlan", pcapng.LinkTypeEthernet, outer(ProtoUDP, udp(51000, 4789, cat([]byte{8, 0, 0, 0, 0, 0, 42, 0}, eth(EtherTypeIPv4, tag(0x8100, 7)), innerSyn))), 0, OK,
+			all(syn, tunnel(1, 18+20+8+8+18), layers(outerV4|LayerOuterUDP|LayerUDP|LayerTCP|LayerSYN))},
+		{"vxlan carrying arp", pcapng.LinkTypeEthernet, outer(ProtoUDP, udp(51000, 4789, cat([]byte{8, 0, 0, 0, 0, 0, 42, 0}, eth(EtherTypeARP), bytesN(28)))), 0, OK,
+			all(layers(outerV4|LayerOuterUDP|LayerUDP), func(t *testing.T, p *Packet) {
+				eq(t, "TunnelDepth", p.TunnelDepth, 0)
+				eq(t, "DstPort", p.DstPort, 4789)
+				eq(t, "PayloadLen", p.PayloadLen, 8+14+28)
+			})},
+		{"vxlan port as the higher port is not vxlan", pcapng.LinkTypeEthernet, outer(ProtoUDP, udp(53, 4789, cat([]byte{8, 0, 0, 0, 0, 0, 42, 0}, eth(EtherTypeIPv4), innerSyn))), 0, OK,
+			all(layers(outerV4|LayerOuterUDP|LayerUDP), func(t *testing.T, p *Packet) { eq(t, "TunnelDepth", p.TunnelDepth, 0) })},
+		{"vxlan inner cut", pcapng.LinkTypeEthernet, outer(ProtoUDP, udp(51000, 4789, cat([]byte{8, 0, 0, 0, 0, 0, 42, 0}, eth(EtherTypeIPv4), innerSyn)))[:18+20+8+8+10], 18 + 20 + 8 + 8 + 14 + 60, TruncatedTransport, nil},
 		{"gre nested 6 deep", pcapng.LinkTypeRaw, nest(6, innerSyn), 0, OK,
 			all(syn, layers(LayerIPv4|LayerOuterIPv4|LayerTCP|LayerSYN), func(t *testing.T, p *Packet) { eq(t, "TunnelDepth", p.TunnelDepth, 6) })},
 		{"gre nested 9 deep stops at 8", pcapng.LinkTypeRaw,

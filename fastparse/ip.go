@@ -85,7 +85,7 @@ func decodeIPv4(p *Packet, data []byte, off, wire, depth int) Status {
 		if p.Proto == ProtoTCP {
 			st = decodeTCP(p, t, end-l4, depth)
 		} else {
-			st = decodeUDP(p, t, end-l4, depth)
+			st = udpTunnel(p, data, decodeUDP(p, t, end-l4, depth), depth)
 		}
 	} else {
 		st = decodeL4(p, data, l4, end, p.Proto, depth)

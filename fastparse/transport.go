@@ -53,7 +53,7 @@ func decodeL4(p *Packet, data []byte, off, end int, proto uint8, depth int) Stat
 		if proto == ProtoTCP {
 			return decodeTCP(p, b, seg, depth)
 		}
-		return decodeUDP(p, b, seg, depth)
+		return udpTunnel(p, data, decodeUDP(p, b, seg, depth), depth)
 	case ProtoICMP, ProtoICMPv6:
 		return decodeICMP(p, b, seg, proto, depth)
 	case ProtoIPIP, ProtoIPv6:
@@ -414,4 +414,33 @@ func decode80211(p *Packet, data []byte, off, end, depth int) Status {
 	// An EtherType below 0x0600 is an 802.3 length, which makes decodeEtherType look for
 	// LLC/SNAP: exactly what follows an 802.11 data header.
 	return decodeEtherType(p, data, off+hl, end, 0, depth)
+}
+
+// vxlanPort is VXLAN's IANA port (RFC 7348), on which Wireshark decodes VXLAN by default.
+const vxlanPort = 4789
+
+// udpTunnel follows a decoded UDP datagram into VXLAN when Wireshark would: when 4789 is the
+// lower of its two ports (Wireshark tries the lower port's dissector first).
+func udpTunnel(p *Packet, data []byte, st Status, depth int) Status {
+	if st != OK || !p.HasL4 || depth >= maxTunnelDepth || min(p.SrcPort, p.DstPort) != vxlanPort || p.Frag&FragMore != 0 {
+		return st
+	}
+	off, end := int(p.PayloadOff), int(p.PayloadOff+p.PayloadLen)
+	if off+8 > end {
+		return st // too short for the VXLAN header: Wireshark marks it malformed, we leave it as UDP
+	}
+	if off+8 > len(data) {
+		return TruncatedTransport
+	}
+	p.TunnelDepth++
+	switch st = decodeEthernet(p, data, off+8, end, depth+1); st {
+	case NotIP:
+		p.TunnelDepth--
+		return OK
+	case BadIPVersion:
+		p.TunnelDepth--
+	case TruncatedLink:
+		return TruncatedTransport
+	}
+	return st
 }
