@@ -92,23 +92,29 @@
 // Bitmaps are opened zero-copy (roaring FromBuffer) only after the section's checksum has
 // been verified, and Validate is called on each before it is returned.
 //
-// # What the builder stores (names are the builder's contract with query/)
+// # What the builder stores (names are constants in builder.go: the contract with query/)
 //
-//	captures                       fingerprints + info object per capture file
-//	flows, flows.meta              flow table: one row per flow (id = row number); key columns
-//	                               (addresses as addr, ports, protocol, VLAN), first/last
-//	                               timestamp, counters per direction, conn_state, and the
-//	                               first and last packet block of the flow
-//	packets, packets.meta          packet table, 64Ki rows per block, time column "ts":
-//	                               timestamp, file and byte offset, lengths, flow id,
-//	                               direction, TCP flags, relative seq/ack, scaled window,
-//	                               payload length, analysis flags
-//	post.addr, post.port, ...      postings from address, port, protocol, VLAN, conn_state,
-//	                               event type to flow ids
-//	post.flow.blocks               flow id (u32 big endian) -> packet blocks holding it, for
-//	                               flows whose packets span more than a few blocks
-//	series, series.meta            per-second packets, bytes, new flows, events
-//	events, events.meta            the TCP analysis event table
+//	captures                 fingerprint + info object (`pcapdex info --format json`) per file
+//	meta                     build facts, JSON (format, flow hash version, block rows, counts)
+//	packets, packets.meta    one row per packet, 64Ki rows per block, time column "ts":
+//	                         ts, file, off (record offset), caplen, trunc (origlen - caplen),
+//	                         dir, tcp_flags, seq, ack, win, plen, kslot
+//	packets.flow(.meta)      same blocks: flow (id = flow row + 1, 0 without IP), analysis
+//	                         (bit 1<<EventType per event flagged on the packet)
+//	flows, flows.meta        one row per flow (row r is flow id r+1), in order of first packet
+//	events, events.meta      TCP analysis events in frame order (frame, ts, flow, type, ...)
+//	series, series.meta      per second: packets, bytes, new_flows, events
+//	post.orig_h post.resp_h  address (4 bytes IPv4, 16 bytes IPv6) -> flow rows
+//	post.orig_p post.resp_p  port (u16 big endian; TCP, UDP, SCTP) -> flow rows
+//	post.proto post.vlan     protocol (1 byte), outermost VLAN id (u16 BE) -> flow rows
+//	post.state post.event    conn_state name ("SF"), event type (1 byte) -> flow rows
+//	post.flow.blocks         flow row (u32 BE) -> packet blocks, only for flows whose packets
+//	                         span more than WideFlowBlocks blocks; others use the flow's
+//	                         pblk_first..pblk_last columns
+//
+// seq, ack and win of TCP packets, and flow of TCP rows, are stored as the miss of a
+// prediction from the previous packet of the same connection in the block (see packets.go):
+// read them through Packets.ReadBlock / ReadFlowIDs, not the raw columns.
 //
 // # Writing
 //

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 
@@ -27,6 +28,17 @@ func FuzzOpen(f *testing.F) {
 			b := bytes.Clone(good)
 			b[off] ^= 0x41
 			f.Add(b)
+		}
+	}
+	// Builder indexes of small corpus captures (skipped without the corpus).
+	if dir := corpusDirOrEmpty(); dir != "" {
+		for _, name := range []string{"tcp-handshake-nano.pcap", "802.1ad_QinQ.pcap", "y2038-bgp.pcap"} {
+			out := filepath.Join(f.TempDir(), name+".pcapdex")
+			if _, err := BuildFiles(out, []string{filepath.Join(dir, name)}, BuildOptions{BlockRows: 2}, false, nil); err == nil {
+				if b, err := os.ReadFile(out); err == nil {
+					f.Add(b)
+				}
+			}
 		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -85,6 +97,15 @@ func FuzzDecodeColumn(f *testing.F) {
 			if err != nil || !slices.Equal(v, w) || len(v) != n {
 				t.Fatalf("uint32 re-encode: %v", err)
 			}
+			// The prediction decoders take any column values: slots past the block are errors.
+			c := func() []uint32 { return slices.Clone(v) }
+			d8 := make([]uint8, len(v))
+			f16 := make([]uint16, len(v))
+			for i := range v {
+				d8[i], f16[i] = uint8(v[i]), uint16(v[i]>>8)
+			}
+			resolveSeqAck(c(), d8, f16, c(), c(), c(), c(), nil)
+			resolveFlows(c(), c(), nil)
 		}
 		if v, _, err := UnmarshalUint16s(nil, src, n); err == nil {
 			w, _, err := UnmarshalUint16s(nil, AppendUint16s(nil, v), n)
@@ -146,4 +167,26 @@ func FuzzParsers(f *testing.F) {
 			p.Bitmap(i, bm)
 		}
 	})
+}
+
+// corpusDirOrEmpty is corpusDir for fuzz seeding: "" when the corpus is absent.
+func corpusDirOrEmpty() string {
+	dir, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			c := filepath.Join(dir, "..", "shared", "corpus")
+			if _, err := os.Stat(c); err == nil {
+				return c
+			}
+			return ""
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
 }

@@ -2,6 +2,7 @@ package index
 
 import (
 	"encoding/binary"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -137,6 +138,20 @@ func readAll(r *Reader) error {
 	for _, s := range r.Sections() {
 		if _, err := r.Section(s.Name); err != nil {
 			return err
+		}
+	}
+	if _, ok := r.Lookup(TablePackets); ok {
+		if pk, err := r.Packets(); err != nil {
+			if !errors.Is(err, ErrNotFound) {
+				return err
+			}
+		} else {
+			var pb PacketBlock
+			for b := range pk.NumBlocks() {
+				if err := pk.ReadBlock(b, &pb); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	var col Column
