@@ -256,7 +256,10 @@ func (t *tcpState) analyzeSeq(d Dir, ts int64, seq, ack, seglen uint32, flags ui
 			notAdvanced = false
 		}
 		// SPURIOUS RETRANSMISSION: data that the other side has already acknowledged in
-		// full (seq+len <= its last ACK).
+		// full (seq+len <= its last ACK), whether or not it advances nextseq. It takes
+		// precedence over fast retransmission and out-of-order: tshark 4.0.17 flags an
+		// acknowledged segment resent within the out-of-order window as spurious
+		// (testdata/tshark-cases).
 		if seglen > 0 && rev.lastack != 0 && leSeq(seq+seglen, rev.lastack) {
 			af |= aSpurious
 			goto done
@@ -269,7 +272,8 @@ func (t *tcpState) analyzeSeq(d Dir, ts int64, seq, ack, seglen uint32, flags ui
 			goto done
 		}
 		// OUT-OF-ORDER: not advanced, within the first RTT of the handshake (3 ms when it is
-		// unknown) of the segment that set nextseq, and not ending exactly at nextseq.
+		// unknown) of the segment that set nextseq, and not ending exactly at nextseq (the
+		// SYN/FIN byte counted; the corpus shows tshark 4.0.17 counts it).
 		{
 			thres := uint64(3_000_000)
 			if t.firstRTT != 0 {
