@@ -20,16 +20,17 @@ func NewTracker(opt Options) *Tracker {
 	return &Tracker{t: NewTable(opt)}
 }
 
-// Add accounts one decoded packet (any status; packets without IP are only counted).
-func (tr *Tracker) Add(d *fastparse.Packet, frame uint64, ts int64) {
+// Add accounts one decoded packet (any status; packets without IP are only counted) and
+// returns what flow tracking found about it (zero for packets without IP).
+func (tr *Tracker) Add(d *fastparse.Packet, frame uint64, ts int64) PacketResult {
 	tr.res.Packets++
 	tr.res.DecodeStatus[d.Status]++
 	k, dir, ok := KeyOf(d)
 	if !ok {
-		return
+		return PacketResult{}
 	}
 	tr.res.IPPackets++
-	tr.t.Add(&k, dir, d, frame, ts)
+	return tr.t.Add(&k, dir, d, frame, ts)
 }
 
 // Result finishes tracking and returns the result; the Tracker must not be used afterwards.

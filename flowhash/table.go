@@ -105,12 +105,43 @@ func (t *Totals) add(o *Totals) {
 // Add accounts one decoded IP packet to its flow. k and d come from KeyOf(p); frame is the
 // packet's ordinal and ts its time in ns. Packets of one flow must be added in capture order.
 // Add does not allocate once the table has grown to its working size.
-func (t *Table) Add(k *Key, d Dir, p *fastparse.Packet, frame uint64, ts int64) {
-	t.add(k, k.Hash(), d, p, frame, ts)
+func (t *Table) Add(k *Key, d Dir, p *fastparse.Packet, frame uint64, ts int64) PacketResult {
+	return t.add(k, k.Hash(), d, p, frame, ts)
 }
 
+// PacketResult is what flow tracking found about one packet, for consumers that record
+// per-packet facts (an index): the flow it belongs to and the TCP analysis of the segment.
+type PacketResult struct {
+	FlowFirstFrame uint64   // first frame of the packet's flow (flow ids are assigned at the end)
+	Analysis       Analysis // Wireshark tcp.analysis flags of the segment
+	ScaledWindow   uint32   // receive window << the sender's window scale (raw on SYNs and when unknown)
+	FromOrig       bool     // sent by the flow's originator
+}
+
+// Analysis is a set of per-segment TCP analysis flags (Wireshark's tcp.analysis.*).
+type Analysis uint32
+
+// Analysis flags. Retransmission covers fast and spurious ones too, as tshark flags them.
+const (
+	Retransmission         = Analysis(aRetrans | aFastRetrans | aSpurious)
+	FastRetransmission     = Analysis(aFastRetrans)
+	SpuriousRetransmission = Analysis(aSpurious)
+	OutOfOrder             = Analysis(aOutOfOrder)
+	DuplicateAck           = Analysis(aDupAck)
+	ZeroWindow             = Analysis(aZeroWindow)
+	ZeroWindowProbe        = Analysis(aZeroWindowProbe)
+	ZeroWindowProbeAck     = Analysis(aZeroWindowProbeAck)
+	WindowFull             = Analysis(aWindowFull)
+	WindowUpdate           = Analysis(aWindowUpdate)
+	LostSegment            = Analysis(aLost)
+	AckedUnseen            = Analysis(aAckLost)
+	KeepAlive              = Analysis(aKeepAlive)
+	KeepAliveAck           = Analysis(aKeepAliveAck)
+	ReusedPorts            = Analysis(aReusedPorts)
+)
+
 // add is Add with the key's hash already computed.
-func (t *Table) add(k *Key, h uint64, d Dir, p *fastparse.Packet, frame uint64, ts int64) {
+func (t *Table) add(k *Key, h uint64, d Dir, p *fastparse.Packet, frame uint64, ts int64) PacketResult {
 	t.totals.Packets++
 	idx, slot, ok := t.lookup(k, h)
 	reused, seenL4 := false, false
@@ -155,9 +186,11 @@ func (t *Table) add(k *Key, h uint64, d Dir, p *fastparse.Packet, frame uint64, 
 		f.bytes[d] += uint64(p.IPLen - uint32(p.IPHdrLen))
 	}
 	f.ipBytes[d] += uint64(p.IPLen)
+	r := PacketResult{FlowFirstFrame: f.firstFrame, FromOrig: d == f.orig}
 	if f.tcp >= 0 && analyze {
-		t.tcpPacket(f, d, p, frame, ts, reused)
+		r.Analysis, r.ScaledWindow = t.tcpPacket(f, d, p, frame, ts, reused)
 	}
+	return r
 }
 
 func (t *Table) newFlow(k *Key, h, slot uint64, d Dir, p *fastparse.Packet, frame uint64, ts int64, isTCP bool) int32 {
@@ -260,7 +293,7 @@ func (t *Table) emit(f *flowState, typ EventType, d Dir, frame uint64, ts int64,
 
 // tcpPacket runs TCP analysis and bookkeeping for one TCP segment (not a fragment, header
 // decoded).
-func (t *Table) tcpPacket(f *flowState, d Dir, p *fastparse.Packet, frame uint64, ts int64, reused bool) {
+func (t *Table) tcpPacket(f *flowState, d Dir, p *fastparse.Packet, frame uint64, ts int64, reused bool) (Analysis, uint32) {
 	s := t.tcpAt(f.tcp)
 	fwd, rev := &s.h[d], &s.h[d^1]
 	fl := p.TCPFlags
@@ -385,6 +418,13 @@ func (t *Table) tcpPacket(f *flowState, d Dir, p *fastparse.Packet, frame uint64
 	}
 
 	t.tcpHistory(f, s, d, p)
+	// The receive window the sender advertises, scaled once scaling is known to be in use
+	// (SYNs are never scaled), as Wireshark's tcp.window_size.
+	win := uint32(p.Window)
+	if !syn && fwd.winScale > 0 {
+		win <<= uint(fwd.winScale)
+	}
+	return Analysis(af), win
 }
 
 // storm reports a RST (or FIN) storm: StormCount of them in one flow within StormWindow,

@@ -14,6 +14,7 @@ type exchange struct {
 	tab   *Table
 	frame uint64
 	port  uint16
+	last  PacketResult // of the last segment sent
 }
 
 func newExchange(t *testing.T) *exchange {
@@ -50,7 +51,7 @@ func (x *exchange) seg(fromClient bool, ms float64, flags uint16, seq, ack, n ui
 	if !ok {
 		x.t.Fatal("no key")
 	}
-	x.tab.Add(&k, d, &p, x.frame, int64((ms+1000)*1e6)) // times start at 1 s
+	x.last = x.tab.Add(&k, d, &p, x.frame, int64((ms+1000)*1e6)) // times start at 1 s
 	return x.frame
 }
 
@@ -327,7 +328,13 @@ func TestTCPWindowScalingAndFull(t *testing.T) {
 	x.seg(false, 10, fSA, 5000, 1001, 0, 65535, wscale(3))
 	x.seg(true, 20, fA, 1001, 5001, 0, 100)
 	x.seg(false, 25, fA, 5001, 1001, 0, 100) // server: window 100 << 3 = 800
+	if x.last.ScaledWindow != 800 || x.last.FromOrig || x.last.FlowFirstFrame != 1 {
+		t.Errorf("server ACK: %+v, want scaled window 800 from the responder", x.last)
+	}
 	full := x.seg(true, 30, fPA, 1001, 5001, 800, 100)
+	if x.last.Analysis&WindowFull == 0 || x.last.ScaledWindow != 400 {
+		t.Errorf("full segment: %+v, want WindowFull and scaled window 400", x.last)
+	}
 	flows, ev := x.finish()
 	if !has(ev, full, "window_full") {
 		t.Errorf("frame %d %q, want window_full", full, ev[full])
