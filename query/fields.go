@@ -84,6 +84,7 @@ type FlowFields struct {
 	VLAN             int    // outermost VLAN id, -1 when untagged
 	State            string // Zeek conn_state code, "" when unknown
 	Flags            TCPFlag
+	Start, End       int64 // first and last packet, Unix nanoseconds
 
 	OrigIPBytes, RespIPBytes uint64 // IP total lengths, summed
 	OrigBytes, RespBytes     uint64 // transport payload bytes
@@ -135,3 +136,7 @@ func (f *FlowFields) Value(c Field) uint64 {
 	}
 	return Missing
 }
+
+// Overlaps reports whether the flow was active at some time in [since, until] (Unix ns):
+// its first packet is not after until and its last is not before since.
+func (f *FlowFields) Overlaps(since, until int64) bool { return f.Start <= until && f.End >= since }

@@ -21,6 +21,7 @@ func (ff *FlowFields) SetFlow(f *flowhash.Flow) {
 		OrigIPBytes: f.OrigIPBytes, RespIPBytes: f.RespIPBytes,
 		OrigBytes: f.OrigBytes, RespBytes: f.RespBytes,
 		OrigPkts: f.OrigPkts, RespPkts: f.RespPkts,
+		Start: f.FirstTS, End: f.LastTS,
 		Duration:        time.Duration(f.LastTS - f.FirstTS),
 		SynRTT:          -1,
 		Retransmissions: uint64(f.TCP.Retransmissions),

@@ -338,6 +338,7 @@ func (s *IndexSource) FlowRows(b int, dst []FlowFields) (rows []FlowFields, firs
 			OrigIPBytes: uint64(max(oib[i], 0)), RespIPBytes: uint64(max(rib[i], 0)),
 			OrigBytes: uint64(max(ob[i], 0)), RespBytes: uint64(max(rb[i], 0)),
 			OrigPkts: uint64(max(opk[i], 0)), RespPkts: uint64(max(rpk[i], 0)),
+			Start: ts[i], End: tsEnd[i],
 			Duration:        time.Duration(max(tsEnd[i]-ts[i], 0)),
 			SynRTT:          -1,
 			Retransmissions: uint64(retr[i]), OutOfOrder: uint64(ooo[i]),
@@ -359,3 +360,36 @@ func (s *IndexSource) FlowRows(b int, dst []FlowFields) (rows []FlowFields, firs
 
 // NumBlocks returns the number of blocks of the flows table.
 func (s *IndexSource) NumBlocks() int { return s.flows.NumBlocks() }
+
+// Window returns the flows active at some time in [since, until] (Unix ns; see
+// FlowFields.Overlaps), for --since/--until: blocks whose first-packet times all fall after
+// until are not read.
+func (s *IndexSource) Window(since, until int64) (*roaring.Bitmap, error) {
+	out := roaring.New()
+	if since > until {
+		return out, nil
+	}
+	ts, te := s.col["ts"], s.col["ts_end"]
+	for b := 0; b < s.flows.NumBlocks(); b++ {
+		if lo, _, ok := s.flows.BlockTimeRange(b); ok && lo > until {
+			continue
+		}
+		if err := s.flows.ReadColumn(b, ts, &s.bufs[0], &s.s); err != nil {
+			return nil, err
+		}
+		if err := s.flows.ReadColumn(b, te, &s.bufs[1], &s.s); err != nil {
+			return nil, err
+		}
+		rows, first := s.flows.Block(b)
+		start, end := s.bufs[0].I64, s.bufs[1].I64
+		if len(start) != rows || len(end) != rows {
+			return nil, fmt.Errorf("query: flows block %d: %d/%d times, want %d", b, len(start), len(end), rows)
+		}
+		for i := range start {
+			if start[i] <= until && end[i] >= since {
+				out.Add(uint32(first) + uint32(i))
+			}
+		}
+	}
+	return out, nil
+}

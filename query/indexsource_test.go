@@ -95,6 +95,31 @@ func TestIndexSource(t *testing.T) {
 				t.Fatalf("%s: vlan selects %d of %d tagged flows", name, len(want), vlans)
 			}
 		}
+		// --since/--until windows: the index's Window agrees with the rows.
+		if len(rows) > 0 {
+			lo, hi := rows[0].Start, rows[0].End
+			for i := range rows {
+				lo, hi = min(lo, rows[i].Start), max(hi, rows[i].End)
+			}
+			for _, w := range [][2]int64{{lo, hi}, {lo, lo}, {hi, hi}, {lo + (hi-lo)/3, lo + (hi-lo)/2}, {hi + 1, hi + 2}, {hi, lo}} {
+				got, err := src.Window(w[0], w[1])
+				if err != nil {
+					t.Fatal(err)
+				}
+				var want []uint32
+				for i := range rows {
+					if rows[i].Overlaps(w[0], w[1]) {
+						want = append(want, uint32(i))
+					}
+				}
+				if !slices.Equal(got.ToArray(), want) {
+					t.Fatalf("%s: Window(%d, %d) selects %d flows, rows %d", name, w[0], w[1], got.GetCardinality(), len(want))
+				}
+				if w == [2]int64{lo, hi} && len(want) != len(rows) {
+					t.Fatalf("%s: the whole capture's window misses flows", name)
+				}
+			}
+		}
 		t.Logf("%s: %d flows (%d tagged), %d filters agree", name, len(rows), vlans, len(indexFilters))
 	}
 	if ran == 0 {
