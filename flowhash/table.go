@@ -67,6 +67,9 @@ type Table struct {
 	totals  Totals
 }
 
+// Live returns the number of flows the table currently tracks.
+func (t *Table) Live() int { return t.nlive }
+
 // Flow and TCP states live in pages of pageSize, addressed by an int32 index.
 const (
 	pageBits = 10

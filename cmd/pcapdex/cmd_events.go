@@ -30,7 +30,7 @@ func runEvents(args []string, stdout, stderr io.Writer) int {
 	)
 	fs := newFlags(c, stderr)
 	fs.StringVar(&format, "format", "table", "output format: table or jsonl")
-	fs.StringVar(&types, "type", "", "only these event types, comma-separated (e.g. retransmission,out_of_order,duplicate_ack,zero_window,rst)")
+	fs.StringVar(&types, "type", "", "only these event types, comma-separated: retransmission (timeout), fast_retransmission, spurious_retransmission, out_of_order, duplicate_ack, zero_window, zero_window_probe, window_full, lost_segment, ack_lost_segment, keep_alive, rst, fin, syn_retry, reused_ports, handshake_rtt, rst_storm, ack_stall, ...")
 	fs.IntVar(&limit, "limit", 0, "print at most N events (0: all)")
 	fs.IntVar(&workers, "workers", 0, "decode workers and flow shards (0: GOMAXPROCS); output is the same for any value")
 	addInputFlags(fs, &input)
