@@ -385,3 +385,41 @@ func blockOffsets(b []byte, be bool) []int64 {
 	}
 	return offs
 }
+
+// TestPcapngMetaProblems: problems in statistics and name blocks are warnings, problems in
+// interface descriptions (which every later packet depends on) are format errors.
+func TestPcapngMetaProblems(t *testing.T) {
+	e := enc{}
+	shb, idb := e.shb(nil), e.idb(LinkTypeEthernet, 0, nil)
+	epb := e.epb(0, 1, []byte{1}, 1, nil)
+	for _, tc := range []struct {
+		name    string
+		file    []byte
+		packets int
+		warn    string
+		err     string
+	}{
+		{"isb for undefined interface", cat(shb, idb, e.isb(5, 0, nil), epb), 1, "(ISB): interface 5 not defined", ""},
+		{"nrb record past block", cat(shb, idb, e.block(blockNRB, cat(e.u16(nil, 1), e.u16(nil, 40), []byte{1, 2, 3, 4})), epb), 1, "(NRB): record length 40 runs past", ""},
+		{"epb options malformed", cat(shb, idb, e.epb(0, 1, []byte{1}, 1, cat(e.u16(nil, 1), e.u16(nil, 99)))), 1, "malformed options", ""},
+		{"if_tsresol length", cat(shb, e.idb(LinkTypeEthernet, 0, e.opts(e.opt(optIfTSResol, []byte{6, 6}))), epb), 0, "", "(IDB): if_tsresol length 2 != 1"},
+		{"idb option past block", cat(shb, e.idb(LinkTypeEthernet, 0, cat(e.u16(nil, 2), e.u16(nil, 50))), epb), 0, "", "(IDB): option length runs past"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := newMemReader("x", tc.file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pk, _, err := collect(r)
+			if len(pk) != tc.packets {
+				t.Errorf("%d packets, want %d", len(pk), tc.packets)
+			}
+			if tc.err == "" && err != io.EOF || tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)) {
+				t.Errorf("error %v, want %q", err, tc.err)
+			}
+			if tc.warn != "" && !strings.Contains(strings.Join(r.Warnings(), "\n"), tc.warn) {
+				t.Errorf("warnings %q lack %q", r.Warnings(), tc.warn)
+			}
+		})
+	}
+}
