@@ -60,6 +60,11 @@
 // decide), and stops an "and" as soon as it is empty. Plan.MatchFlow evaluates one
 // FlowFields record: the streaming mode evaluator and the reference Eval is tested against.
 //
+// Sources: IndexSource answers from an index file (flow postings and the flows table, whose
+// row r is flow id r+1) and also reads rows back (FlowRows) and flows active in a time
+// window (Window, for --since/--until); FlowSet answers from flows in memory
+// (FlowFields.SetFlow fills one from a flowhash record).
+//
 // # Output
 //
 // Table writes rows of typed columns as an aligned table with human units, or as csv
