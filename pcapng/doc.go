@@ -18,7 +18,9 @@
 // until Close; otherwise (stdin, pipes, compressed files, Options.NoMmap) they are views into
 // a reused buffer, valid until the next Next. ReadBatch fills a Batch whose packets stay
 // valid until the batch is reused (plain-read packets are copied into the batch's buffer).
-// Nothing is allocated per packet on either path.
+// Nothing is allocated per packet on either path. NewBytesReader reads a capture already in
+// memory the same way (views into the caller's bytes). A mapped file must not shrink while
+// it is read (the process would get SIGBUS, as with any mmap reader).
 //
 // Offsets: Packet.Offset is the byte offset of the packet's record (pcap record header or
 // pcapng block) in the decompressed stream; ReadPacketAt reads a packet back from it.
