@@ -122,6 +122,10 @@ func decodeLink(p *Packet, link pcapng.LinkType, data []byte, wire int) Status {
 
 	case pcapng.LinkTypePPPEther:
 		return decodePPPoE(p, data, 0, wire, 0)
+
+	case pcapng.LinkTypeIEEE80211:
+		// 802.11 without radio header, taken (as Wireshark does by default) to have no FCS.
+		return decode80211(p, data, 0, wire, 0)
 	}
 	return UnknownLink
 }

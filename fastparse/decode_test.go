@@ -169,7 +169,14 @@ func linkCases() []decodeCase {
 		{"ppp hdlc ipv6", pcapng.LinkTypePPPHDLC, cat([]byte{0xff, 3}, u16(0x0057), v6tcpPkt), 0, OK, v6data},
 		{"ppp lcp", pcapng.LinkTypePPP, cat([]byte{0xff, 3}, u16(0xc021), bytesN(10)), 0, NotIP, nil},
 		{"pppoe link", pcapng.LinkTypePPPEther, cat([]byte{0x11, 0}, u16(7), u16(uint16(2+len(v4syn))), u16(0x0021), v4syn), 0, OK, all(syn, linkHdr(8, EtherTypeIPv4))},
-		{"802.11 link unknown", pcapng.LinkTypeIEEE80211, bytesN(40), 0, UnknownLink, nil},
+		{"802.11 management frame", pcapng.LinkTypeIEEE80211, bytesN(40), 0, NotIP, layers(0)},
+		{"802.11 data ipv4", pcapng.LinkTypeIEEE80211, cat([]byte{0x08, 0x02, 0, 0}, bytesN(18), []byte{0x10, 0x20}, []byte{0xaa, 0xaa, 3, 0, 0, 0}, u16(EtherTypeIPv4), v4udp), 0, OK,
+			all(dns, linkHdr(32, EtherTypeIPv4))},
+		{"802.11 qos data four addresses ipv6", pcapng.LinkTypeIEEE80211, cat([]byte{0x88, 0x03, 0, 0}, bytesN(18), []byte{0x10, 0x20}, bytesN(6), []byte{0, 0}, []byte{0xaa, 0xaa, 3, 0, 0, 0}, u16(EtherTypeIPv6), v6tcpPkt), 0, OK,
+			all(v6data, linkHdr(40, EtherTypeIPv6))},
+		{"802.11 protected data", pcapng.LinkTypeIEEE80211, cat([]byte{0x08, 0x42, 0, 0}, bytesN(18), []byte{0x10, 0x20}, bytesN(40)), 0, NotIP, nil},
+		{"802.11 short", pcapng.LinkTypeIEEE80211, []byte{0x08, 0x02, 0, 0}, 0, TruncatedLink, nil},
+		{"unknown link type", pcapng.LinkType(147), bytesN(40), 0, UnknownLink, layers(0)},
 	}
 }
 
@@ -569,6 +576,12 @@ func tunnelCases() []decodeCase {
 		{"vxlan port as the higher port is not vxlan", pcapng.LinkTypeEthernet, outer(ProtoUDP, udp(53, 4789, cat([]byte{8, 0, 0, 0, 0, 0, 42, 0}, eth(EtherTypeIPv4), innerSyn))), 0, OK,
 			all(layers(outerV4|LayerOuterUDP|LayerUDP), func(t *testing.T, p *Packet) { eq(t, "TunnelDepth", p.TunnelDepth, 0) })},
 		{"vxlan inner cut", pcapng.LinkTypeEthernet, outer(ProtoUDP, udp(51000, 4789, cat([]byte{8, 0, 0, 0, 0, 0, 42, 0}, eth(EtherTypeIPv4), innerSyn)))[:18+20+8+8+10], 18 + 20 + 8 + 8 + 14 + 60, TruncatedTransport, nil},
+		{"gre carrying an empty datagram", pcapng.LinkTypeEthernet, outer(ProtoGRE, cat(gre(0, EtherTypeIPv4, nil), ip4{proto: ProtoTCP}.build(nil))), 0, OK,
+			func(t *testing.T, p *Packet) {
+				eq(t, "TunnelDepth", p.TunnelDepth, 1)
+				eq(t, "PayloadOff", p.PayloadOff, 18+20+4+20)
+				eq(t, "PayloadLen", p.PayloadLen, 0) // not the GRE payload's length
+			}},
 		{"gre nested 6 deep", pcapng.LinkTypeRaw, nest(6, innerSyn), 0, OK,
 			all(syn, layers(LayerIPv4|LayerOuterIPv4|LayerTCP|LayerSYN), func(t *testing.T, p *Packet) { eq(t, "TunnelDepth", p.TunnelDepth, 6) })},
 		{"gre nested 9 deep stops at 8", pcapng.LinkTypeRaw,

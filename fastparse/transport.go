@@ -7,7 +7,7 @@ func decodeL4(p *Packet, data []byte, off, end int, proto uint8, depth int) Stat
 		// An empty IPv4 payload (by the IP length, or because the frame ends): Wireshark's
 		// IPv4 dissector hands only a non-empty payload on, so there is no transport header
 		// to count. (Its IPv6 dissector calls the next one regardless.)
-		p.Proto, p.L4Off, p.PayloadOff = proto, uint32(off), uint32(off)
+		p.Proto, p.L4Off, p.PayloadOff, p.PayloadLen = proto, uint32(off), uint32(off), 0
 		return OK
 	}
 	// IPv4 reaches AH here (IPv6 walks it with its extension headers). Skip it so that Proto
