@@ -155,7 +155,7 @@ func NewBuilder(w *Writer, opt BuildOptions) (*Builder, error) {
 		opt.BlockRows = PacketBlockRows
 	}
 	opt.Flow.Events = true
-	pk, err := w.NewTable(TablePackets, packetColumns, TableOptions{BlockRows: opt.BlockRows, TimeColumn: "ts"})
+	pk, err := w.NewTable(TablePackets, packetColumns, TableOptions{BlockRows: opt.BlockRows, TimeColumn: "ts", Background: true})
 	if err != nil {
 		return nil, err
 	}

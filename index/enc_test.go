@@ -251,7 +251,7 @@ func TestDecodeNoAllocs(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
-	if allocs != 0 {
+	if allocs != 0 && !raceEnabled {
 		t.Errorf("decoding into reused buffers: %v allocations per run, want 0", allocs)
 	}
 	if !slices.Equal(di, ts) || !slices.Equal(du, u) || !slices.Equal(da, addrs) {

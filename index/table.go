@@ -1,6 +1,7 @@
 package index
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"sync/atomic"
@@ -89,6 +90,9 @@ type TableOptions struct {
 	// TimeColumn names a KindInt64 column whose per-block minimum and maximum are kept in
 	// the block index, so readers can skip blocks outside a time range. Empty for none.
 	TimeColumn string
+	// Background encodes, compresses and writes blocks on a goroutine of the table's own,
+	// overlapping with the caller filling the next block (the output is identical).
+	Background bool
 }
 
 // TableWriter writes a columnar table as two sections: NAME holds the column chunks, block
@@ -112,6 +116,12 @@ type TableWriter struct {
 	nrows     uint64
 	nblocks   uint64
 	closed    bool
+
+	jobs     chan []Column // background mode: blocks to write
+	free     chan []Column // background mode: a column set to fill next
+	done     chan struct{}
+	bgFailed atomic.Bool
+	mainErr  error
 }
 
 // NewTable starts the table name with the given columns.
@@ -151,6 +161,10 @@ func (w *Writer) NewTable(name string, cols []ColumnSpec, opt TableOptions) (*Ta
 	for i := range cols {
 		t.pending[i].Kind = cols[i].Kind
 	}
+	if opt.Background {
+		w.bg = t
+		t.startWorker()
+	}
 	return t, nil
 }
 
@@ -164,38 +178,74 @@ func (t *TableWriter) Rows() int { return t.pending[0].Len() }
 // Full reports whether the pending block has reached the nominal block size.
 func (t *TableWriter) Full() bool { return t.Rows() >= t.blockRows }
 
-// Flush writes the pending rows as one block (nothing when none are pending).
+// Flush writes the pending rows as one block (nothing when none are pending). With
+// TableOptions.Background the block is encoded and written by the table's goroutine while
+// the caller fills the next one; its errors surface at a later Flush or at Close.
 func (t *TableWriter) Flush() error {
 	w := t.w
-	if w.err != nil {
-		return w.err
-	}
 	if t.closed {
 		return ErrClosed
+	}
+	if t.jobs != nil {
+		if t.bgFailed.Load() {
+			return errors.New("index: table " + t.name + ": background write failed (see Close)")
+		}
+	} else if w.err != nil {
+		return w.err
 	}
 	n := t.pending[0].Len()
 	if n == 0 {
 		return nil
 	}
 	if n > MaxBlockRows {
-		return w.fail(fmt.Errorf("index: table %q: block of %d rows exceeds %d", t.name, n, MaxBlockRows))
+		return t.failMain(fmt.Errorf("index: table %q: block of %d rows exceeds %d", t.name, n, MaxBlockRows))
 	}
 	for i := range t.pending {
 		if got := t.pending[i].Len(); got != n {
-			return w.fail(fmt.Errorf("index: table %q: column %q has %d rows, column %q has %d", t.name, t.specs[i].Name, got, t.specs[0].Name, n))
+			return t.failMain(fmt.Errorf("index: table %q: column %q has %d rows, column %q has %d", t.name, t.specs[i].Name, got, t.specs[0].Name, n))
 		}
 	}
+	t.nrows += uint64(n)
+	t.nblocks++
+	if t.jobs == nil {
+		return t.writeBlock(t.pending)
+	}
+	t.jobs <- t.pending
+	t.pending = <-t.free
+	return nil
+}
+
+// failMain records err: directly, or (with a background goroutine running, which owns the
+// Writer) for Close to report.
+func (t *TableWriter) failMain(err error) error {
+	if t.jobs == nil {
+		return t.w.fail(err)
+	}
+	if t.mainErr == nil {
+		t.mainErr = err
+	}
+	return err
+}
+
+// writeBlock encodes, compresses and writes one block, then resets its columns. It runs on
+// the caller's goroutine or, in background mode, on the table's goroutine only.
+func (t *TableWriter) writeBlock(cols []Column) error {
+	w := t.w
+	if w.err != nil {
+		return w.err
+	}
+	n := cols[0].Len()
 	t.meta = AppendUvarint(t.meta, uint64(n))
 	if t.tsCol >= 0 {
 		lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
-		for _, v := range t.pending[t.tsCol].I64 {
+		for _, v := range cols[t.tsCol].I64 {
 			lo, hi = min(lo, v), max(hi, v)
 		}
 		t.meta = AppendVarint(t.meta, lo)
 		t.meta = AppendVarint(t.meta, hi)
 	}
-	for i := range t.pending {
-		c := &t.pending[i]
+	for i := range cols {
+		c := &cols[i]
 		t.raw = t.raw[:0]
 		switch c.Kind {
 		case KindInt64:
@@ -223,9 +273,49 @@ func (t *TableWriter) Flush() error {
 		}
 		c.Reset()
 	}
-	t.nrows += uint64(n)
-	t.nblocks++
 	return nil
+}
+
+// startWorker runs writeBlock on a goroutine of its own, with a second set of column
+// buffers so the caller fills one block while the previous one is compressed.
+func (t *TableWriter) startWorker() {
+	t.jobs = make(chan []Column, 1)
+	t.free = make(chan []Column, 1)
+	t.done = make(chan struct{})
+	spare := make([]Column, len(t.specs))
+	for i := range spare {
+		spare[i].Kind = t.specs[i].Kind
+	}
+	t.free <- spare
+	go func() {
+		defer close(t.done)
+		for cols := range t.jobs {
+			if !t.bgFailed.Load() {
+				if err := t.writeBlock(cols); err != nil {
+					t.bgFailed.Store(true)
+				}
+			}
+			for i := range cols {
+				cols[i].Reset()
+			}
+			t.free <- cols
+		}
+	}()
+}
+
+// stopWorker ends the background goroutine (if any) and waits for it; afterwards the
+// Writer is owned by the caller's goroutine again.
+func (t *TableWriter) stopWorker() {
+	if t.jobs == nil {
+		return
+	}
+	close(t.jobs)
+	<-t.done
+	t.jobs = nil
+	t.w.bg = nil
+	if t.mainErr != nil {
+		t.w.fail(t.mainErr)
+	}
 }
 
 // Close flushes pending rows and writes the table's block index section.
@@ -233,8 +323,13 @@ func (t *TableWriter) Close() error {
 	if t.closed {
 		return t.w.err
 	}
-	if err := t.Flush(); err != nil {
-		return err
+	err := t.Flush()
+	t.stopWorker()
+	if err != nil {
+		return t.w.fail(err)
+	}
+	if t.w.err != nil {
+		return t.w.err
 	}
 	t.closed = true
 	if err := t.w.end(t.sw); err != nil {

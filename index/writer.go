@@ -34,6 +34,7 @@ type Writer struct {
 	err   error
 	done  bool
 	scr   []byte
+	bg    *TableWriter // a table whose goroutine owns the Writer until it stops
 }
 
 // Create starts writing the index file path. Nothing appears at path until Close succeeds.
@@ -244,6 +245,9 @@ func (w *Writer) Close() error {
 func (w *Writer) Abort() {
 	if w.done {
 		return
+	}
+	if w.bg != nil {
+		w.bg.stopWorker()
 	}
 	w.done = true
 	if w.err == nil {
