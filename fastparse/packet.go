@@ -22,7 +22,7 @@ type Packet struct {
 	// Link layer.
 	LinkHdrLen uint16    // bytes of link-layer header before the network header (tags included)
 	EtherType  uint16    // EtherType (or equivalent) of the network layer, after all tags
-	VLANCount  uint8     // 802.1Q/802.1ad tags in the outer link header
+	VLANCount  uint8     // 802.1Q/802.1ad/0x9100 tags in the outer link header (a tag the capture cut counts too)
 	VLANs      [2]uint16 // first two VLAN ids, outermost first
 	MPLSLabels uint8     // MPLS labels walked (0 without MPLS)
 
