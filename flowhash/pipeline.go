@@ -244,39 +244,49 @@ func processParallel(r *pcapng.Reader, opt Options) (*Result, error) {
 
 // merge finishes the shard tables and builds the ordered, id-numbered result.
 func (res *Result) merge(tables []*Table) {
-	nf, ne := 0, 0
-	type part struct {
-		flows  []Flow
-		events []Event
-	}
-	parts := make([]part, len(tables))
-	for i, t := range tables {
-		f, e, tot := t.Finish()
-		parts[i] = part{f, e}
-		nf += len(f)
-		ne += len(e)
-		res.Totals.add(&tot)
+	ne := 0
+	for _, t := range tables {
+		ne += len(t.events)
+		res.Totals.add(&t.totals)
 	}
 	// Flow ids: the order of each flow's first frame (unique: a frame belongs to one flow).
-	// Sort small (first frame, shard, index) entries, then gather the records in that order.
+	// Sort small (first frame, shard, index) entries, then write each record once, in that
+	// order: finished flows are copied, live ones filled straight from their state.
 	type ref struct {
-		first    uint64
-		part, ix int32
+		first uint64
+		part  int32
+		ix    int32 // index in done, or ^flow index for a live flow
 	}
-	refs := make([]ref, 0, nf)
-	for pi, p := range parts {
-		for i := range p.flows {
-			refs = append(refs, ref{p.flows[i].FirstFrame, int32(pi), int32(i)})
+	n := 0
+	for _, t := range tables {
+		n += len(t.done) + t.nlive
+	}
+	refs := make([]ref, 0, n)
+	for pi, t := range tables {
+		for i := range t.done {
+			refs = append(refs, ref{t.done[i].FirstFrame, int32(pi), int32(i)})
+		}
+		for _, sl := range t.slots {
+			if sl != 0 {
+				idx := int32(uint32(sl)) - 1
+				refs = append(refs, ref{t.flow(idx).firstFrame, int32(pi), ^idx})
+			}
 		}
 	}
 	slices.SortFunc(refs, func(a, b ref) int { return cmpU64(a.first, b.first) })
 	res.Flows = make([]Flow, len(refs))
 	for i, r := range refs {
-		res.Flows[i] = parts[r.part].flows[r.ix]
+		t := tables[r.part]
+		if r.ix >= 0 {
+			res.Flows[i] = t.done[r.ix]
+		} else {
+			t.fill(&res.Flows[i], ^r.ix)
+		}
 	}
 	res.Events = make([]Event, 0, ne)
-	for _, p := range parts {
-		res.Events = append(res.Events, p.events...)
+	for _, t := range tables {
+		res.Events = append(res.Events, t.events...)
+		t.done, t.events, t.slots, t.nlive = nil, nil, nil, 0
 	}
 	for i := range res.Flows {
 		f := &res.Flows[i]
