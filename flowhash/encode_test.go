@@ -3,8 +3,12 @@ package flowhash
 import (
 	"encoding/json"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/pcapdex/pcapdex/fastparse"
+	"github.com/pcapdex/pcapdex/pcapng"
 )
 
 // TestFlowJSON: every flow of two corpus files encodes to valid JSON with every FlowFields
@@ -83,5 +87,40 @@ func TestAckStall(t *testing.T) {
 	_, ev := x.finish()
 	if !has(ev, st, "ack_stall") || has(ev, again, "ack_stall") {
 		t.Errorf("stall %q, again %q", ev[st], ev[again])
+	}
+}
+
+// TestTrackerMatchesProcess: feeding packets one by one through a Tracker (as pcapdex info
+// does) gives the same result as Process, and the info fields render as the manifest names
+// them.
+func TestTrackerMatchesProcess(t *testing.T) {
+	dir := corpusDir(t)
+	path := filepath.Join(dir, "206_example_b.pcap")
+	want := runFile(t, path, Options{Workers: 1, Events: true})
+	r, err := pcapng.Open(path, pcapng.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	tr := NewTracker(Options{Events: true})
+	var p pcapng.Packet
+	var d fastparse.Packet
+	zw := 0
+	for r.Next(&p) == nil {
+		fastparse.Decode(&d, p.LinkType, p.Data, p.OrigLen)
+		if pr := tr.Add(&d, p.Ordinal, p.TS); pr.Analysis&ZeroWindow != 0 {
+			zw++
+		}
+	}
+	got := tr.Result()
+	if !reflect.DeepEqual(got.Flows, want.Flows) || !reflect.DeepEqual(got.Events, want.Events) || got.Totals != want.Totals {
+		t.Errorf("Tracker result differs from Process")
+	}
+	if zw != 57 {
+		t.Errorf("%d packets with ZeroWindow in PacketResult, want 57", zw)
+	}
+	info := string(got.AppendInfoJSONFields(nil))
+	if w := `"tcp_conversations":2,"udp_conversations":0,"retransmissions":56,"out_of_order":52,"dup_acks":64,"zero_windows":57`; info != w {
+		t.Errorf("info fields %s, want %s", info, w)
 	}
 }
