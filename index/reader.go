@@ -288,8 +288,8 @@ func (r *Reader) Close() error {
 }
 
 // Verify checks the whole file: every section's checksum, then the structure of every
-// table (each column chunk's checksum and encoding), postings list (each key and bitmap)
-// and the capture list. It returns the first problem found, a *CorruptError for bad bytes.
+// table (each column chunk's checksum and encoding), postings list (each key and bitmap),
+// the capture list, and the predicted columns of the builder's packet tables. It returns the first problem found, a *CorruptError for bad bytes.
 func (r *Reader) Verify() error {
 	for i := range r.dir {
 		if err := r.verifySection(i); err != nil {
@@ -341,7 +341,25 @@ func (r *Reader) Verify() error {
 				}
 			}
 		case SectionCaptures:
+			if sec.Name != capturesSection {
+				continue
+			}
 			if _, err := r.Captures(); err != nil {
+				return err
+			}
+		}
+	}
+	// The builder's packet tables: their predicted columns must decode too.
+	_, ok1 := r.byName[TablePackets]
+	_, ok2 := r.byName[TablePacketFlow]
+	if ok1 && ok2 {
+		pk, err := r.Packets()
+		if err != nil {
+			return err
+		}
+		var pb PacketBlock
+		for b := range pk.NumBlocks() {
+			if err := pk.ReadBlock(b, &pb); err != nil {
 				return err
 			}
 		}
