@@ -212,30 +212,33 @@ func (p *Postings) Find(key []byte) (int, error) {
 	if p.width > 0 && len(key) != p.width {
 		return -1, nil
 	}
-	var ferr error
-	found := false
+	i, err := p.Search(key)
+	if err != nil || i >= p.n {
+		return -1, err
+	}
+	k, err := p.Key(i)
+	if err != nil || !bytes.Equal(k, key) {
+		return -1, err
+	}
+	return i, nil
+}
+
+// Search returns the index of the first key >= key (Len() when there is none), for range
+// scans: ports lo..hi, or the addresses of a prefix (keys sort as bytes, so a prefix's
+// addresses are consecutive; IPv4 keys are 4 bytes, IPv6 keys 16). O(log n).
+func (p *Postings) Search(key []byte) (int, error) {
 	lo, hi := 0, p.n
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
 		k, err := p.Key(m)
 		if err != nil {
-			ferr = err
-			break
+			return -1, err
 		}
-		if c := bytes.Compare(k, key); c < 0 {
+		if bytes.Compare(k, key) < 0 {
 			lo = m + 1
-		} else if c > 0 {
-			hi = m
 		} else {
-			lo, found = m, true
-			break
+			hi = m
 		}
-	}
-	if ferr != nil {
-		return -1, ferr
-	}
-	if !found {
-		return -1, nil
 	}
 	return lo, nil
 }

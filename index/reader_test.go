@@ -127,6 +127,14 @@ func TestRoundTrip(t *testing.T) {
 					t.Errorf("variable key %q: ok %v err %v %v", k, ok, err, bm)
 				}
 			}
+			for _, c := range []struct {
+				key  string
+				want int
+			}{{"", 0}, {"REJ", 0}, {"RSTO", 1}, {"S0", 1}, {"S1", 2}, {"SF", 2}, {"SF-", 3}, {"zzz", 4}} {
+				if got, err := vp.Search([]byte(c.key)); got != c.want || err != nil {
+					t.Errorf("Search(%q) = %d %v, want %d", c.key, got, err, c.want)
+				}
+			}
 			for _, k := range []string{"", "A", "S", "SF-", "zzz"} {
 				if ok, err := vp.Lookup([]byte(k), bm); ok || err != nil {
 					t.Errorf("absent variable key %q: ok %v err %v", k, ok, err)
