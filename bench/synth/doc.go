@@ -25,6 +25,6 @@
 //
 // Regenerate the repository's testdata (see testdata/README.md):
 //
-//go:generate go run ../cmd/pcapgen -q -o ../../testdata/sample.pcapng --flows 400 --size 400KB --seed 1 --truth ../../testdata/sample.pcapng.truth.json
-//go:generate go run ../cmd/pcapgen -q -o ../../testdata/sample.pcap --flows 400 --size 400KB --seed 1 --truth ../../testdata/sample.pcap.truth.json
+//go:generate go run ../cmd/pcapgen -q -o ../../testdata/sample.pcapng --flows 400 --size 500KB --seed 1 --truth ../../testdata/sample.pcapng.truth.json
+//go:generate go run ../cmd/pcapgen -q -o ../../testdata/sample.pcap --flows 400 --size 500KB --seed 1 --truth ../../testdata/sample.pcap.truth.json
 package synth

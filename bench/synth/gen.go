@@ -38,13 +38,19 @@ type knobs struct {
 	pFast, pRTO, pOOO, pZW float64
 	meanGap                float64 // mean flow inter-arrival, ns
 	scale                  float64 // multiplier of TCP transfer sizes
+	big                    float64 // multiplier of the odds of medium, large and upload transfers
+	tiny                   float64 // multiplier of small transfer sizes
 }
 
-// baseBytesPerFlow is the measured mean of frame bytes per flow at scale 1 (see
-// TestBaseBytesPerFlow); it turns a (Flows, TargetBytes) pair into a size scale.
-// The fixed part (handshakes, DNS, ICMP) does not scale.
+// Mean frame bytes per flow of the default mix (baseBytesPerFlow), of the mix without
+// medium and large transfers (tinyBytesPerFlow), and of that mix with 1-byte transfers
+// (fixedBytesPerFlow: handshakes, teardowns, DNS, ICMP), measured with pcapgen. They turn a
+// (Flows, TargetBytes) pair into knobs: above the default mean transfer sizes grow; below
+// it, medium and large transfers get rarer (the tail stays heavy); below the tiny mean,
+// small transfers shrink too.
 const (
 	baseBytesPerFlow  = 120000
+	tinyBytesPerFlow  = 2250
 	fixedBytesPerFlow = 780
 )
 
@@ -81,7 +87,7 @@ func New(cfg Config) (*Generator, error) {
 	}
 	cfg.Start = cfg.Start / 1000 * 1000
 	g := &Generator{cfg: cfg}
-	g.k = knobs{pFast: 0.03, pRTO: 0.01, pOOO: 0.02, pZW: 0.005, meanGap: 1e9 / 2000, scale: 1}
+	g.k = knobs{pFast: 0.03, pRTO: 0.01, pOOO: 0.02, pZW: 0.005, meanGap: 1e9 / 2000, scale: 1, big: 1, tiny: 1}
 	if cfg.PFastRetrans > 0 {
 		g.k.pFast = cfg.PFastRetrans
 	}
@@ -98,8 +104,16 @@ func New(cfg Config) (*Generator, error) {
 		g.k.meanGap = 1e9 / cfg.FlowsPerSecond
 	}
 	if cfg.Flows > 0 && cfg.TargetBytes > 0 {
-		per := float64(cfg.TargetBytes)/float64(cfg.Flows) - fixedBytesPerFlow
-		g.k.scale = max(per/(baseBytesPerFlow-fixedBytesPerFlow), 1e-4)
+		per := float64(cfg.TargetBytes) / float64(cfg.Flows)
+		switch {
+		case per >= baseBytesPerFlow:
+			g.k.scale = per / baseBytesPerFlow
+		case per >= tinyBytesPerFlow:
+			g.k.big = max((per-tinyBytesPerFlow)/(baseBytesPerFlow-tinyBytesPerFlow), 0.002)
+		default:
+			g.k.big = 0.002
+			g.k.tiny = min(max((per-fixedBytesPerFlow)/(tinyBytesPerFlow-fixedBytesPerFlow), 0.01), 1)
+		}
 	}
 	g.rng = rand.New(rand.NewPCG(cfg.Seed, 0x9e3779b97f4a7c15))
 	g.payload = newPayloadTable(cfg.Seed ^ 0x5851f42d4c957f2d)
@@ -250,6 +264,7 @@ func (g *Generator) startFlow() {
 	f.tr.first = f.q[0].ts
 	g.h = append(g.h, f)
 	g.up(len(g.h) - 1)
+	g.tot.MaxOpen = max(g.tot.MaxOpen, int64(len(g.h)))
 }
 
 func (g *Generator) endFlow(f *flow) {

@@ -208,8 +208,8 @@ var sampleConfigs = []struct {
 	name, format string
 	cfg          Config
 }{
-	{"sample.pcapng", FormatPcapng, Config{Seed: 1, Flows: 400, TargetBytes: 400e3}},
-	{"sample.pcap", FormatPcap, Config{Seed: 1, Flows: 400, TargetBytes: 400e3}},
+	{"sample.pcapng", FormatPcapng, Config{Seed: 1, Flows: 400, TargetBytes: 500e3}},
+	{"sample.pcap", FormatPcap, Config{Seed: 1, Flows: 400, TargetBytes: 500e3}},
 }
 
 // TestTestdataReproducible regenerates the committed captures and truth files and

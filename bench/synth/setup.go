@@ -152,15 +152,15 @@ func (g *Generator) setup(f *flow) {
 		if slow {
 			f.srvDelay = g.us(300000, 700000)
 		}
-		s := g.k.scale
+		s, big, tiny := g.k.scale, g.k.big, g.k.tiny
 		switch x := r.Float64(); {
-		case up:
+		case up && (n < uint64(len(tour)) || r.Float64() < big):
 			f.reqLen = uint64(g.logUniform(50e3, 2e6) * s)
 			f.respLen = uint64(100 + r.IntN(400))
-		case x < 0.50:
+		case x < 1-0.50*big:
 			f.reqLen = uint64(100 + r.IntN(500))
-			f.respLen = uint64(g.logUniform(200, 8e3) * s)
-		case x < 0.85:
+			f.respLen = uint64(g.logUniform(200, 8e3) * s * tiny)
+		case x < 1-0.15*big:
 			f.reqLen = uint64(100 + r.IntN(900))
 			f.respLen = uint64(g.logUniform(8e3, 200e3) * s)
 		default:

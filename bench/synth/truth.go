@@ -98,6 +98,7 @@ type Totals struct {
 	UDPConvs   int64            `json:"udp_conversations"`
 	ICMPConvs  int64            `json:"icmp_conversations"`
 	ConnStates map[string]int64 `json:"conn_states"`
+	MaxOpen    int64            `json:"max_open_flows"` // most flows open (started, not ended) at once
 	Events
 	FirstNS int64 `json:"first_ns"`
 	LastNS  int64 `json:"last_ns"`
