@@ -8,6 +8,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/pcapdex/pcapdex/fastparse"
+	"github.com/pcapdex/pcapdex/flowhash"
 	"github.com/pcapdex/pcapdex/pcapng"
 )
 
@@ -154,11 +156,19 @@ type fileStats struct {
 	counts           pcapng.BlockCounts
 	pcapLinkField    uint32
 	pcapMaj, pcapMin uint16
+
+	// Decoder and flow counters, fed by the same pass (the manifest's protocol, VLAN,
+	// fragment, conversation and TCP analysis columns).
+	dec     fastparse.Packet
+	decode  fastparse.Stats
+	tracker *flowhash.Tracker
+	flows   *flowhash.Result
 }
 
 func (s *fileStats) begin(r *pcapng.Reader) {
 	s.format = r.Format().String()
 	s.compression = r.Compression().String()
+	s.tracker = flowhash.NewTracker(flowhash.Options{})
 }
 
 func (s *fileStats) observe(p *pcapng.Packet) {
@@ -169,6 +179,9 @@ func (s *fileStats) observe(p *pcapng.Packet) {
 		s.snapTruncated++
 	}
 	s.maxFrameLen = max(s.maxFrameLen, p.OrigLen)
+	fastparse.DecodeFCS(&s.dec, p.LinkType, p.Data, p.OrigLen, int(p.FCSLen))
+	s.decode.Add(&s.dec)
+	s.tracker.Add(&s.dec, p.Ordinal, p.TS)
 	if len(p.Options) > 0 {
 		s.packetComments += uint64(p.CommentCount())
 	}
@@ -193,6 +206,7 @@ func (s *fileStats) observe(p *pcapng.Packet) {
 }
 
 func (s *fileStats) finish(r *pcapng.Reader) {
+	s.flows = s.tracker.Result()
 	s.truncated = r.Truncated()
 	s.warnings = r.Warnings()
 	s.ifaces = r.Interfaces()
@@ -353,6 +367,10 @@ func (s *fileStats) appendJSON(b []byte) []byte {
 	if s.errMsg != "" {
 		b = infoKeyString(b, "error", s.errMsg)
 	}
+	b = append(b, ',')
+	b = s.decode.AppendJSONFields(b)
+	b = append(b, ',')
+	b = s.flows.AppendInfoJSONFields(b)
 	// Container details.
 	b = infoKeyString(b, "byte_order", s.byteOrders)
 	b = infoKeyString(b, "time_resolution", s.tsResol)
