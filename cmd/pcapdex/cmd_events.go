@@ -5,6 +5,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/pcapdex/pcapdex/flowhash"
 )
@@ -26,6 +27,7 @@ func runEvents(args []string, stdout, stderr io.Writer) int {
 	var (
 		format, types  string
 		limit, workers int
+		udpTimeout     time.Duration
 		input          inputFlags
 	)
 	fs := newFlags(c, stderr)
@@ -33,6 +35,7 @@ func runEvents(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&types, "type", "", "only these event types, comma-separated: retransmission (timeout), fast_retransmission, spurious_retransmission, out_of_order, duplicate_ack, zero_window, zero_window_probe, window_full, lost_segment, ack_lost_segment, keep_alive, rst, fin, syn_retry, reused_ports, handshake_rtt, rst_storm, ack_stall, ...")
 	fs.IntVar(&limit, "limit", 0, "print at most N events (0: all)")
 	fs.IntVar(&workers, "workers", 0, "decode workers and flow shards (0: GOMAXPROCS); output is the same for any value")
+	fs.DurationVar(&udpTimeout, "udp-timeout", time.Minute, "idle time that ends a UDP/ICMP/other flow (0: never); changes flow ids")
 	addInputFlags(fs, &input)
 	if code, done := parseFlags(fs, args, stderr); done {
 		return code
@@ -66,7 +69,7 @@ func runEvents(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "pcapdex events: give exactly one capture (see 'pcapdex events --help')")
 		return exitUsage
 	}
-	res, code := trackFlows("events", fs.Arg(0), input.noMmap, flowhash.Options{Workers: workers, Events: true}, stderr)
+	res, code := trackFlows("events", fs.Arg(0), input.noMmap, trackOptions(workers, udpTimeout, true), stderr)
 	if res == nil {
 		return code
 	}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/pcapdex/pcapdex/flowhash"
 )
@@ -14,7 +15,7 @@ func init() {
 	register(&command{
 		name:    "flows",
 		summary: "list flows (TCP, UDP, ICMP, other IP) with Zeek conn_state/history and Wireshark TCP analysis",
-		usage:   "pcapdex flows [--format table|csv|jsonl] [--sort KEY] [--limit N] [--workers N] [--no-mmap] CAPTURE",
+		usage:   "pcapdex flows [--format table|csv|jsonl] [--sort KEY] [--limit N] [--workers N] [--udp-timeout D] [--no-mmap] CAPTURE",
 		examples: `  pcapdex flows trace.pcap
   pcapdex flows --format jsonl --sort bytes --limit 10 trace.pcapng.gz
   pcapdex flows --format csv --workers 1 trace.pcap > flows.csv`,
@@ -26,11 +27,21 @@ func init() {
 var flowSortKeys = []string{"id", "ts", "duration", "bytes", "pkts", "retransmissions"}
 
 type flowsOptions struct {
-	format  string
-	sort    string
-	limit   int
-	workers int
-	input   inputFlags
+	format     string
+	sort       string
+	limit      int
+	workers    int
+	udpTimeout time.Duration
+	input      inputFlags
+}
+
+// trackOptions turns the shared flags into flowhash options: --udp-timeout 0 means never.
+func trackOptions(workers int, udpTimeout time.Duration, events bool) flowhash.Options {
+	o := flowhash.Options{Workers: workers, Events: events, UDPTimeout: int64(udpTimeout)}
+	if udpTimeout <= 0 {
+		o.UDPTimeout = -1
+	}
+	return o
 }
 
 func runFlows(args []string, stdout, stderr io.Writer) int {
@@ -41,6 +52,7 @@ func runFlows(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.sort, "sort", "id", "order: "+strings.Join(flowSortKeys, ", ")+" (id and ts ascending, the others largest first)")
 	fs.IntVar(&o.limit, "limit", 0, "print at most N flows (0: all)")
 	fs.IntVar(&o.workers, "workers", 0, "decode workers and flow shards (0: GOMAXPROCS); output is the same for any value")
+	fs.DurationVar(&o.udpTimeout, "udp-timeout", time.Minute, "idle time that ends a UDP/ICMP/other flow (0: never)")
 	addInputFlags(fs, &o.input)
 	if code, done := parseFlags(fs, args, stderr); done {
 		return code
@@ -63,7 +75,7 @@ func runFlows(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "pcapdex flows: give exactly one capture (see 'pcapdex flows --help')")
 		return exitUsage
 	}
-	res, code := trackFlows("flows", fs.Arg(0), o.input.noMmap, flowhash.Options{Workers: o.workers}, stderr)
+	res, code := trackFlows("flows", fs.Arg(0), o.input.noMmap, trackOptions(o.workers, o.udpTimeout, false), stderr)
 	if res == nil {
 		return code
 	}
