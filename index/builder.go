@@ -40,7 +40,7 @@ const (
 var packetColumns = []ColumnSpec{
 	{"ts", KindInt64},         // ns since the epoch
 	{"file", KindUint16},      // index into the captures section
-	{"off", KindInt64},        // byte offset of the record in its (decompressed) file
+	{"off", KindInt64},        // byte offset of the record in its (decompressed) file, stored as a gap (packets.go)
 	{"caplen", KindUint32},    // captured bytes
 	{"trunc", KindUint32},     // original length - captured length
 	{"dir", KindUint8},        // flowhash.Dir of the packet relative to its flow key (A->B 0, B->A 1)
@@ -145,6 +145,8 @@ type Builder struct {
 	last     int // index in secs of the last packet's second
 	stats    BuildStats
 	warnings []string
+	prevOff  int64 // offset and captured length of the previous packet
+	prevCap  uint32
 	chainBlk uint32 // block of the key slots being numbered
 	nslot    uint32 // key slots used in that block
 }
@@ -193,7 +195,14 @@ func (b *Builder) Add(p *pcapng.Packet, d *fastparse.Packet) error {
 	cols := b.pk.Pending()
 	cols[0].I64 = append(cols[0].I64, ts)
 	cols[1].U16 = append(cols[1].U16, uint16(len(b.files)-1))
-	cols[2].I64 = append(cols[2].I64, p.Offset)
+	// Record offsets are stored as the gap after the previous record's captured bytes (the
+	// record header and padding: constant per file format), absolute at a block's start.
+	off := p.Offset
+	if len(cols[2].I64) > 0 {
+		off -= b.prevOff + int64(b.prevCap)
+	}
+	b.prevOff, b.prevCap = p.Offset, p.CapLen
+	cols[2].I64 = append(cols[2].I64, off)
 	cols[3].U32 = append(cols[3].U32, p.CapLen)
 	trunc := uint32(0)
 	if p.OrigLen > p.CapLen {

@@ -23,7 +23,9 @@ import (
 //	flow   (packets.flow) for kslot > 0: zz(flow - the flow of the slot's previous packet
 //	       in the block, 0 at first); for kslot 0 the flow id itself
 //
-// Rows with kslot 0 store seq, ack and win as they are. Blocks decode independently.
+// Rows with kslot 0 store seq, ack and win as they are. The record offset column "off"
+// holds, after a block's first row, off[i] - off[i-1] - caplen[i-1] (the record header and
+// padding, nearly constant). Blocks decode independently.
 
 // chainState is the per-key state of the encoder.
 type chainState struct {
@@ -200,6 +202,9 @@ func (p *Packets) ReadBlock(b int, dst *PacketBlock) error {
 	dst.First = p.pk.blocks[b].first
 	dst.TS, dst.File, dst.Off = c[0].I64, c[1].U16, c[2].I64
 	dst.CapLen = c[3].U32
+	for i := 1; i < len(dst.Off); i++ {
+		dst.Off[i] += dst.Off[i-1] + int64(dst.CapLen[i-1])
+	}
 	dst.OrigLen = append(dst.OrigLen[:0], c[4].U32...)
 	for i, cl := range dst.CapLen {
 		dst.OrigLen[i] += cl
