@@ -48,7 +48,7 @@ var packetColumns = []ColumnSpec{
 	{"seq", KindUint32},       // relative sequence number (SYN = 0; mid-stream start = 1), stored predicted (packets.go)
 	{"ack", KindUint32},       // relative acknowledgement number (0 without ACK), stored predicted (packets.go)
 	{"win", KindUint32},       // window, scaled when both SYNs carried a window scale, stored predicted (packets.go)
-	{"plen", KindUint32},      // transport payload length
+	{"plen", KindUint32},      // transport payload length, stored predicted for TCP rows (packets.go)
 	{"kslot", KindUint32},     // block-local key slot of TCP packets (see packets.go)
 }
 
@@ -233,7 +233,7 @@ func (b *Builder) Add(p *pcapng.Packet, d *fastparse.Packet) error {
 			if blk != b.chainBlk {
 				b.chainBlk, b.nslot = blk, 0
 			}
-			slot, seq, ack, win = s.chain.encode(blk, &b.nslot, int(kd), seq, ack, win, plen, flags)
+			slot, seq, ack, win, plen = s.chain.encode(blk, &b.nslot, int(kd), seq, ack, win, plen, p.CapLen, flags)
 		}
 	}
 	cols[5].U8 = append(cols[5].U8, dir)

@@ -290,7 +290,7 @@ func TestSeqChain(t *testing.T) {
 		if p.key < 0 {
 			continue
 		}
-		kslot[i], seq[i], ack[i], win[i] = chains[p.key].encode(0, &nslot, p.dir, p.seq, p.ack, 65535-p.seq, p.plen, p.flags)
+		kslot[i], seq[i], ack[i], win[i], plen[i] = chains[p.key].encode(0, &nslot, p.dir, p.seq, p.ack, 65535-p.seq, p.plen, p.plen+54, p.flags)
 	}
 	if !slices.Equal(kslot, []uint32{1, 1, 2, 1, 1, 0, 1, 2, 1, 1}) {
 		t.Fatalf("slots %v", kslot)
@@ -299,15 +299,19 @@ func TestSeqChain(t *testing.T) {
 	if seq[4] != 0 || ack[6] != 0 || ack[7] != 0 || seq[9] != 0 || seq[8] == 0 {
 		t.Fatalf("stored seq %v ack %v", seq, ack)
 	}
-	if _, err := resolveSeqAck(kslot, dir, flags, plen, seq, ack, win, nil); err != nil {
+	caplen := make([]uint32, n)
+	for i, p := range pkts {
+		caplen[i] = p.plen + 54
+	}
+	if _, err := resolveSeqAck(kslot, dir, flags, caplen, plen, seq, ack, win, nil); err != nil {
 		t.Fatal(err)
 	}
 	for i, p := range pkts {
-		if p.key >= 0 && (seq[i] != p.seq || win[i] != 65535-p.seq || (p.flags&tcpAck != 0 && ack[i] != p.ack)) {
+		if plen[i] != p.plen || p.key >= 0 && (seq[i] != p.seq || win[i] != 65535-p.seq || (p.flags&tcpAck != 0 && ack[i] != p.ack)) {
 			t.Errorf("packet %d: seq %d ack %d, want %d %d", i, seq[i], ack[i], p.seq, p.ack)
 		}
 	}
-	if _, err := resolveSeqAck([]uint32{5}, []uint8{0}, []uint16{0}, []uint32{0}, []uint32{0}, []uint32{0}, []uint32{0}, nil); err == nil {
+	if _, err := resolveSeqAck([]uint32{5}, []uint8{0}, []uint16{0}, []uint32{0}, []uint32{0}, []uint32{0}, []uint32{0}, []uint32{0}, nil); err == nil {
 		t.Error("slot beyond the block accepted")
 	}
 }

@@ -19,6 +19,8 @@ import (
 //	ack    with the ACK flag: zz(ack - next[kslot][1-dir]); without it: 0
 //	win    zz(win - prev[kslot][dir]), prev being the window of the slot's previous packet
 //	       in that direction in the block (0 at first)
+//	plen   zz(plen - (caplen - hdr[kslot][dir])), hdr being caplen - plen of the slot's
+//	       previous packet in that direction (0 at first); decoded before seq and ack
 //
 //	flow   (packets.flow) for kslot > 0: zz(flow - the flow of the slot's previous packet
 //	       in the block, 0 at first); for kslot 0 the flow id itself
@@ -33,6 +35,7 @@ type chainState struct {
 	slot uint32
 	next [2]uint32
 	win  [2]uint32
+	hdr  [2]uint32
 }
 
 func zz32(v uint32) uint32   { x := int32(v); return uint32(x<<1) ^ uint32(x>>31) }
@@ -58,11 +61,13 @@ const (
 
 // encode returns the stored seq and ack of a TCP packet and its key slot in block blk;
 // nslot is the block's slot counter.
-func (c *chainState) encode(blk uint32, nslot *uint32, di int, seq, ack, win, plen uint32, flags uint16) (slot, seqGap, ackGap, winGap uint32) {
+func (c *chainState) encode(blk uint32, nslot *uint32, di int, seq, ack, win, plen, caplen uint32, flags uint16) (slot, seqGap, ackGap, winGap, plenGap uint32) {
 	if c.blk != blk+1 {
 		*nslot++
-		c.blk, c.slot, c.next, c.win = blk+1, *nslot, [2]uint32{}, [2]uint32{}
+		c.blk, c.slot, c.next, c.win, c.hdr = blk+1, *nslot, [2]uint32{}, [2]uint32{}, [2]uint32{}
 	}
+	plenGap = zz32(plen - (caplen - c.hdr[di]))
+	c.hdr[di] = caplen - plen
 	winGap = zz32(win - c.win[di])
 	c.win[di] = win
 	seqGap = zz32(seq - c.next[di])
@@ -70,14 +75,14 @@ func (c *chainState) encode(blk uint32, nslot *uint32, di int, seq, ack, win, pl
 		ackGap = zz32(ack - c.next[1-di])
 	}
 	c.next[di] = nextSeq(seq, plen, flags)
-	return c.slot, seqGap, ackGap, winGap
+	return c.slot, seqGap, ackGap, winGap, plenGap
 }
 
-// resolveSeqAck turns stored seq/ack/win values of one block back into relative numbers,
+// resolveSeqAck turns stored plen/seq/ack/win values of one block back into their values,
 // in place. next is scratch, returned for reuse.
-func resolveSeqAck(kslot []uint32, dir []uint8, flags []uint16, plen, seq, ack, win, next []uint32) ([]uint32, error) {
+func resolveSeqAck(kslot []uint32, dir []uint8, flags []uint16, caplen, plen, seq, ack, win, next []uint32) ([]uint32, error) {
 	n := len(kslot)
-	if len(dir) != n || len(flags) != n || len(plen) != n || len(seq) != n || len(ack) != n || len(win) != n {
+	if len(dir) != n || len(flags) != n || len(caplen) != n || len(plen) != n || len(seq) != n || len(ack) != n || len(win) != n {
 		return next, fmt.Errorf("column lengths differ")
 	}
 	var maxSlot uint32
@@ -87,14 +92,16 @@ func resolveSeqAck(kslot []uint32, dir []uint8, flags []uint16, plen, seq, ack, 
 	if maxSlot > uint32(n) {
 		return next, fmt.Errorf("key slot %d in a block of %d rows", maxSlot, n)
 	}
-	next = slices.Grow(next[:0], 4*int(maxSlot+1))[:4*int(maxSlot+1)]
+	next = slices.Grow(next[:0], 6*int(maxSlot+1))[:6*int(maxSlot+1)]
 	clear(next)
 	for i, s := range kslot {
 		if s == 0 {
 			continue
 		}
 		d := int(dir[i] & 1)
-		nx := next[4*int(s):]
+		nx := next[6*int(s):]
+		plen[i] = unzz32(plen[i]) + caplen[i] - nx[4+d]
+		nx[4+d] = caplen[i] - plen[i]
 		win[i] = unzz32(win[i]) + nx[2+d]
 		nx[2+d] = win[i]
 		seq[i] = unzz32(seq[i]) + nx[d]
@@ -214,7 +221,7 @@ func (p *Packets) ReadBlock(b int, dst *PacketBlock) error {
 	kslot := c[11].U32
 	dst.Flow, dst.Analysis = c[12].U32, c[13].U32
 	var err error
-	dst.next, err = resolveSeqAck(kslot, dst.Dir, dst.Flags, dst.PLen, dst.Seq, dst.Ack, dst.Win, dst.next)
+	dst.next, err = resolveSeqAck(kslot, dst.Dir, dst.Flags, dst.CapLen, dst.PLen, dst.Seq, dst.Ack, dst.Win, dst.next)
 	if err == nil {
 		dst.next, err = resolveFlows(kslot, dst.Flow, dst.next)
 	}
