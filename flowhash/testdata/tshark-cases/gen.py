@@ -88,6 +88,12 @@ CASES = {
     # Time going backwards: an old segment stamped earlier is a retransmission.
     'backward_time': handshake() + [seg(20, True, P | A, 1001, 5001, 100), seg(21, True, P | A, 1201, 5001, 100),
                                     seg(19, True, P | A, 1101, 5001, 100)],
+    # The out-of-order threshold is the first RTT measured from the SYN (not the SYN-ACK):
+    # SYN at 0, SYN-ACK at 9, ACK at 10 ms; a late segment 5 ms after the newest one.
+    'first_rtt_from_syn': [seg(0, True, SY, 1000, 0, win=65535), seg(9, False, SY | A, 5000, 1001, win=65535),
+                           seg(10, True, A, 1001, 5001)] +
+                          [seg(20, True, P | A, 1001, 5001, 100), seg(21, True, P | A, 1201, 5001, 100),
+                           seg(26, True, P | A, 1101, 5001, 100)],
     # A FIN resent at once: out-of-order test counts the FIN byte.
     'fin_resend': handshake() + [seg(20, True, F | A, 1001, 5001), seg(20.5, True, F | A, 1001, 5001),
                                  seg(30, False, F | A, 5001, 1002), seg(40, True, A, 1002, 5002)],
