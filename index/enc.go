@@ -22,16 +22,17 @@ const MaxBlockRows = 1 << 20
 
 // Column encoding modes (durable).
 const (
-	modeConst  = 0 // one value for every row
-	modeDelta  = 1 // int64: first value zigzag varint, then uvarint deltas (sorted input)
-	modeZigzag = 2 // int64: first value zigzag varint, then zigzag varint deltas
-	modeVarint = 3 // uint32: one uvarint per row
-	modeFixed1 = 4 // unsigned: 1 byte per row
-	modeFixed2 = 5 // unsigned: 2 bytes per row, little endian
-	modeFixed3 = 6 // uint32: 3 bytes per row, little endian
-	modeFixed4 = 7 // uint32: 4 bytes per row, little endian
-	modeDict   = 8 // bytes/addr: dictionary + fixed-width indexes
-	modePlain  = 9 // bytes: uvarint length + bytes per row; addr: 16 bytes per row
+	modeConst  = 0  // one value for every row
+	modeDelta  = 1  // int64: first value zigzag varint, then uvarint deltas (sorted input)
+	modeZigzag = 2  // int64: first value zigzag varint, then zigzag varint deltas
+	modeVarint = 3  // uint32: one uvarint per row
+	modeFixed1 = 4  // unsigned: 1 byte per row
+	modeFixed2 = 5  // unsigned: 2 bytes per row, little endian
+	modeFixed3 = 6  // uint32: 3 bytes per row, little endian
+	modeFixed4 = 7  // uint32: 4 bytes per row, little endian
+	modeDict   = 8  // bytes/addr: dictionary + fixed-width indexes
+	modePlain  = 9  // bytes: uvarint length + bytes per row; addr: 16 bytes per row
+	modeScaled = 10 // int64: first value zigzag varint, uvarint scale g > 1, then uvarint deltas / g
 )
 
 // AppendUvarint appends the unsigned varint encoding of v.
@@ -134,6 +135,20 @@ func AppendInt64s(dst []byte, vs []int64) []byte {
 		dst = append(dst, modeConst)
 		return AppendVarint(dst, vs[0])
 	case sorted:
+		// Timestamps of a microsecond capture, kept in ns, share the factor 1000.
+		var g uint64
+		for i := 1; i < len(vs) && g != 1; i++ {
+			g = gcd(g, uint64(vs[i]-vs[i-1]))
+		}
+		if g > 1 {
+			dst = append(dst, modeScaled)
+			dst = AppendVarint(dst, vs[0])
+			dst = binary.AppendUvarint(dst, g)
+			for i := 1; i < len(vs); i++ {
+				dst = binary.AppendUvarint(dst, uint64(vs[i]-vs[i-1])/g)
+			}
+			return dst
+		}
 		dst = append(dst, modeDelta)
 		dst = AppendVarint(dst, vs[0])
 		for i := 1; i < len(vs); i++ {
@@ -175,7 +190,16 @@ func UnmarshalInt64s(dst []int64, src []byte, n int) ([]int64, []byte, error) {
 			dst = append(dst, v)
 		}
 		return dst, src, nil
-	case modeDelta, modeZigzag:
+	case modeDelta, modeZigzag, modeScaled:
+		g := uint64(1)
+		if mode == modeScaled {
+			if src, g, err = UnmarshalUvarint(src); err != nil {
+				return dst, src, err
+			}
+			if g < 2 {
+				return dst, src, errRange
+			}
+		}
 		if n-1 > len(src) { // every delta takes at least one byte
 			return dst, src, errShort
 		}
@@ -189,8 +213,8 @@ func UnmarshalInt64s(dst []int64, src []byte, n int) ([]int64, []byte, error) {
 			} else if src, u, err = UnmarshalUvarint(src); err != nil {
 				return dst, src, err
 			}
-			if mode == modeDelta {
-				v += int64(u)
+			if mode != modeZigzag {
+				v += int64(u * g)
 			} else {
 				v += unzigzag(u)
 			}
@@ -445,4 +469,11 @@ func UnmarshalUint8s(dst []uint8, src []byte, n int) ([]uint8, []byte, error) {
 		return append(dst, src[:n]...), src[n:], nil
 	}
 	return dst, src, errMode
+}
+
+func gcd(a, b uint64) uint64 {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
 }

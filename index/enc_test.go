@@ -85,6 +85,19 @@ func TestInt64sRoundTrip(t *testing.T) {
 		if b[0] != modeDelta || len(b) > 3*len(vs)+12 {
 			t.Errorf("sorted timestamps: mode %d, %d bytes for %d values", b[0], len(b), len(vs))
 		}
+		// The same times at microsecond resolution: deltas shrink by the factor 1000.
+		us := make([]int64, len(vs))
+		for i, v := range vs {
+			us[i] = v / 1000 * 1000
+		}
+		bu := AppendInt64s(nil, us)
+		got, _, err := UnmarshalInt64s(nil, bu, len(us))
+		if bu[0] != modeScaled || len(bu) > len(b)*2/3 || err != nil || !slices.Equal(got, us) {
+			t.Errorf("microsecond timestamps: mode %d, %d bytes (ns: %d), err %v", bu[0], len(bu), len(b), err)
+		}
+	}
+	if _, _, err := UnmarshalInt64s(nil, []byte{modeScaled, 2, 1, 5}, 2); err == nil {
+		t.Error("scale 1 accepted")
 	}
 	if _, _, err := UnmarshalInt64s(nil, []byte{modeConst, 0}, MaxBlockRows+1); err == nil {
 		t.Error("row count above MaxBlockRows accepted")
