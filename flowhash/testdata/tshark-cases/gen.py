@@ -94,6 +94,15 @@ CASES = {
                            seg(10, True, A, 1001, 5001)] +
                           [seg(20, True, P | A, 1001, 5001, 100), seg(21, True, P | A, 1201, 5001, 100),
                            seg(26, True, P | A, 1101, 5001, 100)],
+    # Window full needs known scaling: mid-stream (no handshake) a segment that fills the
+    # advertised window is not flagged. A RST with window 0 is no zero window; a RST beyond
+    # nextseq is no lost segment.
+    'unknown_scale_rst': [seg(0, False, A, 5001, 1001, win=100), seg(1, True, P | A, 1001, 5001, 100),
+                          seg(2, False, A, 5001, 1101, win=100), seg(3, True, R, 9999, 0, win=0)],
+    # Data that the receiver had already acknowledged (ACK of an unseen segment first)
+    # arrives at nextseq: spurious although it advances the sequence.
+    'spurious_advancing': handshake() + [seg(20, False, A, 5001, 1201), seg(21, True, P | A, 1001, 5001, 100),
+                                         seg(22, True, P | A, 1101, 5001, 100)],
     # A FIN resent at once: out-of-order test counts the FIN byte.
     'fin_resend': handshake() + [seg(20, True, F | A, 1001, 5001), seg(20.5, True, F | A, 1001, 5001),
                                  seg(30, False, F | A, 5001, 1002), seg(40, True, A, 1002, 5002)],
