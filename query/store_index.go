@@ -1,0 +1,550 @@
+package query
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/pcapdex/pcapdex/flowhash"
+	"github.com/pcapdex/pcapdex/index"
+)
+
+// IndexStore is a Store over an index file written by index.Builder.
+type IndexStore struct {
+	*IndexSource
+	r     *index.Reader
+	files []string
+	pk    *index.Packets
+	pcol  struct{ ts, file, off, caplen, trunc int }
+	blk   index.PacketBlock
+	col   [5]index.Column
+	scr   index.Scratch
+
+	first, last  int64
+	spanDone     bool
+	start, end   []int64
+	flowCols     map[string]int
+	blkFirst     []uint32 // pblk_first per flow row, loaded on first Packets with rows
+	blkLast      []uint32
+	events       *index.Table
+	eventsLoaded bool
+	orig         map[int]*[]flowhash.Dir // originator side per flows-table block
+}
+
+// NewIndexStore opens the tables of r. The Store does not close r.
+func NewIndexStore(r *index.Reader) (*IndexStore, error) {
+	src, err := NewIndexSource(r)
+	if err != nil {
+		return nil, err
+	}
+	caps, err := r.Captures()
+	if err != nil {
+		return nil, err
+	}
+	s := &IndexStore{IndexSource: src, r: r, flowCols: map[string]int{}}
+	for _, c := range caps {
+		s.files = append(s.files, c.Path)
+	}
+	if s.pk, err = r.Packets(); err != nil {
+		return nil, err
+	}
+	t := s.pk.Table()
+	for _, c := range []struct {
+		name string
+		dst  *int
+	}{{"ts", &s.pcol.ts}, {"file", &s.pcol.file}, {"off", &s.pcol.off}, {"caplen", &s.pcol.caplen}, {"trunc", &s.pcol.trunc}} {
+		if *c.dst = t.ColumnIndex(c.name); *c.dst < 0 {
+			return nil, fmt.Errorf("query: %s: packet table has no column %q", r.Path(), c.name)
+		}
+	}
+	for i, c := range s.flows.Columns() {
+		s.flowCols[c.Name] = i
+	}
+	for _, name := range flowRecordCols {
+		if _, ok := s.flowCols[name]; !ok {
+			return nil, fmt.Errorf("query: %s: flows table has no column %q", r.Path(), name)
+		}
+	}
+	return s, nil
+}
+
+// Reader returns the index the Store reads.
+func (s *IndexStore) Reader() *index.Reader { return s.r }
+
+func (s *IndexStore) Files() []string   { return s.files }
+func (s *IndexStore) NumPackets() int64 { return s.pk.NumRows() }
+func (s *IndexStore) Close() error      { return nil }
+
+// Span reads the packet table's block time ranges (no packet data).
+func (s *IndexStore) Span() (int64, int64) {
+	if !s.spanDone {
+		s.spanDone = true
+		s.first, s.last = math.MaxInt64, math.MinInt64
+		t := s.pk.Table()
+		for b := range t.NumBlocks() {
+			if lo, hi, ok := t.BlockTimeRange(b); ok {
+				s.first, s.last = min(s.first, lo), max(s.last, hi)
+			}
+		}
+		if s.first > s.last {
+			s.first, s.last = 0, 0
+		}
+	}
+	return s.first, s.last
+}
+
+func (s *IndexStore) FlowTimes() ([]int64, []int64, error) {
+	if s.start != nil {
+		return s.start, s.end, nil
+	}
+	n := s.flows.NumRows()
+	start, end := make([]int64, 0, n), make([]int64, 0, n)
+	var c index.Column
+	for b := range s.flows.NumBlocks() {
+		rows, _ := s.flows.Block(b)
+		if err := s.flows.ReadColumn(b, s.flowCols["ts"], &c, &s.scr); err != nil {
+			return nil, nil, err
+		}
+		if len(c.I64) != rows {
+			return nil, nil, fmt.Errorf("query: flows block %d: %d times, want %d", b, len(c.I64), rows)
+		}
+		start = append(start, c.I64...)
+		if err := s.flows.ReadColumn(b, s.flowCols["ts_end"], &c, &s.scr); err != nil {
+			return nil, nil, err
+		}
+		if len(c.I64) != rows {
+			return nil, nil, fmt.Errorf("query: flows block %d: %d end times, want %d", b, len(c.I64), rows)
+		}
+		end = append(end, c.I64...)
+	}
+	s.start, s.end = start, end
+	return start, end, nil
+}
+
+// flowRecordCols are the flows-table columns a flowhash.Flow is rebuilt from.
+var flowRecordCols = [...]string{
+	"ts", "ts_end", "first_frame", "proto", "ipver", "orig_h", "orig_p", "resp_h", "resp_p",
+	"orig_pkts", "resp_pkts", "orig_bytes", "resp_bytes", "orig_ip_bytes", "resp_ip_bytes",
+	"conn_state", "history", "syn_rtt", "ack_rtt", "rtt_min", "rtt_avg", "rtt_max",
+	"retransmissions", "fast_retransmissions", "spurious_retransmissions", "out_of_order",
+	"dup_acks", "zero_windows", "lost_segments", "acked_unseen", "orig_mss", "resp_mss",
+	"orig_wscale", "resp_wscale", "icmp_type", "icmp_code", "has_l4",
+}
+
+// Flows rebuilds flowhash.Flow records from the flows table, reading only the blocks that
+// hold selected rows. Fields the index does not keep are zero: TCP.SYNs, RSTs, KeepAlives,
+// WindowFull, ZeroWindowProbes; RTTSamples is 1 when any RTT sample time is stored.
+func (s *IndexStore) Flows(rows *roaring.Bitmap, fn func(f *flowhash.Flow) error) error {
+	var cols [len(flowRecordCols)]index.Column
+	var f flowhash.Flow
+	for b := range s.flows.NumBlocks() {
+		n, first := s.flows.Block(b)
+		lo, hi := uint32(first), uint32(first)+uint32(n)
+		if rows != nil && rangeCardinality(rows, lo, hi) == 0 {
+			continue
+		}
+		for i, name := range flowRecordCols {
+			if err := s.flows.ReadColumn(b, s.flowCols[name], &cols[i], &s.scr); err != nil {
+				return err
+			}
+			if cols[i].Len() != n {
+				return fmt.Errorf("query: flows block %d: column %s has %d values, want %d", b, name, cols[i].Len(), n)
+			}
+		}
+		c := func(name string) *index.Column {
+			for i, x := range flowRecordCols {
+				if x == name {
+					return &cols[i]
+				}
+			}
+			panic("query: unknown flows column " + name)
+		}
+		ts, tsEnd, ff := c("ts").I64, c("ts_end").I64, c("first_frame").I64
+		proto, ipver := c("proto").U8, c("ipver").U8
+		oh, op, rh, rp := c("orig_h").Addr, c("orig_p").U16, c("resp_h").Addr, c("resp_p").U16
+		opk, rpk, ob, rb, oib, rib := c("orig_pkts").I64, c("resp_pkts").I64, c("orig_bytes").I64, c("resp_bytes").I64, c("orig_ip_bytes").I64, c("resp_ip_bytes").I64
+		state, hist := c("conn_state").U8, c("history")
+		synRTT, ackRTT, rmin, ravg, rmax := c("syn_rtt").I64, c("ack_rtt").I64, c("rtt_min").I64, c("rtt_avg").I64, c("rtt_max").I64
+		u32 := func(name string) []uint32 { return c(name).U32 }
+		retr, fast, spur, ooo, dup, zw, lost, unseen := u32("retransmissions"), u32("fast_retransmissions"), u32("spurious_retransmissions"), u32("out_of_order"), u32("dup_acks"), u32("zero_windows"), u32("lost_segments"), u32("acked_unseen")
+		omss, rmss, ows, rws := c("orig_mss").U16, c("resp_mss").U16, c("orig_wscale").U8, c("resp_wscale").U8
+		ityp, icode, hasL4 := c("icmp_type").U8, c("icmp_code").U8, c("has_l4").U8
+		for i := 0; i < n; i++ {
+			row := lo + uint32(i)
+			if rows != nil && !rows.Contains(row) {
+				continue
+			}
+			f = flowhash.Flow{
+				ID: uint64(row) + 1, FirstFrame: uint64(max(ff[i], 0)), FirstTS: ts[i], LastTS: tsEnd[i],
+				OrigPkts: uint64(max(opk[i], 0)), RespPkts: uint64(max(rpk[i], 0)),
+				OrigBytes: uint64(max(ob[i], 0)), RespBytes: uint64(max(rb[i], 0)),
+				OrigIPBytes: uint64(max(oib[i], 0)), RespIPBytes: uint64(max(rib[i], 0)),
+				ICMPType: ityp[i], ICMPCode: icode[i], HasL4: hasL4[i] != 0,
+				ConnState: flowhash.ConnState(state[i]),
+			}
+			setKey(&f, proto[i], ipver[i], &oh[i], op[i], &rh[i], rp[i])
+			h := hist.Bytes[i]
+			f.HistLen = uint8(copy(f.Hist[:], h))
+			t := &f.TCP
+			t.SynRTT, t.AckRTT, t.RTTMin, t.RTTAvg, t.RTTMax = synRTT[i], ackRTT[i], rmin[i], ravg[i], rmax[i]
+			if t.RTTMin != 0 || t.RTTAvg != 0 || t.RTTMax != 0 {
+				t.RTTSamples = 1
+			}
+			t.Retransmissions, t.FastRetransmissions, t.SpuriousRetransmissions = retr[i], fast[i], spur[i]
+			t.OutOfOrder, t.DupAcks, t.ZeroWindows, t.LostSegments, t.AckedUnseen = ooo[i], dup[i], zw[i], lost[i], unseen[i]
+			t.MSS = [2]uint16{omss[i], rmss[i]}
+			t.WScale = [2]int8{int8(ows[i]), int8(rws[i])}
+			if err := fn(&f); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// setKey rebuilds f's Key and Orig from the originator and responder endpoints, ordering
+// the endpoints as flowhash.KeyOf does (address bytes, then port; A is the lesser).
+func setKey(f *flowhash.Flow, proto, ipver uint8, oh *[16]byte, op uint16, rh *[16]byte, rp uint16) {
+	k := &f.Key
+	k.Proto, k.IPVersion = proto, ipver
+	if endpointLE(oh, op, rh, rp) {
+		k.A, k.PortA, k.B, k.PortB = *oh, op, *rh, rp
+		f.Orig = flowhash.DirAB
+	} else {
+		k.A, k.PortA, k.B, k.PortB = *rh, rp, *oh, op
+		f.Orig = flowhash.DirBA
+	}
+}
+
+func endpointLE(a *[16]byte, ap uint16, b *[16]byte, bp uint16) bool {
+	for i := range a {
+		if a[i] != b[i] {
+			return a[i] < b[i]
+		}
+	}
+	return ap <= bp
+}
+
+// rangeCardinality counts the members of bm in [lo, hi).
+func rangeCardinality(bm *roaring.Bitmap, lo, hi uint32) uint64 {
+	if lo >= hi {
+		return 0
+	}
+	n := bm.Rank(hi - 1)
+	if lo > 0 {
+		n -= bm.Rank(lo - 1)
+	}
+	return n
+}
+
+// packetBlocks returns the packet blocks holding packets of the flows in rows: each
+// flow's pblk_first..pblk_last, or its block bitmap for flows spanning many blocks.
+func (s *IndexStore) packetBlocks(rows *roaring.Bitmap) (*roaring.Bitmap, error) {
+	if s.blkFirst == nil {
+		n := int(s.flows.NumRows())
+		s.blkFirst, s.blkLast = make([]uint32, 0, n), make([]uint32, 0, n)
+		var c index.Column
+		for b := range s.flows.NumBlocks() {
+			rowsN, _ := s.flows.Block(b)
+			for _, x := range []struct {
+				name string
+				dst  *[]uint32
+			}{{"pblk_first", &s.blkFirst}, {"pblk_last", &s.blkLast}} {
+				if err := s.flows.ReadColumn(b, s.flowCols[x.name], &c, &s.scr); err != nil {
+					return nil, err
+				}
+				if len(c.U32) != rowsN {
+					return nil, fmt.Errorf("query: flows block %d: %s has %d values, want %d", b, x.name, len(c.U32), rowsN)
+				}
+				*x.dst = append(*x.dst, c.U32...)
+			}
+		}
+	}
+	out := roaring.New()
+	var wide *index.Postings
+	nb := uint32(s.pk.NumBlocks())
+	it := rows.Iterator()
+	var key [4]byte
+	for it.HasNext() {
+		r := it.Next()
+		if int(r) >= len(s.blkFirst) {
+			continue
+		}
+		lo, hi := s.blkFirst[r], s.blkLast[r]
+		if lo > hi || lo >= nb {
+			continue
+		}
+		hi = min(hi, nb-1)
+		if hi-lo > index.WideFlowBlocks {
+			if wide == nil {
+				p, err := s.postings(index.PostFlowBlocks)
+				if err != nil {
+					return nil, err
+				}
+				wide = p
+			}
+			if wide != nil {
+				bm := roaring.New()
+				binary.BigEndian.PutUint32(key[:], r)
+				ok, err := wide.Lookup(key[:], bm)
+				if err != nil {
+					return nil, err
+				}
+				if ok {
+					out.Or(bm)
+					continue
+				}
+			}
+		}
+		out.AddRange(uint64(lo), uint64(hi)+1)
+	}
+	return out, nil
+}
+
+func (s *IndexStore) Packets(rows *roaring.Bitmap, need Need, fn func(p *PacketRow) error) error {
+	m := newMatcher(rows, s.NumFlows())
+	var blocks *roaring.Bitmap
+	if rows != nil {
+		var err error
+		if blocks, err = s.packetBlocks(rows); err != nil {
+			return err
+		}
+	}
+	var p PacketRow
+	t := s.pk.Table()
+	for b := range s.pk.NumBlocks() {
+		if blocks != nil && !blocks.Contains(uint32(b)) {
+			continue
+		}
+		var ts []int64
+		var file []uint16
+		var off []int64
+		var caplen, trunc []uint32
+		first := int64(0)
+		n, _ := t.Block(b)
+		if need&NeedTCP != 0 {
+			if err := s.pk.ReadBlock(b, &s.blk); err != nil {
+				return err
+			}
+			ts, file, off, caplen = s.blk.TS, s.blk.File, s.blk.Off, s.blk.CapLen
+			first = s.blk.First
+		} else {
+			if rows != nil {
+				if err := s.pk.ReadFlowIDs(b, &s.blk); err != nil {
+					return err
+				}
+				// Skip the other columns when no packet of the block is selected.
+				any := false
+				for _, id := range s.blk.Flow {
+					if m.flow(id) {
+						any = true
+						break
+					}
+				}
+				if !any {
+					continue
+				}
+			}
+			for i, c := range []int{s.pcol.ts, s.pcol.file, s.pcol.off, s.pcol.caplen, s.pcol.trunc} {
+				if err := t.ReadColumn(b, c, &s.col[i], &s.scr); err != nil {
+					return err
+				}
+			}
+			ts, file, off, caplen, trunc = s.col[0].I64, s.col[1].U16, s.col[2].I64, s.col[3].U32, s.col[4].U32
+			_, first = t.Block(b)
+			if len(trunc) != n {
+				return fmt.Errorf("query: packet block %d: %d lengths, want %d", b, len(trunc), n)
+			}
+		}
+		if len(ts) != n || len(file) != n || len(off) != n || len(caplen) != n || (rows != nil || need&NeedTCP != 0) && len(s.blk.Flow) != n {
+			return fmt.Errorf("query: packet block %d: columns of unequal length (want %d rows)", b, n)
+		}
+		for i := 0; i < n; i++ {
+			var flow uint32
+			if rows != nil || need&NeedTCP != 0 {
+				flow = s.blk.Flow[i]
+			}
+			if rows != nil && !m.flow(flow) {
+				continue
+			}
+			p = PacketRow{Frame: first + int64(i) + 1, File: file[i], Off: off[i], TS: ts[i], CapLen: caplen[i], Flow: flow}
+			if need&NeedTCP != 0 {
+				p.OrigLen = s.blk.OrigLen[i]
+				p.Flags, p.Seq, p.Ack, p.Win, p.PLen, p.Analysis = s.blk.Flags[i], s.blk.Seq[i], s.blk.Ack[i], s.blk.Win[i], s.blk.PLen[i], s.blk.Analysis[i]
+				if flow != 0 {
+					p.FromOrig = s.fromOrig(flow, s.blk.Dir[i])
+				}
+			} else {
+				p.OrigLen = caplen[i] + trunc[i]
+			}
+			if err := fn(&p); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// fromOrig converts a packet's direction relative to its flow key into "sent by the
+// originator", from the flow's endpoints (cached per flow for runs of one flow).
+func (s *IndexStore) fromOrig(flow uint32, dir uint8) bool {
+	o, err := s.origDir(flow)
+	if err != nil {
+		return dir == 0
+	}
+	return flowhash.Dir(dir&1) == o
+}
+
+// origDir returns which endpoint of flow's key is the originator. Flow endpoints are read
+// once per flows-table block and cached.
+func (s *IndexStore) origDir(flow uint32) (flowhash.Dir, error) {
+	if s.orig == nil {
+		s.orig = map[int]*[]flowhash.Dir{}
+	}
+	row := flow - 1
+	b := int(row) / max(s.flows.BlockRows(), 1)
+	// BlockRows is nominal; locate the block by its first row.
+	for b >= 0 && b < s.flows.NumBlocks() {
+		n, first := s.flows.Block(b)
+		if int64(row) < first {
+			b--
+			continue
+		}
+		if int64(row) >= first+int64(n) {
+			b++
+			continue
+		}
+		break
+	}
+	if b < 0 || b >= s.flows.NumBlocks() {
+		return 0, fmt.Errorf("query: flow %d out of range", flow)
+	}
+	ds := s.orig[b]
+	if ds == nil {
+		n, _ := s.flows.Block(b)
+		var c [4]index.Column
+		for i, name := range []string{"orig_h", "orig_p", "resp_h", "resp_p"} {
+			if err := s.flows.ReadColumn(b, s.flowCols[name], &c[i], &s.scr); err != nil {
+				return 0, err
+			}
+		}
+		if len(c[0].Addr) != n || len(c[1].U16) != n || len(c[2].Addr) != n || len(c[3].U16) != n {
+			return 0, fmt.Errorf("query: flows block %d: endpoint columns of unequal length", b)
+		}
+		d := make([]flowhash.Dir, n)
+		for i := range d {
+			if !endpointLE(&c[0].Addr[i], c[1].U16[i], &c[2].Addr[i], c[3].U16[i]) {
+				d[i] = flowhash.DirBA
+			}
+		}
+		ds = &d
+		s.orig[b] = ds
+	}
+	_, first := s.flows.Block(b)
+	return (*ds)[int64(row)-first], nil
+}
+
+func (s *IndexStore) Events(rows *roaring.Bitmap, fn func(e *flowhash.Event) error) error {
+	if !s.eventsLoaded {
+		s.eventsLoaded = true
+		if _, ok := s.r.Lookup(index.TableEvents + ".meta"); ok {
+			t, err := s.r.Table(index.TableEvents)
+			if err != nil {
+				return err
+			}
+			s.events = t
+		}
+	}
+	t := s.events
+	if t == nil {
+		return nil
+	}
+	var idx [6]int
+	for i, name := range []string{"frame", "ts", "flow", "type", "from_orig", "detail"} {
+		if idx[i] = t.ColumnIndex(name); idx[i] < 0 {
+			return fmt.Errorf("query: %s: events table has no column %q", s.r.Path(), name)
+		}
+	}
+	m := newMatcher(rows, s.NumFlows())
+	var c [6]index.Column
+	var e flowhash.Event
+	for b := range t.NumBlocks() {
+		n, _ := t.Block(b)
+		// The flow column first: skip the block when none of its events is selected.
+		if err := t.ReadColumn(b, idx[2], &c[2], &s.scr); err != nil {
+			return err
+		}
+		if len(c[2].U32) != n {
+			return fmt.Errorf("query: events block %d: %d flows, want %d", b, len(c[2].U32), n)
+		}
+		if rows != nil {
+			any := false
+			for _, id := range c[2].U32 {
+				if m.flow(id) {
+					any = true
+					break
+				}
+			}
+			if !any {
+				continue
+			}
+		}
+		for _, i := range []int{0, 1, 3, 4, 5} {
+			if err := t.ReadColumn(b, idx[i], &c[i], &s.scr); err != nil {
+				return err
+			}
+			if c[i].Len() != n {
+				return fmt.Errorf("query: events block %d: column of %d values, want %d", b, c[i].Len(), n)
+			}
+		}
+		for i := 0; i < n; i++ {
+			if !m.flow(c[2].U32[i]) {
+				continue
+			}
+			e = flowhash.Event{Frame: uint64(max(c[0].I64[i], 0)), TS: c[1].I64[i], FlowID: uint64(c[2].U32[i]),
+				Type: flowhash.EventType(c[3].U8[i]), FromOrig: c[4].U8[i] != 0, Detail: c[5].I64[i]}
+			if err := fn(&e); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Series calls fn for each second of the index's per-second counters (packets and frame
+// bytes, every packet of the set), in time order. It reports false when the index has no
+// series table.
+func (s *IndexStore) Series(fn func(sec, pkts, bytes int64) error) (bool, error) {
+	if _, ok := s.r.Lookup(index.TableSeries + ".meta"); !ok {
+		return false, nil
+	}
+	t, err := s.r.Table(index.TableSeries)
+	if err != nil {
+		return false, err
+	}
+	var idx [3]int
+	for i, name := range []string{"sec", "packets", "bytes"} {
+		if idx[i] = t.ColumnIndex(name); idx[i] < 0 {
+			return false, fmt.Errorf("query: %s: series table has no column %q", s.r.Path(), name)
+		}
+	}
+	var c [3]index.Column
+	for b := range t.NumBlocks() {
+		n, _ := t.Block(b)
+		for i := range idx {
+			if err := t.ReadColumn(b, idx[i], &c[i], &s.scr); err != nil {
+				return false, err
+			}
+			if len(c[i].I64) != n {
+				return false, fmt.Errorf("query: series block %d: column of %d values, want %d", b, len(c[i].I64), n)
+			}
+		}
+		for i := 0; i < n; i++ {
+			if err := fn(c[0].I64[i], c[1].I64[i], c[2].I64[i]); err != nil {
+				return false, err
+			}
+		}
+	}
+	return true, nil
+}

@@ -1,0 +1,253 @@
+package query
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"sort"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/pcapdex/pcapdex/fastparse"
+	"github.com/pcapdex/pcapdex/flowhash"
+	"github.com/pcapdex/pcapdex/pcapng"
+)
+
+// StreamStore is a Store built by one pass over the captures, without an index: the flow
+// tracker's result plus one PacketRow per packet, in memory (about 64 bytes a packet). It
+// computes per-packet facts on its own (relative seq/ack, scaled window, direction, flow
+// ids from the tracker), so comparing it with an IndexStore checks the index end to end.
+type StreamStore struct {
+	*FlowSet
+	files      []string
+	flows      []flowhash.Flow
+	ff         []FlowFields
+	pkts       []PacketRow
+	events     []flowhash.Event
+	first      int64
+	last       int64
+	start, end []int64
+
+	// Warnings are problems met while reading (a capture that ended early), one line each.
+	Warnings []string
+}
+
+// streamKey is the per-5-tuple state for relative sequence numbers and window scaling,
+// following Wireshark: a SYN's sequence number is relative 0, a stream first seen
+// mid-way starts at 1, and windows are scaled once both SYNs carried a window scale.
+type streamKey struct {
+	isn    [2]uint32
+	hasISN [2]bool
+	ws     [2]int8
+	sawSyn [2]bool
+	vlan   int
+}
+
+// NewStreamStore reads the captures at paths (one capture set, in order). A capture that
+// cannot be opened is an error; one that ends early (truncated, corrupt tail) keeps the
+// packets read and adds a warning.
+func NewStreamStore(paths []string, noMmap bool) (*StreamStore, error) {
+	s := &StreamStore{files: paths, first: math.MaxInt64, last: math.MinInt64}
+	tr := flowhash.NewTracker(flowhash.Options{Events: true})
+	keys := map[flowhash.Key]*streamKey{}
+	firstFrames := []uint64{} // per packet: its flow's first frame (0: none)
+	var p pcapng.Packet
+	var d fastparse.Packet
+	for fi, path := range paths {
+		r, err := pcapng.Open(path, pcapng.Options{NoMmap: noMmap})
+		if err != nil {
+			return nil, err
+		}
+		for {
+			if err := r.Next(&p); err != nil {
+				if !errors.Is(err, io.EOF) {
+					s.Warnings = append(s.Warnings, err.Error())
+				}
+				break
+			}
+			fcs := 0
+			if ifs := r.Interfaces(); int(p.Iface) < len(ifs) && ifs[p.Iface].FCSLen > 0 && ifs[p.Iface].FCSLen < 128 {
+				fcs = int(ifs[p.Iface].FCSLen)
+			}
+			fastparse.DecodeFCS(&d, p.LinkType, p.Data, p.OrigLen, fcs)
+			frame := int64(len(s.pkts)) + 1
+			pr := tr.Add(&d, uint64(frame), p.TS)
+			row := PacketRow{Frame: frame, File: uint16(fi), Off: p.Offset, TS: p.TS, CapLen: p.CapLen, OrigLen: max(p.OrigLen, p.CapLen)}
+			s.first, s.last = min(s.first, p.TS), max(s.last, p.TS)
+			if k, kd, ok := flowhash.KeyOf(&d); ok {
+				ks := keys[k]
+				if ks == nil {
+					ks = &streamKey{ws: [2]int8{-1, -1}, vlan: -1}
+					if d.VLANCount > 0 {
+						ks.vlan = int(d.VLANs[0])
+					}
+					keys[k] = ks
+				}
+				row.FromOrig = pr.FromOrig
+				row.PLen = d.PayloadLen
+				if d.Proto == flowhash.ProtoTCP && d.HasL4 {
+					row.Flags = d.TCPFlags
+					row.Seq, row.Ack, row.Win = ks.tcp(&d, int(kd))
+				}
+			}
+			s.pkts = append(s.pkts, row)
+			firstFrames = append(firstFrames, pr.FlowFirstFrame)
+		}
+		if r.Truncated() {
+			s.Warnings = append(s.Warnings, fmt.Sprintf("%s: capture ends in a cut record", path))
+		}
+		r.Close()
+	}
+	if s.first > s.last {
+		s.first, s.last = 0, 0
+	}
+	res := tr.Result()
+	s.flows, s.events = res.Flows, res.Events
+	// Flow ids: flows are numbered in order of their first frame.
+	for i := range s.pkts {
+		ff := firstFrames[i]
+		if ff == 0 {
+			continue
+		}
+		j := sort.Search(len(s.flows), func(j int) bool { return s.flows[j].FirstFrame >= ff })
+		if j < len(s.flows) && s.flows[j].FirstFrame == ff {
+			s.pkts[i].Flow = uint32(s.flows[j].ID)
+		}
+	}
+	for i := range s.events {
+		e := &s.events[i]
+		if e.Frame >= 1 && e.Frame <= uint64(len(s.pkts)) && e.Type < 32 {
+			s.pkts[e.Frame-1].Analysis |= 1 << e.Type
+		}
+	}
+	// Filter fields: TCP flags as the index keeps them (OR over the flow's packets), VLAN of
+	// the key's first packet.
+	flags := make([]uint16, len(s.flows))
+	for i := range s.pkts {
+		if id := s.pkts[i].Flow; id != 0 && int(id) <= len(flags) {
+			flags[id-1] |= s.pkts[i].Flags
+		}
+	}
+	s.ff = make([]FlowFields, len(s.flows))
+	for i := range s.flows {
+		s.ff[i].SetFlow(&s.flows[i])
+		s.ff[i].Flags = TCPFlag(flags[i]) & (FlagFIN | FlagSYN | FlagRST)
+		if ks := keys[s.flows[i].Key]; ks != nil {
+			s.ff[i].VLAN = ks.vlan
+		}
+	}
+	s.FlowSet = NewFlowSet(s.ff, 0)
+	return s, nil
+}
+
+func (k *streamKey) tcp(d *fastparse.Packet, di int) (seq, ack, win uint32) {
+	oi := 1 - di
+	syn := d.TCPFlags&fastparse.TCPSyn != 0
+	hasAck := d.TCPFlags&fastparse.TCPAck != 0
+	if syn {
+		if !hasAck && k.hasISN[di] && k.isn[di] != d.Seq {
+			*k = streamKey{ws: [2]int8{-1, -1}, vlan: k.vlan} // a new connection on the same 5-tuple
+		}
+		k.sawSyn[di] = true
+		k.ws[di] = -1
+		if d.TCPOpts&fastparse.OptWScale != 0 {
+			k.ws[di] = int8(min(d.WScale, 14))
+		}
+	}
+	if !k.hasISN[di] {
+		k.isn[di], k.hasISN[di] = d.Seq, true
+		if !syn {
+			k.isn[di]--
+		}
+	}
+	seq = d.Seq - k.isn[di]
+	if hasAck {
+		if !k.hasISN[oi] {
+			k.isn[oi], k.hasISN[oi] = d.Ack-1, true
+		}
+		ack = d.Ack - k.isn[oi]
+	}
+	win = uint32(d.Window)
+	if !syn && k.sawSyn[0] && k.sawSyn[1] && k.ws[0] >= 0 && k.ws[1] >= 0 {
+		win <<= uint(k.ws[di])
+	}
+	return seq, ack, win
+}
+
+func (s *StreamStore) NumFlows() int             { return len(s.flows) }
+func (s *StreamStore) NumPackets() int64         { return int64(len(s.pkts)) }
+func (s *StreamStore) Files() []string           { return s.files }
+func (s *StreamStore) Span() (int64, int64)      { return s.first, s.last }
+func (s *StreamStore) Close() error              { return nil }
+func (s *StreamStore) Result() []flowhash.Flow   { return s.flows }
+func (s *StreamStore) FlowRecords() []FlowFields { return s.ff }
+
+func (s *StreamStore) Window(since, until int64) (*roaring.Bitmap, error) {
+	out := roaring.New()
+	for i := range s.ff {
+		if s.ff[i].Overlaps(since, until) {
+			out.Add(uint32(i))
+		}
+	}
+	return out, nil
+}
+
+func (s *StreamStore) FlowTimes() ([]int64, []int64, error) {
+	if s.start == nil {
+		s.start, s.end = make([]int64, len(s.flows)), make([]int64, len(s.flows))
+		for i := range s.flows {
+			s.start[i], s.end[i] = s.flows[i].FirstTS, s.flows[i].LastTS
+		}
+	}
+	return s.start, s.end, nil
+}
+
+func (s *StreamStore) Flows(rows *roaring.Bitmap, fn func(f *flowhash.Flow) error) error {
+	var f flowhash.Flow
+	for i := range s.flows {
+		if rows != nil && !rows.Contains(uint32(i)) {
+			continue
+		}
+		f = s.flows[i]
+		if err := fn(&f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *StreamStore) Packets(rows *roaring.Bitmap, need Need, fn func(p *PacketRow) error) error {
+	m := newMatcher(rows, len(s.flows))
+	var p PacketRow
+	for i := range s.pkts {
+		if !m.flow(s.pkts[i].Flow) && rows != nil {
+			continue
+		}
+		p = s.pkts[i]
+		if need&NeedTCP == 0 {
+			p.FromOrig, p.Flags, p.Seq, p.Ack, p.Win, p.PLen, p.Analysis = false, 0, 0, 0, 0, 0, 0
+			if rows == nil {
+				p.Flow = 0
+			}
+		}
+		if err := fn(&p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *StreamStore) Events(rows *roaring.Bitmap, fn func(e *flowhash.Event) error) error {
+	m := newMatcher(rows, len(s.flows))
+	var e flowhash.Event
+	for i := range s.events {
+		if !m.flow(uint32(s.events[i].FlowID)) {
+			continue
+		}
+		e = s.events[i]
+		if err := fn(&e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
