@@ -575,6 +575,13 @@ func tunnelCases() []decodeCase {
 			})},
 		{"vxlan port as the higher port is not vxlan", pcapng.LinkTypeEthernet, outer(ProtoUDP, udp(53, 4789, cat([]byte{8, 0, 0, 0, 0, 0, 42, 0}, eth(EtherTypeIPv4), innerSyn))), 0, OK,
 			all(layers(outerV4|LayerOuterUDP|LayerUDP), func(t *testing.T, p *Packet) { eq(t, "TunnelDepth", p.TunnelDepth, 0) })},
+		{"vxlan carrying a non-first fragment", pcapng.LinkTypeEthernet, outer(ProtoUDP, udp(51000, 4789, cat([]byte{8, 0, 0, 0, 0, 0, 42, 0}, eth(EtherTypeIPv4), ip4{proto: ProtoUDP, flags: 100}.build(bytesN(40))))), 0, OK,
+			func(t *testing.T, p *Packet) {
+				eq(t, "TunnelDepth", p.TunnelDepth, 1)
+				eq(t, "HasL4", p.HasL4, false) // not the outer UDP header's
+				eq(t, "SrcPort", p.SrcPort, 0)
+				eq(t, "PayloadLen", p.PayloadLen, 40)
+			}},
 		{"vxlan inner cut", pcapng.LinkTypeEthernet, outer(ProtoUDP, udp(51000, 4789, cat([]byte{8, 0, 0, 0, 0, 0, 42, 0}, eth(EtherTypeIPv4), innerSyn)))[:18+20+8+8+10], 18 + 20 + 8 + 8 + 14 + 60, TruncatedTransport, nil},
 		{"gre carrying an empty datagram", pcapng.LinkTypeEthernet, outer(ProtoGRE, cat(gre(0, EtherTypeIPv4, nil), ip4{proto: ProtoTCP}.build(nil))), 0, OK,
 			func(t *testing.T, p *Packet) {

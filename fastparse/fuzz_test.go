@@ -71,6 +71,14 @@ func checkPacket(t *testing.T, p *Packet, st Status, data []byte, origLen uint32
 		if p.IPVersion != 4 && p.IPVersion != 6 {
 			t.Fatalf("HasL4 with IP version %d", p.IPVersion)
 		}
+		switch p.Proto {
+		case ProtoTCP, ProtoUDP, ProtoICMP, ProtoICMPv6:
+		default:
+			t.Fatalf("HasL4 with protocol %d", p.Proto)
+		}
+		if p.L4Off < p.IPOff+uint32(p.IPHdrLen) {
+			t.Fatalf("transport header at %d inside the IP header [%d+%d]", p.L4Off, p.IPOff, p.IPHdrLen)
+		}
 	}
 	if p.Proto == ProtoTCP && p.HasL4 && (p.TCPHdrLen < 20 || uint32(p.TCPHdrLen) != p.PayloadOff-p.L4Off) {
 		t.Fatalf("TCP header length %d vs offsets %d..%d", p.TCPHdrLen, p.L4Off, p.PayloadOff)

@@ -100,16 +100,20 @@ func decodeIPv4(p *Packet, data []byte, off, wire, depth int) Status {
 // outer header set: the inner header replaces them. (At depth 0, Decode has zeroed p.)
 func (p *Packet) startIP(version uint8, off, depth int) {
 	if depth > 0 {
-		p.Frag = 0
-		p.FragOffset = 0
-		p.IPv6ExtHdrs = 0
-		p.IPHdrLen = 0
-		p.IPLen = 0
-		p.IPID = 0
-		p.Proto = 0
+		p.resetInner()
 	}
 	p.IPVersion = version
 	p.IPOff = uint32(off)
+}
+
+// resetInner clears the network and transport fields an enclosing header set (VXLAN's UDP
+// header, a tunnel's outer IP header) before an inner IP header replaces them.
+func (p *Packet) resetInner() {
+	p.Frag, p.FragOffset, p.IPv6ExtHdrs, p.IPHdrLen, p.IPLen, p.IPID, p.Proto = 0, 0, 0, 0, 0, 0, 0
+	p.HasL4, p.L4Off, p.SrcPort, p.DstPort, p.PayloadOff, p.PayloadLen = false, 0, 0, 0, 0, 0
+	p.Seq, p.Ack, p.TCPFlags, p.Window, p.Urgent, p.TCPHdrLen = 0, 0, 0, 0, 0, 0
+	p.TCPOpts, p.MSS, p.WScale, p.SACKCount, p.SACK, p.TSVal, p.TSEcr = 0, 0, 0, 0, [4][2]uint32{}, 0, 0
+	p.ICMPType, p.ICMPCode = 0, 0
 }
 
 // decodeIPv6 decodes an IPv6 header at off and walks its extension headers (hop-by-hop,
