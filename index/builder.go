@@ -145,6 +145,9 @@ type Builder struct {
 	last     int // index in secs of the last packet's second
 	stats    BuildStats
 	warnings []string
+	lastKey  flowhash.Key // key of the previous IP packet and its index
+	lastIdx  uint32
+	hasLast  bool
 	prevOff  int64 // offset and captured length of the previous packet
 	prevCap  uint32
 	chainBlk uint32 // block of the key slots being numbered
@@ -214,7 +217,10 @@ func (b *Builder) Add(p *pcapng.Packet, d *fastparse.Packet) error {
 	var dir uint8
 	ki := noKey
 	if k, kd, ok := flowhash.KeyOf(d); ok {
-		idx, found := b.keys[k]
+		idx, found := b.lastIdx, b.hasLast && k == b.lastKey // runs of one connection skip the map
+		if !found {
+			idx, found = b.keys[k]
+		}
 		if !found {
 			idx = uint32(len(b.ks))
 			b.keys[k] = idx
@@ -224,6 +230,7 @@ func (b *Builder) Add(p *pcapng.Packet, d *fastparse.Packet) error {
 			}
 			b.ks = append(b.ks, keyState{ws: [2]int8{-1, -1}, vlan: vlan})
 		}
+		b.lastKey, b.lastIdx, b.hasLast = k, idx, true
 		ki, dir, plen = idx, uint8(kd), d.PayloadLen
 		if d.Proto == flowhash.ProtoTCP && d.HasL4 {
 			flags = d.TCPFlags
@@ -380,7 +387,7 @@ func (b *Builder) finish() (*BuildStats, error) {
 	pblkLast := make([]uint32, nf)
 	seen := make([]bool, nf)
 	fflags := make([]uint16, nf)
-	pf, err := w.NewTable(TablePacketFlow, packetFlowColumns, TableOptions{BlockRows: blockRows})
+	pf, err := w.NewTable(TablePacketFlow, packetFlowColumns, TableOptions{BlockRows: blockRows, Background: true})
 	if err != nil {
 		return nil, err
 	}
