@@ -27,7 +27,7 @@ type Result struct {
 }
 
 // batchSize is the number of packets the reader hands to a decode worker at once.
-const batchSize = 512
+const batchSize = 2048
 
 type batch struct {
 	seq     uint64
@@ -38,7 +38,6 @@ type batch struct {
 	keys    [batchSize]Key
 	hashes  [batchSize]uint64
 	dirs    [batchSize]Dir
-	ok      [batchSize]bool
 	byShard [][]int32 // packet indexes per shard, in capture order
 	buf     []byte    // copies of packet data on the plain-read path
 	pending atomic.Int32
@@ -96,7 +95,7 @@ func processSerial(r *pcapng.Reader, opt Options) (*Result, error) {
 
 func processParallel(r *pcapng.Reader, opt Options) (*Result, error) {
 	n := opt.Workers
-	nb := 4 * n
+	nb := 2*n + 2
 	free := make(chan *batch, nb)
 	for i := 0; i < nb; i++ {
 		b := &batch{byShard: make([][]int32, n)}
@@ -105,12 +104,17 @@ func processParallel(r *pcapng.Reader, opt Options) (*Result, error) {
 		}
 		free <- b
 	}
-	toDecode := make(chan *batch, nb)
-	decoded := make(chan *batch, nb)
-	shardIn := make([]chan *batch, n)
+	// Batch seq goes to decoder seq%n, and every shard takes batch seq from decoder seq%n's
+	// channel: capture order is kept without a reordering stage.
+	toDecode := make([]chan *batch, n)
+	shardIn := make([][]chan *batch, n) // [shard][decoder]
 	tables := make([]*Table, n)
-	for i := range shardIn {
-		shardIn[i] = make(chan *batch, nb)
+	for i := range n {
+		toDecode[i] = make(chan *batch, 2)
+		shardIn[i] = make([]chan *batch, n)
+		for w := range n {
+			shardIn[i][w] = make(chan *batch, 2)
+		}
 		tables[i] = NewTable(opt)
 	}
 	res := &Result{}
@@ -118,12 +122,17 @@ func processParallel(r *pcapng.Reader, opt Options) (*Result, error) {
 
 	// Reader: fills batches in capture order.
 	go func() {
-		defer close(toDecode)
+		defer func() {
+			for _, c := range toDecode {
+				close(c)
+			}
+		}()
 		var seq uint64
 		mapped := r.Mapped()
 		for {
 			b := <-free
 			b.seq, b.n, b.buf = seq, 0, b.buf[:0]
+			dst := toDecode[seq%uint64(n)]
 			seq++
 			for b.n < batchSize {
 				p := &b.pkts[b.n]
@@ -131,7 +140,7 @@ func processParallel(r *pcapng.Reader, opt Options) (*Result, error) {
 					if !errors.Is(err, io.EOF) {
 						readErr = err
 					}
-					toDecode <- b
+					dst <- b
 					return
 				}
 				if !mapped {
@@ -144,28 +153,28 @@ func processParallel(r *pcapng.Reader, opt Options) (*Result, error) {
 				b.fcs[b.n] = fcsLen(r, p.Iface)
 				b.n++
 			}
-			toDecode <- b
+			dst <- b
 		}
 	}()
 
 	// Decode workers: decode, key, hash and split by shard.
-	var dwg sync.WaitGroup
-	var statusMu sync.Mutex
-	for w := 0; w < n; w++ {
-		dwg.Add(1)
+	status := make([][fastparse.NumStatus]uint64, n)
+	for w := range n {
 		go func() {
-			defer dwg.Done()
-			var status [fastparse.NumStatus]uint64
-			for b := range toDecode {
+			defer func() {
+				for s := range n {
+					close(shardIn[s][w])
+				}
+			}()
+			st := &status[w]
+			for b := range toDecode[w] {
 				for s := range b.byShard {
 					b.byShard[s] = b.byShard[s][:0]
 				}
 				for i := 0; i < b.n; i++ {
 					p := &b.pkts[i]
-					st := fastparse.DecodeFCS(&b.dec[i], p.LinkType, p.Data, p.OrigLen, int(b.fcs[i]))
-					status[st]++
+					st[fastparse.DecodeFCS(&b.dec[i], p.LinkType, p.Data, p.OrigLen, int(b.fcs[i]))]++
 					k, d, ok := KeyOf(&b.dec[i])
-					b.ok[i] = ok
 					if !ok {
 						continue
 					}
@@ -174,51 +183,28 @@ func processParallel(r *pcapng.Reader, opt Options) (*Result, error) {
 					s := Shard(h, n)
 					b.byShard[s] = append(b.byShard[s], int32(i))
 				}
-				decoded <- b
+				b.pending.Store(int32(n))
+				for s := range n {
+					shardIn[s][w] <- b
+				}
 			}
-			statusMu.Lock()
-			for i, c := range status {
-				res.DecodeStatus[i] += c
-			}
-			statusMu.Unlock()
 		}()
 	}
-	go func() { dwg.Wait(); close(decoded) }()
-
-	// Dispatcher: restores capture order of batches and hands each to every shard.
-	go func() {
-		next := uint64(0)
-		held := map[uint64]*batch{}
-		for b := range decoded {
-			held[b.seq] = b
-			for {
-				hb, ok := held[next]
-				if !ok {
-					break
-				}
-				delete(held, next)
-				next++
-				hb.pending.Store(int32(n))
-				for _, c := range shardIn {
-					c <- hb
-				}
-			}
-		}
-		for _, c := range shardIn {
-			close(c)
-		}
-	}()
 
 	// Shards: each owns its table; packets of one flow arrive in capture order.
 	var swg sync.WaitGroup
 	counts := make([][2]uint64, n)
-	for s := 0; s < n; s++ {
+	for s := range n {
 		swg.Add(1)
-		go func(s int) {
+		go func() {
 			defer swg.Done()
 			t := tables[s]
 			var pk, ip uint64
-			for b := range shardIn[s] {
+			for seq := 0; ; seq++ {
+				b, ok := <-shardIn[s][seq%n]
+				if !ok {
+					break
+				}
 				if s == 0 {
 					pk += uint64(b.n)
 				}
@@ -230,10 +216,18 @@ func processParallel(r *pcapng.Reader, opt Options) (*Result, error) {
 					free <- b
 				}
 			}
+			// Drain: a decoder whose channel closed first may still hold later batches only
+			// if the reader produced them, which it did not (batch seq missing means the
+			// capture ended before it).
 			counts[s] = [2]uint64{pk, ip}
-		}(s)
+		}()
 	}
 	swg.Wait()
+	for w := range n {
+		for i, c := range status[w] {
+			res.DecodeStatus[i] += c
+		}
+	}
 	for _, c := range counts {
 		res.Packets += c[0]
 		res.IPPackets += c[1]

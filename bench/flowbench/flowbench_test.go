@@ -52,13 +52,31 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// runPipeline is one pass of pcapdex's pipeline with w workers.
-func runPipeline(tb testing.TB, path string, w int) runStats {
+// runPipeline is one pass of pcapdex's pipeline with w workers over a memory-mapped file.
+func runPipeline(tb testing.TB, path string, w int) runStats { return runPipelineOpt(tb, path, w, false) }
+
+// runReadOnly is one pass of the reader alone (Next until EOF), for the cost split.
+func runReadOnly(tb testing.TB, path string, noMmap bool) runStats {
+	start, c0 := time.Now(), cpuTime()
+	r, err := pcapng.Open(path, pcapng.Options{NoMmap: noMmap})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var p pcapng.Packet
+	var n uint64
+	for r.Next(&p) == nil {
+		n++
+	}
+	r.Close()
+	return runStats{packets: n, elapsed: time.Since(start), cpu: cpuTime() - c0}
+}
+
+func runPipelineOpt(tb testing.TB, path string, w int, noMmap bool) runStats {
 	var m0, m1 runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&m0)
 	start, c0 := time.Now(), cpuTime()
-	r, err := pcapng.Open(path, pcapng.Options{})
+	r, err := pcapng.Open(path, pcapng.Options{NoMmap: noMmap})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -190,17 +208,23 @@ func TestFlowReport(t *testing.T) {
 		old.packets, old.flows, old.mallocs = cur.packets, cur.flows, cur.mallocs
 		return old
 	}
-	var gp, w1, w2 runStats
+	var gp, w1, w2, w1p, w2p, rdm, rdp runStats
 	for range rounds {
 		gp = best(gp, runGopacket(t, path))
 		w1 = best(w1, runPipeline(t, path, 1))
 		w2 = best(w2, runPipeline(t, path, 2))
+		w1p = best(w1p, runPipelineOpt(t, path, 1, true))
+		w2p = best(w2p, runPipelineOpt(t, path, 2, true))
+		rdm = best(rdm, runReadOnly(t, path, false))
+		rdp = best(rdp, runReadOnly(t, path, true))
 	}
 	t.Logf("capture %s: %d bytes, %d packets; GOMAXPROCS=%d NumCPU=%d; best of %d interleaved rounds", path, st.Size(), w1.packets, runtime.GOMAXPROCS(0), runtime.NumCPU(), rounds)
 	for _, r := range []struct {
 		name string
 		s    runStats
-	}{{"gopacket DLP + map", gp}, {"pcapdex workers=1", w1}, {"pcapdex workers=2", w2}} {
+	}{{"gopacket DLP + map", gp}, {"pcapdex workers=1", w1}, {"pcapdex workers=2", w2},
+		{"pcapdex w=1 no-mmap", w1p}, {"pcapdex w=2 no-mmap", w2p},
+		{"reader only, mmap", rdm}, {"reader only, no-mmap", rdp}} {
 		t.Logf("%-20s wall %7.2fs %9.0f packets/s %7.1f MB/s | cpu %7.2fs %9.0f packets/cpu-s | %8d flows %.4f allocs/packet",
 			r.name, r.s.elapsed.Seconds(), r.s.pps(), float64(st.Size())/r.s.elapsed.Seconds()/1e6,
 			r.s.cpu.Seconds(), r.s.cpuPPS(), r.s.flows, float64(r.s.mallocs)/float64(r.s.packets))
@@ -208,6 +232,8 @@ func TestFlowReport(t *testing.T) {
 	t.Logf("scaling workers=2 / workers=1 (wall): %.2fx", w2.pps()/w1.pps())
 	t.Logf("speedup over gopacket (wall): workers=1 %.2fx, workers=2 %.2fx", w1.pps()/gp.pps(), w2.pps()/gp.pps())
 	t.Logf("speedup over gopacket (per CPU-second): workers=1 %.2fx, workers=2 %.2fx", w1.cpuPPS()/gp.cpuPPS(), w2.cpuPPS()/gp.cpuPPS())
+	t.Logf("no-mmap: scaling %.2fx; over gopacket (wall) w=1 %.2fx, w=2 %.2fx; per CPU-second w=1 %.2fx",
+		w2p.pps()/w1p.pps(), w1p.pps()/gp.pps(), w2p.pps()/gp.pps(), w1p.cpuPPS()/gp.cpuPPS())
 	if w1.packets != gp.packets {
 		t.Errorf("packet counts differ: pcapdex %d, gopacket %d", w1.packets, gp.packets)
 	}
