@@ -53,7 +53,9 @@ func cpuTime() time.Duration {
 }
 
 // runPipeline is one pass of pcapdex's pipeline with w workers over a memory-mapped file.
-func runPipeline(tb testing.TB, path string, w int) runStats { return runPipelineOpt(tb, path, w, false) }
+func runPipeline(tb testing.TB, path string, w int) runStats {
+	return runPipelineOpt(tb, path, w, false)
+}
 
 // runReadOnly is one pass of the reader alone (Next until EOF), for the cost split.
 func runReadOnly(tb testing.TB, path string, noMmap bool) runStats {
