@@ -2,6 +2,7 @@ package index
 
 import (
 	"encoding/binary"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -109,5 +110,65 @@ func BenchmarkBuild(b *testing.B) {
 		if _, err := BuildFiles(out, []string{in}, BuildOptions{}, false, nil); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkHostQuery is the index side of `pcapdex flows host X` as a fresh process does
+// it: open, check staleness (stat + hash of the capture's ends), look the address up in
+// both address postings, and decode every flow-table column of the blocks holding matches.
+// The capture is $PCAPDEX_BENCH_CAPTURE, else the corpus example.
+func BenchmarkHostQuery(b *testing.B) {
+	in := os.Getenv("PCAPDEX_BENCH_CAPTURE")
+	if in == "" {
+		in = filepath.Join(corpusDir(b), "example.pcap")
+	}
+	out := filepath.Join(b.TempDir(), "q.pcapdex")
+	if _, err := BuildFiles(out, []string{in}, BuildOptions{}, false, nil); err != nil {
+		b.Fatal(err)
+	}
+	r, _ := Open(out)
+	p, _ := r.Postings(PostRespAddr)
+	key, _ := p.Key(p.Len() / 2)
+	key = append([]byte(nil), key...)
+	r.Close()
+	orig, resp := roaring.New(), roaring.New()
+	var col Column
+	var s Scratch
+	b.ReportAllocs()
+	for b.Loop() {
+		r, err := Open(out)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if stale, why, err := r.Stale([]string{in}); stale || err != nil {
+			b.Fatal(why, err)
+		}
+		po, _ := r.Postings(PostOrigAddr)
+		pr, _ := r.Postings(PostRespAddr)
+		orig.Clear()
+		resp.Clear()
+		if _, err := po.Lookup(key, orig); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := pr.Lookup(key, resp); err != nil {
+			b.Fatal(err)
+		}
+		hits := roaring.Or(orig, resp)
+		t, _ := r.Table(TableFlows)
+		prev := -1
+		it := hits.Iterator()
+		for it.HasNext() {
+			blk := int(it.Next()) / t.BlockRows()
+			if blk == prev {
+				continue
+			}
+			prev = blk
+			for c := range t.Columns() {
+				if err := t.ReadColumn(blk, c, &col, &s); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		r.Close()
 	}
 }
