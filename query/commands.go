@@ -75,6 +75,11 @@ func rttCell(t *Table, ns int64, ok bool) {
 	}
 }
 
+// rttKnown reports whether the flow has data->ACK RTT samples to print. Samples that are all
+// 0 ns (equal timestamps) print as null too: the index stores the times, not the sample
+// count, so the two cannot be told apart there.
+func rttKnown(f *flowhash.Flow) bool { return f.TCP.RTTSamples > 0 && f.TCP.RTTMax != 0 }
+
 func flowPorts(f *flowhash.Flow) (uint16, uint16) {
 	_, op := f.OrigEndpoint()
 	_, rp := f.RespEndpoint()
@@ -120,9 +125,9 @@ var FlowColumns = []FlowColumn{
 	{Col{"ack_rtt", KindDuration}, func(t *Table, f *flowhash.Flow) {
 		rttCell(t, f.TCP.AckRTT, f.Key.Proto == flowhash.ProtoTCP && f.TCP.AckRTT != 0)
 	}},
-	{Col{"rtt_min", KindDuration}, func(t *Table, f *flowhash.Flow) { rttCell(t, f.TCP.RTTMin, f.TCP.RTTSamples > 0) }},
-	{Col{"rtt_avg", KindDuration}, func(t *Table, f *flowhash.Flow) { rttCell(t, f.TCP.RTTAvg, f.TCP.RTTSamples > 0) }},
-	{Col{"rtt_max", KindDuration}, func(t *Table, f *flowhash.Flow) { rttCell(t, f.TCP.RTTMax, f.TCP.RTTSamples > 0) }},
+	{Col{"rtt_min", KindDuration}, func(t *Table, f *flowhash.Flow) { rttCell(t, f.TCP.RTTMin, rttKnown(f)) }},
+	{Col{"rtt_avg", KindDuration}, func(t *Table, f *flowhash.Flow) { rttCell(t, f.TCP.RTTAvg, rttKnown(f)) }},
+	{Col{"rtt_max", KindDuration}, func(t *Table, f *flowhash.Flow) { rttCell(t, f.TCP.RTTMax, rttKnown(f)) }},
 	{Col{"retransmissions", KindUint}, func(t *Table, f *flowhash.Flow) { t.Uint(uint64(f.TCP.Retransmissions)) }},
 	{Col{"fast_retransmissions", KindUint}, func(t *Table, f *flowhash.Flow) { t.Uint(uint64(f.TCP.FastRetransmissions)) }},
 	{Col{"spurious_retransmissions", KindUint}, func(t *Table, f *flowhash.Flow) { t.Uint(uint64(f.TCP.SpuriousRetransmissions)) }},

@@ -20,6 +20,7 @@ type IndexStore struct {
 	blk   index.PacketBlock
 	col   [5]index.Column
 	scr   index.Scratch
+	hscr  index.Scratch // for the history column, whose values are views
 
 	first, last  int64
 	spanDone     bool
@@ -145,7 +146,12 @@ func (s *IndexStore) Flows(rows *roaring.Bitmap, fn func(f *flowhash.Flow) error
 			continue
 		}
 		for i, name := range flowRecordCols {
-			if err := s.flows.ReadColumn(b, s.flowCols[name], &cols[i], &s.scr); err != nil {
+			// Bytes values are views into the scratch buffer: history gets its own.
+			scr := &s.scr
+			if name == "history" {
+				scr = &s.hscr
+			}
+			if err := s.flows.ReadColumn(b, s.flowCols[name], &cols[i], scr); err != nil {
 				return err
 			}
 			if cols[i].Len() != n {

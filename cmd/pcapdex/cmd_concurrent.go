@@ -1,0 +1,55 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/pcapdex/pcapdex/query"
+)
+
+func init() {
+	register(&command{
+		name:    "concurrent",
+		summary: "flows open at an instant (--at), or at each RST: who sent it and how many other flows were open",
+		usage:   "pcapdex concurrent [--at TIME] [--from orig|resp] [flags] CAPTURE...|DIR|INDEX [FILTER]",
+		examples: `  pcapdex concurrent trace.pcap                      # every RST, its sender, flows open then
+  pcapdex concurrent trace.pcap --from orig host 10.0.0.5   # resets sent by the client
+  pcapdex concurrent trace.pcap --at +30s             # flows open 30 s into the capture
+  pcapdex concurrent trace.pcap --at 2024-03-01T12:00:00Z port 443`,
+		run: runConcurrent,
+	})
+}
+
+func runConcurrent(args []string, stdout, stderr io.Writer) int {
+	c := commands["concurrent"]
+	var q queryFlags
+	var at string
+	var o query.ConcurrentOptions
+	fs := newFlags(c, stderr)
+	addQueryFlags(fs, &q)
+	fs.StringVar(&at, "at", "", "list the flows open at TIME (RFC 3339, epoch seconds or +DURATION from the capture start)")
+	fs.StringVar(&o.From, "from", "", "RSTs sent by orig (the client) or resp (the server) only")
+	if code, done := parseFlags(fs, args, stderr); done {
+		return code
+	}
+	var spec query.TimeSpec
+	if at != "" {
+		var err error
+		if spec, err = query.ParseTime(at); err != nil {
+			fmt.Fprintf(stderr, "pcapdex concurrent: --at: %v\n", err)
+			return exitUsage
+		}
+		o.HasAt = true
+	}
+	if o.From != "" && o.From != "orig" && o.From != "resp" {
+		fmt.Fprintf(stderr, "pcapdex concurrent: --from %q: want orig or resp\n", o.From)
+		return exitUsage
+	}
+	ctx, code := openQuery("concurrent", &q, fs.Args(), stderr)
+	if ctx == nil {
+		return code
+	}
+	defer ctx.close()
+	o.At = spec.Resolve(ctx.out.Start)
+	return ctx.finish(query.WriteConcurrent(ctx.st, ctx.sel, o, stdout, ctx.out), stderr)
+}

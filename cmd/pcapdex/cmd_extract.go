@@ -1,0 +1,89 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/pcapdex/pcapdex/query"
+)
+
+func init() {
+	register(&command{
+		name:    "extract",
+		summary: "write the matching packets, in capture order, to a pcap or pcapng file (read back by offset)",
+		usage:   "pcapdex extract -w OUT.pcap|OUT.pcapng|- [--annotate] [flags] CAPTURE...|DIR|INDEX [FILTER]",
+		examples: `  pcapdex extract -w slow.pcapng trace.pcap 'syn_rtt > 300ms'
+  pcapdex extract -w - trace.pcap host 10.0.0.5 and port 443 | wireshark -k -i -
+  pcapdex extract -w retrans.pcapng --annotate trace.pcap 'retransmissions > 0'`,
+		run: runExtract,
+	})
+}
+
+func runExtract(args []string, stdout, stderr io.Writer) int {
+	c := commands["extract"]
+	var q queryFlags
+	var out, outFormat string
+	var o query.ExtractOptions
+	fs := newFlags(c, stderr)
+	addQueryFlags(fs, &q)
+	fs.StringVarP(&out, "write", "w", "", "output file, or - for stdout (required)")
+	fs.StringVar(&outFormat, "out-format", "", "pcap or pcapng (default: from the file name; pcapng for -)")
+	fs.BoolVar(&o.Annotate, "annotate", false, "pcapng: add a comment to each packet saying why it matched (flow, filter, TCP analysis)")
+	if code, done := parseFlags(fs, args, stderr); done {
+		return code
+	}
+	if out == "" {
+		fmt.Fprintln(stderr, "pcapdex extract: -w OUT is required (a file name, or - for stdout)")
+		return exitUsage
+	}
+	switch {
+	case outFormat == "pcapng" || outFormat == "" && (out == "-" || strings.HasSuffix(strings.ToLower(out), ".pcapng")):
+		o.Pcapng = true
+	case outFormat == "pcap" || outFormat == "":
+	default:
+		fmt.Fprintf(stderr, "pcapdex extract: --out-format %q: want pcap or pcapng\n", outFormat)
+		return exitUsage
+	}
+	if o.Annotate && !o.Pcapng {
+		fmt.Fprintln(stderr, "pcapdex extract: --annotate needs pcapng output (pcap has no comments)")
+		return exitUsage
+	}
+	o.NoMmap = q.input.noMmap
+	ctx, code := openQuery("extract", &q, fs.Args(), stderr)
+	if ctx == nil {
+		return code
+	}
+	defer ctx.close()
+	o.Filter = ctx.filter
+	var w io.Writer = stdout
+	var f *os.File
+	if out != "-" {
+		var err error
+		// Write beside the target and rename, so a failed extract leaves no half file.
+		f, err = os.CreateTemp(filepath.Dir(out), ".pcapdex-extract-*")
+		if err != nil {
+			fmt.Fprintf(stderr, "pcapdex extract: %v\n", err)
+			return exitInput
+		}
+		defer os.Remove(f.Name())
+		w = f
+	}
+	bw := bufio.NewWriterSize(w, 1<<16)
+	_, err := query.Extract(ctx.st, ctx.sel, o, bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if f != nil {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			err = os.Rename(f.Name(), out)
+		}
+	}
+	return ctx.finish(err, stderr)
+}

@@ -1,0 +1,45 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/pcapdex/pcapdex/query"
+)
+
+func init() {
+	register(&command{
+		name:    "packets",
+		summary: "per packet of the matching flows: time, time in flow, direction, TCP flags, relative seq/ack, length, scaled window, analysis",
+		usage:   "pcapdex packets [flags] CAPTURE...|DIR|INDEX [FILTER]",
+		examples: `  pcapdex packets trace.pcap --flow 12
+  pcapdex packets trace.pcap host 10.0.0.5 and port 443 --format csv
+  pcapdex packets trace.pcap 'retransmissions > 0' --limit 100`,
+		run: runPackets,
+	})
+}
+
+func runPackets(args []string, stdout, stderr io.Writer) int {
+	c := commands["packets"]
+	var q queryFlags
+	var o query.PacketsOptions
+	var flow int64
+	fs := newFlags(c, stderr)
+	addQueryFlags(fs, &q)
+	fs.Int64Var(&flow, "flow", 0, "only the flow with this id (see 'pcapdex flows')")
+	fs.IntVar(&o.Limit, "limit", 0, "print at most N packets (0: all)")
+	if code, done := parseFlags(fs, args, stderr); done {
+		return code
+	}
+	if flow < 0 || flow > 1<<32-1 || o.Limit < 0 {
+		fmt.Fprintln(stderr, "pcapdex packets: --flow and --limit must be non-negative (--flow below 2^32)")
+		return exitUsage
+	}
+	o.Flow = uint32(flow)
+	ctx, code := openQuery("packets", &q, fs.Args(), stderr)
+	if ctx == nil {
+		return code
+	}
+	defer ctx.close()
+	return ctx.finish(query.WritePackets(ctx.st, ctx.sel, o, stdout, ctx.out), stderr)
+}

@@ -1,0 +1,37 @@
+package main
+
+import (
+	"io"
+
+	"github.com/pcapdex/pcapdex/query"
+)
+
+func init() {
+	register(&command{
+		name:    "sizes",
+		summary: "frame size distribution: min, quartiles, p90, p99, max (nearest rank), or a histogram with its CDF",
+		usage:   "pcapdex sizes [--histogram] [flags] CAPTURE...|DIR|INDEX [FILTER]",
+		examples: `  pcapdex sizes trace.pcap
+  pcapdex sizes trace.pcap --histogram port 443
+  pcapdex sizes trace.pcap --format json udp`,
+		run: runSizes,
+	})
+}
+
+func runSizes(args []string, stdout, stderr io.Writer) int {
+	c := commands["sizes"]
+	var q queryFlags
+	var hist bool
+	fs := newFlags(c, stderr)
+	addQueryFlags(fs, &q)
+	fs.BoolVar(&hist, "histogram", false, "print the histogram (Wireshark's packet-length buckets) with fraction and CDF instead of the summary")
+	if code, done := parseFlags(fs, args, stderr); done {
+		return code
+	}
+	ctx, code := openQuery("sizes", &q, fs.Args(), stderr)
+	if ctx == nil {
+		return code
+	}
+	defer ctx.close()
+	return ctx.finish(query.WriteSizes(ctx.st, ctx.sel, hist, stdout, ctx.out), stderr)
+}

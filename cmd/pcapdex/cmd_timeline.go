@@ -1,0 +1,97 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/pcapdex/pcapdex/query"
+)
+
+func init() {
+	register(&command{
+		name:    "timeline",
+		summary: "packets and bytes per time bucket (empty buckets as zero), optionally for a filter",
+		usage:   "pcapdex timeline [--bucket 1s|1m|1h|1d] [--align epoch|start] [flags] CAPTURE...|DIR|INDEX [FILTER]",
+		examples: `  pcapdex timeline trace.pcap --bucket 1m
+  pcapdex timeline trace.pcap --bucket 1s host 10.0.0.5 and port 443
+  pcapdex timeline trace.pcap --bucket 10s --align start --format csv`,
+		run: runTimeline,
+	})
+	register(&command{
+		name:    "gaps",
+		summary: "silent intervals: stretches of at least --min with no (matching) packet",
+		usage:   "pcapdex gaps [--min DURATION] [flags] CAPTURE...|DIR|INDEX [FILTER]",
+		examples: `  pcapdex gaps trace.pcap --min 5s
+  pcapdex gaps trace.pcap --min 1s host 10.0.0.5 and port 443`,
+		run: runGaps,
+	})
+}
+
+func runTimeline(args []string, stdout, stderr io.Writer) int {
+	c := commands["timeline"]
+	var q queryFlags
+	var bucket, align string
+	fs := newFlags(c, stderr)
+	addQueryFlags(fs, &q)
+	fs.StringVar(&bucket, "bucket", "1s", "bucket width: 1s, 1m, 1h, 1d, or any duration such as 100ms or 5m")
+	fs.StringVar(&align, "align", "epoch", "bucket starts: epoch (multiples of the width, UTC) or start (the capture's first packet, as tshark -z io,stat)")
+	if code, done := parseFlags(fs, args, stderr); done {
+		return code
+	}
+	o, err := parseBucket(bucket, align)
+	if err != nil {
+		fmt.Fprintf(stderr, "pcapdex timeline: %v\n", err)
+		return exitUsage
+	}
+	ctx, code := openQuery("timeline", &q, fs.Args(), stderr)
+	if ctx == nil {
+		return code
+	}
+	defer ctx.close()
+	return ctx.finish(query.WriteTimeline(ctx.st, ctx.sel, o, stdout, ctx.out), stderr)
+}
+
+func parseBucket(bucket, align string) (query.TimelineOptions, error) {
+	var o query.TimelineOptions
+	if bucket == "1d" {
+		o.Bucket = 86400e9
+	} else {
+		ns, err := query.ParseDuration(bucket)
+		if err != nil || ns == 0 || ns > 1<<62 {
+			return o, fmt.Errorf("--bucket %q: want a positive duration (1s, 1m, 1h, 1d, 100ms)", bucket)
+		}
+		o.Bucket = int64(ns)
+	}
+	switch align {
+	case "epoch":
+		o.Align = query.AlignEpoch
+	case "start":
+		o.Align = query.AlignStart
+	default:
+		return o, fmt.Errorf("--align %q: want epoch or start", align)
+	}
+	return o, nil
+}
+
+func runGaps(args []string, stdout, stderr io.Writer) int {
+	c := commands["gaps"]
+	var q queryFlags
+	var minGap string
+	fs := newFlags(c, stderr)
+	addQueryFlags(fs, &q)
+	fs.StringVar(&minGap, "min", "1s", "shortest silence to report")
+	if code, done := parseFlags(fs, args, stderr); done {
+		return code
+	}
+	ns, err := query.ParseDuration(minGap)
+	if err != nil || ns > 1<<62 {
+		fmt.Fprintf(stderr, "pcapdex gaps: --min %q: want a duration such as 500ms, 5s, 1m\n", minGap)
+		return exitUsage
+	}
+	ctx, code := openQuery("gaps", &q, fs.Args(), stderr)
+	if ctx == nil {
+		return code
+	}
+	defer ctx.close()
+	return ctx.finish(query.WriteGaps(ctx.st, ctx.sel, int64(ns), stdout, ctx.out), stderr)
+}

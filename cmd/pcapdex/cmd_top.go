@@ -1,0 +1,46 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/pcapdex/pcapdex/query"
+)
+
+func init() {
+	register(&command{
+		name:    "top",
+		summary: "the addresses, ports, address pairs or flows carrying the most bytes or packets",
+		usage:   "pcapdex top [--by src|dst|host|port|pair|flow] [--metric bytes|packets] [-n N] [flags] CAPTURE...|DIR|INDEX [FILTER]",
+		examples: `  pcapdex top trace.pcap --by host -n 10
+  pcapdex top trace.pcap --by port --metric packets
+  pcapdex top trace.pcap --by flow -n 1 host 10.0.0.5`,
+		run: runTop,
+	})
+}
+
+func runTop(args []string, stdout, stderr io.Writer) int {
+	c := commands["top"]
+	var q queryFlags
+	var o query.TopOptions
+	fs := newFlags(c, stderr)
+	addQueryFlags(fs, &q)
+	fs.StringVar(&o.By, "by", "host", "group by "+strings.Join(query.TopBy, ", ")+" (src/dst: originator/responder address; host: either end; port: responder port)")
+	fs.StringVar(&o.Metric, "metric", "bytes", "rank by bytes (IP bytes, both directions) or packets")
+	fs.IntVarP(&o.N, "n", "n", 10, "rows (0: all)")
+	if code, done := parseFlags(fs, args, stderr); done {
+		return code
+	}
+	if !slices.Contains(query.TopBy, o.By) || (o.Metric != "bytes" && o.Metric != "packets") || o.N < 0 {
+		fmt.Fprintf(stderr, "pcapdex top: --by must be one of %s, --metric bytes or packets, -n not negative\n", strings.Join(query.TopBy, ", "))
+		return exitUsage
+	}
+	ctx, code := openQuery("top", &q, fs.Args(), stderr)
+	if ctx == nil {
+		return code
+	}
+	defer ctx.close()
+	return ctx.finish(query.WriteTop(ctx.st, ctx.sel, o, stdout, ctx.out), stderr)
+}

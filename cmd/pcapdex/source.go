@@ -1,0 +1,277 @@
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/pcapdex/pcapdex/index"
+	"github.com/pcapdex/pcapdex/query"
+	"github.com/spf13/pflag"
+)
+
+// Query commands take INPUT... [FILTER...]: the leading arguments that name existing files,
+// directories or globs are the input (a capture, a set of captures, or an index file), the
+// rest, joined by spaces, is the filter. Given captures, the command answers from their
+// index, building it first (progress on stderr) when it is missing or stale, exactly as
+// `pcapdex index` would: the sidecar CAPTURE.pcapdex for one capture, and for a set an
+// index in the user cache directory named by a hash of the set's paths (or --index PATH).
+// --no-index reads the captures in one pass instead, holding its results in memory.
+
+// queryFlags are the flags every query command shares.
+type queryFlags struct {
+	format    string
+	timeFmt   string
+	since     string
+	until     string
+	noIndex   bool
+	indexPath string
+	input     inputFlags
+}
+
+func addQueryFlags(fs *pflag.FlagSet, q *queryFlags) {
+	fs.StringVar(&q.format, "format", "table", "output format: table, csv, jsonl or json")
+	fs.StringVar(&q.timeFmt, "time", "rfc3339", "timestamps as rfc3339 (UTC), epoch seconds, or relative to the capture start")
+	fs.StringVar(&q.since, "since", "", "only packets (and flows active) at or after TIME: RFC 3339, epoch seconds, or +DURATION from the capture start")
+	fs.StringVar(&q.until, "until", "", "only packets (and flows active) at or before TIME (same forms as --since)")
+	fs.BoolVar(&q.noIndex, "no-index", false, "read the captures in one pass instead of using (or building) an index")
+	fs.StringVar(&q.indexPath, "index", "", "index file to use or build for the captures (default: CAPTURE.pcapdex, or the user cache for a set)")
+	addInputFlags(fs, &q.input)
+}
+
+// queryCtx is an opened query: the store, the selection and the output options.
+type queryCtx struct {
+	name   string
+	st     query.Store
+	sel    query.Selection
+	out    query.Options
+	filter string
+	code   int // exitPartial when the captures were read only in part
+	ir     *index.Reader
+}
+
+func (c *queryCtx) close() {
+	if c.st != nil {
+		c.st.Close()
+	}
+	if c.ir != nil {
+		c.ir.Close()
+	}
+}
+
+// finish reports err (if any) and returns the command's exit code.
+func (c *queryCtx) finish(err error, stderr io.Writer) int {
+	if err != nil {
+		fmt.Fprintf(stderr, "pcapdex %s: %v\n", c.name, err)
+		return exitInput
+	}
+	return c.code
+}
+
+// isIndexFile reports whether path starts with the index header magic.
+func isIndexFile(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	var b [8]byte
+	if _, err := io.ReadFull(f, b[:]); err != nil {
+		return false
+	}
+	return bytes.Equal(b[:], []byte("\x89PDX\r\n\x1a\n"))
+}
+
+// splitInputs returns the leading arguments that name inputs (existing paths, "-", or
+// globs that match), globs expanded, and the filter words after them.
+func splitInputs(args []string) (inputs, filter []string, err error) {
+	i := 0
+	for ; i < len(args); i++ {
+		a := args[i]
+		if a == "-" {
+			inputs = append(inputs, a)
+			continue
+		}
+		if _, err := os.Stat(a); err == nil {
+			inputs = append(inputs, a)
+			continue
+		}
+		if strings.ContainsAny(a, "*?[") {
+			m, gerr := filepath.Glob(a)
+			if gerr == nil && len(m) > 0 {
+				inputs = append(inputs, m...)
+				continue
+			}
+		}
+		break
+	}
+	if len(inputs) == 0 {
+		if len(args) == 0 {
+			return nil, nil, errors.New("no capture or index given")
+		}
+		return nil, nil, fmt.Errorf("%s: no such capture, directory or index", args[0])
+	}
+	return inputs, args[i:], nil
+}
+
+// setIndexPath is where the index of a capture set goes: the user cache directory, named
+// by a hash of the captures' absolute paths in order.
+func setIndexPath(captures []string) (string, error) {
+	h := sha256.New()
+	for _, c := range captures {
+		abs, err := filepath.Abs(c)
+		if err != nil {
+			return "", err
+		}
+		io.WriteString(h, abs+"\n")
+	}
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return "", err
+	}
+	dir = filepath.Join(dir, "pcapdex")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, "set-"+hex.EncodeToString(h.Sum(nil)[:8])+indexSuffix), nil
+}
+
+// openQuery resolves args into a store and a selection. On failure it has reported the
+// problem and returns nil and the exit code.
+func openQuery(name string, q *queryFlags, args []string, stderr io.Writer) (*queryCtx, int) {
+	fail := func(code int, format string, a ...any) (*queryCtx, int) {
+		fmt.Fprintf(stderr, "pcapdex %s: "+format+"\n", append([]any{name}, a...)...)
+		return nil, code
+	}
+	c := &queryCtx{name: name}
+	var err error
+	if c.out.Format, err = query.ParseFormat(q.format); err != nil {
+		return fail(exitUsage, "--format: %v", err)
+	}
+	if c.out.Time, err = query.ParseTimeFormat(q.timeFmt); err != nil {
+		return fail(exitUsage, "--time: %v", err)
+	}
+	var since, until *query.TimeSpec
+	for _, x := range []struct {
+		s   string
+		dst **query.TimeSpec
+		nm  string
+	}{{q.since, &since, "--since"}, {q.until, &until, "--until"}} {
+		if x.s == "" {
+			continue
+		}
+		ts, err := query.ParseTime(x.s)
+		if err != nil {
+			return fail(exitUsage, "%s: %v", x.nm, err)
+		}
+		*x.dst = &ts
+	}
+	inputs, words, err := splitInputs(args)
+	if err != nil {
+		return fail(exitUsage, "%v (see 'pcapdex %s --help')", err, name)
+	}
+	c.filter = strings.Join(words, " ")
+	node, err := query.Parse(c.filter)
+	if err != nil {
+		return fail(exitUsage, "filter: %v", err)
+	}
+	plan, err := query.Compile(node)
+	if err != nil {
+		return fail(exitUsage, "filter: %v", err)
+	}
+
+	// Inputs: one index file, or captures.
+	var captures []string
+	idxPath := ""
+	if len(inputs) == 1 && inputs[0] != "-" && isIndexFile(inputs[0]) {
+		idxPath = inputs[0]
+		if q.noIndex {
+			r, err := index.Open(idxPath)
+			if err != nil {
+				return fail(exitInput, "%v", err)
+			}
+			cf, err := r.Captures()
+			r.Close()
+			if err != nil {
+				return fail(exitInput, "%v", err)
+			}
+			for _, f := range cf {
+				captures = append(captures, f.Path)
+			}
+		}
+	} else {
+		if captures, err = expandCaptures(inputs); err != nil {
+			return fail(exitInput, "%v", err)
+		}
+		for _, p := range captures {
+			if p == "-" && !q.noIndex {
+				return fail(exitUsage, "reading stdin needs --no-index (an index needs a file)")
+			}
+		}
+	}
+	if q.noIndex {
+		s, err := query.NewStreamStore(captures, q.input.noMmap)
+		if err != nil {
+			return fail(exitInput, "%v", err)
+		}
+		for _, w := range s.Warnings {
+			fmt.Fprintf(stderr, "pcapdex %s: warning: %s\n", name, w)
+			c.code = exitPartial
+		}
+		c.st = s
+	} else {
+		if idxPath == "" {
+			switch {
+			case q.indexPath != "":
+				idxPath = q.indexPath
+			case len(captures) == 1:
+				idxPath, err = indexPathFor(captures[0])
+			default:
+				idxPath, err = setIndexPath(captures)
+			}
+			if err != nil {
+				return fail(exitInput, "%v", err)
+			}
+			if ok, _ := upToDate(idxPath, captures); !ok {
+				// Build it as `pcapdex index` would; its report goes to stderr, never stdout.
+				code := indexSet(captures, idxPath, &indexOptions{blockRows: index.PacketBlockRows, input: q.input}, stderr, stderr)
+				if code == exitInput || code == exitUsage {
+					return nil, code
+				}
+				c.code = max(c.code, code)
+			}
+		}
+		r, err := index.Open(idxPath)
+		if err != nil {
+			return fail(exitInput, "%v", err)
+		}
+		c.ir = r
+		s, err := query.NewIndexStore(r)
+		if err != nil {
+			r.Close()
+			return fail(exitInput, "%v", err)
+		}
+		c.st = s
+	}
+	first, _ := c.st.Span()
+	c.out.Start = first
+	lo, hi := int64(math.MinInt64), int64(math.MaxInt64)
+	if since != nil {
+		lo = since.Resolve(first)
+	}
+	if until != nil {
+		hi = until.Resolve(first)
+	}
+	if c.sel, err = query.Select(c.st, plan, lo, hi); err != nil {
+		c.close()
+		return fail(exitInput, "%v", err)
+	}
+	return c, exitOK
+}
