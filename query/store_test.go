@@ -69,7 +69,9 @@ func allCommands(out Options) []queryCase {
 		{"flows-bytes", func(s Store, sel Selection, w *bytes.Buffer) error {
 			return WriteFlows(s, sel, FlowsOptions{Sort: "bytes", Limit: 5}, w, out)
 		}},
-		{"packets", func(s Store, sel Selection, w *bytes.Buffer) error { return WritePackets(s, sel, PacketsOptions{}, w, out) }},
+		{"packets", func(s Store, sel Selection, w *bytes.Buffer) error {
+			return WritePackets(s, sel, PacketsOptions{}, w, out)
+		}},
 		{"timeline-1s", func(s Store, sel Selection, w *bytes.Buffer) error {
 			return WriteTimeline(s, sel, TimelineOptions{Bucket: 1e9}, w, out)
 		}},
@@ -88,7 +90,9 @@ func allCommands(out Options) []queryCase {
 		}},
 		{"sizes", func(s Store, sel Selection, w *bytes.Buffer) error { return WriteSizes(s, sel, false, w, out) }},
 		{"sizes-hist", func(s Store, sel Selection, w *bytes.Buffer) error { return WriteSizes(s, sel, true, w, out) }},
-		{"events", func(s Store, sel Selection, w *bytes.Buffer) error { return WriteEvents(s, sel, EventsOptions{}, w, out) }},
+		{"events", func(s Store, sel Selection, w *bytes.Buffer) error {
+			return WriteEvents(s, sel, EventsOptions{}, w, out)
+		}},
 		{"concurrent-rst", func(s Store, sel Selection, w *bytes.Buffer) error {
 			return WriteConcurrent(s, sel, ConcurrentOptions{}, w, out)
 		}},
