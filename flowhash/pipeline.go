@@ -34,7 +34,9 @@ type batch struct {
 	n       int
 	pkts    [batchSize]pcapng.Packet
 	fcs     [batchSize]int8
-	dec     [batchSize]fastparse.Packet
+	segs    [batchSize]segment
+	frames  [batchSize]uint64 // Ordinal and TS copied next to segs for the shards
+	times   [batchSize]int64
 	keys    [batchSize]Key
 	hashes  [batchSize]uint64
 	dirs    [batchSize]Dir
@@ -167,17 +169,20 @@ func processParallel(r *pcapng.Reader, opt Options) (*Result, error) {
 				}
 			}()
 			st := &status[w]
+			var dec fastparse.Packet
 			for b := range toDecode[w] {
 				for s := range b.byShard {
 					b.byShard[s] = b.byShard[s][:0]
 				}
 				for i := 0; i < b.n; i++ {
 					p := &b.pkts[i]
-					st[fastparse.DecodeFCS(&b.dec[i], p.LinkType, p.Data, p.OrigLen, int(b.fcs[i]))]++
-					k, d, ok := KeyOf(&b.dec[i])
+					st[fastparse.DecodeFCS(&dec, p.LinkType, p.Data, p.OrigLen, int(b.fcs[i]))]++
+					k, d, ok := KeyOf(&dec)
 					if !ok {
 						continue
 					}
+					b.segs[i].set(&dec)
+					b.frames[i], b.times[i] = p.Ordinal, p.TS
 					h := k.Hash()
 					b.keys[i], b.dirs[i], b.hashes[i] = k, d, h
 					s := Shard(h, n)
@@ -210,7 +215,7 @@ func processParallel(r *pcapng.Reader, opt Options) (*Result, error) {
 				}
 				for _, i := range b.byShard[s] {
 					ip++
-					t.add(&b.keys[i], b.hashes[i], b.dirs[i], &b.dec[i], b.pkts[i].Ordinal, b.pkts[i].TS)
+					t.add(&b.keys[i], b.hashes[i], b.dirs[i], &b.segs[i], b.frames[i], b.times[i])
 				}
 				if b.pending.Add(-1) == 0 {
 					free <- b

@@ -109,7 +109,32 @@ func (t *Totals) add(o *Totals) {
 // packet's ordinal and ts its time in ns. Packets of one flow must be added in capture order.
 // Add does not allocate once the table has grown to its working size.
 func (t *Table) Add(k *Key, d Dir, p *fastparse.Packet, frame uint64, ts int64) PacketResult {
-	return t.add(k, k.Hash(), d, p, frame, ts)
+	var sg segment
+	sg.set(p)
+	return t.add(k, k.Hash(), d, &sg, frame, ts)
+}
+
+// segment is the part of a decoded packet the flow table reads: 32 bytes instead of a whole
+// fastparse.Packet, so batches handed from decode workers to shards stay small.
+type segment struct {
+	Seq, Ack           uint32
+	PayloadLen, IPLen  uint32
+	TCPFlags, Window   uint16
+	MSS, IPHdrLen      uint16
+	HasL4              bool
+	Frag               fastparse.FragInfo
+	TCPOpts            fastparse.TCPOptFlags
+	WScale             uint8
+	ICMPType, ICMPCode uint8
+}
+
+func (s *segment) set(p *fastparse.Packet) {
+	*s = segment{
+		Seq: p.Seq, Ack: p.Ack, PayloadLen: p.PayloadLen, IPLen: p.IPLen,
+		TCPFlags: p.TCPFlags, Window: p.Window, MSS: p.MSS, IPHdrLen: p.IPHdrLen,
+		HasL4: p.HasL4, Frag: p.Frag, TCPOpts: p.TCPOpts, WScale: p.WScale,
+		ICMPType: p.ICMPType, ICMPCode: p.ICMPCode,
+	}
 }
 
 // PacketResult is what flow tracking found about one packet, for consumers that record
@@ -144,7 +169,7 @@ const (
 )
 
 // add is Add with the key's hash already computed.
-func (t *Table) add(k *Key, h uint64, d Dir, p *fastparse.Packet, frame uint64, ts int64) PacketResult {
+func (t *Table) add(k *Key, h uint64, d Dir, p *segment, frame uint64, ts int64) PacketResult {
 	t.totals.Packets++
 	idx, slot, ok := t.lookup(k, h)
 	reused, seenL4 := false, false
@@ -196,7 +221,7 @@ func (t *Table) add(k *Key, h uint64, d Dir, p *fastparse.Packet, frame uint64, 
 	return r
 }
 
-func (t *Table) newFlow(k *Key, h, slot uint64, d Dir, p *fastparse.Packet, frame uint64, ts int64, isTCP bool) int32 {
+func (t *Table) newFlow(k *Key, h, slot uint64, d Dir, p *segment, frame uint64, ts int64, isTCP bool) int32 {
 	var idx int32
 	if n := len(t.free); n > 0 {
 		idx = t.free[n-1]
@@ -296,7 +321,7 @@ func (t *Table) emit(f *flowState, typ EventType, d Dir, frame uint64, ts int64,
 
 // tcpPacket runs TCP analysis and bookkeeping for one TCP segment (not a fragment, header
 // decoded).
-func (t *Table) tcpPacket(f *flowState, d Dir, p *fastparse.Packet, frame uint64, ts int64, reused bool) (Analysis, uint32) {
+func (t *Table) tcpPacket(f *flowState, d Dir, p *segment, frame uint64, ts int64, reused bool) (Analysis, uint32) {
 	s := t.tcpAt(f.tcp)
 	fwd, rev := &s.h[d], &s.h[d^1]
 	fl := p.TCPFlags
@@ -552,7 +577,7 @@ func flagEvent(b uint32) EventType {
 }
 
 // tcpHistory records Zeek history letters and endpoint states for one segment.
-func (t *Table) tcpHistory(f *flowState, s *tcpState, d Dir, p *fastparse.Packet) {
+func (t *Table) tcpHistory(f *flowState, s *tcpState, d Dir, p *segment) {
 	fwd, rev := &s.h[d], &s.h[d^1]
 	fl := p.TCPFlags
 	syn, ack, fin, rst := fl&thSYN != 0, fl&thACK != 0, fl&thFIN != 0, fl&thRST != 0
