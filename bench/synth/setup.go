@@ -113,6 +113,13 @@ func (g *Generator) setup(f *flow) {
 		f.noAnswer = n >= uint64(len(tour)) && r.Float64() < 0.08 || n == 8
 		f.retryQuery = !f.noAnswer && r.Float64() < 0.05
 	case kindICMP:
+		// Zeek (and pcapdex) key ICMP by hosts, type and code, not by echo id: give every
+		// ICMP flow its own client address so that flows never merge there.
+		if a.v6 {
+			a.cli = [16]byte{0xfd, 0, 0, 0x21, 12: byte(n >> 24), 13: byte(n >> 16), 14: byte(n >> 8), 15: byte(n)}
+		} else {
+			a.cli = [16]byte{10, 128 | byte(n>>16)&0x7f, byte(n >> 8), byte(n)}
+		}
 		a.proto = protoICMP
 		if a.v6 {
 			a.proto = protoICMPv6
