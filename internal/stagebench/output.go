@@ -127,8 +127,15 @@ func (r *Report) MachineLine() string {
 // with their latencies.
 func (r *Report) WriteTable(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "pcapdex bench %s: %s, %d packets; %s of %d runs (queries: %d runs)\n",
-		r.Capture, humanBytes(uint64(r.CaptureBytes)), r.Packets, Statistic, r.Repeat, r.QueryRepeat)
+	hasQuery := false
+	for i := range r.Stages {
+		hasQuery = hasQuery || r.Stages[i].Stage == StageQuery
+	}
+	fmt.Fprintf(&b, "pcapdex bench %s: %s, %d packets; %s of %d runs", r.Capture, humanBytes(uint64(r.CaptureBytes)), r.Packets, Statistic, r.Repeat)
+	if hasQuery {
+		fmt.Fprintf(&b, " (queries: %d runs)", r.QueryRepeat)
+	}
+	b.WriteString("\n")
 	b.WriteString(r.MachineLine())
 	b.WriteString("\n\n")
 
@@ -140,11 +147,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "%s\tpackets\twall\tcpu\tpkts/s\tGB/s\tns/pkt\tcpu ns/pkt\tallocs/pkt\tB/pkt\tGCs\theap peak\tRSS peak\tspeedup\t\n", pad("stage"))
-	hasQuery := false
 	for i := range r.Stages {
 		s := &r.Stages[i]
 		if s.Stage == StageQuery {
-			hasQuery = true
 			continue
 		}
 		speed := "-"

@@ -135,7 +135,7 @@ type Report struct {
 	QueryRepeat  int
 	NoMmap       bool
 	Stages       []Stage
-	MaxRSS       uint64 // the process's peak RSS over its life (getrusage), at the end
+	MaxRSS       uint64 // the process's peak RSS: getrusage at the end, or the largest stage peak
 }
 
 // Statistic names which run of a stage is reported.
@@ -211,7 +211,12 @@ func Run(path string, opt Options) (*Report, error) {
 		}
 	}
 	rep.LoadEnd, _ = loadAvg()
+	// Resetting the peak-RSS mark for each stage resets getrusage's ru_maxrss too (both
+	// read the kernel's high-water mark), so the process's peak is the largest of the two.
 	rep.MaxRSS = maxRSS()
+	for i := range rep.Stages {
+		rep.MaxRSS = max(rep.MaxRSS, rep.Stages[i].RSSPeak)
+	}
 	return rep, nil
 }
 

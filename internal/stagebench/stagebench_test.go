@@ -151,6 +151,9 @@ func TestRunSelectedStages(t *testing.T) {
 		if s.Runs != 2 || s.WallMin > s.Wall || s.Wall > s.WallMax {
 			t.Errorf("%s: runs %d, wall min %v median %v max %v", s.Name, s.Runs, s.WallMin, s.Wall, s.WallMax)
 		}
+		if s.RSSPeak > rep.MaxRSS {
+			t.Errorf("%s: peak RSS %d above the process's max RSS %d", s.Name, s.RSSPeak, rep.MaxRSS)
+		}
 		if s.Packets != rep.Packets || s.Bytes != rep.StreamBytes {
 			t.Errorf("%s: %d packets %d bytes, warm-up read %d packets %d bytes", s.Name, s.Packets, s.Bytes, rep.Packets, rep.StreamBytes)
 		}
