@@ -53,7 +53,7 @@ func Extract(st Store, sel Selection, o ExtractOptions, w io.Writer) (ExtractSta
 			return stats, err
 		}
 	}
-	need := NeedBasic
+	need := NeedRecord
 	if o.Annotate {
 		need = NeedTCP
 	}

@@ -41,13 +41,14 @@ type Store interface {
 	Close() error
 }
 
-// Need says which PacketRow fields a Packets caller reads. Frame, File, Off, TS, CapLen,
-// OrigLen and Flow are always filled.
+// Need says which PacketRow fields a Packets caller reads. Frame, TS, CapLen, OrigLen and
+// (with a selection of flows) Flow are always filled.
 type Need uint8
 
 const (
-	NeedBasic Need = 0
-	NeedTCP   Need = 1 << iota // FromOrig, Flags, Seq, Ack, Win, PLen, Analysis
+	NeedBasic  Need = 0
+	NeedTCP    Need = 1 << iota // FromOrig, Flags, Seq, Ack, Win, PLen, Analysis, File, Off, Flow
+	NeedRecord                  // File and Off (to read the packet back), Flow
 )
 
 // PacketRow is one packet as the commands see it.

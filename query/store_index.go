@@ -329,7 +329,7 @@ func (s *IndexStore) Packets(rows *roaring.Bitmap, need Need, fn func(p *PacketR
 		var caplen, trunc []uint32
 		first := int64(0)
 		n, _ := t.Block(b)
-		if need&NeedTCP != 0 {
+		if need&(NeedTCP|NeedRecord) != 0 {
 			if err := s.pk.ReadBlock(b, &s.blk); err != nil {
 				return err
 			}
@@ -352,30 +352,34 @@ func (s *IndexStore) Packets(rows *roaring.Bitmap, need Need, fn func(p *PacketR
 					continue
 				}
 			}
-			for i, c := range []int{s.pcol.ts, s.pcol.file, s.pcol.off, s.pcol.caplen, s.pcol.trunc} {
+			// Times and lengths are stored as plain columns; record offsets need ReadBlock.
+			for i, c := range []int{s.pcol.ts, s.pcol.caplen, s.pcol.trunc} {
 				if err := t.ReadColumn(b, c, &s.col[i], &s.scr); err != nil {
 					return err
 				}
 			}
-			ts, file, off, caplen, trunc = s.col[0].I64, s.col[1].U16, s.col[2].I64, s.col[3].U32, s.col[4].U32
+			ts, caplen, trunc = s.col[0].I64, s.col[1].U32, s.col[2].U32
 			_, first = t.Block(b)
 			if len(trunc) != n {
 				return fmt.Errorf("query: packet block %d: %d lengths, want %d", b, len(trunc), n)
 			}
 		}
-		if len(ts) != n || len(file) != n || len(off) != n || len(caplen) != n || (rows != nil || need&NeedTCP != 0) && len(s.blk.Flow) != n {
+		if len(ts) != n || len(caplen) != n || need&(NeedTCP|NeedRecord) != 0 && (len(file) != n || len(off) != n) || (rows != nil || need&(NeedTCP|NeedRecord) != 0) && len(s.blk.Flow) != n {
 			return fmt.Errorf("query: packet block %d: columns of unequal length (want %d rows)", b, n)
 		}
 		for i := 0; i < n; i++ {
 			var flow uint32
-			if rows != nil || need&NeedTCP != 0 {
+			if rows != nil || need&(NeedTCP|NeedRecord) != 0 {
 				flow = s.blk.Flow[i]
 			}
 			if rows != nil && !m.flow(flow) {
 				continue
 			}
-			p = PacketRow{Frame: first + int64(i) + 1, File: file[i], Off: off[i], TS: ts[i], CapLen: caplen[i], Flow: flow}
-			if need&NeedTCP != 0 {
+			p = PacketRow{Frame: first + int64(i) + 1, TS: ts[i], CapLen: caplen[i], Flow: flow}
+			if need&(NeedTCP|NeedRecord) != 0 {
+				p.File, p.Off = file[i], off[i]
+			}
+			if need&(NeedTCP|NeedRecord) != 0 {
 				p.OrigLen = s.blk.OrigLen[i]
 				p.Flags, p.Seq, p.Ack, p.Win, p.PLen, p.Analysis = s.blk.Flags[i], s.blk.Seq[i], s.blk.Ack[i], s.blk.Win[i], s.blk.PLen[i], s.blk.Analysis[i]
 				if flow != 0 {
