@@ -361,8 +361,12 @@ func WritePackets(st Store, sel Selection, o PacketsOptions, w io.Writer, out Op
 		} else {
 			t.Null()
 		}
-		buf = AppendAnalysis(buf[:0], p.Analysis)
-		t.StrBytes(buf)
+		if p.Analysis != 0 {
+			buf = AppendAnalysis(buf[:0], p.Analysis)
+			t.StrBytes(buf)
+		} else {
+			t.Null()
+		}
 		return t.EndRow()
 	})
 	if err != nil && err != errStop {
