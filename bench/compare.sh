@@ -12,7 +12,8 @@
 #
 # Environment: RUNS (timed runs per tool, default 5), WARMUP (default 1),
 # SKIP (space-separated tool names to leave out: pcapdex-info gopacket tshark tcpdump-w tcpdump-n),
-# PCAPDEX_WORKERS (passed as --workers when set).
+# PCAPDEX_WORKERS (passed as --workers when set), PCAPDEX (a pcapdex binary to use instead
+# of building /tmp/pcapdex from the checkout).
 # Uses hyperfine when installed (median of RUNS), otherwise plain timing (median of RUNS).
 set -euo pipefail
 
@@ -30,7 +31,10 @@ bin=$(mktemp -d /tmp/compare.XXXXXX)
 trap 'rm -rf "$bin"' EXIT
 
 echo "== building" >&2
-(cd "$root" && go build -o /tmp/pcapdex ./cmd/pcapdex)
+pcapdex=${PCAPDEX:-/tmp/pcapdex}
+if [[ -z ${PCAPDEX:-} ]]; then
+	(cd "$root" && go build -o /tmp/pcapdex ./cmd/pcapdex)
+fi
 (cd "$here" && go build -o "$bin/gopacketflows" ./cmd/gopacketflows)
 
 export TZ=UTC WIRESHARK_CONFIG_DIR="$bin/wsconfig"
@@ -47,8 +51,8 @@ add() { # name command
 	names+=("$1")
 	cmds+=("$2")
 }
-add pcapdex-flows "/tmp/pcapdex flows --format csv ${workers[*]} '$cap' > /dev/null"
-add pcapdex-info "/tmp/pcapdex info '$cap' > /dev/null"
+add pcapdex-flows "$pcapdex flows --format csv ${workers[*]} '$cap' > /dev/null"
+add pcapdex-info "$pcapdex info '$cap' > /dev/null"
 add gopacket "'$bin/gopacketflows' -q '$cap'"
 if command -v tshark > /dev/null; then
 	add tshark "tshark -n -o ip.defragment:FALSE -o ipv6.defragment:FALSE -q -z conv,tcp -r '$cap' > /dev/null 2>&1"
@@ -91,7 +95,7 @@ echo "capture:  $cap ($size bytes)"
 echo "machine:  $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(awk '/MemTotal/ {printf "%.1f GB RAM", $2/1e6}' /proc/meminfo)"
 echo "go:       $(go version | awk '{print $3}')   $(tshark --version 2> /dev/null | head -1 || true)   $(tcpdump --version 2>&1 | head -1 || true)"
 echo "method:   $method"
-echo "commit:   $(git -C "$root" rev-parse --short HEAD)"
+echo "commit:   $(git -C "$root" rev-parse --short HEAD)$([[ -n ${PCAPDEX:-} ]] && echo " (pcapdex binary: $PCAPDEX)")"
 echo
 ref=${secs[0]}
 printf '%-14s %10s %10s %12s  %s\n' tool seconds "x pcapdex" "MB/s" command
