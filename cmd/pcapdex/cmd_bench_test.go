@@ -59,6 +59,7 @@ type benchJSON struct {
 		Bytes           uint64   `json:"bytes"`
 		Flows           uint64   `json:"flows"`
 		Matches         int64    `json:"matches"`
+		EvalNs          int64    `json:"eval_ns"`
 		WallNs          int64    `json:"wall_ns"`
 		CPUNs           int64    `json:"cpu_ns"`
 		PacketsPerSec   float64  `json:"packets_per_sec"`
@@ -172,12 +173,18 @@ func TestBenchJSON(t *testing.T) {
 			if s.Flows != truth.Totals.Flows {
 				t.Errorf("%s: %d flows in the index, truth %d", s.Name, s.Flows, truth.Totals.Flows)
 			}
+			if s.Name != "query/timeline" && (s.EvalNs <= 0 || s.EvalNs > s.WallNs) {
+				t.Errorf("%s: eval %d ns of %d ns", s.Name, s.EvalNs, s.WallNs)
+			}
 			if w := truthMatches(t, &truth, s.Name, s.Detail); s.Matches != w {
 				t.Errorf("%s (%s): %d matches, ground truth %d", s.Name, s.Detail, s.Matches, w)
 			}
 		}
 		if s.Runs != wantRuns {
 			t.Errorf("%s: %d runs, want %d", s.Name, s.Runs, wantRuns)
+		}
+		if s.Stage != "query" && s.EvalNs != 0 {
+			t.Errorf("%s: eval_ns %d outside the query stages", s.Name, s.EvalNs)
 		}
 		if s.Stage != "flows" && s.Speedup != nil {
 			t.Errorf("%s: speedup %v outside the flows stage", s.Name, *s.Speedup)

@@ -3,6 +3,7 @@ package stagebench
 import (
 	"fmt"
 	"net/netip"
+	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
 
@@ -123,6 +124,7 @@ func busiest(r *index.Reader, names ...string) (key []byte, ok bool, err error) 
 // index, parse and compile the filter, evaluate it to a bitmap, and read back the matching
 // flow rows (only the flows-table blocks that hold matches).
 func (b *bench) answer(filter string, o *outcome) error {
+	t0 := time.Now()
 	r, err := index.Open(b.idx)
 	if err != nil {
 		return err
@@ -144,11 +146,12 @@ func (b *bench) answer(filter string, o *outcome) error {
 	if err != nil {
 		return err
 	}
+	o.eval = time.Since(t0)
 	t, err := r.Table(index.TableFlows)
 	if err != nil {
 		return err
 	}
-	var rows []query.FlowFields
+	rows := make([]query.FlowFields, 0, t.BlockRows())
 	var got int64
 	for blk := range t.NumBlocks() {
 		nrows, first := t.Block(blk)

@@ -81,6 +81,11 @@ type Stage struct {
 	Flows   uint64 // flows found (flows, index) or in the index (query)
 	Matches int64  // query: flows matched (timeline: buckets); -1 for other stages
 
+	// Eval is, for queries, the part of the median run's wall time spent opening the index
+	// and computing the matching flows (parse, compile, Plan.Eval); the rest is reading the
+	// matching rows back.
+	Eval time.Duration
+
 	Wall, WallMin, WallMax time.Duration
 	CPU                    time.Duration // user + system time of the process during the median run
 
@@ -247,6 +252,7 @@ func (b *bench) cleanup() {
 type outcome struct {
 	packets, bytes, flows uint64
 	matches               int64
+	eval                  time.Duration // query: open, parse, compile and Plan.Eval, before reading rows
 }
 
 // stage runs fn Repeat times (runs times for queries) and appends the median run.
@@ -275,7 +281,7 @@ func (b *bench) stageN(group, name, detail string, workers, runs int, fn func(*o
 	s, o := samples[m], outs[m]
 	st := Stage{
 		Stage: group, Name: name, Detail: detail, Workers: workers, Runs: runs,
-		Packets: o.packets, Bytes: o.bytes, Flows: o.flows, Matches: o.matches,
+		Packets: o.packets, Bytes: o.bytes, Flows: o.flows, Matches: o.matches, Eval: o.eval,
 		Wall: s.wall, WallMin: samples[order[0]].wall, WallMax: samples[order[runs-1]].wall,
 		CPU: s.cpu, Mallocs: s.mallocs, AllocBytes: s.allocBytes, GCs: s.gcs,
 	}

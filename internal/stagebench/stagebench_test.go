@@ -186,7 +186,7 @@ func TestRunSelectedStages(t *testing.T) {
 			t.Errorf("stage %d keys %v, stage 0 keys %v", i, keys, first)
 		}
 	}
-	if len(first) != 25 || first[0] != "stage" || first[len(first)-1] != "speedup" {
+	if len(first) != 26 || first[0] != "stage" || first[len(first)-1] != "speedup" {
 		t.Errorf("keys %v", first)
 	}
 }
