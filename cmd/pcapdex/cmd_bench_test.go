@@ -122,7 +122,7 @@ func TestBenchJSON(t *testing.T) {
 	}
 
 	want := map[string]bool{
-		"read/mmap": true, "read/plain": true, "decode": true, "flows/1": true, "flows/2": true, "index": true,
+		"read/raw": true, "read/mmap": true, "read/plain": true, "decode": true, "flows/1": true, "flows/2": true, "index": true,
 		"query/host": true, "query/port": true, "query/syn_rtt": true, "query/retrans": true, "query/bytes": true, "query/timeline": true,
 	}
 	for _, s := range got.Stages {
@@ -250,7 +250,7 @@ func TestBenchTable(t *testing.T) {
 	}
 	out := stdout.String()
 	for _, s := range []string{"machine: ", "GOMAXPROCS " + strconv.Itoa(runtime.GOMAXPROCS(0)), runtime.Version(), "load average",
-		"read/mmap", "read/plain", "query/host", "query/timeline", "retransmissions > 0", "3153", "process max RSS"} {
+		"read/raw", "read/mmap", "read/plain", "query/host", "query/timeline", "retransmissions > 0", "3153", "process max RSS"} {
 		if !strings.Contains(out, s) {
 			t.Errorf("table lacks %q:\n%s", s, out)
 		}

@@ -2,6 +2,9 @@
 // `pcapdex bench`: reading (mapped and plain reads), reading plus decoding, the flow
 // pipeline with 1..N workers, building an index, and representative queries on that index.
 //
+// The read/raw stage reads the file with plain read calls and parses nothing: the floor any
+// reader pays, printed first so the other stages can be read as multiples of it.
+//
 // Every stage runs on its own over the same capture after one untimed read has put the file
 // in the page cache. For each run it records wall time, the process's CPU time (user +
 // system, getrusage: every goroutine and the garbage collector count), heap allocations
@@ -199,7 +202,11 @@ func Run(path string, opt Options) (*Report, error) {
 		var err error
 		switch g {
 		case StageRead:
-			if err = b.stage(StageRead, "read/mmap", "mapped file, Reader.Next", 0, func(o *outcome) error { return o.read(path, false) }); err == nil {
+			err = b.stage(StageRead, "read/raw", "os.File.Read into 1 MiB, no parsing: the floor", 0, func(o *outcome) error { return b.raw(o) })
+			if err == nil {
+				err = b.stage(StageRead, "read/mmap", "mapped file, Reader.Next", 0, func(o *outcome) error { return o.read(path, false) })
+			}
+			if err == nil {
 				err = b.stage(StageRead, "read/plain", "plain reads (--no-mmap), Reader.Next", 0, func(o *outcome) error { return o.read(path, true) })
 			}
 		case StageDecode:
@@ -322,6 +329,34 @@ func (o *outcome) read(path string, noMmap bool) error {
 		return err
 	}
 	o.packets, o.bytes = n, uint64(r.Offset())
+	return nil
+}
+
+// raw reads the capture file with plain read calls into one 1 MiB buffer and nothing else:
+// the cost of getting the bytes from the page cache, the baseline the read stages compare
+// with. Its packets and bytes are the capture's (the file's bytes for a compressed capture).
+func (b *bench) raw(o *outcome) error {
+	f, err := os.Open(b.path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	buf := make([]byte, 1<<20)
+	var n uint64
+	for {
+		k, err := f.Read(buf)
+		n += uint64(k)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if n != uint64(b.rep.CaptureBytes) {
+		return fmt.Errorf("%s: read %d bytes of %d (the file changed?)", b.path, n, b.rep.CaptureBytes)
+	}
+	o.packets, o.bytes = b.rep.Packets, b.rep.StreamBytes
 	return nil
 }
 

@@ -158,14 +158,14 @@ func TestRunSelectedStages(t *testing.T) {
 			t.Errorf("%s: %d packets %d bytes, warm-up read %d packets %d bytes", s.Name, s.Packets, s.Bytes, rep.Packets, rep.StreamBytes)
 		}
 	}
-	if want := []string{"read/mmap", "read/plain", "flows/2", "flows/1"}; !slices.Equal(names, want) {
+	if want := []string{"read/raw", "read/mmap", "read/plain", "flows/2", "flows/1"}; !slices.Equal(names, want) {
 		t.Fatalf("stages %v, want %v (run order, workers as given)", names, want)
 	}
-	if one := rep.Stages[3]; one.Speedup != 1 {
+	if one := rep.Stages[4]; one.Speedup != 1 {
 		t.Errorf("flows/1 speedup %v, want 1", one.Speedup)
 	}
-	if two := rep.Stages[2]; two.Speedup <= 0 || two.Flows != rep.Stages[3].Flows || two.Flows == 0 {
-		t.Errorf("flows/2: speedup %v, %d flows (1 worker: %d)", two.Speedup, two.Flows, rep.Stages[3].Flows)
+	if two := rep.Stages[3]; two.Speedup <= 0 || two.Flows != rep.Stages[4].Flows || two.Flows == 0 {
+		t.Errorf("flows/2: speedup %v, %d flows (1 worker: %d)", two.Speedup, two.Flows, rep.Stages[4].Flows)
 	}
 	if ents, _ := os.ReadDir(tmp); len(ents) != 0 {
 		t.Errorf("temporary directory not empty: %v", ents)
