@@ -21,10 +21,13 @@ func NewTracker(opt Options) *Tracker {
 }
 
 // Add accounts one decoded packet (any status; packets without IP are only counted) and
-// returns what flow tracking found about it (zero for packets without IP).
+// returns what flow tracking found about it (zero for packets without IP). Frames must be
+// given in increasing order; then PacketResult.Serial+1 is the packet's flow id (Flow.ID)
+// and KeySerial+1 its key id, as PacketInfo numbers them.
 func (tr *Tracker) Add(d *fastparse.Packet, frame uint64, ts int64) PacketResult {
 	tr.res.Packets++
 	tr.res.DecodeStatus[d.Status]++
+	tr.res.Decode.Add(d)
 	k, dir, ok := KeyOf(d)
 	if !ok {
 		return PacketResult{}

@@ -24,170 +24,325 @@ type Result struct {
 	TCPConversations int    // distinct address+port pairs of TCP packets, as tshark -z conv,tcp
 	UDPConversations int    // same for UDP, as tshark -z conv,udp
 	DecodeStatus     [fastparse.NumStatus]uint64
+	Decode           fastparse.Stats // decoder counts of every packet read
 }
 
 // batchSize is the number of packets the reader hands to a decode worker at once.
 const batchSize = 2048
 
-type batch struct {
+// Batch is a run of consecutive packets of one capture with what decoding and flow tracking
+// found about each, handed to a Pipeline's consumer in capture order. Packets and Info are
+// parallel. The batch, its Info and its Packets (plain-read path: their Data too) are reused
+// after the consumer returns: copy what must outlive the call. On the mapped path
+// Packets[i].Data stays valid until the reader is closed.
+type Batch struct {
+	Packets []pcapng.Packet
+	Info    []PacketInfo
+	Frame   uint64 // frame number of Packets[0]: 1-based, counted over every Run of the Pipeline
+
 	seq     uint64
-	n       int
-	pkts    [batchSize]pcapng.Packet
+	pb      *pcapng.Batch
 	fcs     [batchSize]int8
-	segs    [batchSize]segment
-	frames  [batchSize]uint64 // Ordinal and TS copied next to segs for the shards
 	times   [batchSize]int64
 	keys    [batchSize]Key
 	hashes  [batchSize]uint64
-	dirs    [batchSize]Dir
+	info    [batchSize]PacketInfo
 	byShard [][]int32 // packet indexes per shard, in capture order
-	buf     []byte    // copies of packet data on the plain-read path
 	pending atomic.Int32
+}
+
+// PacketInfo is what the pipeline knows about one packet: a few decoded fields (zero when
+// the packet has no flow key) and, for packets with IP (IP true), their flow.
+type PacketInfo struct {
+	Segment                   // decoded fields flow tracking reads (as in fastparse.Packet)
+	Status   fastparse.Status // decode status
+	Proto    uint8            // IP protocol of the innermost IP header
+	VLAN     uint16           // outermost VLAN id, 0xffff without a tag
+	IP       bool             // the packet has a flow key: the fields below are set
+	Dir      Dir              // direction relative to the flow key
+	FromOrig bool             // sent by the flow's originator
+	// Flow is the flow id (Flow.ID: 1, 2, ... in order of each flow's first packet); Key
+	// numbers flow keys the same way (1, 2, ... in order of each key's first packet; a new
+	// flow on a key seen before keeps the key's number).
+	Flow, Key    uint32
+	Events       uint32   // bit 1<<EventType for each TCP event of this packet
+	Analysis     Analysis // Wireshark tcp.analysis flags
+	ScaledWindow uint32   // see PacketResult
+}
+
+func newBatch(n int) *Batch {
+	b := &Batch{pb: pcapng.NewBatch(batchSize), byShard: make([][]int32, n)}
+	for s := range b.byShard {
+		b.byShard[s] = make([]int32, 0, batchSize)
+	}
+	return b
+}
+
+// Pipeline runs reader -> decode workers -> flow shards -> consumer over one or more
+// captures (a capture set: flows continue from one Run to the next). Create it with
+// NewPipeline, call Run per capture, then Result once.
+type Pipeline struct {
+	opt     Options
+	consume func(*Batch) error
+	tables  []*Table
+	free    []*Batch // batches kept between runs
+
+	frames    uint64 // packets read by all runs
+	ipPackets uint64
+	decode    fastparse.Stats // all runs
+	last      fastparse.Stats // the last run
+
+	// Shard-local flow and key serials -> ids, assigned in capture order by the collector.
+	flowIDs, keyIDs [][]uint32
+	nflows, nkeys   uint32
+}
+
+// NewPipeline returns a pipeline with opt.Workers decode workers and shards (default
+// GOMAXPROCS). consume, if not nil, is called once per batch, in capture order, in the
+// goroutine that calls Run; an error from it stops the run and is returned by Run.
+func NewPipeline(opt Options, consume func(*Batch) error) *Pipeline {
+	if opt.Workers <= 0 {
+		opt.Workers = runtime.GOMAXPROCS(0)
+	}
+	opt.defaults()
+	n := opt.Workers
+	pl := &Pipeline{opt: opt, consume: consume, tables: make([]*Table, n),
+		flowIDs: make([][]uint32, n), keyIDs: make([][]uint32, n)}
+	for i := range pl.tables {
+		pl.tables[i] = NewTable(opt)
+	}
+	return pl
 }
 
 // Process reads every packet of r, decodes it, and tracks flows and TCP analysis in
 // opt.Workers shards. The result is the same for any number of workers. It returns the
 // reader's error (other than io.EOF) together with what was read before it.
 func Process(r *pcapng.Reader, opt Options) (*Result, error) {
-	if opt.Workers <= 0 {
-		opt.Workers = runtime.GOMAXPROCS(0)
-	}
-	opt.defaults()
-	if opt.Workers == 1 {
-		return processSerial(r, opt)
-	}
-	return processParallel(r, opt)
+	pl := NewPipeline(opt, nil)
+	err := pl.Run(r)
+	return pl.Result(), err
 }
 
-// fcsLen returns the FCS length to strip from packets of interface i (0 when unknown).
-func fcsLen(r *pcapng.Reader, i uint32) int8 {
+// Run reads r to its end through the pipeline. It returns the consumer's error, else the
+// reader's error other than io.EOF; what was read before a reader error is tracked.
+func (pl *Pipeline) Run(r *pcapng.Reader) error {
+	pl.last = fastparse.Stats{}
+	if len(pl.tables) == 1 {
+		return pl.runSerial(r)
+	}
+	return pl.runParallel(r)
+}
+
+// RunStats returns the decoder counts of the last Run's packets.
+func (pl *Pipeline) RunStats() fastparse.Stats { return pl.last }
+
+func (pl *Pipeline) getBatch() *Batch {
+	if n := len(pl.free); n > 0 {
+		b := pl.free[n-1]
+		pl.free = pl.free[:n-1]
+		return b
+	}
+	return newBatch(len(pl.tables))
+}
+
+// read fills b with the next packets of r; the error is io.EOF or the reader's error.
+func (pl *Pipeline) read(r *pcapng.Reader, b *Batch, frames *uint64) error {
+	if err := r.ReadBatch(b.pb); err != nil {
+		return err
+	}
+	b.Packets = b.pb.Packets
+	b.Info = b.info[:len(b.Packets)]
+	b.Frame = *frames + 1
+	*frames += uint64(len(b.Packets))
+	// FCS lengths are looked up here, in the reader's goroutine: Interfaces grows as the
+	// reader meets interface blocks.
 	ifs := r.Interfaces()
-	if int(i) < len(ifs) && ifs[i].FCSLen > 0 && ifs[i].FCSLen < 128 {
-		return int8(ifs[i].FCSLen)
+	for i := range b.Packets {
+		f := int8(0)
+		if ix := b.Packets[i].Iface; int(ix) < len(ifs) && ifs[ix].FCSLen > 0 && ifs[ix].FCSLen < 128 {
+			f = int8(ifs[ix].FCSLen)
+		}
+		b.fcs[i] = f
 	}
-	return 0
+	return nil
 }
 
-func processSerial(r *pcapng.Reader, opt Options) (*Result, error) {
-	t := NewTable(opt)
-	res := &Result{}
-	var p pcapng.Packet
-	var d fastparse.Packet
-	var err error
-	for {
-		if err = r.Next(&p); err != nil {
-			break
+// decodeBatch decodes every packet of b, fills Info, keys and hashes, and splits the IP
+// packets by shard (n shards). It returns the number of IP packets.
+func decodeBatch(b *Batch, n int, st *fastparse.Stats, dec *fastparse.Packet) uint64 {
+	for s := range b.byShard {
+		b.byShard[s] = b.byShard[s][:0]
+	}
+	var ip uint64
+	for i := range b.Packets {
+		p := &b.Packets[i]
+		fastparse.DecodeFCS(dec, p.LinkType, p.Data, p.OrigLen, int(b.fcs[i]))
+		st.Add(dec)
+		b.times[i] = p.TS
+		in := &b.info[i]
+		vlan := uint16(0xffff)
+		if dec.VLANCount > 0 {
+			vlan = dec.VLANs[0]
 		}
-		res.Packets++
-		st := fastparse.DecodeFCS(&d, p.LinkType, p.Data, p.OrigLen, int(fcsLen(r, p.Iface)))
-		res.DecodeStatus[st]++
-		k, dir, ok := KeyOf(&d)
+		k, d, ok := KeyOf(dec)
 		if !ok {
+			*in = PacketInfo{Status: dec.Status, VLAN: vlan}
 			continue
 		}
-		res.IPPackets++
-		t.Add(&k, dir, &d, p.Ordinal, p.TS)
+		ip++
+		*in = PacketInfo{Status: dec.Status, Proto: dec.Proto, VLAN: vlan, IP: true, Dir: d}
+		in.Segment.set(dec)
+		h := k.Hash()
+		b.keys[i], b.hashes[i] = k, h
+		s := 0
+		if n > 1 {
+			s = Shard(h, n)
+		}
+		b.byShard[s] = append(b.byShard[s], int32(i))
 	}
-	if errors.Is(err, io.EOF) {
-		err = nil
-	}
-	res.merge([]*Table{t})
-	return res, err
+	return ip
 }
 
-func processParallel(r *pcapng.Reader, opt Options) (*Result, error) {
-	n := opt.Workers
-	nb := 2*n + 2
-	free := make(chan *batch, nb)
-	for i := 0; i < nb; i++ {
-		b := &batch{byShard: make([][]int32, n)}
-		for s := range b.byShard {
-			b.byShard[s] = make([]int32, 0, batchSize)
+// track runs shard s's packets of b through its table, writing shard-local serials into
+// Info (the collector turns them into ids).
+func track(t *Table, b *Batch, s int) {
+	frame0 := b.Frame
+	for _, i := range b.byShard[s] {
+		in := &b.info[i]
+		r := t.add(&b.keys[i], b.hashes[i], in.Dir, &in.Segment, frame0+uint64(i), b.times[i])
+		in.FromOrig, in.Flow, in.Key = r.FromOrig, r.Serial, r.KeySerial
+		in.Events, in.Analysis, in.ScaledWindow = r.Events, r.Analysis, r.ScaledWindow
+	}
+}
+
+// collect turns shard-local serials into flow and key ids. Batches come in capture order,
+// and a shard numbers its flows (keys) in the order of their first packet, so the first time
+// a serial shows up it is the shard's next one: ids follow first packets, as Flow.ID does.
+func (pl *Pipeline) collect(b *Batch) {
+	n := len(pl.tables)
+	for i := range b.Info {
+		in := &b.Info[i]
+		if !in.IP {
+			continue
 		}
-		free <- b
+		s := 0
+		if n > 1 {
+			s = Shard(b.hashes[i], n)
+		}
+		if ids := pl.flowIDs[s]; int(in.Flow) < len(ids) {
+			in.Flow = ids[in.Flow]
+		} else {
+			pl.nflows++
+			pl.flowIDs[s] = append(ids, pl.nflows)
+			in.Flow = pl.nflows
+		}
+		if ids := pl.keyIDs[s]; int(in.Key) < len(ids) {
+			in.Key = ids[in.Key]
+		} else {
+			pl.nkeys++
+			pl.keyIDs[s] = append(ids, pl.nkeys)
+			in.Key = pl.nkeys
+		}
+	}
+}
+
+func (pl *Pipeline) runSerial(r *pcapng.Reader) error {
+	b := pl.getBatch()
+	defer func() { pl.free = append(pl.free, b) }()
+	t := pl.tables[0]
+	var dec fastparse.Packet
+	var st fastparse.Stats
+	defer func() { pl.last = st; pl.decode.Merge(&st) }()
+	for {
+		if err := pl.read(r, b, &pl.frames); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return err
+		}
+		pl.ipPackets += decodeBatch(b, 1, &st, &dec)
+		track(t, b, 0)
+		pl.collect(b)
+		if pl.consume != nil {
+			if err := pl.consume(b); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+func (pl *Pipeline) runParallel(r *pcapng.Reader) error {
+	n := len(pl.tables)
+	nb := 3*n + 2
+	free := make(chan *batch, nb)
+	for range nb {
+		free <- pl.getBatch()
 	}
 	// Batch seq goes to decoder seq%n, and every shard takes batch seq from decoder seq%n's
-	// channel: capture order is kept without a reordering stage.
+	// channel: each shard sees batches in capture order without a reordering stage. The
+	// shard that finishes a batch last hands it to the collector, which restores batch order
+	// with a ring of nb slots (at most nb batches exist).
 	toDecode := make([]chan *batch, n)
 	shardIn := make([][]chan *batch, n) // [shard][decoder]
-	tables := make([]*Table, n)
 	for i := range n {
 		toDecode[i] = make(chan *batch, 2)
 		shardIn[i] = make([]chan *batch, n)
 		for w := range n {
 			shardIn[i][w] = make(chan *batch, 2)
 		}
-		tables[i] = NewTable(opt)
 	}
-	res := &Result{}
+	done := make(chan *batch, nb)
+	var stop atomic.Bool
 	var readErr error
+	frames := pl.frames
+	readerDone := make(chan struct{})
 
 	// Reader: fills batches in capture order.
 	go func() {
+		defer close(readerDone)
 		defer func() {
 			for _, c := range toDecode {
 				close(c)
 			}
 		}()
 		var seq uint64
-		mapped := r.Mapped()
 		for {
 			b := <-free
-			b.seq, b.n, b.buf = seq, 0, b.buf[:0]
-			dst := toDecode[seq%uint64(n)]
-			seq++
-			for b.n < batchSize {
-				p := &b.pkts[b.n]
-				if err := r.Next(p); err != nil {
-					if !errors.Is(err, io.EOF) {
-						readErr = err
-					}
-					dst <- b
-					return
-				}
-				if !mapped {
-					// Plain-read data is only valid until the next Next: copy it. The batch
-					// buffer grows to its working size once and is then reused.
-					start := len(b.buf)
-					b.buf = append(b.buf, p.Data...)
-					p.Data = b.buf[start:len(b.buf):len(b.buf)]
-				}
-				b.fcs[b.n] = fcsLen(r, p.Iface)
-				b.n++
+			if stop.Load() {
+				free <- b
+				return
 			}
-			dst <- b
+			if err := pl.read(r, b, &frames); err != nil {
+				if !errors.Is(err, io.EOF) {
+					readErr = err
+				}
+				return
+			}
+			b.seq = seq
+			toDecode[seq%uint64(n)] <- b
+			seq++
 		}
 	}()
 
 	// Decode workers: decode, key, hash and split by shard.
-	status := make([][fastparse.NumStatus]uint64, n)
+	stats := make([]fastparse.Stats, n)
+	ips := make([]uint64, n)
+	var dwg sync.WaitGroup // shards may stop before every decoder has finished its defer
 	for w := range n {
+		dwg.Add(1)
 		go func() {
+			defer dwg.Done()
+			var dec fastparse.Packet
+			var st fastparse.Stats
+			var ip uint64
 			defer func() {
+				stats[w], ips[w] = st, ip
 				for s := range n {
 					close(shardIn[s][w])
 				}
 			}()
-			st := &status[w]
-			var dec fastparse.Packet
 			for b := range toDecode[w] {
-				for s := range b.byShard {
-					b.byShard[s] = b.byShard[s][:0]
-				}
-				for i := 0; i < b.n; i++ {
-					p := &b.pkts[i]
-					st[fastparse.DecodeFCS(&dec, p.LinkType, p.Data, p.OrigLen, int(b.fcs[i]))]++
-					k, d, ok := KeyOf(&dec)
-					if !ok {
-						continue
-					}
-					b.segs[i].set(&dec)
-					b.frames[i], b.times[i] = p.Ordinal, p.TS
-					h := k.Hash()
-					b.keys[i], b.dirs[i], b.hashes[i] = k, d, h
-					s := Shard(h, n)
-					b.byShard[s] = append(b.byShard[s], int32(i))
-				}
+				ip += decodeBatch(b, n, &st, &dec)
 				b.pending.Store(int32(n))
 				for s := range n {
 					shardIn[s][w] <- b
@@ -198,47 +353,81 @@ func processParallel(r *pcapng.Reader, opt Options) (*Result, error) {
 
 	// Shards: each owns its table; packets of one flow arrive in capture order.
 	var swg sync.WaitGroup
-	counts := make([][2]uint64, n)
 	for s := range n {
 		swg.Add(1)
 		go func() {
 			defer swg.Done()
-			t := tables[s]
-			var pk, ip uint64
+			t := pl.tables[s]
 			for seq := 0; ; seq++ {
 				b, ok := <-shardIn[s][seq%n]
 				if !ok {
-					break
+					return
 				}
-				if s == 0 {
-					pk += uint64(b.n)
-				}
-				for _, i := range b.byShard[s] {
-					ip++
-					t.add(&b.keys[i], b.hashes[i], b.dirs[i], &b.segs[i], b.frames[i], b.times[i])
-				}
+				track(t, b, s)
 				if b.pending.Add(-1) == 0 {
-					free <- b
+					done <- b
 				}
 			}
-			// Drain: a decoder whose channel closed first may still hold later batches only
-			// if the reader produced them, which it did not (batch seq missing means the
-			// capture ended before it).
-			counts[s] = [2]uint64{pk, ip}
 		}()
 	}
-	swg.Wait()
-	for w := range n {
-		for i, c := range status[w] {
-			res.DecodeStatus[i] += c
+	go func() {
+		swg.Wait()
+		close(done)
+	}()
+
+	// Collector (this goroutine): batches in sequence order to the consumer.
+	var cerr error
+	ring := make([]*batch, nb)
+	var next uint64
+	for b := range done {
+		ring[b.seq%uint64(nb)] = b
+		for {
+			c := ring[next%uint64(nb)]
+			if c == nil || c.seq != next {
+				break
+			}
+			ring[next%uint64(nb)] = nil
+			next++
+			if cerr == nil {
+				pl.collect(c)
+				if pl.consume != nil {
+					if cerr = pl.consume(c); cerr != nil {
+						stop.Store(true)
+					}
+				}
+			}
+			free <- c
 		}
 	}
-	for _, c := range counts {
-		res.Packets += c[0]
-		res.IPPackets += c[1]
+	<-readerDone
+	dwg.Wait()
+	pl.frames = frames
+	for w := range n {
+		pl.last.Merge(&stats[w])
+		pl.ipPackets += ips[w]
 	}
-	res.merge(tables)
-	return res, readErr
+	pl.decode.Merge(&pl.last)
+	close(free)
+	for b := range free {
+		pl.free = append(pl.free, b)
+	}
+	if cerr != nil {
+		return cerr
+	}
+	return readErr
+}
+
+// batch is the pipeline's unit of work (the exported name is Batch).
+type batch = Batch
+
+// Result finishes the shard tables and returns the ordered, id-numbered result of every
+// Run. The Pipeline must not be used afterwards.
+func (pl *Pipeline) Result() *Result {
+	res := &Result{Packets: pl.frames, IPPackets: pl.ipPackets, Decode: pl.decode}
+	res.DecodeStatus = pl.decode.ByStatus
+	res.merge(pl.tables)
+	pl.tables = nil
+	return res
 }
 
 // merge finishes the shard tables and builds the ordered, id-numbered result.

@@ -48,6 +48,8 @@ type flowState struct {
 	histLen    uint8
 	histOnce   uint16 // letters recorded once per direction (bit per letter and direction)
 	hist       [MaxHistory]byte
+	serial     uint32 // the table's flow serial: 0, 1, ... in order of creation
+	keySerial  uint32 // the table's key serial: a new flow on a key seen before keeps its number
 }
 
 // Table is one shard's flow table. It is not safe for concurrent use: each shard owns one.
@@ -65,6 +67,9 @@ type Table struct {
 	done    []Flow  // finished flows
 	events  []Event // when opt.Events
 	totals  Totals
+	nserial uint32 // flows created
+	nkeys   uint32 // keys seen
+	pktEv   uint32 // event bits of the packet being added
 }
 
 // Live returns the number of flows the table currently tracks.
@@ -109,14 +114,15 @@ func (t *Totals) add(o *Totals) {
 // packet's ordinal and ts its time in ns. Packets of one flow must be added in capture order.
 // Add does not allocate once the table has grown to its working size.
 func (t *Table) Add(k *Key, d Dir, p *fastparse.Packet, frame uint64, ts int64) PacketResult {
-	var sg segment
+	var sg Segment
 	sg.set(p)
 	return t.add(k, k.Hash(), d, &sg, frame, ts)
 }
 
-// segment is the part of a decoded packet the flow table reads: 32 bytes instead of a whole
-// fastparse.Packet, so batches handed from decode workers to shards stay small.
-type segment struct {
+// Segment is the part of a decoded packet the flow table reads (fields as in
+// fastparse.Packet): 32 bytes instead of a whole fastparse.Packet, so batches handed from
+// decode workers to shards stay small.
+type Segment struct {
 	Seq, Ack           uint32
 	PayloadLen, IPLen  uint32
 	TCPFlags, Window   uint16
@@ -128,8 +134,8 @@ type segment struct {
 	ICMPType, ICMPCode uint8
 }
 
-func (s *segment) set(p *fastparse.Packet) {
-	*s = segment{
+func (s *Segment) set(p *fastparse.Packet) {
+	*s = Segment{
 		Seq: p.Seq, Ack: p.Ack, PayloadLen: p.PayloadLen, IPLen: p.IPLen,
 		TCPFlags: p.TCPFlags, Window: p.Window, MSS: p.MSS, IPHdrLen: p.IPHdrLen,
 		HasL4: p.HasL4, Frag: p.Frag, TCPOpts: p.TCPOpts, WScale: p.WScale,
@@ -144,6 +150,11 @@ type PacketResult struct {
 	Analysis       Analysis // Wireshark tcp.analysis flags of the segment
 	ScaledWindow   uint32   // receive window << the sender's window scale (raw on SYNs and when unknown)
 	FromOrig       bool     // sent by the flow's originator
+	// Serial numbers the packet's flow among the table's flows (0, 1, ... in order of
+	// creation), KeySerial its key among the table's keys (a flow that reuses a key keeps
+	// the key's number). With one table (Tracker) they are the flow id and key id minus 1.
+	Serial, KeySerial uint32
+	Events            uint32 // bit 1<<EventType for each event of this packet (also without Options.Events)
 }
 
 // Analysis is a set of per-segment TCP analysis flags (Wireshark's tcp.analysis.*).
@@ -169,10 +180,12 @@ const (
 )
 
 // add is Add with the key's hash already computed.
-func (t *Table) add(k *Key, h uint64, d Dir, p *segment, frame uint64, ts int64) PacketResult {
+func (t *Table) add(k *Key, h uint64, d Dir, p *Segment, frame uint64, ts int64) PacketResult {
 	t.totals.Packets++
+	t.pktEv = 0
 	idx, slot, ok := t.lookup(k, h)
 	reused, seenL4 := false, false
+	keySerial := ^uint32(0) // a new key unless a retired flow had it
 	isTCP := k.Proto == ProtoTCP && p.HasL4 && p.Frag&fastparse.FragNonFirst == 0
 	// Wireshark analyses no segment of a fragmented datagram (pinfo->fragmented, with
 	// reassembly off): a first fragment carries the header but is not analysed.
@@ -186,13 +199,13 @@ func (t *Table) add(k *Key, h uint64, d Dir, p *segment, frame uint64, ts int64)
 			// base seq of that direction known, seq != base seq).
 			half := &t.tcpAt(f.tcp).h[d]
 			if p.TCPFlags&(thSYN|thACK) == thSYN && half.flags&hBaseSeqSet != 0 && p.Seq != half.baseSeq {
-				seenL4 = f.hasL4 || f.keySeenL4
+				seenL4, keySerial = f.hasL4 || f.keySeenL4, f.keySerial
 				t.retire(slot, idx)
 				_, slot, _ = t.lookup(k, h)
 				ok, reused = false, true
 			}
 		case k.Proto != ProtoTCP && t.opt.UDPTimeout > 0 && ts-f.lastTS > t.opt.UDPTimeout:
-			seenL4 = f.hasL4 || f.keySeenL4
+			seenL4, keySerial = f.hasL4 || f.keySeenL4, f.keySerial
 			t.retire(slot, idx)
 			_, slot, _ = t.lookup(k, h)
 			ok = false
@@ -200,7 +213,15 @@ func (t *Table) add(k *Key, h uint64, d Dir, p *segment, frame uint64, ts int64)
 	}
 	if !ok {
 		idx = t.newFlow(k, h, slot, d, p, frame, ts, isTCP)
-		t.flow(idx).keySeenL4 = seenL4
+		nf := t.flow(idx)
+		nf.keySeenL4 = seenL4
+		nf.serial = t.nserial
+		t.nserial++
+		if keySerial == ^uint32(0) {
+			keySerial = t.nkeys
+			t.nkeys++
+		}
+		nf.keySerial = keySerial
 	}
 	f := t.flow(idx)
 	if ts > f.lastTS {
@@ -214,14 +235,15 @@ func (t *Table) add(k *Key, h uint64, d Dir, p *segment, frame uint64, ts int64)
 		f.bytes[d] += uint64(p.IPLen - uint32(p.IPHdrLen))
 	}
 	f.ipBytes[d] += uint64(p.IPLen)
-	r := PacketResult{FlowFirstFrame: f.firstFrame, FromOrig: d == f.orig}
+	r := PacketResult{FlowFirstFrame: f.firstFrame, FromOrig: d == f.orig, Serial: f.serial, KeySerial: f.keySerial}
 	if f.tcp >= 0 && analyze {
 		r.Analysis, r.ScaledWindow = t.tcpPacket(f, d, p, frame, ts, reused)
+		r.Events = t.pktEv
 	}
 	return r
 }
 
-func (t *Table) newFlow(k *Key, h, slot uint64, d Dir, p *segment, frame uint64, ts int64, isTCP bool) int32 {
+func (t *Table) newFlow(k *Key, h, slot uint64, d Dir, p *Segment, frame uint64, ts int64, isTCP bool) int32 {
 	var idx int32
 	if n := len(t.free); n > 0 {
 		idx = t.free[n-1]
@@ -313,6 +335,7 @@ func (f *flowState) histLog(d Dir, c byte, n uint32, logged *uint8) {
 }
 
 func (t *Table) emit(f *flowState, typ EventType, d Dir, frame uint64, ts int64, detail int64) {
+	t.pktEv |= 1 << typ
 	if !t.opt.Events {
 		return
 	}
@@ -321,7 +344,7 @@ func (t *Table) emit(f *flowState, typ EventType, d Dir, frame uint64, ts int64,
 
 // tcpPacket runs TCP analysis and bookkeeping for one TCP segment (not a fragment, header
 // decoded).
-func (t *Table) tcpPacket(f *flowState, d Dir, p *segment, frame uint64, ts int64, reused bool) (Analysis, uint32) {
+func (t *Table) tcpPacket(f *flowState, d Dir, p *Segment, frame uint64, ts int64, reused bool) (Analysis, uint32) {
 	s := t.tcpAt(f.tcp)
 	fwd, rev := &s.h[d], &s.h[d^1]
 	fl := p.TCPFlags
@@ -526,11 +549,8 @@ func (t *Table) account(f *flowState, s *tcpState, d Dir, af uint32, dupNum int3
 	if af&aWindowFull != 0 {
 		s.windowFull++
 	}
-	if !t.opt.Events {
-		return
-	}
-	for b := uint32(1); b <= aReusedPorts; b <<= 1 {
-		if af&b == 0 || b == aReusedPorts {
+	for b := uint32(1); b < aReusedPorts; b <<= 1 {
+		if af&b == 0 {
 			continue
 		}
 		typ := flagEvent(b)
@@ -577,7 +597,7 @@ func flagEvent(b uint32) EventType {
 }
 
 // tcpHistory records Zeek history letters and endpoint states for one segment.
-func (t *Table) tcpHistory(f *flowState, s *tcpState, d Dir, p *segment) {
+func (t *Table) tcpHistory(f *flowState, s *tcpState, d Dir, p *Segment) {
 	fwd, rev := &s.h[d], &s.h[d^1]
 	fl := p.TCPFlags
 	syn, ack, fin, rst := fl&thSYN != 0, fl&thACK != 0, fl&thFIN != 0, fl&thRST != 0
