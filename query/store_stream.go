@@ -47,8 +47,16 @@ type streamKey struct {
 // cannot be opened is an error; one that ends early (truncated, corrupt tail) keeps the
 // packets read and adds a warning.
 func NewStreamStore(paths []string, noMmap bool) (*StreamStore, error) {
+	return NewStreamStoreOptions(paths, noMmap, flowhash.Options{})
+}
+
+// NewStreamStoreOptions is NewStreamStore with flow tracking options (events are always on;
+// Workers is ignored: one goroutine reads). Results equal an index's only for the options
+// the index was built with (the defaults).
+func NewStreamStoreOptions(paths []string, noMmap bool, opt flowhash.Options) (*StreamStore, error) {
 	s := &StreamStore{files: paths, first: math.MaxInt64, last: math.MinInt64}
-	tr := flowhash.NewTracker(flowhash.Options{Events: true})
+	opt.Events = true
+	tr := flowhash.NewTracker(opt)
 	keys := map[flowhash.Key]*streamKey{}
 	firstFrames := []uint64{} // per packet: its flow's first frame (0: none)
 	var p pcapng.Packet

@@ -37,6 +37,11 @@ func runCLI(t *testing.T, args ...string) (string, string, int) {
 // queryCLICases are command lines (without the input) whose output must not depend on
 // whether it comes from the index or from --no-index.
 var queryCLICases = [][]string{
+	{"flows"},
+	{"flows", "--sort", "bytes", "--limit", "5", "--format", "csv", "tcp"},
+	{"flows", "--columns", "flow_id,orig_h,resp_h,history,syn_rtt", "--format", "json", "rst or syn_rtt > 100ms"},
+	{"events", "--type", "rst,retransmission,duplicate_ack"},
+	{"events", "--format", "jsonl", "host", "192.0.2.3"},
 	{"packets", "--flow", "3"},
 	{"packets", "--format", "csv", "host", "192.0.2.3", "and", "port", "443"},
 	{"timeline", "--bucket", "1s", "--format", "jsonl"},
@@ -66,6 +71,9 @@ func TestQueryCLIIndexEqualsNoIndex(t *testing.T) {
 			t.Fatalf("%v: exit %d: %s", args, code, errs)
 		}
 		if i == 0 {
+			if c[0] != "flows" {
+				t.Fatal("the first case must be flows")
+			}
 			if !strings.Contains(errs, "sample.pcapng.pcapdex") {
 				t.Errorf("first query should build the index and say so on stderr, got %q", errs)
 			}

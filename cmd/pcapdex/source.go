@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/pcapdex/pcapdex/flowhash"
 	"github.com/pcapdex/pcapdex/index"
 	"github.com/pcapdex/pcapdex/query"
 	"github.com/spf13/pflag"
@@ -34,6 +35,9 @@ type queryFlags struct {
 	noIndex   bool
 	indexPath string
 	input     inputFlags
+	// track, when set, are flow tracking options other than the index's defaults: the
+	// command then reads the captures in one pass (as with --no-index).
+	track *flowhash.Options
 }
 
 func addQueryFlags(fs *pflag.FlagSet, q *queryFlags) {
@@ -216,8 +220,19 @@ func openQuery(name string, q *queryFlags, args []string, stderr io.Writer) (*qu
 			}
 		}
 	}
+	if q.track != nil && !q.noIndex {
+		fmt.Fprintf(stderr, "pcapdex %s: non-default flow options: reading the captures instead of the index\n", name)
+		q.noIndex = true
+		if idxPath != "" {
+			return fail(exitUsage, "non-default flow options need captures, not an index")
+		}
+	}
 	if q.noIndex {
-		s, err := query.NewStreamStore(captures, q.input.noMmap)
+		opt := flowhash.Options{}
+		if q.track != nil {
+			opt = *q.track
+		}
+		s, err := query.NewStreamStoreOptions(captures, q.input.noMmap, opt)
 		if err != nil {
 			return fail(exitInput, "%v", err)
 		}
