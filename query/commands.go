@@ -67,6 +67,33 @@ type FlowColumn struct {
 	set func(t *Table, f *flowhash.Flow)
 }
 
+// flowColumnNeed is the field group each column reads.
+func flowColumnNeed(name string) FlowNeed {
+	switch name {
+	case "flow_id", "community_id", "proto", "orig_h", "orig_p", "resp_h", "resp_p":
+		return 0
+	case "ts", "ts_end", "duration", "first_frame":
+		return FlowTimes
+	case "orig_pkts", "resp_pkts", "orig_bytes", "resp_bytes", "orig_ip_bytes", "resp_ip_bytes":
+		return FlowCounts
+	case "conn_state", "history":
+		return FlowState
+	}
+	return FlowTCP
+}
+
+func sortNeed(key string) FlowNeed {
+	switch key {
+	case "ts", "duration":
+		return FlowTimes
+	case "bytes", "pkts":
+		return FlowCounts
+	case "retransmissions", "syn_rtt":
+		return FlowTCP
+	}
+	return 0
+}
+
 func rttCell(t *Table, ns int64, ok bool) {
 	if ok {
 		t.Duration(ns)
@@ -195,8 +222,12 @@ func WriteFlows(st Store, sel Selection, o FlowsOptions, w io.Writer, out Option
 	if err != nil {
 		return err
 	}
+	need := sortNeed(o.Sort)
+	for _, c := range cols {
+		need |= flowColumnNeed(c.Name)
+	}
 	var flows []flowhash.Flow
-	if err := st.Flows(rows, func(f *flowhash.Flow) error { flows = append(flows, *f); return nil }); err != nil {
+	if err := st.Flows(rows, need, func(f *flowhash.Flow) error { flows = append(flows, *f); return nil }); err != nil {
 		return err
 	}
 	SortFlows(flows, o.Sort)
@@ -582,7 +613,7 @@ func WriteTop(st Store, sel Selection, o TopOptions, w io.Writer, out Options) e
 			a.origPort, a.respPort = flowPorts(f)
 		}
 	}
-	err = st.Flows(rows, func(f *flowhash.Flow) error {
+	err = st.Flows(rows, FlowCounts, func(f *flowhash.Flow) error {
 		if o.Metric == "bytes" {
 			total += f.OrigIPBytes + f.RespIPBytes
 		} else {
@@ -918,21 +949,38 @@ type ConcurrentOptions struct {
 	From  string // RST mode: "orig", "resp" or "" (either sender)
 }
 
-// openCounter counts flows open at an instant: first packet at or before it and last
-// packet at or after it.
-type openCounter struct{ starts, ends []int64 }
-
-func newOpenCounter(start, end []int64) *openCounter {
-	c := &openCounter{starts: slices.Clone(start), ends: slices.Clone(end)}
-	slices.Sort(c.starts)
-	slices.Sort(c.ends)
-	return c
-}
-
-func (c *openCounter) at(t int64) int {
-	started := sort.Search(len(c.starts), func(i int) bool { return c.starts[i] > t })
-	ended := sort.Search(len(c.ends), func(i int) bool { return c.ends[i] >= t })
-	return started - ended
+// openAt returns, for each instant of ts, the number of flows open then (first packet at or
+// before it, last at or after it): one pass over the flows with a binary search among the
+// sorted instants, so the cost is O(flows x log instants) and nothing is sorted per flow.
+func openAt(start, end, ts []int64) []int {
+	out := make([]int, len(ts))
+	if len(ts) == 0 {
+		return out
+	}
+	order := make([]int, len(ts))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return ts[order[a]] < ts[order[b]] })
+	sorted := make([]int64, len(ts))
+	for i, j := range order {
+		sorted[i] = ts[j]
+	}
+	diff := make([]int, len(ts)+1)
+	for i := range start {
+		lo := sort.Search(len(sorted), func(j int) bool { return sorted[j] >= start[i] })
+		hi := sort.Search(len(sorted), func(j int) bool { return sorted[j] > end[i] })
+		if lo < hi {
+			diff[lo]++
+			diff[hi]--
+		}
+	}
+	n := 0
+	for i, j := range order {
+		n += diff[i]
+		out[j] = n
+	}
+	return out
 }
 
 // WriteConcurrent writes, with HasAt, the selected flows open at At (first packet <= At <=
@@ -957,7 +1005,7 @@ func WriteConcurrent(st Store, sel Selection, o ConcurrentOptions, w io.Writer, 
 			decl[i] = c.Col
 		}
 		t := NewTable(w, out, decl...)
-		err = st.Flows(win, func(f *flowhash.Flow) error {
+		err = st.Flows(win, FlowTimes|FlowState, func(f *flowhash.Flow) error {
 			for _, c := range cols {
 				c.set(t, f)
 			}
@@ -975,7 +1023,6 @@ func WriteConcurrent(st Store, sel Selection, o ConcurrentOptions, w io.Writer, 
 	if err != nil {
 		return err
 	}
-	oc := newOpenCounter(start, end)
 	var rsts []flowhash.Event
 	ids := roaring.New()
 	err = st.Events(rows, func(e *flowhash.Event) error {
@@ -992,14 +1039,19 @@ func WriteConcurrent(st Store, sel Selection, o ConcurrentOptions, w io.Writer, 
 	if err != nil {
 		return err
 	}
+	times := make([]int64, len(rsts))
+	for i := range rsts {
+		times[i] = rsts[i].TS
+	}
+	open := openAt(start, end, times)
 	flows := map[uint64]flowhash.Flow{}
-	if err := st.Flows(ids, func(f *flowhash.Flow) error { flows[f.ID] = *f; return nil }); err != nil {
+	if err := st.Flows(ids, 0, func(f *flowhash.Flow) error { flows[f.ID] = *f; return nil }); err != nil {
 		return err
 	}
 	t := NewTable(w, out, Col{"frame", KindUint}, Col{"ts", KindTime}, Col{"flow_id", KindUint},
 		Col{"from", KindString}, Col{"sender_h", KindAddr}, Col{"orig_h", KindAddr}, Col{"orig_p", KindUint},
 		Col{"resp_h", KindAddr}, Col{"resp_p", KindUint}, Col{"open_flows", KindUint})
-	for _, e := range rsts {
+	for i, e := range rsts {
 		f, ok := flows[e.FlowID]
 		if !ok {
 			return fmt.Errorf("event at frame %d names flow %d, which the flows table lacks", e.Frame, e.FlowID)
@@ -1019,7 +1071,7 @@ func WriteConcurrent(st Store, sel Selection, o ConcurrentOptions, w io.Writer, 
 		t.Uint(uint64(op))
 		t.Addr(flowAddr(&f, false))
 		t.Uint(uint64(rp))
-		t.Uint(uint64(max(oc.at(e.TS)-1, 0)))
+		t.Uint(uint64(max(open[i]-1, 0)))
 		if err := t.EndRow(); err != nil {
 			return err
 		}

@@ -27,8 +27,9 @@ type Store interface {
 	// FlowTimes returns the first and last packet times of every flow, by row. The slices
 	// are owned by the Store.
 	FlowTimes() (start, end []int64, err error)
-	// Flows calls fn for the flows of rows (nil: all) in id order. f is reused between calls.
-	Flows(rows *roaring.Bitmap, fn func(f *flowhash.Flow) error) error
+	// Flows calls fn for the flows of rows (nil: all) in id order, with at least the fields
+	// need names filled (a stream store fills all). f is reused between calls.
+	Flows(rows *roaring.Bitmap, need FlowNeed, fn func(f *flowhash.Flow) error) error
 	// Packets calls fn for every packet of the flows in rows, in capture order; rows nil means
 	// every packet, with or without a flow. need says which fields fn reads (NeedTCP for
 	// direction, TCP flags, seq/ack/win, payload length and analysis bits): an index reads

@@ -136,9 +136,10 @@ var flowRecordCols = [...]string{
 // Flows rebuilds flowhash.Flow records from the flows table, reading only the blocks that
 // hold selected rows. Fields the index does not keep are zero: TCP.SYNs, RSTs, KeepAlives,
 // WindowFull, ZeroWindowProbes; RTTSamples is 1 when any RTT sample time is stored.
-func (s *IndexStore) Flows(rows *roaring.Bitmap, fn func(f *flowhash.Flow) error) error {
+func (s *IndexStore) Flows(rows *roaring.Bitmap, need FlowNeed, fn func(f *flowhash.Flow) error) error {
 	var cols [len(flowRecordCols)]index.Column
 	var f flowhash.Flow
+	kinds := s.flows.Columns()
 	for b := range s.flows.NumBlocks() {
 		n, first := s.flows.Block(b)
 		lo, hi := uint32(first), uint32(first)+uint32(n)
@@ -146,6 +147,10 @@ func (s *IndexStore) Flows(rows *roaring.Bitmap, fn func(f *flowhash.Flow) error
 			continue
 		}
 		for i, name := range flowRecordCols {
+			if g := flowColGroup[name]; g != 0 && need&g == 0 {
+				zeroColumn(&cols[i], kinds[s.flowCols[name]].Kind, n)
+				continue
+			}
 			// Bytes values are views into the scratch buffer: history gets its own.
 			scr := &s.scr
 			if name == "history" {
@@ -207,6 +212,50 @@ func (s *IndexStore) Flows(rows *roaring.Bitmap, fn func(f *flowhash.Flow) error
 		}
 	}
 	return nil
+}
+
+// FlowNeed says which groups of flow fields a Flows caller reads; the endpoints, protocol
+// and ICMP type/code (the flow key) are always filled, other fields are zero unless asked.
+type FlowNeed uint8
+
+const (
+	FlowTimes  FlowNeed = 1 << iota // FirstTS, LastTS, FirstFrame
+	FlowCounts                      // packets and bytes
+	FlowState                       // ConnState, Hist
+	FlowTCP                         // TCP statistics
+	FlowAll    = FlowTimes | FlowCounts | FlowState | FlowTCP
+)
+
+// flowColGroup maps flows-table columns to the group that needs them (0: always read).
+var flowColGroup = map[string]FlowNeed{
+	"ts": FlowTimes, "ts_end": FlowTimes, "first_frame": FlowTimes,
+	"orig_pkts": FlowCounts, "resp_pkts": FlowCounts, "orig_bytes": FlowCounts, "resp_bytes": FlowCounts,
+	"orig_ip_bytes": FlowCounts, "resp_ip_bytes": FlowCounts,
+	"conn_state": FlowState, "history": FlowState,
+	"syn_rtt": FlowTCP, "ack_rtt": FlowTCP, "rtt_min": FlowTCP, "rtt_avg": FlowTCP, "rtt_max": FlowTCP,
+	"retransmissions": FlowTCP, "fast_retransmissions": FlowTCP, "spurious_retransmissions": FlowTCP,
+	"out_of_order": FlowTCP, "dup_acks": FlowTCP, "zero_windows": FlowTCP, "lost_segments": FlowTCP,
+	"acked_unseen": FlowTCP, "orig_mss": FlowTCP, "resp_mss": FlowTCP, "orig_wscale": FlowTCP, "resp_wscale": FlowTCP,
+}
+
+// zeroColumn makes c a column of n zero values of kind k (for fields a caller skipped).
+func zeroColumn(c *index.Column, k index.Kind, n int) {
+	c.Reset()
+	c.Kind = k
+	switch k {
+	case index.KindInt64:
+		c.I64 = append(c.I64, make([]int64, n)...)
+	case index.KindUint32:
+		c.U32 = append(c.U32, make([]uint32, n)...)
+	case index.KindUint16:
+		c.U16 = append(c.U16, make([]uint16, n)...)
+	case index.KindUint8:
+		c.U8 = append(c.U8, make([]uint8, n)...)
+	case index.KindBytes:
+		c.Bytes = append(c.Bytes, make([][]byte, n)...)
+	case index.KindAddr:
+		c.Addr = append(c.Addr, make([][16]byte, n)...)
+	}
 }
 
 // setKey rebuilds f's Key and Orig from the originator and responder endpoints, ordering

@@ -210,7 +210,7 @@ func (s *StreamStore) FlowTimes() ([]int64, []int64, error) {
 	return s.start, s.end, nil
 }
 
-func (s *StreamStore) Flows(rows *roaring.Bitmap, fn func(f *flowhash.Flow) error) error {
+func (s *StreamStore) Flows(rows *roaring.Bitmap, _ FlowNeed, fn func(f *flowhash.Flow) error) error {
 	var f flowhash.Flow
 	for i := range s.flows {
 		if rows != nil && !rows.Contains(uint32(i)) {

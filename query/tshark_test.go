@@ -102,7 +102,7 @@ func TestTsharkConv(t *testing.T) {
 				return key{x, y}
 			}
 			flowEnds := map[uint32][2]netip.AddrPort{}
-			err := st.Flows(sel.Rows, func(f *flowhash.Flow) error {
+			err := st.Flows(sel.Rows, 0, func(f *flowhash.Flow) error {
 				op, rp := flowPorts(f)
 				flowEnds[uint32(f.ID)] = [2]netip.AddrPort{netip.AddrPortFrom(flowAddr(f, true), op), netip.AddrPortFrom(flowAddr(f, false), rp)}
 				return nil
