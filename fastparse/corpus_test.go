@@ -1,83 +1,24 @@
 package fastparse
 
 import (
-	"bufio"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/pcapdex/pcapdex/internal/testcorpus"
+
 	"github.com/pcapdex/pcapdex/pcapng"
 )
 
-// corpusDir finds ../shared/corpus beside the repository root (the directory holding
-// go.mod), or $PCAPDEX_CORPUS; it skips the test when the corpus is absent.
-func corpusDir(t testing.TB) string {
-	t.Helper()
-	dir, err := findCorpus()
-	if err != nil {
-		t.Skip(err)
-	}
-	return dir
-}
+// corpusDir, findCorpus and readManifest use the shared helper (internal/testcorpus).
+func corpusDir(t testing.TB) string { return testcorpus.Dir(t) }
 
-func findCorpus() (string, error) {
-	if d := os.Getenv("PCAPDEX_CORPUS"); d != "" {
-		return d, nil
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			c := filepath.Join(dir, "..", "shared", "corpus")
-			if _, err := os.Stat(filepath.Join(c, "MANIFEST.tsv")); err != nil {
-				return "", fmt.Errorf("corpus not found at %s (set PCAPDEX_CORPUS): %v", c, err)
-			}
-			return c, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("no go.mod above the package dir; corpus not found")
-		}
-		dir = parent
-	}
-}
+func findCorpus() (string, error) { return testcorpus.Find() }
 
-func readManifest(t testing.TB, dir string) []map[string]string {
-	t.Helper()
-	f, err := os.Open(filepath.Join(dir, "MANIFEST.tsv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	var head []string
-	var rows []map[string]string
-	for sc.Scan() {
-		cols := strings.Split(sc.Text(), "\t")
-		if head == nil {
-			head = cols
-			continue
-		}
-		row := map[string]string{}
-		for i, h := range head {
-			if i < len(cols) {
-				row[h] = cols[i]
-			}
-		}
-		rows = append(rows, row)
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return rows
-}
+func readManifest(t testing.TB, _ string) []testcorpus.Row { return testcorpus.Manifest(t) }
 
 // decodeFile decodes every packet the reader yields (up to the first error) into Stats.
 func decodeFile(path string) (Stats, error) {

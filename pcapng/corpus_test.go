@@ -1,71 +1,20 @@
 package pcapng
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
+
+	"github.com/pcapdex/pcapdex/internal/testcorpus"
 )
 
-// corpusDir finds ../shared/corpus next to the repository root (the dir holding go.mod).
-func corpusDir(t testing.TB) string {
-	t.Helper()
-	if d := os.Getenv("PCAPDEX_CORPUS"); d != "" {
-		return d
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			c := filepath.Join(dir, "..", "shared", "corpus")
-			if _, err := os.Stat(filepath.Join(c, "MANIFEST.tsv")); err != nil {
-				t.Skipf("corpus not found at %s (set PCAPDEX_CORPUS): %v", c, err)
-			}
-			return c
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("no go.mod above the package dir; corpus not found")
-		}
-		dir = parent
-	}
-}
+// corpusDir and readManifest use the shared helper (internal/testcorpus).
+func corpusDir(t testing.TB) string { return testcorpus.Dir(t) }
 
-type manifestRow map[string]string
-
-func readManifest(t testing.TB, dir string) []manifestRow {
-	f, err := os.Open(filepath.Join(dir, "MANIFEST.tsv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	var head []string
-	var rows []manifestRow
-	for sc.Scan() {
-		cols := strings.Split(sc.Text(), "\t")
-		if head == nil {
-			head = cols
-			continue
-		}
-		row := manifestRow{}
-		for i, h := range head {
-			if i < len(cols) {
-				row[h] = cols[i]
-			}
-		}
-		rows = append(rows, row)
-	}
-	return rows
-}
+func readManifest(t testing.TB, _ string) []testcorpus.Row { return testcorpus.Manifest(t) }
 
 // fileSummary is what the corpus test compares with the manifest.
 type fileSummary struct {

@@ -3,32 +3,15 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/pcapdex/pcapdex/internal/testcorpus"
 	"github.com/pcapdex/pcapdex/pcapng"
 )
 
-func infoCorpusDir(t *testing.T) string {
-	t.Helper()
-	dir, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			c := filepath.Join(dir, "..", "shared", "corpus")
-			if _, err := os.Stat(filepath.Join(c, "MANIFEST.tsv")); err != nil {
-				t.Skipf("corpus not found at %s", c)
-			}
-			return c
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("no go.mod above the package dir")
-		}
-		dir = parent
-	}
-}
+func infoCorpusDir(t *testing.T) string { return testcorpus.Dir(t) }
 
 func runInfoTest(t *testing.T, args ...string) (int, string, string) {
 	var out, errb bytes.Buffer
