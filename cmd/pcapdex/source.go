@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 
 	"github.com/pcapdex/pcapdex/flowhash"
@@ -242,6 +243,13 @@ func openQuery(name string, q *queryFlags, args []string, stderr io.Writer) (*qu
 		}
 		c.st = s
 	} else {
+		// An index query is short and its garbage is a few block buffers: collecting during
+		// it costs more than it saves (GC start-up, signals to stop the world). Leave it to a
+		// memory limit unless the user set GOGC or GOMEMLIMIT.
+		if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
+			debug.SetGCPercent(-1)
+			debug.SetMemoryLimit(1 << 30)
+		}
 		if idxPath == "" {
 			switch {
 			case q.indexPath != "":
