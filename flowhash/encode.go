@@ -36,6 +36,29 @@ func (tr *Tracker) Add(d *fastparse.Packet, frame uint64, ts int64) PacketResult
 	return tr.t.Add(&k, dir, d, frame, ts)
 }
 
+// AddInfo is Add for consumers of PacketInfo: it fills in as a Pipeline would for the same
+// packet at the same frame (flow and key ids included).
+func (tr *Tracker) AddInfo(d *fastparse.Packet, frame uint64, ts int64, in *PacketInfo) {
+	vlan := uint16(0xffff)
+	if d.VLANCount > 0 {
+		vlan = d.VLANs[0]
+	}
+	tr.res.Packets++
+	tr.res.DecodeStatus[d.Status]++
+	tr.res.Decode.Add(d)
+	k, dir, ok := KeyOf(d)
+	if !ok {
+		*in = PacketInfo{Status: d.Status, VLAN: vlan}
+		return
+	}
+	tr.res.IPPackets++
+	*in = PacketInfo{Status: d.Status, Proto: d.Proto, VLAN: vlan, IP: true, Dir: dir}
+	in.Segment.set(d)
+	r := tr.t.add(&k, k.Hash(), dir, &in.Segment, frame, ts)
+	in.FromOrig, in.Flow, in.Key = r.FromOrig, r.Serial+1, r.KeySerial+1
+	in.Events, in.Analysis, in.ScaledWindow = r.Events, r.Analysis, r.ScaledWindow
+}
+
 // Result finishes tracking and returns the result; the Tracker must not be used afterwards.
 func (tr *Tracker) Result() *Result {
 	tr.res.merge([]*Table{tr.t})

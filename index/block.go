@@ -44,6 +44,13 @@ func (c *compressor) init() error {
 	return nil
 }
 
+func (c *compressor) close() {
+	if c.enc != nil {
+		c.enc.Close()
+		c.enc = nil
+	}
+}
+
 // appendUnit appends a compressed unit: codec byte, then for CodecZstd the uvarint raw length
 // and the zstd frame, for CodecNone the raw bytes. zstd is kept only when it saves at least
 // one byte in sixteen.

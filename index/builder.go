@@ -4,9 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
-	"sort"
 	"strconv"
 
 	"github.com/RoaringBitmap/roaring/v2"
@@ -125,19 +123,23 @@ type keyState struct {
 
 type secCount struct{ sec, pkts, bytes, flows, events int64 }
 
-// Builder turns one pass over captures into an index: feed it every packet, decoded, in
-// capture order (BeginFile, Add..., EndFile per file), then Finish. Packet columns are
-// streamed to the file as blocks fill; per packet the Builder keeps 6 bytes in memory
-// (flow key index and TCP flags) to assign packets to flows once the flow tracker is done.
+// flowBlock records that flow row reached packet block blk (once per flow and block).
+type flowBlock struct{ row, blk uint32 }
+
+// Builder turns one pass over captures into an index: per capture file BeginFile, then
+// ReadCapture (the parallel flow pipeline, BuildOptions.Flow.Workers) or Add per packet (the
+// single-goroutine form), then EndFile; then Finish. Both give the same bytes. Packet
+// blocks and their flow ids are written as they fill (the flow ids compressed in memory
+// until Finish); per flow and per key the Builder keeps a few dozen bytes, nothing per
+// packet.
 type Builder struct {
 	w        *Writer
 	opt      BuildOptions
-	tr       *flowhash.Tracker
-	pk       *TableWriter
-	keys     map[flowhash.Key]uint32
-	ks       []keyState
-	kidx     []uint32
-	flags    []uint16
+	tr       *flowhash.Tracker  // Add
+	pl       *flowhash.Pipeline // ReadCapture
+	pk       *TableWriter       // packets
+	pf       *TableWriter       // packets.flow (spooled)
+	ks       []keyState         // by key id - 1
 	files    []CaptureFile
 	inFile   bool
 	secs     []secCount
@@ -145,13 +147,22 @@ type Builder struct {
 	last     int // index in secs of the last packet's second
 	stats    BuildStats
 	warnings []string
-	lastKey  flowhash.Key // key of the previous IP packet and its index
-	lastIdx  uint32
-	hasLast  bool
+	npk      int   // packets added
 	prevOff  int64 // offset and captured length of the previous packet
 	prevCap  uint32
-	chainBlk uint32 // block of the key slots being numbered
-	nslot    uint32 // key slots used in that block
+	chainBlk uint32   // block of the key slots being numbered
+	nslot    uint32   // key slots used in that block
+	slotFlow []uint32 // flow id of each key slot's previous packet in the block
+	info     flowhash.PacketInfo
+
+	// Per flow (row = id - 1): key id - 1, first and last packet block, TCP flags seen.
+	fKey       []uint32
+	fFirst     []uint32
+	fLast      []uint32
+	fFlags     []uint16
+	flowBlocks []flowBlock
+	addErr     error                 // a write error from the packet loop
+	observe    func(*flowhash.Batch) // ReadCapture's observer
 }
 
 // NewBuilder starts building into w. Finish closes w.
@@ -164,8 +175,12 @@ func NewBuilder(w *Writer, opt BuildOptions) (*Builder, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Builder{w: w, opt: opt, tr: flowhash.NewTracker(opt.Flow), pk: pk,
-		keys: map[flowhash.Key]uint32{}, secIdx: map[int64]int{}, last: -1}, nil
+	pf, err := w.NewTable(TablePacketFlow, packetFlowColumns, TableOptions{BlockRows: opt.BlockRows, Background: true, Spool: true})
+	if err != nil {
+		pk.stopWorker()
+		return nil, err
+	}
+	return &Builder{w: w, opt: opt, pk: pk, pf: pf, secIdx: map[int64]int{}, last: -1, slotFlow: []uint32{0}}, nil
 }
 
 // BeginFile starts the next capture file of the set.
@@ -189,12 +204,58 @@ func (b *Builder) EndFile(info []byte) {
 	}
 }
 
-// Add accounts one packet: p as read, d as decoded by fastparse (any status). It does not
-// allocate once its buffers have grown, and returns only write errors.
+// Add accounts one packet: p as read, d as decoded by fastparse (any status), tracking flows
+// in the caller's goroutine. It does not allocate once its buffers have grown, and returns
+// only write errors. A Builder takes either Add or ReadCapture, not both.
 func (b *Builder) Add(p *pcapng.Packet, d *fastparse.Packet) error {
-	frame := uint64(len(b.kidx)) + 1
+	if b.pl != nil {
+		return errors.New("index: Builder.Add after ReadCapture")
+	}
+	if b.tr == nil {
+		b.tr = flowhash.NewTracker(b.opt.Flow)
+	}
+	b.tr.AddInfo(d, uint64(b.npk)+1, p.TS, &b.info)
+	return b.add(p, &b.info)
+}
+
+// ReadCapture indexes every packet of r, running it through the flow pipeline (decode and
+// flow tracking on BuildOptions.Flow.Workers goroutines; the packet tables are filled on
+// this one). observe, if not nil, is called with each batch after the Builder has seen it,
+// in capture order, on this goroutine. readErr is the reader's error other than io.EOF (the
+// packets before it are indexed); err is a write error, after which the index can only be
+// aborted (Finish reports it again).
+func (b *Builder) ReadCapture(r *pcapng.Reader, observe func(*flowhash.Batch)) (readErr, err error) {
+	if b.tr != nil {
+		return nil, errors.New("index: Builder.ReadCapture after Add")
+	}
+	if b.pl == nil {
+		b.pl = flowhash.NewPipeline(b.opt.Flow, b.addBatch)
+	}
+	b.observe = observe
+	rerr := b.pl.Run(r)
+	b.observe = nil
+	if b.addErr != nil {
+		return nil, b.addErr
+	}
+	return rerr, nil
+}
+
+func (b *Builder) addBatch(bt *flowhash.Batch) error {
+	for i := range bt.Packets {
+		if err := b.add(&bt.Packets[i], &bt.Info[i]); err != nil {
+			b.addErr = err
+			return err
+		}
+	}
+	if b.observe != nil {
+		b.observe(bt)
+	}
+	return nil
+}
+
+// add encodes one packet with what flow tracking found about it.
+func (b *Builder) add(p *pcapng.Packet, in *flowhash.PacketInfo) error {
 	ts := p.TS
-	b.tr.Add(d, frame, ts)
 	cols := b.pk.Pending()
 	cols[0].I64 = append(cols[0].I64, ts)
 	cols[1].U16 = append(cols[1].U16, uint16(len(b.files)-1))
@@ -215,33 +276,38 @@ func (b *Builder) Add(p *pcapng.Packet, d *fastparse.Packet) error {
 	var flags uint16
 	var seq, ack, win, plen, slot uint32
 	var dir uint8
-	ki := noKey
-	if k, kd, ok := flowhash.KeyOf(d); ok {
-		idx, found := b.lastIdx, b.hasLast && k == b.lastKey // runs of one connection skip the map
-		if !found {
-			idx, found = b.keys[k]
+	blk := uint32(b.npk / b.opt.BlockRows)
+	if blk != b.chainBlk {
+		b.chainBlk, b.nslot = blk, 0
+		b.slotFlow = b.slotFlow[:1]
+	}
+	id := uint32(0)
+	if in.IP {
+		ki := in.Key - 1
+		if int(ki) == len(b.ks) {
+			b.ks = append(b.ks, keyState{ws: [2]int8{-1, -1}, vlan: in.VLAN})
 		}
-		if !found {
-			idx = uint32(len(b.ks))
-			b.keys[k] = idx
-			vlan := uint16(0xffff)
-			if d.VLANCount > 0 {
-				vlan = d.VLANs[0]
-			}
-			b.ks = append(b.ks, keyState{ws: [2]int8{-1, -1}, vlan: vlan})
+		id = in.Flow
+		dir, plen = uint8(in.Dir), in.PayloadLen
+		if in.Proto == flowhash.ProtoTCP && in.HasL4 {
+			flags = in.TCPFlags
+			s := &b.ks[ki]
+			seq, ack, win = s.tcp(&in.Segment, int(in.Dir))
+			slot, seq, ack, win, plen = s.chain.encode(blk, &b.nslot, int(in.Dir), seq, ack, win, plen, p.CapLen, flags)
 		}
-		b.lastKey, b.lastIdx, b.hasLast = k, idx, true
-		ki, dir, plen = idx, uint8(kd), d.PayloadLen
-		if d.Proto == flowhash.ProtoTCP && d.HasL4 {
-			flags = d.TCPFlags
-			s := &b.ks[idx]
-			seq, ack, win = s.tcp(d, int(kd))
-			blk := uint32(len(b.kidx) / b.opt.BlockRows)
-			if blk != b.chainBlk {
-				b.chainBlk, b.nslot = blk, 0
-			}
-			slot, seq, ack, win, plen = s.chain.encode(blk, &b.nslot, int(kd), seq, ack, win, plen, p.CapLen, flags)
+		// Per flow: key, block range, TCP flags; a new block entry for wide-flow bitmaps.
+		r := id - 1
+		if int(r) == len(b.fKey) {
+			b.fKey = append(b.fKey, ki)
+			b.fFirst = append(b.fFirst, blk)
+			b.fLast = append(b.fLast, blk)
+			b.fFlags = append(b.fFlags, 0)
+			b.flowBlocks = append(b.flowBlocks, flowBlock{r, blk})
+		} else if b.fLast[r] != blk {
+			b.fLast[r] = blk
+			b.flowBlocks = append(b.flowBlocks, flowBlock{r, blk})
 		}
+		b.fFlags[r] |= flags
 	}
 	cols[5].U8 = append(cols[5].U8, dir)
 	cols[6].U16 = append(cols[6].U16, flags)
@@ -250,14 +316,25 @@ func (b *Builder) Add(p *pcapng.Packet, d *fastparse.Packet) error {
 	cols[9].U32 = append(cols[9].U32, win)
 	cols[10].U32 = append(cols[10].U32, plen)
 	cols[11].U32 = append(cols[11].U32, slot)
-	b.kidx = append(b.kidx, ki)
+	// Flow ids of chained packets are stored as the change from the slot's previous packet.
+	stored := id
 	if slot != 0 {
-		flags |= chainedBit
+		if int(slot) == len(b.slotFlow) {
+			b.slotFlow = append(b.slotFlow, 0)
+		}
+		stored = zz32(id - b.slotFlow[slot])
+		b.slotFlow[slot] = id
 	}
-	b.flags = append(b.flags, flags)
+	fc := b.pf.Pending()
+	fc[0].U32 = append(fc[0].U32, stored)
+	fc[1].U32 = append(fc[1].U32, in.Events)
+	b.npk++
 	b.countSecond(ts, int64(p.OrigLen))
 	if b.pk.Full() {
-		return b.pk.Flush()
+		if err := b.pk.Flush(); err != nil {
+			return err
+		}
+		return b.pf.Flush()
 	}
 	return nil
 }
@@ -265,7 +342,7 @@ func (b *Builder) Add(p *pcapng.Packet, d *fastparse.Packet) error {
 // tcp returns the relative sequence and acknowledgement numbers and the scaled window of a
 // TCP segment travelling in direction di, updating the per-key state. Bases follow
 // Wireshark: a SYN's sequence number is relative 0; a stream first seen mid-way starts at 1.
-func (s *keyState) tcp(d *fastparse.Packet, di int) (seq, ack, win uint32) {
+func (s *keyState) tcp(d *flowhash.Segment, di int) (seq, ack, win uint32) {
 	oi := 1 - di
 	syn := d.TCPFlags&fastparse.TCPSyn != 0
 	hasAck := d.TCPFlags&fastparse.TCPAck != 0
@@ -349,144 +426,51 @@ func (b *Builder) Finish() (*BuildStats, error) {
 
 func (b *Builder) finish() (*BuildStats, error) {
 	w := b.w
+	if b.addErr != nil {
+		b.pf.stopWorker()
+		return nil, b.addErr
+	}
 	if err := b.pk.Close(); err != nil {
+		b.pf.stopWorker()
 		return nil, err
 	}
-	res := b.tr.Result()
+	if err := b.pf.Close(); err != nil {
+		return nil, err
+	}
+	var res *flowhash.Result
+	switch {
+	case b.pl != nil:
+		res = b.pl.Result()
+	case b.tr != nil:
+		res = b.tr.Result()
+	default:
+		res = flowhash.NewTracker(b.opt.Flow).Result()
+	}
 	flows := res.Flows
 	if len(flows) >= 1<<32-1 {
 		return nil, fmt.Errorf("index: %d flows exceed the format's limit", len(flows))
 	}
-	// Key index -> its flows (rows), in order of first frame.
-	firstRow := make([]uint32, len(b.ks)) // row+1 of the key's first flow
-	var multi map[uint32][]uint32
-	flowKey := make([]uint32, len(flows))
-	for i := range flows {
-		ki, ok := b.keys[flows[i].Key]
-		if !ok {
-			flowKey[i] = noKey
-			continue
-		}
-		flowKey[i] = ki
-		if firstRow[ki] == 0 {
-			firstRow[ki] = uint32(i) + 1
-			continue
-		}
-		if multi == nil {
-			multi = map[uint32][]uint32{}
-		}
-		if multi[ki] == nil {
-			multi[ki] = []uint32{firstRow[ki] - 1}
-		}
-		multi[ki] = append(multi[ki], uint32(i))
+	if len(flows) != len(b.fKey) {
+		return nil, fmt.Errorf("index: flow tracking found %d flows, the packets named %d", len(flows), len(b.fKey))
 	}
-	// Packet -> flow row; per-flow block range and TCP flags; analysis bits from events.
 	blockRows := b.opt.BlockRows
 	nf := len(flows)
-	pblkFirst := make([]uint32, nf)
-	pblkLast := make([]uint32, nf)
-	seen := make([]bool, nf)
-	fflags := make([]uint16, nf)
-	pf, err := w.NewTable(TablePacketFlow, packetFlowColumns, TableOptions{BlockRows: blockRows, Background: true})
-	if err != nil {
-		return nil, err
-	}
 	events := res.Events
-	ev := 0
-	// Key slots exactly as Add numbered them, to store flow ids as slot predictions.
-	slotStamp := make([]uint32, len(b.ks))
-	slotNum := make([]uint32, len(b.ks))
-	slotFlow := make([]uint32, 0, min(blockRows, len(b.kidx))+1)
-	for i, ki := range b.kidx {
-		frame := uint64(i) + 1
-		if i%blockRows == 0 {
-			slotFlow = slotFlow[:1]
-			slotFlow[0] = 0
-		}
-		var id uint32
-		if ki != noKey {
-			if l := multi[ki]; l != nil {
-				j := sort.Search(len(l), func(j int) bool { return flows[l[j]].FirstFrame > frame }) - 1
-				if j >= 0 {
-					id = l[j] + 1
-				}
-			} else {
-				id = firstRow[ki]
-			}
-		}
-		if id != 0 {
-			r := id - 1
-			blk := uint32(i / blockRows)
-			if !seen[r] {
-				seen[r], pblkFirst[r] = true, blk
-			}
-			pblkLast[r] = blk
-			fflags[r] |= b.flags[i] &^ chainedBit
-		}
-		stored := id
-		if b.flags[i]&chainedBit != 0 {
-			blk1 := uint32(i/blockRows) + 1
-			if slotStamp[ki] != blk1 {
-				slotStamp[ki], slotNum[ki] = blk1, uint32(len(slotFlow))
-				slotFlow = append(slotFlow, 0)
-			}
-			sl := slotNum[ki]
-			stored = zz32(id - slotFlow[sl])
-			slotFlow[sl] = id
-		}
-		var bits uint32
-		for ev < len(events) && events[ev].Frame < frame {
-			ev++
-		}
-		for ev < len(events) && events[ev].Frame == frame {
-			if t := events[ev].Type; t < 32 {
-				bits |= 1 << t
-			}
-			ev++
-		}
-		cols := pf.Pending()
-		cols[0].U32 = append(cols[0].U32, stored)
-		cols[1].U32 = append(cols[1].U32, bits)
-		if pf.Full() {
-			if err := pf.Flush(); err != nil {
-				return nil, err
-			}
-		}
-	}
-	if err := pf.Close(); err != nil {
-		return nil, err
-	}
 	// Block bitmaps of wide flows.
 	wide := map[uint32]*roaring.Bitmap{}
-	for r := range nf {
-		if seen[r] && pblkLast[r]-pblkFirst[r] > WideFlowBlocks {
-			wide[uint32(r)] = roaring.New()
+	for _, fb := range b.flowBlocks {
+		if b.fLast[fb.row]-b.fFirst[fb.row] <= WideFlowBlocks {
+			continue
 		}
-	}
-	if len(wide) > 0 {
-		for i, ki := range b.kidx {
-			if ki == noKey {
-				continue
-			}
-			// Re-derive the row as above (cheap: only when wide flows exist).
-			var id uint32
-			if l := multi[ki]; l != nil {
-				frame := uint64(i) + 1
-				j := sort.Search(len(l), func(j int) bool { return flows[l[j]].FirstFrame > frame }) - 1
-				if j >= 0 {
-					id = l[j] + 1
-				}
-			} else {
-				id = firstRow[ki]
-			}
-			if id != 0 {
-				if bm := wide[id-1]; bm != nil {
-					bm.Add(uint32(i / blockRows))
-				}
-			}
+		bm := wide[fb.row]
+		if bm == nil {
+			bm = roaring.New()
+			wide[fb.row] = bm
 		}
+		bm.Add(fb.blk)
 	}
-	if err := b.writeFlows(flows, flowKey, fflags, pblkFirst, pblkLast, seen); err != nil {
+	b.flowBlocks = nil
+	if err := b.writeFlows(flows); err != nil {
 		return nil, err
 	}
 	if err := b.writeEvents(events); err != nil {
@@ -508,7 +492,7 @@ func (b *Builder) finish() (*BuildStats, error) {
 		`,"flow_hash_version":` + strconv.Itoa(flowhash.HashVersion) +
 		`,"block_rows":` + strconv.Itoa(blockRows) +
 		`,"files":` + strconv.Itoa(len(b.files)) +
-		`,"packets":` + strconv.Itoa(len(b.kidx)) +
+		`,"packets":` + strconv.Itoa(b.npk) +
 		`,"ip_packets":` + strconv.FormatUint(res.IPPackets, 10) +
 		`,"flows":` + strconv.Itoa(nf) +
 		`,"events":` + strconv.Itoa(len(events)) + `}`)
@@ -521,13 +505,13 @@ func (b *Builder) finish() (*BuildStats, error) {
 	if err := w.Close(); err != nil {
 		return nil, err
 	}
-	b.stats = BuildStats{Files: int64(len(b.files)), Packets: int64(len(b.kidx)), Flows: int64(nf), Events: int64(len(events))}
+	b.stats = BuildStats{Files: int64(len(b.files)), Packets: int64(b.npk), Flows: int64(nf), Events: int64(len(events))}
 	b.stats.Bytes = w.off
 	b.stats.Warnings = b.warnings
 	return &b.stats, nil
 }
 
-func (b *Builder) writeFlows(flows []flowhash.Flow, flowKey []uint32, fflags []uint16, pblkFirst, pblkLast []uint32, seen []bool) error {
+func (b *Builder) writeFlows(flows []flowhash.Flow) error {
 	t, err := b.w.NewTable(TableFlows, flowColumns, TableOptions{BlockRows: PacketBlockRows, TimeColumn: "ts"})
 	if err != nil {
 		return err
@@ -537,10 +521,7 @@ func (b *Builder) writeFlows(flows []flowhash.Flow, flowKey []uint32, fflags []u
 		c := t.Pending()
 		oh, op := f.OrigEndpoint()
 		rh, rp := f.RespEndpoint()
-		vlan := uint16(0xffff)
-		if k := flowKey[i]; k != noKey {
-			vlan = b.ks[k].vlan
-		}
+		vlan := b.ks[b.fKey[i]].vlan
 		c[0].I64 = append(c[0].I64, f.FirstTS)
 		c[1].I64 = append(c[1].I64, f.LastTS)
 		c[2].I64 = append(c[2].I64, int64(f.FirstFrame))
@@ -559,7 +540,7 @@ func (b *Builder) writeFlows(flows []flowhash.Flow, flowKey []uint32, fflags []u
 		c[15].I64 = append(c[15].I64, int64(f.RespIPBytes))
 		c[16].U8 = append(c[16].U8, uint8(f.ConnState))
 		c[17].Bytes = append(c[17].Bytes, f.Hist[:min(int(f.HistLen), len(f.Hist))])
-		c[18].U16 = append(c[18].U16, fflags[i])
+		c[18].U16 = append(c[18].U16, b.fFlags[i])
 		tc := &f.TCP
 		c[19].I64 = append(c[19].I64, tc.SynRTT)
 		c[20].I64 = append(c[20].I64, tc.AckRTT)
@@ -585,12 +566,8 @@ func (b *Builder) writeFlows(flows []flowhash.Flow, flowKey []uint32, fflags []u
 		c[36].U8 = append(c[36].U8, f.ICMPType)
 		c[37].U8 = append(c[37].U8, f.ICMPCode)
 		c[38].U8 = append(c[38].U8, b2u8(f.HasL4))
-		first, last := pblkFirst[i], pblkLast[i]
-		if !seen[i] {
-			first, last = 1, 0 // empty range
-		}
-		c[39].U32 = append(c[39].U32, first)
-		c[40].U32 = append(c[40].U32, last)
+		c[39].U32 = append(c[39].U32, b.fFirst[i])
+		c[40].U32 = append(c[40].U32, b.fLast[i])
 		if t.Full() {
 			if err := t.Flush(); err != nil {
 				return err
@@ -719,8 +696,8 @@ func (b *Builder) writePostings(flows []flowhash.Flow, events []flowhash.Event, 
 		}
 		proto.add([]byte{f.Key.Proto}, row)
 		state.add([]byte(f.ConnState.String()), row)
-		if ki, ok := b.keys[f.Key]; ok && b.ks[ki].vlan != 0xffff {
-			binary.BigEndian.PutUint16(k2[:], b.ks[ki].vlan)
+		if v := b.ks[b.fKey[i]].vlan; v != 0xffff {
+			binary.BigEndian.PutUint16(k2[:], v)
 			vlan.add(k2[:], row)
 		}
 	}
@@ -799,7 +776,7 @@ func BuildFiles(out string, paths []string, opt BuildOptions, noMmap bool, progr
 	return b.Finish()
 }
 
-func (b *Builder) hasPackets() bool { return len(b.kidx) > 0 }
+func (b *Builder) hasPackets() bool { return b.npk > 0 }
 
 // buildFile feeds one capture to b. A read error ends the file early: the packets before
 // it are indexed and the error returned.
@@ -810,27 +787,19 @@ func buildFile(b *Builder, path string, noMmap bool, progress func(int64)) (n in
 	}
 	defer r.Close()
 	defer func() { truncated = r.Truncated() }()
-	var p pcapng.Packet
-	var d fastparse.Packet
-	for {
-		if err := r.Next(&p); err != nil {
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			return n, false, err
-		}
-		fcs := 0
-		if ifs := r.Interfaces(); int(p.Iface) < len(ifs) && ifs[p.Iface].FCSLen > 0 && ifs[p.Iface].FCSLen < 128 {
-			fcs = int(ifs[p.Iface].FCSLen)
-		}
-		fastparse.DecodeFCS(&d, p.LinkType, p.Data, p.OrigLen, fcs)
-		if err := b.Add(&p, &d); err != nil {
-			return n, false, err
-		}
-		n++
-		if n&0xffff == 0 && progress != nil {
+	before := b.npk
+	var batches int
+	readErr, err := b.ReadCapture(r, func(*flowhash.Batch) {
+		if batches++; batches&31 == 0 && progress != nil {
 			progress(r.Offset())
 		}
+	})
+	n = int64(b.npk - before)
+	if err != nil {
+		return n, false, err
+	}
+	if readErr != nil {
+		return n, false, readErr
 	}
 	return n, false, nil
 }

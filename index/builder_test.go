@@ -195,7 +195,8 @@ func TestPacketsRoundTrip(t *testing.T) {
 			}
 			if d.Proto == flowhash.ProtoTCP && d.HasL4 {
 				w.flags = d.TCPFlags
-				w.seq, w.ack, w.win = s.tcp(&d, int(kd))
+				seg := flowhash.Segment{Seq: d.Seq, Ack: d.Ack, TCPFlags: d.TCPFlags, Window: d.Window, TCPOpts: d.TCPOpts, WScale: d.WScale}
+				w.seq, w.ack, w.win = s.tcp(&seg, int(kd))
 			}
 		}
 		ref = append(ref, w)

@@ -352,14 +352,14 @@ func TestReadColumnNoAllocs(t *testing.T) {
 
 func TestBackgroundTableSameBytes(t *testing.T) {
 	dir := t.TempDir()
-	write := func(name string, bg bool, ragged bool) ([]byte, error) {
+	write := func(name string, bg bool, ragged bool, spool ...bool) ([]byte, error) {
 		path := filepath.Join(dir, name)
 		w, err := Create(path)
 		if err != nil {
 			return nil, err
 		}
 		defer w.Abort()
-		tw, err := w.NewTable("t", []ColumnSpec{{"ts", KindInt64}, {"v", KindUint32}}, TableOptions{BlockRows: 100, TimeColumn: "ts", Background: bg})
+		tw, err := w.NewTable("t", []ColumnSpec{{"ts", KindInt64}, {"v", KindUint32}}, TableOptions{BlockRows: 100, TimeColumn: "ts", Background: bg, Spool: len(spool) > 0})
 		if err != nil {
 			return nil, err
 		}
@@ -394,13 +394,22 @@ func TestBackgroundTableSameBytes(t *testing.T) {
 	if !slices.Equal(fg, bg) {
 		t.Fatal("background table writes different bytes")
 	}
+	for _, b := range []bool{false, true} {
+		sp, err := write("spool", b, false, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(fg, sp) {
+			t.Fatalf("spooled table (background %v) writes different bytes", b)
+		}
+	}
 	if _, err := write("bad", true, true); err == nil {
 		t.Fatal("ragged block in background mode accepted")
 	}
 	if _, err := os.Stat(filepath.Join(dir, "bad")); err == nil {
 		t.Error("failed background write left a file")
 	}
-	if ents, _ := os.ReadDir(dir); len(ents) != 2 {
+	if ents, _ := os.ReadDir(dir); len(ents) != 3 {
 		t.Errorf("temp files left: %d entries", len(ents))
 	}
 }

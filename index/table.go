@@ -93,6 +93,10 @@ type TableOptions struct {
 	// Background encodes, compresses and writes blocks on a goroutine of the table's own,
 	// overlapping with the caller filling the next block (the output is identical).
 	Background bool
+	// Spool keeps the table's compressed chunks in memory, with a compressor of its own,
+	// and writes its sections at Close: it can be filled while another table is open
+	// (Close it when none is). The bytes written are the same as without Spool.
+	Spool bool
 }
 
 // TableWriter writes a columnar table as two sections: NAME holds the column chunks, block
@@ -122,6 +126,11 @@ type TableWriter struct {
 	done     chan struct{}
 	bgFailed atomic.Bool
 	mainErr  error
+
+	spool    bool       // chunks go to data, written at Close
+	data     []byte     // spooled chunks
+	comp     compressor // spool mode: the table's own
+	spoolErr error      // spool mode: written by the goroutine writing blocks
 }
 
 // NewTable starts the table name with the given columns.
@@ -152,17 +161,26 @@ func (w *Writer) NewTable(name string, cols []ColumnSpec, opt TableOptions) (*Ta
 	if opt.TimeColumn != "" && t.tsCol < 0 {
 		return nil, w.fail(fmt.Errorf("index: table %q: no time column %q", name, opt.TimeColumn))
 	}
-	sw, err := w.begin(SectionTableData, name)
-	if err != nil {
-		return nil, err
+	if opt.Spool {
+		if err := t.comp.init(); err != nil {
+			return nil, w.fail(err)
+		}
+		t.spool = true
+	} else {
+		sw, err := w.begin(SectionTableData, name)
+		if err != nil {
+			return nil, err
+		}
+		t.sw = sw
 	}
-	t.sw = sw
 	t.pending = make([]Column, len(cols))
 	for i := range cols {
 		t.pending[i].Kind = cols[i].Kind
 	}
 	if opt.Background {
-		w.bg = t
+		if !opt.Spool {
+			w.bg = t
+		}
 		t.startWorker()
 	}
 	return t, nil
@@ -190,7 +208,9 @@ func (t *TableWriter) Flush() error {
 		if t.bgFailed.Load() {
 			return errors.New("index: table " + t.name + ": background write failed (see Close)")
 		}
-	} else if w.err != nil {
+	} else if t.spool && t.spoolErr != nil {
+		return t.spoolErr
+	} else if !t.spool && w.err != nil {
 		return w.err
 	}
 	n := t.pending[0].Len()
@@ -218,7 +238,7 @@ func (t *TableWriter) Flush() error {
 // failMain records err: directly, or (with a background goroutine running, which owns the
 // Writer) for Close to report.
 func (t *TableWriter) failMain(err error) error {
-	if t.jobs == nil {
+	if t.jobs == nil && !t.spool {
 		return t.w.fail(err)
 	}
 	if t.mainErr == nil {
@@ -231,7 +251,13 @@ func (t *TableWriter) failMain(err error) error {
 // the caller's goroutine or, in background mode, on the table's goroutine only.
 func (t *TableWriter) writeBlock(cols []Column) error {
 	w := t.w
-	if w.err != nil {
+	if t.spool {
+		// Spooled tables touch nothing of the Writer here: the Writer may be busy with
+		// another table on another goroutine.
+		if t.spoolErr != nil {
+			return t.spoolErr
+		}
+	} else if w.err != nil {
 		return w.err
 	}
 	n := cols[0].Len()
@@ -262,15 +288,26 @@ func (t *TableWriter) writeBlock(cols []Column) error {
 			t.raw = t.enc.AppendAddrColumn(t.raw, c.Addr)
 		}
 		if len(t.raw) > MaxRawUnit {
-			return w.fail(fmt.Errorf("index: table %q column %q: chunk of %d bytes exceeds %d (use fewer rows per block)", t.name, t.specs[i].Name, len(t.raw), MaxRawUnit))
+			err := fmt.Errorf("index: table %q column %q: chunk of %d bytes exceeds %d (use fewer rows per block)", t.name, t.specs[i].Name, len(t.raw), MaxRawUnit)
+			if t.spool {
+				t.spoolErr = err
+				return err
+			}
+			return w.fail(err)
 		}
-		t.unit = w.comp.appendUnit(t.unit[:0], t.raw)
-		t.meta = AppendUvarint(t.meta, uint64(t.sw.info.Length))
+		if t.spool {
+			t.unit = t.comp.appendUnit(t.unit[:0], t.raw)
+			t.meta = AppendUvarint(t.meta, uint64(len(t.data)))
+			t.data = append(t.data, t.unit...)
+		} else {
+			t.unit = w.comp.appendUnit(t.unit[:0], t.raw)
+			t.meta = AppendUvarint(t.meta, uint64(t.sw.info.Length))
+			if _, err := t.sw.Write(t.unit); err != nil {
+				return err
+			}
+		}
 		t.meta = AppendUvarint(t.meta, uint64(len(t.unit)))
 		t.meta = AppendUint32(t.meta, crc32c(t.unit))
-		if _, err := t.sw.Write(t.unit); err != nil {
-			return err
-		}
 		c.Reset()
 	}
 	return nil
@@ -312,7 +349,9 @@ func (t *TableWriter) stopWorker() {
 	close(t.jobs)
 	<-t.done
 	t.jobs = nil
-	t.w.bg = nil
+	if t.w.bg == t {
+		t.w.bg = nil
+	}
 	if t.mainErr != nil {
 		t.w.fail(t.mainErr)
 	}
@@ -325,6 +364,9 @@ func (t *TableWriter) Close() error {
 	}
 	err := t.Flush()
 	t.stopWorker()
+	if err == nil && t.spoolErr != nil {
+		err = t.spoolErr
+	}
 	if err != nil {
 		return t.w.fail(err)
 	}
@@ -332,6 +374,16 @@ func (t *TableWriter) Close() error {
 		return t.w.err
 	}
 	t.closed = true
+	if t.spool {
+		t.comp.close()
+		sw, err := t.w.begin(SectionTableData, t.name)
+		if err != nil {
+			return err
+		}
+		t.sw = sw
+		sw.Write(t.data)
+		t.data = nil
+	}
 	if err := t.w.end(t.sw); err != nil {
 		return err
 	}
