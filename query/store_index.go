@@ -31,6 +31,14 @@ type IndexStore struct {
 	events       *index.Table
 	eventsLoaded bool
 	orig         map[int]*[]flowhash.Dir // originator side per flows-table block
+
+	// Shared zero values for skipped flow columns (see zeroColumn).
+	zeroI64   []int64
+	zeroU32   []uint32
+	zeroU16   []uint16
+	zeroU8    []uint8
+	zeroBytes [][]byte
+	zeroAddr  [][16]byte
 }
 
 // NewIndexStore opens the tables of r. The Store does not close r.
@@ -148,7 +156,7 @@ func (s *IndexStore) Flows(rows *roaring.Bitmap, need FlowNeed, fn func(f *flowh
 		}
 		for i, name := range flowRecordCols {
 			if g := flowColGroup[name]; g != 0 && need&g == 0 {
-				zeroColumn(&cols[i], kinds[s.flowCols[name]].Kind, n)
+				s.zeroColumn(&cols[i], kinds[s.flowCols[name]].Kind, n)
 				continue
 			}
 			// Bytes values are views into the scratch buffer: history gets its own.
@@ -238,23 +246,27 @@ var flowColGroup = map[string]FlowNeed{
 	"acked_unseen": FlowTCP, "orig_mss": FlowTCP, "resp_mss": FlowTCP, "orig_wscale": FlowTCP, "resp_wscale": FlowTCP,
 }
 
-// zeroColumn makes c a column of n zero values of kind k (for fields a caller skipped).
-func zeroColumn(c *index.Column, k index.Kind, n int) {
-	c.Reset()
-	c.Kind = k
+// zeroColumn makes c a view of n zero values of kind k (for fields a caller skipped), over
+// buffers shared by every skipped column and never written.
+func (s *IndexStore) zeroColumn(c *index.Column, k index.Kind, n int) {
+	if len(s.zeroI64) < n {
+		s.zeroI64, s.zeroU32, s.zeroU16 = make([]int64, n), make([]uint32, n), make([]uint16, n)
+		s.zeroU8, s.zeroBytes, s.zeroAddr = make([]uint8, n), make([][]byte, n), make([][16]byte, n)
+	}
+	*c = index.Column{Kind: k}
 	switch k {
 	case index.KindInt64:
-		c.I64 = append(c.I64, make([]int64, n)...)
+		c.I64 = s.zeroI64[:n:n]
 	case index.KindUint32:
-		c.U32 = append(c.U32, make([]uint32, n)...)
+		c.U32 = s.zeroU32[:n:n]
 	case index.KindUint16:
-		c.U16 = append(c.U16, make([]uint16, n)...)
+		c.U16 = s.zeroU16[:n:n]
 	case index.KindUint8:
-		c.U8 = append(c.U8, make([]uint8, n)...)
+		c.U8 = s.zeroU8[:n:n]
 	case index.KindBytes:
-		c.Bytes = append(c.Bytes, make([][]byte, n)...)
+		c.Bytes = s.zeroBytes[:n:n]
 	case index.KindAddr:
-		c.Addr = append(c.Addr, make([][16]byte, n)...)
+		c.Addr = s.zeroAddr[:n:n]
 	}
 }
 
