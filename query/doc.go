@@ -65,6 +65,48 @@
 // window (Window, for --since/--until); FlowSet answers from flows in memory
 // (FlowFields.SetFlow fills one from a flowhash record).
 //
+// # Commands
+//
+// The pcapdex query commands are thin wrappers over the Write* functions here, each given a
+// Store and a Selection (Select: the filter's flows and the --since/--until window):
+//
+//	WriteFlows       flows: FlowColumns (Zeek conn.log names: ts, orig_h, orig_p, resp_h,
+//	                 resp_p, proto, duration, orig_bytes, resp_bytes, conn_state, history,
+//	                 orig_pkts, orig_ip_bytes, ...; plus flow_id, community_id, syn_rtt and the
+//	                 TCP analysis counters), --sort, --limit, --columns
+//	WritePackets     packets of the selected flows: frame ts rel flow_id dir flags seq ack
+//	                 len win analysis (rel: since the flow's first packet; dir: orig or resp,
+//	                 the sender; seq/ack relative as Wireshark shows them; win scaled)
+//	WriteTimeline    ts packets bytes per bucket, empty buckets as zero; bytes are frame
+//	                 lengths (frame.len); AlignStart starts buckets at the first packet as
+//	                 tshark -z io,stat does, AlignEpoch at multiples of the width
+//	WriteGaps        start end duration of silences of at least --min, capture edges included
+//	WriteTop         groups by src, dst, host, port, pair or flow: flows packets bytes share
+//	                 (bytes: IP bytes, both directions)
+//	WriteSizes       packets bytes min p25 p50 p75 p90 p99 max mean of frame lengths, quantiles
+//	                 by nearest rank (rank ceil(q*n)); or the histogram (Wireshark's
+//	                 packet-length buckets) lo hi packets fraction cdf
+//	WriteEvents      frame ts flow_id type from detail, the TCP analysis events
+//	WriteConcurrent  flows open at an instant, or per RST: frame ts flow_id from sender_h
+//	                 orig_h orig_p resp_h resp_p open_flows (other flows open at that instant)
+//	Extract          the selected packets as pcap or pcapng, read back by (file, offset),
+//	                 optionally with a comment per packet saying why it matched
+//
+// A filter selects flows; packet commands print the packets of the selected flows (with no
+// filter, every packet, IP or not). Frames are numbered 1, 2, ... over the whole capture
+// set in capture order (for one file, Wireshark's frame numbers).
+//
+// # Stores
+//
+// IndexStore answers from an index file: flow postings and column scans select flows, the
+// flows table's column groups a command needs are decoded (FlowNeed), and packet blocks are
+// read only when a command needs packets, and then only the blocks holding the selected
+// flows (pblk_first..pblk_last, or the post.flow.blocks bitmap of a long flow) and, for
+// commands that need only times and lengths, only those columns. StreamStore reads the
+// captures in one pass and keeps the flow tracker's result and one PacketRow per packet in
+// memory (--no-index). Both give byte-identical output for every command (tested on every
+// corpus file and a capture set), which checks the index end to end.
+//
 // # Output
 //
 // Table writes rows of typed columns as an aligned table with human units, or as csv
