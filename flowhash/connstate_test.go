@@ -50,3 +50,61 @@ func TestConnStates(t *testing.T) {
 		})
 	}
 }
+
+// TestConnStatesNonTCP pins Zeek's conn_state for flows without TCP: UDP is S0 (no reply) or
+// SF (answered); every other transport is OTH (Zeek's conn_state returns "OTH" for anything
+// that is neither TCP nor UDP), answered or not.
+func TestConnStatesNonTCP(t *testing.T) {
+	cases := []struct {
+		name     string
+		src, dst string
+		proto    uint8
+		sp, dp   uint16 // ports, or ICMP type and code
+		rsp, rdp uint16 // the reply's; rsp == 0 && rdp == 0 && !reply: no reply
+		reply    bool
+		want     ConnState
+	}{
+		{"udp one-way", "10.0.0.1", "10.0.0.2", ProtoUDP, 5000, 53, 0, 0, false, StateS0},
+		{"udp answered", "10.0.0.1", "10.0.0.2", ProtoUDP, 5000, 53, 53, 5000, true, StateSF},
+		{"udp6 answered", "fd00::1", "fd00::2", ProtoUDP, 5000, 53, 53, 5000, true, StateSF},
+		{"icmp echo answered", "10.0.0.1", "10.0.0.2", ProtoICMP, 8, 0, 0, 0, true, StateOTH},
+		{"icmp echo unanswered", "10.0.0.1", "10.0.0.2", ProtoICMP, 8, 0, 0, 0, false, StateOTH},
+		{"icmp6 echo answered", "fd00::1", "fd00::2", ProtoICMPv6, 128, 0, 129, 0, true, StateOTH},
+		{"icmp unreachable", "10.0.0.1", "10.0.0.2", ProtoICMP, 3, 3, 0, 0, false, StateOTH},
+		{"gre both ways", "10.0.0.1", "10.0.0.2", 47, 0, 0, 0, 0, true, StateOTH},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tab := NewTable(Options{})
+			p := ipPacket(t, c.src, c.dst, c.proto, c.sp, c.dp)
+			if c.proto == 47 {
+				p.HasL4 = false
+			}
+			p.PayloadLen, p.IPLen = 8, uint32(p.IPHdrLen)+16
+			k, d, _ := KeyOf(&p)
+			tab.Add(&k, d, &p, 1, 1e9)
+			if c.reply {
+				q := ipPacket(t, c.dst, c.src, c.proto, c.rsp, c.rdp)
+				q.HasL4 = p.HasL4
+				q.PayloadLen, q.IPLen = 8, uint32(q.IPHdrLen)+16
+				k, d, _ := KeyOf(&q)
+				tab.Add(&k, d, &q, 2, 2e9)
+			}
+			flows, _, _ := tab.Finish()
+			if len(flows) != 1 {
+				t.Fatalf("%d flows, want 1", len(flows))
+			}
+			f := &flows[0]
+			wantResp := uint64(0)
+			if c.reply {
+				wantResp = 1
+			}
+			if f.OrigPkts != 1 || f.RespPkts != wantResp {
+				t.Fatalf("orig/resp packets %d/%d, want 1/%d", f.OrigPkts, f.RespPkts, wantResp)
+			}
+			if f.ConnState != c.want {
+				t.Errorf("conn_state %s, want %s", f.ConnState, c.want)
+			}
+		})
+	}
+}

@@ -30,11 +30,15 @@ func (t *Table) fill(out *Flow, idx int32) {
 		newConv: f.hasL4 && !f.keySeenL4,
 	}
 	if f.tcp < 0 {
-		// Zeek's conn_state for flows without TCP: S0 when only the originator sent, SF
-		// when both did.
-		out.ConnState = StateS0
-		if f.pkts[r] > 0 {
-			out.ConnState = StateSF
+		// Zeek's conn_state for flows without TCP state: UDP is S0 when only the
+		// originator sent, SF when both did; anything else (ICMP, other IP protocols, TCP
+		// without a decoded header) is OTH, as Zeek returns for every other transport.
+		out.ConnState = StateOTH
+		if k.Proto == ProtoUDP {
+			out.ConnState = StateS0
+			if f.pkts[r] > 0 {
+				out.ConnState = StateSF
+			}
 		}
 		out.TCP.WScale = [2]int8{-1, -1}
 		return

@@ -1,7 +1,7 @@
 package flowhash
 
-// ConnState is Zeek's conn_state for a flow (TCP; UDP/ICMP/other IP flows get OTH, S0 or SF as
-// Zeek assigns them: S0 one-way, SF answered).
+// ConnState is Zeek's conn_state for a flow (TCP; UDP flows get S0 one-way, SF answered;
+// ICMP and other IP flows get OTH, as Zeek assigns them).
 type ConnState uint8
 
 const (
