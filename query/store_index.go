@@ -307,7 +307,7 @@ func rangeCardinality(bm *roaring.Bitmap, lo, hi uint32) uint64 {
 
 // packetBlocks returns the packet blocks holding packets of the flows in rows: each
 // flow's pblk_first..pblk_last, or its block bitmap for flows spanning many blocks.
-func (s *IndexStore) packetBlocks(rows *roaring.Bitmap) (*roaring.Bitmap, error) {
+func (s *IndexStore) packetBlocks(rows *roaring.Bitmap) ([]bool, error) {
 	if s.blkFirst == nil {
 		n := int(s.flows.NumRows())
 		s.blkFirst, s.blkLast = make([]uint32, 0, n), make([]uint32, 0, n)
@@ -328,11 +328,12 @@ func (s *IndexStore) packetBlocks(rows *roaring.Bitmap) (*roaring.Bitmap, error)
 			}
 		}
 	}
-	out := roaring.New()
+	out := make([]bool, s.pk.NumBlocks())
 	var wide *index.Postings
 	nb := uint32(s.pk.NumBlocks())
 	it := rows.Iterator()
 	var key [4]byte
+	var bm *roaring.Bitmap // reused for each long flow's block bitmap
 	for it.HasNext() {
 		r := it.Next()
 		if int(r) >= len(s.blkFirst) {
@@ -352,26 +353,35 @@ func (s *IndexStore) packetBlocks(rows *roaring.Bitmap) (*roaring.Bitmap, error)
 				wide = p
 			}
 			if wide != nil {
-				bm := roaring.New()
+				if bm == nil {
+					bm = roaring.New()
+				}
 				binary.BigEndian.PutUint32(key[:], r)
 				ok, err := wide.Lookup(key[:], bm)
 				if err != nil {
 					return nil, err
 				}
 				if ok {
-					out.Or(bm)
+					it := bm.Iterator()
+					for it.HasNext() {
+						if b := it.Next(); b < nb {
+							out[b] = true
+						}
+					}
 					continue
 				}
 			}
 		}
-		out.AddRange(uint64(lo), uint64(hi)+1)
+		for b := lo; b <= hi; b++ {
+			out[b] = true
+		}
 	}
 	return out, nil
 }
 
 func (s *IndexStore) Packets(rows *roaring.Bitmap, need Need, fn func(p *PacketRow) error) error {
 	m := newMatcher(rows, s.NumFlows())
-	var blocks *roaring.Bitmap
+	var blocks []bool
 	if rows != nil {
 		var err error
 		if blocks, err = s.packetBlocks(rows); err != nil {
@@ -381,7 +391,7 @@ func (s *IndexStore) Packets(rows *roaring.Bitmap, need Need, fn func(p *PacketR
 	var p PacketRow
 	t := s.pk.Table()
 	for b := range s.pk.NumBlocks() {
-		if blocks != nil && !blocks.Contains(uint32(b)) {
+		if blocks != nil && !blocks[b] {
 			continue
 		}
 		var ts []int64
