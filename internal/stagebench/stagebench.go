@@ -12,15 +12,18 @@
 // runtime/metrics) and, on Linux, the process's peak RSS during the stage (the kernel's mark
 // is reset through /proc/self/clear_refs before each run). A stage runs Options.Repeat
 // times and the run with the median wall time is reported (the lower middle one for an even
-// count), with the fastest and slowest wall times beside it.
+// count), with the fastest and slowest wall times beside it. Stages that are compared with
+// one another (the three reads; the flow pipeline at each worker count) run in interleaved
+// rounds, so that load from other processes falls on them alike.
 //
 // Peak RSS counts the pages of a memory-mapped capture that the stage touched, so mapped
 // stages show about the capture's size there; the heap peak is the Go heap only.
 //
 // Query stages open the index and answer a filter (parse, compile, evaluate, read the
 // matching flow rows); their packets and bytes are the capture's, so their rates read as
-// "capture answered per second". The flows stage's Speedup is the 1-worker wall time over
-// the N-worker one.
+// "capture answered per second"; Stage.Eval splits off the part before the rows are read.
+// The flows stage's Speedup is the 1-worker wall time over the N-worker one: on a machine
+// shared with other work, read it beside the CPU times.
 package stagebench
 
 import (
@@ -202,13 +205,10 @@ func Run(path string, opt Options) (*Report, error) {
 		var err error
 		switch g {
 		case StageRead:
-			err = b.stage(StageRead, "read/raw", "os.File.Read into 1 MiB, no parsing: the floor", 0, func(o *outcome) error { return b.raw(o) })
-			if err == nil {
-				err = b.stage(StageRead, "read/mmap", "mapped file, Reader.Next", 0, func(o *outcome) error { return o.read(path, false) })
-			}
-			if err == nil {
-				err = b.stage(StageRead, "read/plain", "plain reads (--no-mmap), Reader.Next", 0, func(o *outcome) error { return o.read(path, true) })
-			}
+			err = b.interleaved(opt.Repeat,
+				stageSpec{StageRead, "read/raw", "os.File.Read into 1 MiB, no parsing: the floor", 0, b.raw},
+				stageSpec{StageRead, "read/mmap", "mapped file, Reader.Next", 0, func(o *outcome) error { return o.read(path, false) }},
+				stageSpec{StageRead, "read/plain", "plain reads (--no-mmap), Reader.Next", 0, func(o *outcome) error { return o.read(path, true) }})
 		case StageDecode:
 			err = b.stage(StageDecode, "decode", "Reader.Next + fastparse.DecodeFCS"+b.how(), 0, func(o *outcome) error { return o.decode(path, opt.NoMmap) })
 		case StageFlows:
@@ -268,17 +268,45 @@ func (b *bench) stage(group, name, detail string, workers int, fn func(*outcome)
 }
 
 func (b *bench) stageN(group, name, detail string, workers, runs int, fn func(*outcome) error) error {
-	samples := make([]sample, runs)
-	outs := make([]outcome, runs)
-	for i := range runs {
-		o := &outs[i]
-		o.matches = -1
-		s, err := measure(func() error { return fn(o) })
-		if err != nil {
-			return fmt.Errorf("stage %s: %w", name, err)
-		}
-		samples[i] = s
+	return b.interleaved(runs, stageSpec{group, name, detail, workers, fn})
+}
+
+// stageSpec is one stage to measure.
+type stageSpec struct {
+	group, name, detail string
+	workers             int
+	fn                  func(*outcome) error
+}
+
+// interleaved measures the stages in rounds (each stage once per round, runs rounds) so
+// that a burst of load from other processes hits the stages being compared alike, and
+// appends each stage's median run.
+func (b *bench) interleaved(runs int, specs ...stageSpec) error {
+	samples := make([][]sample, len(specs))
+	outs := make([][]outcome, len(specs))
+	for i := range specs {
+		samples[i], outs[i] = make([]sample, runs), make([]outcome, runs)
 	}
+	for r := range runs {
+		for i, sp := range specs {
+			o := &outs[i][r]
+			o.matches = -1
+			s, err := measure(func() error { return sp.fn(o) })
+			if err != nil {
+				return fmt.Errorf("stage %s: %w", sp.name, err)
+			}
+			samples[i][r] = s
+		}
+	}
+	for i, sp := range specs {
+		b.record(sp, samples[i], outs[i])
+	}
+	return nil
+}
+
+// record appends the stage whose runs are samples and outs: the run of median wall time.
+func (b *bench) record(sp stageSpec, samples []sample, outs []outcome) {
+	runs := len(samples)
 	order := make([]int, runs)
 	for i := range order {
 		order[i] = i
@@ -287,7 +315,7 @@ func (b *bench) stageN(group, name, detail string, workers, runs int, fn func(*o
 	m := order[(runs-1)/2]
 	s, o := samples[m], outs[m]
 	st := Stage{
-		Stage: group, Name: name, Detail: detail, Workers: workers, Runs: runs,
+		Stage: sp.group, Name: sp.name, Detail: sp.detail, Workers: sp.workers, Runs: runs,
 		Packets: o.packets, Bytes: o.bytes, Flows: o.flows, Matches: o.matches, Eval: o.eval,
 		Wall: s.wall, WallMin: samples[order[0]].wall, WallMax: samples[order[runs-1]].wall,
 		CPU: s.cpu, Mallocs: s.mallocs, AllocBytes: s.allocBytes, GCs: s.gcs,
@@ -298,9 +326,8 @@ func (b *bench) stageN(group, name, detail string, workers, runs int, fn func(*o
 	}
 	b.rep.Stages = append(b.rep.Stages, st)
 	if b.opt.Progress != nil {
-		fmt.Fprintf(b.opt.Progress, "bench: %-14s %8s wall, %8s cpu (median of %d)\n", name, humanDur(s.wall), humanDur(s.cpu), runs)
+		fmt.Fprintf(b.opt.Progress, "bench: %-14s %8s wall, %8s cpu (median of %d)\n", sp.name, humanDur(s.wall), humanDur(s.cpu), runs)
 	}
-	return nil
 }
 
 // readAll reads every packet with Reader.Next and counts packets and stream bytes.
@@ -387,8 +414,9 @@ func (o *outcome) decode(path string, noMmap bool) error {
 // flows runs the whole flow pipeline (flowhash.Process) once per worker count.
 func (b *bench) flows(workers []int) error {
 	first := len(b.rep.Stages)
-	for _, w := range workers {
-		err := b.stage(StageFlows, fmt.Sprintf("flows/%d", w), fmt.Sprintf("flowhash.Process, %d worker(s)%s", w, b.how()), w, func(o *outcome) error {
+	specs := make([]stageSpec, len(workers))
+	for i, w := range workers {
+		specs[i] = stageSpec{StageFlows, fmt.Sprintf("flows/%d", w), fmt.Sprintf("flowhash.Process, %d worker(s)%s", w, b.how()), w, func(o *outcome) error {
 			r, err := pcapng.Open(b.path, pcapng.Options{NoMmap: b.opt.NoMmap})
 			if err != nil {
 				return err
@@ -400,10 +428,10 @@ func (b *bench) flows(workers []int) error {
 			}
 			o.packets, o.bytes, o.flows = res.Packets, uint64(r.Offset()), uint64(len(res.Flows))
 			return nil
-		})
-		if err != nil {
-			return err
-		}
+		}}
+	}
+	if err := b.interleaved(b.opt.Repeat, specs...); err != nil {
+		return err
 	}
 	var one time.Duration
 	for _, s := range b.rep.Stages[first:] {

@@ -15,25 +15,38 @@ var sink [][]byte
 
 // TestMeasureCountsAllocations pins measure's allocation accounting: nothing of its own
 // (the sampler, rusage) shows up, and fn's allocations all do.
+// Mallocs is process-wide and the test binary's own goroutines allocate now and then, so
+// the smallest count of a few tries is checked.
 func TestMeasureCountsAllocations(t *testing.T) {
-	s, err := measure(func() error { return nil })
-	if err != nil {
-		t.Fatal(err)
+	least := ^uint64(0)
+	for range 5 {
+		s, err := measure(func() error { return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		least = min(least, s.mallocs)
 	}
-	if s.mallocs != 0 {
-		t.Errorf("empty stage: %d allocations, want 0", s.mallocs)
+	if least != 0 {
+		t.Errorf("empty stage: %d allocations, want 0", least)
 	}
 	const n, size = 1000, 256
-	s, err = measure(func() error {
-		sink = make([][]byte, 0, n) // 1 allocation
-		for range n {
-			sink = append(sink, make([]byte, size))
+	var s sample
+	for try := range 3 {
+		var err error
+		s, err = measure(func() error {
+			sink = make([][]byte, 0, n) // 1 allocation
+			for range n {
+				sink = append(sink, make([]byte, size))
+			}
+			return nil
+		})
+		sink = nil
+		if err != nil {
+			t.Fatal(err)
 		}
-		return nil
-	})
-	sink = nil
-	if err != nil {
-		t.Fatal(err)
+		if s.mallocs == n+1 || try == 2 {
+			break
+		}
 	}
 	if s.mallocs < n+1 || s.mallocs > n+5 {
 		t.Errorf("%d allocations counted, want %d (+ at most 4 by the runtime)", s.mallocs, n+1)
