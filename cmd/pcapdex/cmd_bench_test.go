@@ -250,7 +250,7 @@ func TestBenchTable(t *testing.T) {
 	}
 	out := stdout.String()
 	for _, s := range []string{"machine: ", "GOMAXPROCS " + strconv.Itoa(runtime.GOMAXPROCS(0)), runtime.Version(), "load average",
-		"read/raw", "read/mmap", "read/plain", "query/host", "query/timeline", "retransmissions > 0", "3153", "process max RSS"} {
+		"read/raw", "read/mmap", "read/plain", "query/host", "query/timeline", "retransmissions > 0", "3153 packets, 400 flows;", "process max RSS"} {
 		if !strings.Contains(out, s) {
 			t.Errorf("table lacks %q:\n%s", s, out)
 		}

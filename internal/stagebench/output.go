@@ -130,10 +130,18 @@ func (r *Report) MachineLine() string {
 func (r *Report) WriteTable(w io.Writer) error {
 	var b strings.Builder
 	hasQuery := false
+	var flows uint64
 	for i := range r.Stages {
 		hasQuery = hasQuery || r.Stages[i].Stage == StageQuery
+		if flows == 0 {
+			flows = r.Stages[i].Flows
+		}
 	}
-	fmt.Fprintf(&b, "pcapdex bench %s: %s, %d packets; %s of %d runs", r.Capture, humanBytes(uint64(r.CaptureBytes)), r.Packets, Statistic, r.Repeat)
+	fmt.Fprintf(&b, "pcapdex bench %s: %s, %d packets", r.Capture, humanBytes(uint64(r.CaptureBytes)), r.Packets)
+	if flows > 0 {
+		fmt.Fprintf(&b, ", %d flows", flows)
+	}
+	fmt.Fprintf(&b, "; %s of %d runs", Statistic, r.Repeat)
 	if hasQuery {
 		fmt.Fprintf(&b, " (queries: %d runs)", r.QueryRepeat)
 	}
