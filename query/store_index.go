@@ -189,11 +189,20 @@ func (s *IndexStore) Flows(rows *roaring.Bitmap, need FlowNeed, fn func(f *flowh
 		retr, fast, spur, ooo, dup, zw, lost, unseen := u32("retransmissions"), u32("fast_retransmissions"), u32("spurious_retransmissions"), u32("out_of_order"), u32("dup_acks"), u32("zero_windows"), u32("lost_segments"), u32("acked_unseen")
 		omss, rmss, ows, rws := c("orig_mss").U16, c("resp_mss").U16, c("orig_wscale").U8, c("resp_wscale").U8
 		ityp, icode, hasL4 := c("icmp_type").U8, c("icmp_code").U8, c("has_l4").U8
+		// The block's selected rows: all, or the bitmap's members in [lo, hi).
+		var it roaring.IntPeekable
+		if rows != nil {
+			it = rows.Iterator()
+			it.AdvanceIfNeeded(lo)
+		}
 		for i := 0; i < n; i++ {
-			row := lo + uint32(i)
-			if rows != nil && !rows.Contains(row) {
-				continue
+			if it != nil {
+				if !it.HasNext() || it.PeekNext() >= hi {
+					break
+				}
+				i = int(it.Next() - lo)
 			}
+			row := lo + uint32(i)
 			f = flowhash.Flow{
 				ID: uint64(row) + 1, FirstFrame: uint64(max(ff[i], 0)), FirstTS: ts[i], LastTS: tsEnd[i],
 				OrigPkts: uint64(max(opk[i], 0)), RespPkts: uint64(max(rpk[i], 0)),
