@@ -41,7 +41,13 @@ func consumeFiles(t *testing.T, paths []string, opt Options, noMmap bool) ([]pkt
 		pl.Run(r)
 		r.Close()
 	}
-	return out, pl.Result()
+	sum := pl.Summary()
+	res := pl.Result()
+	if sum.Totals != res.Totals || sum.TCPConversations != res.TCPConversations || sum.UDPConversations != res.UDPConversations ||
+		sum.Packets != res.Packets || sum.IPPackets != res.IPPackets || sum.Decode != res.Decode {
+		t.Errorf("%v: Summary %+v differs from Result", paths, *sum)
+	}
+	return out, res
 }
 
 // TestBatchInfo: the per-packet results a consumer gets are the same for 1, 2 and 3 workers,

@@ -417,6 +417,38 @@ func (pl *Pipeline) runParallel(r *pcapng.Reader) error {
 	return readErr
 }
 
+// Summary returns what every Run so far found, without finishing: packet and decoder
+// counts, analysis totals and tshark conversation counts, as Result has them (Flows and
+// Events nil). It walks the flow tables: call it per capture, not per batch.
+func (pl *Pipeline) Summary() *Result {
+	res := &Result{Packets: pl.frames, IPPackets: pl.ipPackets, Decode: pl.decode}
+	res.DecodeStatus = pl.decode.ByStatus
+	count := func(proto uint8) {
+		switch proto {
+		case ProtoTCP:
+			res.TCPConversations++
+		case ProtoUDP:
+			res.UDPConversations++
+		}
+	}
+	for _, t := range pl.tables {
+		res.Totals.add(&t.totals)
+		for i := range t.done {
+			if t.done[i].newConv {
+				count(t.done[i].Key.Proto)
+			}
+		}
+		for _, sl := range t.slots {
+			if sl != 0 {
+				if f := t.flow(int32(uint32(sl)) - 1); f.hasL4 && !f.keySeenL4 {
+					count(f.key.Proto)
+				}
+			}
+		}
+	}
+	return res
+}
+
 // batch is the pipeline's unit of work (the exported name is Batch).
 type batch = Batch
 

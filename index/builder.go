@@ -240,6 +240,17 @@ func (b *Builder) ReadCapture(r *pcapng.Reader, observe func(*flowhash.Batch)) (
 	return rerr, nil
 }
 
+// Summary returns, for the captures read with ReadCapture so far, the flow facts and counts
+// `pcapdex info` reports (flowhash.Pipeline.Summary: for a one-file set, that file's) and
+// the decoder counts of the last capture alone. Nil before the first ReadCapture.
+func (b *Builder) Summary() (*flowhash.Result, *fastparse.Stats) {
+	if b.pl == nil {
+		return nil, nil
+	}
+	st := b.pl.RunStats()
+	return b.pl.Summary(), &st
+}
+
 func (b *Builder) addBatch(bt *flowhash.Batch) error {
 	for i := range bt.Packets {
 		if err := b.add(&bt.Packets[i], &bt.Info[i]); err != nil {

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/pcapdex/pcapdex/fastparse"
+	"github.com/pcapdex/pcapdex/flowhash"
 	"github.com/pcapdex/pcapdex/index"
 	"github.com/pcapdex/pcapdex/pcapng"
 )
@@ -228,7 +228,7 @@ func indexSet(set []string, out string, o *indexOptions, stdout, stderr io.Write
 			fmt.Fprintf(stderr, "pcapdex index: %v\n", err)
 			return exitInput
 		}
-		s, werr := indexFile(b, path, o.input.noMmap, prog)
+		s, werr := indexFileOf(b, path, o.input.noMmap, prog, len(set) > 1)
 		if werr != nil {
 			w.Abort()
 			prog.done()
@@ -281,10 +281,19 @@ func verifyIndex(out string, stderr io.Writer) int {
 	return exitOK
 }
 
-// indexFile runs the single pass over one capture: every packet feeds both the info
-// statistics (the same object `pcapdex info --format json` prints) and the index builder.
-// The returned error is the builder's (a write error); capture problems are in the stats.
+// indexFile runs the single pass over one capture: the builder reads it through the flow
+// pipeline (decode and flow tracking on every core) and every batch also feeds the info
+// statistics (the same object `pcapdex info --format json` prints). The returned error is
+// the builder's (a write error); capture problems are in the stats.
 func indexFile(b *index.Builder, path string, noMmap bool, prog *progress) (*fileStats, error) {
+	return indexFileOf(b, path, noMmap, prog, false)
+}
+
+// indexFileOf is indexFile; inSet says the capture is one of several in one index. The
+// decoder counts and flow facts of a one-file set's info come from the pipeline; a file of
+// a larger set decodes and tracks its packets again for its own info (its flows are its
+// own there, while the index's continue across files).
+func indexFileOf(b *index.Builder, path string, noMmap bool, prog *progress, inSet bool) (*fileStats, error) {
 	s := &fileStats{file: path}
 	r, err := openCapture(path, noMmap)
 	if err != nil {
@@ -294,33 +303,66 @@ func indexFile(b *index.Builder, path string, noMmap bool, prog *progress) (*fil
 	}
 	defer r.Close()
 	s.begin(r)
-	var p pcapng.Packet
-	var d fastparse.Packet
-	var n uint64
-	for {
-		if err = r.Next(&p); err != nil {
-			break
+	var nb int
+	readErr, werr := b.ReadCapture(r, func(bt *flowhash.Batch) {
+		for i := range bt.Packets {
+			if inSet {
+				s.observe(&bt.Packets[i])
+			} else {
+				s.observeRecord(&bt.Packets[i])
+			}
 		}
-		s.observe(&p)
-		fcs := 0
-		if ifs := r.Interfaces(); int(p.Iface) < len(ifs) && ifs[p.Iface].FCSLen > 0 && ifs[p.Iface].FCSLen < 128 {
-			fcs = ifs[p.Iface].FCSLen
-		}
-		fastparse.DecodeFCS(&d, p.LinkType, p.Data, p.OrigLen, fcs)
-		if werr := b.Add(&p, &d); werr != nil {
-			return s, werr
-		}
-		n++
-		if n&0xffff == 0 {
+		if nb++; nb&31 == 0 {
 			prog.update(r.Offset())
 		}
+	})
+	if werr != nil {
+		return s, werr
 	}
-	if err != io.EOF {
-		s.errMsg = err.Error()
+	if readErr != nil {
+		s.errMsg = readErr.Error()
 	}
 	s.finish(r)
+	if !inSet {
+		if sum, dec := b.Summary(); sum != nil {
+			s.flows, s.decode = sum, *dec
+		}
+	}
 	prog.next(r.Offset())
 	return s, nil
+}
+
+// observeRecord is fileStats.observe without decoding and flow tracking (the pipeline does
+// those): the record-level counters only. Keep it in step with observe.
+func (s *fileStats) observeRecord(p *pcapng.Packet) {
+	s.packets++
+	s.frameBytes += uint64(p.OrigLen)
+	s.capturedBytes += uint64(p.CapLen)
+	if p.CapLen < p.OrigLen {
+		s.snapTruncated++
+	}
+	s.maxFrameLen = max(s.maxFrameLen, p.OrigLen)
+	if len(p.Options) > 0 {
+		s.packetComments += uint64(p.CommentCount())
+	}
+	if !s.hasFirst {
+		s.first.TS, s.first.HasTS, s.hasFirst = p.TS, p.HasTS, true
+	}
+	s.last.TS, s.last.HasTS = p.TS, p.HasTS
+	if !p.HasTS {
+		s.noTS++
+		return
+	}
+	if s.havePrev && p.TS < s.prevTS {
+		s.backward++
+	}
+	s.prevTS, s.havePrev = p.TS, true
+	if !s.haveTS {
+		s.minTS, s.maxTS, s.haveTS = p.TS, p.TS, true
+	} else {
+		s.minTS = min(s.minTS, p.TS)
+		s.maxTS = max(s.maxTS, p.TS)
+	}
 }
 
 // progress prints "indexing: 42% (1.3 GB/s)" on stderr when it is a terminal.
