@@ -3,6 +3,8 @@ package query
 import (
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strconv"
 
 	"github.com/pcapdex/pcapdex/pcapng"
@@ -40,7 +42,7 @@ func Extract(st Store, sel Selection, o ExtractOptions, w io.Writer) (ExtractSta
 	open := o.Open
 	if open == nil {
 		open = func(i int) (*pcapng.Reader, error) {
-			return pcapng.Open(files[i], pcapng.Options{NoMmap: o.NoMmap})
+			return pcapng.Open(capturePath(st, files[i]), pcapng.Options{NoMmap: o.NoMmap})
 		}
 	}
 	var ng *pcapng.PcapngWriter
@@ -171,4 +173,21 @@ func appendAnnotation(dst []byte, p *PacketRow, filter string) []byte {
 		dst = AppendAnalysis(dst, p.Analysis)
 	}
 	return dst
+}
+
+// capturePath finds a capture named in an index: as stored (relative paths are relative to
+// the directory the index was built from), else beside the index file.
+func capturePath(st Store, path string) string {
+	if _, err := os.Stat(path); err == nil || filepath.IsAbs(path) {
+		return path
+	}
+	if is, ok := st.(*IndexStore); ok {
+		dir := filepath.Dir(is.r.Path())
+		for _, alt := range []string{filepath.Join(dir, path), filepath.Join(dir, filepath.Base(path))} {
+			if _, err := os.Stat(alt); err == nil {
+				return alt
+			}
+		}
+	}
+	return path
 }
