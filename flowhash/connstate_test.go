@@ -33,6 +33,16 @@ func TestConnStates(t *testing.T) {
 		{"SH", []s{syn, {true, fF, 1001, 0, 0}}, StateSH, "SF"},
 		{"SHR", []s{{false, fSA, 5000, 1001, 0}, {false, fFA, 5001, 1001, 0}}, StateSHR, "^hf"},
 		{"OTH", []s{{true, fPA, 1001, 5001, 10}, {false, fA, 5001, 1011, 0}}, StateOTH, "Da"},
+		// Zeek establishes both endpoints on the responder's SYN-ACK: a capture that ends
+		// before the handshake's ACK is S1, not OTH.
+		{"S1 without the ACK", []s{syn, synack}, StateS1, "Sh"},
+		{"S2 without the ACK", []s{syn, synack, {true, fFA, 1001, 5001, 0}}, StateS2, "ShF"},
+		// A missed SYN: the originator's ACK to an established responder establishes it.
+		{"S1 missed SYN", []s{{false, fSA, 5000, 1001, 0}, {true, fA, 1001, 5001, 0}}, StateS1, "^hA"},
+		// An ACK does not move the originator out of SYN sent (no SYN-ACK seen).
+		{"S0 SYN then ACK", []s{syn, {true, fA, 1001, 5001, 0}}, StateS0, "SA"},
+		// The responder ACKing the SYN without data stays inactive; with a RST it rejects.
+		{"REJ after an ACK", []s{syn, {false, fA, 5000, 1001, 0}, {false, fR, 5000, 0, 0}}, StateREJ, "Sar"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

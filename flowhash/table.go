@@ -611,14 +611,8 @@ func (t *Table) tcpHistory(f *flowState, s *tcpState, d Dir, p *Segment) {
 	switch {
 	case syn && !ack:
 		f.histLetter(d, 'S', true)
-		if fwd.state == epInactive {
-			fwd.state = epSynSent
-		}
 	case syn && ack:
 		f.histLetter(d, 'H', true)
-		if fwd.state == epInactive {
-			fwd.state = epSynAckSent
-		}
 	}
 	if ack && !syn && !fin && !rst && p.PayloadLen == 0 {
 		f.histLetter(d, 'A', true)
@@ -626,17 +620,36 @@ func (t *Table) tcpHistory(f *flowState, s *tcpState, d Dir, p *Segment) {
 	if p.PayloadLen > 0 {
 		f.histLetter(d, 'D', true)
 	}
-	if !syn && !fin && !rst {
-		switch fwd.state {
-		case epSynSent, epSynAckSent:
-			if ack {
-				fwd.state = epEstablished
-				if rev.state == epSynAckSent || rev.state == epSynSent {
-					rev.state = epEstablished
-				}
+	// Endpoint states move as in Zeek's TCP analyzer (TCPSessionAdapter::UpdateInactiveState
+	// and UpdateEstablishedState): the responder's SYN-ACK (or SYN) establishes both sides at
+	// once; an ACK never moves an endpoint out of SYN sent; an endpoint that starts without
+	// SYN is partial, unless it ACKs a peer already established (a missed SYN) or, as the
+	// responder, ACKs the originator's SYN without data.
+	isOrig := d == f.orig
+	switch fwd.state {
+	case epInactive:
+		switch {
+		case syn && isOrig && ack:
+			fwd.state = epSynAckSent
+		case syn && isOrig:
+			fwd.state = epSynSent
+		case syn:
+			if rev.state == epSynSent {
+				rev.state = epEstablished
 			}
-		case epInactive:
+			fwd.state = epEstablished
+		case fin || rst:
+			// set below
+		case !isOrig && p.PayloadLen == 0 && rev.state == epSynSent:
+			// stays inactive
+		case ack && rev.state == epEstablished:
+			fwd.state = epEstablished
+		default:
 			fwd.state = epPartial
+		}
+	case epPartial:
+		if syn && !ack && rev.state == epInactive {
+			fwd.state = epSynSent
 		}
 	}
 	// R repeats when its sequence number differs from the previous RST's (Zeek also repeats F
