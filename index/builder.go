@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"sync"
 
 	"github.com/RoaringBitmap/roaring/v2"
 
@@ -650,21 +651,35 @@ func cmpInt64(a, b int64) int {
 	return 0
 }
 
-// postingsMap collects key -> bitmap for one postings section.
-type postingsMap map[string]*roaring.Bitmap
-
-func (m postingsMap) add(key []byte, row uint32) {
-	bm := m[string(key)]
-	if bm == nil {
-		bm = roaring.New()
-		m[string(key)] = bm
-	}
-	bm.Add(row)
+// postingsRows collects rows per key for one postings section: each key is interned once,
+// rows are appended as given, and bitmaps are built once at the end (AddMany).
+type postingsRows struct {
+	idx  map[string]int32
+	rows [][]uint32
 }
 
-func (b *Builder) writePostingsMap(name string, width int, m postingsMap) error {
-	keys := make([]string, 0, len(m))
-	for k := range m {
+func newPostingsRows() *postingsRows { return &postingsRows{idx: map[string]int32{}} }
+
+func (m *postingsRows) add(key []byte, row uint32) {
+	i, ok := m.idx[string(key)]
+	if !ok {
+		i = int32(len(m.rows))
+		m.idx[string(key)] = i
+		m.rows = append(m.rows, nil)
+	}
+	m.rows[i] = append(m.rows[i], row)
+}
+
+// encodedPostings is one postings section, ready to write.
+type encodedPostings struct {
+	name string
+	data []byte
+	err  error
+}
+
+func (m *postingsRows) encode(name string, width int) encodedPostings {
+	keys := make([]string, 0, len(m.idx))
+	for k := range m.idx {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
@@ -672,10 +687,13 @@ func (b *Builder) writePostingsMap(name string, width int, m postingsMap) error 
 	bms := make([]*roaring.Bitmap, len(keys))
 	for i, k := range keys {
 		kb[i] = []byte(k)
-		bms[i] = m[k]
-		bms[i].RunOptimize()
+		bm := roaring.New()
+		bm.AddMany(m.rows[m.idx[k]])
+		bm.RunOptimize()
+		bms[i] = bm
 	}
-	return b.w.WritePostings(name, width, kb, bms)
+	data, err := appendPostings(nil, name, width, kb, bms)
+	return encodedPostings{name, data, err}
 }
 
 func addrKey(a *[16]byte, ipver uint8) []byte {
@@ -685,56 +703,120 @@ func addrKey(a *[16]byte, ipver uint8) []byte {
 	return a[:]
 }
 
+// writePostings builds every postings section, each on a goroutine of its own (they are
+// independent, and the largest, addresses, costs as much as the rest together), and writes
+// them in a fixed order.
 func (b *Builder) writePostings(flows []flowhash.Flow, events []flowhash.Event, wide map[uint32]*roaring.Bitmap) error {
-	oh, rh, op, rp := postingsMap{}, postingsMap{}, postingsMap{}, postingsMap{}
-	proto, vlan, state, evt := postingsMap{}, postingsMap{}, postingsMap{}, postingsMap{}
-	var k2 [2]byte
-	for i := range flows {
-		f := &flows[i]
-		row := uint32(i)
-		oa, oport := f.OrigEndpoint()
-		ra, rport := f.RespEndpoint()
-		oh.add(addrKey(oa, f.Key.IPVersion), row)
-		rh.add(addrKey(ra, f.Key.IPVersion), row)
-		switch f.Key.Proto {
-		case flowhash.ProtoTCP, flowhash.ProtoUDP, flowhash.ProtoSCTP:
-			if f.HasL4 {
-				binary.BigEndian.PutUint16(k2[:], oport)
-				op.add(k2[:], row)
-				binary.BigEndian.PutUint16(k2[:], rport)
-				rp.add(k2[:], row)
-			}
-		}
-		proto.add([]byte{f.Key.Proto}, row)
-		state.add([]byte(f.ConnState.String()), row)
-		if v := b.ks[b.fKey[i]].vlan; v != 0xffff {
-			binary.BigEndian.PutUint16(k2[:], v)
-			vlan.add(k2[:], row)
-		}
-	}
-	for i := range events {
-		if id := events[i].FlowID; id >= 1 && id <= uint64(len(flows)) {
-			evt.add([]byte{uint8(events[i].Type)}, uint32(id-1))
-		}
-	}
-	fb := postingsMap{}
-	for r, bm := range wide {
-		fb[string(binary.BigEndian.AppendUint32(nil, r))] = bm
-	}
-	for _, p := range []struct {
+	type job struct {
 		name  string
 		width int
-		m     postingsMap
-	}{
-		{PostOrigAddr, 0, oh}, {PostRespAddr, 0, rh}, {PostOrigPort, 2, op}, {PostRespPort, 2, rp},
-		{PostProto, 1, proto}, {PostVLAN, 2, vlan}, {PostState, 0, state}, {PostEvent, 1, evt},
-		{PostFlowBlocks, 4, fb},
-	} {
-		if err := b.writePostingsMap(p.name, p.width, p.m); err != nil {
+		fill  func(m *postingsRows)
+	}
+	jobs := []job{
+		{PostOrigAddr, 0, func(m *postingsRows) {
+			for i := range flows {
+				a, _ := flows[i].OrigEndpoint()
+				m.add(addrKey(a, flows[i].Key.IPVersion), uint32(i))
+			}
+		}},
+		{PostRespAddr, 0, func(m *postingsRows) {
+			for i := range flows {
+				a, _ := flows[i].RespEndpoint()
+				m.add(addrKey(a, flows[i].Key.IPVersion), uint32(i))
+			}
+		}},
+		{PostOrigPort, 2, func(m *postingsRows) {
+			var k [2]byte
+			for i := range flows {
+				if f := &flows[i]; f.HasL4 && hasPorts(f.Key.Proto) {
+					_, p := f.OrigEndpoint()
+					binary.BigEndian.PutUint16(k[:], p)
+					m.add(k[:], uint32(i))
+				}
+			}
+		}},
+		{PostRespPort, 2, func(m *postingsRows) {
+			var k [2]byte
+			for i := range flows {
+				if f := &flows[i]; f.HasL4 && hasPorts(f.Key.Proto) {
+					_, p := f.RespEndpoint()
+					binary.BigEndian.PutUint16(k[:], p)
+					m.add(k[:], uint32(i))
+				}
+			}
+		}},
+		{PostProto, 1, func(m *postingsRows) {
+			for i := range flows {
+				m.add([]byte{flows[i].Key.Proto}, uint32(i))
+			}
+		}},
+		{PostVLAN, 2, func(m *postingsRows) {
+			var k [2]byte
+			for i := range flows {
+				if v := b.ks[b.fKey[i]].vlan; v != 0xffff {
+					binary.BigEndian.PutUint16(k[:], v)
+					m.add(k[:], uint32(i))
+				}
+			}
+		}},
+		{PostState, 0, func(m *postingsRows) {
+			for i := range flows {
+				m.add([]byte(flows[i].ConnState.String()), uint32(i))
+			}
+		}},
+		{PostEvent, 1, func(m *postingsRows) {
+			for i := range events {
+				if id := events[i].FlowID; id >= 1 && id <= uint64(len(flows)) {
+					m.add([]byte{uint8(events[i].Type)}, uint32(id-1))
+				}
+			}
+		}},
+	}
+	out := make([]encodedPostings, len(jobs)+1)
+	var wg sync.WaitGroup
+	for j := range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m := newPostingsRows()
+			jobs[j].fill(m)
+			out[j] = m.encode(jobs[j].name, jobs[j].width)
+		}()
+	}
+	// Flow -> packet blocks of wide flows (bitmaps already built).
+	rows := make([]uint32, 0, len(wide))
+	for r := range wide {
+		rows = append(rows, r)
+	}
+	slices.Sort(rows)
+	kb := make([][]byte, len(rows))
+	bms := make([]*roaring.Bitmap, len(rows))
+	for i, r := range rows {
+		kb[i] = binary.BigEndian.AppendUint32(nil, r)
+		bms[i] = wide[r]
+		bms[i].RunOptimize()
+	}
+	data, err := appendPostings(nil, PostFlowBlocks, 4, kb, bms)
+	out[len(jobs)] = encodedPostings{PostFlowBlocks, data, err}
+	wg.Wait()
+	for _, p := range out {
+		if p.err != nil {
+			return b.w.fail(p.err)
+		}
+		if err := b.w.addPostings(p.name, p.data); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// hasPorts reports whether flows of protocol proto have port postings.
+func hasPorts(proto uint8) bool {
+	switch proto {
+	case flowhash.ProtoTCP, flowhash.ProtoUDP, flowhash.ProtoSCTP:
+		return true
+	}
+	return false
 }
 
 // BuildFiles indexes the captures at paths (one capture set, in order) into the index file

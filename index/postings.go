@@ -25,16 +25,40 @@ const postingsHeader = 8
 // keyWidth, or of any length when keyWidth is 0) and one bitmap per key. Bitmaps are written
 // as they are (call RunOptimize first to shrink runs).
 func (w *Writer) WritePostings(name string, keyWidth int, keys [][]byte, bms []*roaring.Bitmap) error {
+	buf, err := appendPostings(nil, name, keyWidth, keys, bms)
+	if err != nil {
+		return w.fail(err)
+	}
+	return w.addPostings(name, buf)
+}
+
+// addPostings writes a postings section encoded by appendPostings.
+func (w *Writer) addPostings(name string, data []byte) error {
+	s, err := w.begin(SectionPostings, name)
+	if err != nil {
+		return err
+	}
+	if _, err := s.Write(data); err != nil {
+		return err
+	}
+	return w.end(s)
+}
+
+// appendPostings appends the encoding of a postings section (see WritePostings) to dst.
+// It touches no Writer, so sections can be encoded concurrently.
+func appendPostings(dst []byte, name string, keyWidth int, keys [][]byte, bms []*roaring.Bitmap) ([]byte, error) {
 	if len(keys) != len(bms) {
-		return w.fail(fmt.Errorf("index: postings %q: %d keys, %d bitmaps", name, len(keys), len(bms)))
+		return nil, fmt.Errorf("index: postings %q: %d keys, %d bitmaps", name, len(keys), len(bms))
 	}
 	if keyWidth < 0 || keyWidth > 1<<16 || len(keys) > 1<<31 {
-		return w.fail(fmt.Errorf("index: postings %q: key width %d", name, keyWidth))
+		return nil, fmt.Errorf("index: postings %q: key width %d", name, keyWidth)
 	}
-	var hdr []byte
+	if len(dst) != 0 {
+		return nil, fmt.Errorf("index: postings %q: must start a buffer", name)
+	}
+	hdr := dst
 	hdr = AppendUint32(hdr, uint32(len(keys)))
 	hdr = AppendUint32(hdr, uint32(keyWidth))
-	var keyArea []byte
 	if keyWidth == 0 {
 		off := 0
 		for _, k := range keys {
@@ -42,51 +66,41 @@ func (w *Writer) WritePostings(name string, keyWidth int, keys [][]byte, bms []*
 			off += len(k)
 		}
 		if off > 1<<32-1 {
-			return w.fail(fmt.Errorf("index: postings %q: key area too large", name))
+			return nil, fmt.Errorf("index: postings %q: key area too large", name)
 		}
 		hdr = AppendUint32(hdr, uint32(off))
 	}
+	buf := hdr
 	for i, k := range keys {
 		if keyWidth > 0 && len(k) != keyWidth {
-			return w.fail(fmt.Errorf("index: postings %q: key %d has %d bytes, want %d", name, i, len(k), keyWidth))
+			return nil, fmt.Errorf("index: postings %q: key %d has %d bytes, want %d", name, i, len(k), keyWidth)
 		}
 		if i > 0 && bytes.Compare(keys[i-1], k) >= 0 {
-			return w.fail(fmt.Errorf("index: postings %q: key %d (%x) not above key %d (%x)", name, i, k, i-1, keys[i-1]))
+			return nil, fmt.Errorf("index: postings %q: key %d (%x) not above key %d (%x)", name, i, k, i-1, keys[i-1])
 		}
-		keyArea = append(keyArea, k...)
+		buf = append(buf, k...)
 	}
-	buf := append(hdr, keyArea...)
 	buf = pad8(buf)
 	var off uint64
 	for _, bm := range bms {
 		buf = AppendUint32(buf, uint32(off))
 		off += (bm.GetSerializedSizeInBytes() + 7) &^ 7
 		if off > 1<<32-1 {
-			return w.fail(fmt.Errorf("index: postings %q: bitmaps exceed 4 GiB", name))
+			return nil, fmt.Errorf("index: postings %q: bitmaps exceed 4 GiB", name)
 		}
 	}
 	buf = AppendUint32(buf, uint32(off))
 	buf = pad8(buf)
-	s, err := w.begin(SectionPostings, name)
-	if err != nil {
-		return err
-	}
-	if _, err := s.Write(buf); err != nil {
-		return err
-	}
+	bw := bytes.NewBuffer(buf)
 	var zero [8]byte
 	for _, bm := range bms {
-		n, err := bm.WriteTo(s)
+		n, err := bm.WriteTo(bw)
 		if err != nil {
-			return w.fail(fmt.Errorf("index: postings %q: %w", name, err))
+			return nil, fmt.Errorf("index: postings %q: %w", name, err)
 		}
-		if p := int(-n & 7); p > 0 {
-			if _, err := s.Write(zero[:p]); err != nil {
-				return err
-			}
-		}
+		bw.Write(zero[:int(-n&7)])
 	}
-	return w.end(s)
+	return bw.Bytes(), nil
 }
 
 func pad8(b []byte) []byte {
