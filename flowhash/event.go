@@ -73,5 +73,5 @@ type Event struct {
 	Type      EventType //
 	FromOrig  bool      // the packet was sent by the flow's originator
 	Detail    int64     // type-specific: dup-ACK number, RTT or stall in ns, count
-	flowFirst uint64    // first frame of the flow, resolved to FlowID at the end
+	serial    uint32    // the flow's serial in its table, resolved to FlowID at the end
 }

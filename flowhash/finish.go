@@ -27,7 +27,7 @@ func (t *Table) fill(out *Flow, idx int32) {
 		OrigIPBytes: f.ipBytes[o], RespIPBytes: f.ipBytes[r],
 		ICMPType: f.icmpType, ICMPCode: f.icmpCode, HasL4: f.hasL4,
 		HistLen: f.histLen, Hist: f.hist,
-		newConv: f.hasL4 && !f.keySeenL4,
+		newConv: f.hasL4 && !f.keySeenL4, serial: f.serial,
 	}
 	if f.tcp < 0 {
 		// Zeek's conn_state for flows without TCP state: UDP is S0 when only the

@@ -56,7 +56,8 @@ type Flow struct {
 
 	TCP TCPStats // zero for non-TCP flows
 
-	newConv bool // first flow of its key with transport headers: a new tshark conversation
+	newConv bool   // first flow of its key with transport headers: a new tshark conversation
+	serial  uint32 // the flow's serial in its table (PacketResult.Serial)
 }
 
 // History returns the Zeek-style history string (allocates; use Hist[:HistLen] to avoid it).

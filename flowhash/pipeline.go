@@ -503,14 +503,29 @@ func (res *Result) merge(tables []*Table) {
 			t.fill(&res.Flows[i], ^r.ix)
 		}
 	}
+	// Events name their flow by its serial in their table: serial -> id per table.
+	ids := make([][]uint32, len(tables))
+	for pi, t := range tables {
+		ids[pi] = make([]uint32, t.nserial)
+	}
+	for i, r := range refs {
+		ids[r.part][res.Flows[i].serial] = uint32(i + 1)
+	}
 	res.Events = make([]Event, 0, ne)
-	for _, t := range tables {
-		res.Events = append(res.Events, t.events...)
+	for pi, t := range tables {
+		for _, e := range t.events {
+			if e.serial < uint32(len(ids[pi])) {
+				e.FlowID = uint64(ids[pi][e.serial])
+			}
+			e.serial = 0 // table-specific: cleared so results compare equal for any workers
+			res.Events = append(res.Events, e)
+		}
 		t.done, t.events, t.slots, t.nlive = nil, nil, nil, 0
 	}
 	for i := range res.Flows {
 		f := &res.Flows[i]
 		f.ID = uint64(i + 1)
+		f.serial = 0
 		// Conversations as tshark counts them: address+port pairs, however many flows
 		// (tcp.stream, UDP timeouts) one pair had.
 		if f.newConv {
@@ -523,14 +538,10 @@ func (res *Result) merge(tables []*Table) {
 		}
 	}
 	// Events of one frame come from one shard in a fixed order; a stable sort by frame keeps
-	// it, so the stream is the same for any number of workers.
-	slices.SortStableFunc(res.Events, func(a, b Event) int { return cmpU64(a.Frame, b.Frame) })
-	for i := range res.Events {
-		e := &res.Events[i]
-		j, ok := slices.BinarySearchFunc(res.Flows, e.flowFirst, func(f Flow, first uint64) int { return cmpU64(f.FirstFrame, first) })
-		if ok {
-			e.FlowID = res.Flows[j].ID
-		}
+	// it, so the stream is the same for any number of workers. With one table fed in
+	// frame order they are sorted already.
+	if len(tables) > 1 || !slices.IsSortedFunc(res.Events, func(a, b Event) int { return cmpU64(a.Frame, b.Frame) }) {
+		slices.SortStableFunc(res.Events, func(a, b Event) int { return cmpU64(a.Frame, b.Frame) })
 	}
 }
 

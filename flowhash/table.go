@@ -339,7 +339,7 @@ func (t *Table) emit(f *flowState, typ EventType, d Dir, frame uint64, ts int64,
 	if !t.opt.Events {
 		return
 	}
-	t.events = append(t.events, Event{Frame: frame, TS: ts, Type: typ, FromOrig: d == f.orig, Detail: detail, flowFirst: f.firstFrame})
+	t.events = append(t.events, Event{Frame: frame, TS: ts, Type: typ, FromOrig: d == f.orig, Detail: detail, serial: f.serial})
 }
 
 // tcpPacket runs TCP analysis and bookkeeping for one TCP segment (not a fragment, header
