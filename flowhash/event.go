@@ -67,11 +67,11 @@ func (t EventType) String() string {
 
 // Event is one TCP analysis finding at one packet.
 type Event struct {
-	Frame     uint64    // frame ordinal of the packet
-	TS        int64     // its timestamp, ns since the Unix epoch
-	FlowID    uint64    // id of the flow (see Flow.ID); filled when the run finishes
-	Type      EventType //
-	FromOrig  bool      // the packet was sent by the flow's originator
-	Detail    int64     // type-specific: dup-ACK number, RTT or stall in ns, count
-	serial    uint32    // the flow's serial in its table, resolved to FlowID at the end
+	Frame    uint64    // frame ordinal of the packet
+	TS       int64     // its timestamp, ns since the Unix epoch
+	FlowID   uint64    // id of the flow (see Flow.ID); filled when the run finishes
+	Type     EventType //
+	FromOrig bool      // the packet was sent by the flow's originator
+	Detail   int64     // type-specific: dup-ACK number, RTT or stall in ns, count
+	serial   uint32    // the flow's serial in its table, resolved to FlowID at the end
 }
