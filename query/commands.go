@@ -67,29 +67,29 @@ type FlowColumn struct {
 	set func(t *Table, f *flowhash.Flow)
 }
 
-// flowColumnNeed is the field group each column reads.
+// flowColumnNeed is the flows-table columns an output column reads.
 func flowColumnNeed(name string) FlowNeed {
 	switch name {
-	case "flow_id", "community_id", "proto", "orig_h", "orig_p", "resp_h", "resp_p":
-		return 0
-	case "ts", "ts_end", "duration", "first_frame":
-		return FlowTimes
-	case "orig_pkts", "resp_pkts", "orig_bytes", "resp_bytes", "orig_ip_bytes", "resp_ip_bytes":
-		return FlowCounts
-	case "conn_state", "history":
-		return FlowState
+	case "duration":
+		return NeedFlowColumns("ts", "ts_end")
+	case "rtt_min", "rtt_avg", "rtt_max":
+		return NeedFlowColumns("rtt_min", "rtt_avg", "rtt_max")
 	}
-	return FlowTCP
+	return NeedFlowColumns(name)
 }
 
 func sortNeed(key string) FlowNeed {
 	switch key {
-	case "ts", "duration":
-		return FlowTimes
-	case "bytes", "pkts":
-		return FlowCounts
+	case "ts":
+		return NeedFlowColumns("ts")
+	case "duration":
+		return NeedFlowColumns("ts", "ts_end")
+	case "bytes":
+		return NeedFlowColumns("orig_ip_bytes", "resp_ip_bytes")
+	case "pkts":
+		return NeedFlowColumns("orig_pkts", "resp_pkts")
 	case "retransmissions", "syn_rtt":
-		return FlowTCP
+		return NeedFlowColumns(key)
 	}
 	return 0
 }
@@ -613,7 +613,7 @@ func WriteTop(st Store, sel Selection, o TopOptions, w io.Writer, out Options) e
 			a.origPort, a.respPort = flowPorts(f)
 		}
 	}
-	err = st.Flows(rows, FlowCounts, func(f *flowhash.Flow) error {
+	err = st.Flows(rows, NeedFlowColumns("orig_pkts", "resp_pkts", "orig_ip_bytes", "resp_ip_bytes"), func(f *flowhash.Flow) error {
 		if o.Metric == "bytes" {
 			total += f.OrigIPBytes + f.RespIPBytes
 		} else {

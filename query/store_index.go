@@ -155,7 +155,7 @@ func (s *IndexStore) Flows(rows *roaring.Bitmap, need FlowNeed, fn func(f *flowh
 			continue
 		}
 		for i, name := range flowRecordCols {
-			if g := flowColGroup[name]; g != 0 && need&g == 0 {
+			if !flowKeyCols[name] && need&(1<<i) == 0 {
 				s.zeroColumn(&cols[i], kinds[s.flowCols[name]].Kind, n)
 				continue
 			}
@@ -231,29 +231,36 @@ func (s *IndexStore) Flows(rows *roaring.Bitmap, need FlowNeed, fn func(f *flowh
 	return nil
 }
 
-// FlowNeed says which groups of flow fields a Flows caller reads; the endpoints, protocol
-// and ICMP type/code (the flow key) are always filled, other fields are zero unless asked.
-type FlowNeed uint8
+// FlowNeed says which flows-table columns a Flows caller reads: bit i for flowRecordCols[i]
+// (see NeedFlowColumns). The flow key (endpoints, protocol, ICMP type/code, has_l4) is
+// always read; fields of columns not asked for are zero.
+type FlowNeed uint64
 
-const (
-	FlowTimes  FlowNeed = 1 << iota // FirstTS, LastTS, FirstFrame
-	FlowCounts                      // packets and bytes
-	FlowState                       // ConnState, Hist
-	FlowTCP                         // TCP statistics
-	FlowAll    = FlowTimes | FlowCounts | FlowState | FlowTCP
+// NeedFlowColumns returns the FlowNeed of the named flows-table columns (unknown names
+// are ignored).
+func NeedFlowColumns(names ...string) FlowNeed {
+	var n FlowNeed
+	for _, name := range names {
+		for i, c := range flowRecordCols {
+			if c == name {
+				n |= 1 << i
+			}
+		}
+	}
+	return n
+}
+
+// Column groups for callers that want a kind of field.
+var (
+	FlowTimes  = NeedFlowColumns("ts", "ts_end", "first_frame")
+	FlowCounts = NeedFlowColumns("orig_pkts", "resp_pkts", "orig_bytes", "resp_bytes", "orig_ip_bytes", "resp_ip_bytes")
+	FlowState  = NeedFlowColumns("conn_state", "history")
+	FlowAll    = ^FlowNeed(0)
 )
 
-// flowColGroup maps flows-table columns to the group that needs them (0: always read).
-var flowColGroup = map[string]FlowNeed{
-	"ts": FlowTimes, "ts_end": FlowTimes, "first_frame": FlowTimes,
-	"orig_pkts": FlowCounts, "resp_pkts": FlowCounts, "orig_bytes": FlowCounts, "resp_bytes": FlowCounts,
-	"orig_ip_bytes": FlowCounts, "resp_ip_bytes": FlowCounts,
-	"conn_state": FlowState, "history": FlowState,
-	"syn_rtt": FlowTCP, "ack_rtt": FlowTCP, "rtt_min": FlowTCP, "rtt_avg": FlowTCP, "rtt_max": FlowTCP,
-	"retransmissions": FlowTCP, "fast_retransmissions": FlowTCP, "spurious_retransmissions": FlowTCP,
-	"out_of_order": FlowTCP, "dup_acks": FlowTCP, "zero_windows": FlowTCP, "lost_segments": FlowTCP,
-	"acked_unseen": FlowTCP, "orig_mss": FlowTCP, "resp_mss": FlowTCP, "orig_wscale": FlowTCP, "resp_wscale": FlowTCP,
-}
+// flowKeyCols are read for every Flows call.
+var flowKeyCols = map[string]bool{"proto": true, "ipver": true, "orig_h": true, "orig_p": true,
+	"resp_h": true, "resp_p": true, "icmp_type": true, "icmp_code": true, "has_l4": true}
 
 // zeroColumn makes c a view of n zero values of kind k (for fields a caller skipped), over
 // buffers shared by every skipped column and never written.
