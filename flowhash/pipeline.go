@@ -24,7 +24,7 @@ type Result struct {
 	TCPConversations int    // distinct address+port pairs of TCP packets, as tshark -z conv,tcp
 	UDPConversations int    // same for UDP, as tshark -z conv,udp
 	DecodeStatus     [fastparse.NumStatus]uint64
-	Decode           fastparse.Stats // decoder counts of every packet read
+	Decode           fastparse.Stats // decoder counts of every packet read (Options.DecodeStats; always from a Tracker)
 }
 
 // batchSize is the number of packets the reader hands to a decode worker at once.
@@ -133,7 +133,8 @@ func (pl *Pipeline) Run(r *pcapng.Reader) error {
 	return pl.runParallel(r)
 }
 
-// RunStats returns the decoder counts of the last Run's packets.
+// RunStats returns the decoder counts of the last Run's packets (only ByStatus without
+// Options.DecodeStats).
 func (pl *Pipeline) RunStats() fastparse.Stats { return pl.last }
 
 func (pl *Pipeline) getBatch() *Batch {
@@ -169,15 +170,19 @@ func (pl *Pipeline) read(r *pcapng.Reader, b *Batch, frames *uint64) error {
 
 // decodeBatch decodes every packet of b, fills Info, keys and hashes, and splits the IP
 // packets by shard (n shards). It returns the number of IP packets.
-func decodeBatch(b *Batch, n int, st *fastparse.Stats, dec *fastparse.Packet) uint64 {
+func decodeBatch(b *Batch, n int, full bool, st *fastparse.Stats, dec *fastparse.Packet) uint64 {
 	for s := range b.byShard {
 		b.byShard[s] = b.byShard[s][:0]
 	}
 	var ip uint64
 	for i := range b.Packets {
 		p := &b.Packets[i]
-		fastparse.DecodeFCS(dec, p.LinkType, p.Data, p.OrigLen, int(b.fcs[i]))
-		st.Add(dec)
+		status := fastparse.DecodeFCS(dec, p.LinkType, p.Data, p.OrigLen, int(b.fcs[i]))
+		if full {
+			st.Add(dec)
+		} else if status < fastparse.NumStatus {
+			st.ByStatus[status]++
+		}
 		b.times[i] = p.TS
 		in := &b.info[i]
 		vlan := uint16(0xffff)
@@ -260,7 +265,7 @@ func (pl *Pipeline) runSerial(r *pcapng.Reader) error {
 			}
 			return err
 		}
-		pl.ipPackets += decodeBatch(b, 1, &st, &dec)
+		pl.ipPackets += decodeBatch(b, 1, pl.opt.DecodeStats, &st, &dec)
 		track(t, b, 0)
 		pl.collect(b)
 		if pl.consume != nil {
@@ -342,7 +347,7 @@ func (pl *Pipeline) runParallel(r *pcapng.Reader) error {
 				}
 			}()
 			for b := range toDecode[w] {
-				ip += decodeBatch(b, n, &st, &dec)
+				ip += decodeBatch(b, n, pl.opt.DecodeStats, &st, &dec)
 				b.pending.Store(int32(n))
 				for s := range n {
 					shardIn[s][w] <- b

@@ -12,6 +12,7 @@ type Options struct {
 	StormCount  int   // RSTs (or FINs) within StormWindow that make a storm; 0 = 5
 	StormWindow int64 // ns; 0 = 1 s
 	AckStall    int64 // ns without ACK progress while data is outstanding; 0 = 1 s
+	DecodeStats bool  // fill Result.Decode (fastparse.Stats of every packet); Pipeline only
 }
 
 func (o *Options) defaults() {

@@ -172,6 +172,7 @@ func NewBuilder(w *Writer, opt BuildOptions) (*Builder, error) {
 		opt.BlockRows = PacketBlockRows
 	}
 	opt.Flow.Events = true
+	opt.Flow.DecodeStats = true // the info object of a one-file set (Summary)
 	pk, err := w.NewTable(TablePackets, packetColumns, TableOptions{BlockRows: opt.BlockRows, TimeColumn: "ts", Background: true})
 	if err != nil {
 		return nil, err
