@@ -108,24 +108,31 @@ func (s *IndexStore) FlowTimes() ([]int64, []int64, error) {
 		return s.start, s.end, nil
 	}
 	n := s.flows.NumRows()
-	start, end := make([]int64, 0, n), make([]int64, 0, n)
+	start, end := make([]int64, n), make([]int64, n)
 	var c index.Column
 	for b := range s.flows.NumBlocks() {
-		rows, _ := s.flows.Block(b)
-		if err := s.flows.ReadColumn(b, s.flowCols["ts"], &c, &s.scr); err != nil {
-			return nil, nil, err
+		rows, first := s.flows.Block(b)
+		if first < 0 || first+int64(rows) > n {
+			return nil, nil, fmt.Errorf("query: flows block %d: rows %d..%d past the table's %d", b, first, first+int64(rows), n)
 		}
-		if len(c.I64) != rows {
-			return nil, nil, fmt.Errorf("query: flows block %d: %d times, want %d", b, len(c.I64), rows)
+		for _, x := range []struct {
+			name string
+			dst  []int64
+		}{{"ts", start}, {"ts_end", end}} {
+			// Decode straight into the result when the decoder appends in place.
+			dst := x.dst[first : first+int64(rows)]
+			c.I64 = dst[:0]
+			if err := s.flows.ReadColumn(b, s.flowCols[x.name], &c, &s.scr); err != nil {
+				return nil, nil, err
+			}
+			if len(c.I64) != rows {
+				return nil, nil, fmt.Errorf("query: flows block %d: %d %s values, want %d", b, len(c.I64), x.name, rows)
+			}
+			if rows > 0 && &c.I64[0] != &dst[0] {
+				copy(dst, c.I64)
+			}
+			c.I64 = nil
 		}
-		start = append(start, c.I64...)
-		if err := s.flows.ReadColumn(b, s.flowCols["ts_end"], &c, &s.scr); err != nil {
-			return nil, nil, err
-		}
-		if len(c.I64) != rows {
-			return nil, nil, fmt.Errorf("query: flows block %d: %d end times, want %d", b, len(c.I64), rows)
-		}
-		end = append(end, c.I64...)
 	}
 	s.start, s.end = start, end
 	return start, end, nil
