@@ -151,12 +151,15 @@ func (b *bench) answer(filter string, o *outcome) error {
 	if err != nil {
 		return err
 	}
-	rows := make([]query.FlowFields, 0, t.BlockRows())
+	var rows []query.FlowFields // sized to the first block read, reused for the others
 	var got int64
 	for blk := range t.NumBlocks() {
 		nrows, first := t.Block(blk)
 		if !bm.IntersectsWithInterval(uint64(first), uint64(first)+uint64(nrows)) {
 			continue
+		}
+		if rows == nil {
+			rows = make([]query.FlowFields, 0, nrows)
 		}
 		var f0 uint32
 		if rows, f0, err = src.FlowRows(blk, rows); err != nil {

@@ -195,6 +195,13 @@ func Run(path string, opt Options) (*Report, error) {
 		return nil, err
 	}
 	rep.Packets, rep.StreamBytes = warm.packets, warm.bytes
+	mapDetail := "mapped file, Reader.Next"
+	if r, err := pcapng.Open(path, pcapng.Options{}); err == nil {
+		if !r.Mapped() {
+			mapDetail = "Reader.Next; not mapped (" + r.Compression().String() + " input is streamed)"
+		}
+		r.Close()
+	}
 
 	b := &bench{path: path, opt: opt, rep: rep}
 	defer b.cleanup()
@@ -207,7 +214,7 @@ func Run(path string, opt Options) (*Report, error) {
 		case StageRead:
 			err = b.interleaved(opt.Repeat,
 				stageSpec{StageRead, "read/raw", "os.File.Read into 1 MiB, no parsing: the floor", 0, b.raw},
-				stageSpec{StageRead, "read/mmap", "mapped file, Reader.Next", 0, func(o *outcome) error { return o.read(path, false) }},
+				stageSpec{StageRead, "read/mmap", mapDetail, 0, func(o *outcome) error { return o.read(path, false) }},
 				stageSpec{StageRead, "read/plain", "plain reads (--no-mmap), Reader.Next", 0, func(o *outcome) error { return o.read(path, true) }})
 		case StageDecode:
 			err = b.stage(StageDecode, "decode", "Reader.Next + fastparse.DecodeFCS"+b.how(), 0, func(o *outcome) error { return o.decode(path, opt.NoMmap) })
@@ -361,7 +368,7 @@ func (o *outcome) read(path string, noMmap bool) error {
 
 // raw reads the capture file with plain read calls into one 1 MiB buffer and nothing else:
 // the cost of getting the bytes from the page cache, the baseline the read stages compare
-// with. Its packets and bytes are the capture's (the file's bytes for a compressed capture).
+// with. Its packets are the capture's, its bytes the file's (compressed, if it is).
 func (b *bench) raw(o *outcome) error {
 	f, err := os.Open(b.path)
 	if err != nil {
@@ -383,7 +390,7 @@ func (b *bench) raw(o *outcome) error {
 	if n != uint64(b.rep.CaptureBytes) {
 		return fmt.Errorf("%s: read %d bytes of %d (the file changed?)", b.path, n, b.rep.CaptureBytes)
 	}
-	o.packets, o.bytes = b.rep.Packets, b.rep.StreamBytes
+	o.packets, o.bytes = b.rep.Packets, n
 	return nil
 }
 
