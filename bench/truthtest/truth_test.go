@@ -237,7 +237,7 @@ func TestFlowhashTruth(t *testing.T) {
 						t.Fatal(err)
 					}
 					defer r.Close()
-					res, err := flowhash.Process(r, flowhash.Options{Workers: run.workers, Events: true})
+					res, err := flowhash.Process(r, flowhash.Options{Workers: run.workers, Events: true, DecodeStats: true})
 					if err != nil {
 						t.Fatalf("Process: %v", err)
 					}
