@@ -5,8 +5,7 @@ import "slices"
 // retire ends the live flow idx (in index slot slot): its record goes to the finished list and
 // its state is freed.
 func (t *Table) retire(slot uint64, idx int32) {
-	t.done = append(t.done, Flow{})
-	t.fill(&t.done[len(t.done)-1], idx)
+	t.fill(t.done.add(), idx)
 	f := t.flow(idx)
 	if f.tcp >= 0 {
 		t.tcpFree = append(t.tcpFree, f.tcp)
@@ -158,11 +157,9 @@ func (t *Table) Finish() ([]Flow, []Event, Totals) {
 	}
 	// Deterministic order regardless of hash order.
 	slices.SortFunc(live, func(a, b liveFlow) int { return cmpU64(a.first, b.first) })
-	t.done = slices.Grow(t.done, len(live))
 	for i := range live {
-		t.done = append(t.done, Flow{})
-		t.fill(&t.done[len(t.done)-1], live[i].idx)
+		t.fill(t.done.add(), live[i].idx)
 	}
 	t.slots, t.nlive = nil, 0
-	return t.done, t.events, t.totals
+	return t.done.appendTo(nil), t.events.appendTo(nil), t.totals
 }

@@ -438,9 +438,9 @@ func (pl *Pipeline) Summary() *Result {
 	}
 	for _, t := range pl.tables {
 		res.Totals.add(&t.totals)
-		for i := range t.done {
-			if t.done[i].newConv {
-				count(t.done[i].Key.Proto)
+		for i := range t.done.len() {
+			if f := t.done.at(i); f.newConv {
+				count(f.Key.Proto)
 			}
 		}
 		for _, sl := range t.slots {
@@ -471,7 +471,7 @@ func (pl *Pipeline) Result() *Result {
 func (res *Result) merge(tables []*Table) {
 	ne := 0
 	for _, t := range tables {
-		ne += len(t.events)
+		ne += t.events.len()
 		res.Totals.add(&t.totals)
 	}
 	// Flow ids: the order of each flow's first frame (unique: a frame belongs to one flow).
@@ -484,12 +484,12 @@ func (res *Result) merge(tables []*Table) {
 	}
 	n := 0
 	for _, t := range tables {
-		n += len(t.done) + t.nlive
+		n += t.done.len() + t.nlive
 	}
 	refs := make([]ref, 0, n)
 	for pi, t := range tables {
-		for i := range t.done {
-			refs = append(refs, ref{t.done[i].FirstFrame, int32(pi), int32(i)})
+		for i := range t.done.len() {
+			refs = append(refs, ref{t.done.at(i).FirstFrame, int32(pi), int32(i)})
 		}
 		for _, sl := range t.slots {
 			if sl != 0 {
@@ -503,7 +503,7 @@ func (res *Result) merge(tables []*Table) {
 	for i, r := range refs {
 		t := tables[r.part]
 		if r.ix >= 0 {
-			res.Flows[i] = t.done[r.ix]
+			res.Flows[i] = *t.done.at(int(r.ix))
 		} else {
 			t.fill(&res.Flows[i], ^r.ix)
 		}
@@ -518,14 +518,16 @@ func (res *Result) merge(tables []*Table) {
 	}
 	res.Events = make([]Event, 0, ne)
 	for pi, t := range tables {
-		for _, e := range t.events {
+		start := len(res.Events)
+		res.Events = t.events.appendTo(res.Events)
+		for i := start; i < len(res.Events); i++ {
+			e := &res.Events[i]
 			if e.serial < uint32(len(ids[pi])) {
 				e.FlowID = uint64(ids[pi][e.serial])
 			}
 			e.serial = 0 // table-specific: cleared so results compare equal for any workers
-			res.Events = append(res.Events, e)
 		}
-		t.done, t.events, t.slots, t.nlive = nil, nil, nil, 0
+		t.done, t.events, t.slots, t.nlive = paged[Flow]{}, paged[Event]{}, nil, 0
 	}
 	for i := range res.Flows {
 		f := &res.Flows[i]

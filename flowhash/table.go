@@ -65,8 +65,8 @@ type Table struct {
 	tpages  [][]tcpState
 	ntcp    int32
 	tcpFree []int32
-	done    []Flow  // finished flows
-	events  []Event // when opt.Events
+	done    paged[Flow]  // finished flows
+	events  paged[Event] // when opt.Events
 	totals  Totals
 	nserial uint32 // flows created
 	nkeys   uint32 // keys seen
@@ -84,6 +84,33 @@ const (
 )
 
 func (t *Table) flow(i int32) *flowState { return &t.fpages[i>>pageBits][i&pageMask] }
+
+// paged is an append-only list in fixed pages: growing it never copies what it holds.
+type paged[T any] struct {
+	pages [][]T
+	n     int
+}
+
+func (p *paged[T]) len() int { return p.n }
+
+func (p *paged[T]) at(i int) *T { return &p.pages[i>>pageBits][i&pageMask] }
+
+// add appends a zero element and returns it.
+func (p *paged[T]) add() *T {
+	if p.n&pageMask == 0 {
+		p.pages = append(p.pages, make([]T, pageSize))
+	}
+	p.n++
+	return p.at(p.n - 1)
+}
+
+// appendTo appends every element to dst.
+func (p *paged[T]) appendTo(dst []T) []T {
+	for i, pg := range p.pages {
+		dst = append(dst, pg[:min(pageSize, p.n-i*pageSize)]...)
+	}
+	return dst
+}
 func (t *Table) tcpAt(i int32) *tcpState { return &t.tpages[i>>pageBits][i&pageMask] }
 
 // NewTable returns an empty shard table.
@@ -340,7 +367,7 @@ func (t *Table) emit(f *flowState, typ EventType, d Dir, frame uint64, ts int64,
 	if !t.opt.Events {
 		return
 	}
-	t.events = append(t.events, Event{Frame: frame, TS: ts, Type: typ, FromOrig: d == f.orig, Detail: detail, serial: f.serial})
+	*t.events.add() = Event{Frame: frame, TS: ts, Type: typ, FromOrig: d == f.orig, Detail: detail, serial: f.serial}
 }
 
 // tcpPacket runs TCP analysis and bookkeeping for one TCP segment (not a fragment, header
