@@ -349,7 +349,7 @@ func WritePackets(st Store, sel Selection, o PacketsOptions, w io.Writer, out Op
 	var buf []byte
 	n := 0
 	errStop := fmt.Errorf("stop")
-	err = st.Packets(rows, NeedTCP, func(p *PacketRow) error {
+	err = st.Packets(rows, sel.Since, sel.Until, NeedTCP, func(p *PacketRow) error {
 		if !sel.inTime(p.TS) {
 			return nil
 		}
@@ -470,7 +470,7 @@ func WriteTimeline(st Store, sel Selection, o TimelineOptions, w io.Writer, out 
 		}
 	}
 	if !done {
-		err := st.Packets(sel.Rows, NeedBasic, func(p *PacketRow) error {
+		err := st.Packets(sel.Rows, sel.Since, sel.Until, NeedBasic, func(p *PacketRow) error {
 			if !sel.inTime(p.TS) {
 				return nil
 			}
@@ -511,7 +511,7 @@ func floorDiv(a, b int64) int64 {
 // (or --until).
 func WriteGaps(st Store, sel Selection, minGap int64, w io.Writer, out Options) error {
 	var ts []int64
-	err := st.Packets(sel.Rows, NeedBasic, func(p *PacketRow) error {
+	err := st.Packets(sel.Rows, sel.Since, sel.Until, NeedBasic, func(p *PacketRow) error {
 		if sel.inTime(p.TS) {
 			ts = append(ts, p.TS)
 		}
@@ -762,7 +762,7 @@ func ComputeSizes(st Store, sel Selection) (SizeStats, error) {
 	var small [65536]uint64
 	big := map[uint32]uint64{}
 	var s SizeStats
-	err := st.Packets(sel.Rows, NeedBasic, func(p *PacketRow) error {
+	err := st.Packets(sel.Rows, sel.Since, sel.Until, NeedBasic, func(p *PacketRow) error {
 		if !sel.inTime(p.TS) {
 			return nil
 		}

@@ -61,7 +61,7 @@ func Extract(st Store, sel Selection, o ExtractOptions, w io.Writer) (ExtractSta
 	}
 	var pkt pcapng.Packet
 	var comment []byte
-	err := st.Packets(sel.Rows, need, func(p *PacketRow) error {
+	err := st.Packets(sel.Rows, sel.Since, sel.Until, need, func(p *PacketRow) error {
 		if !sel.inTime(p.TS) {
 			return nil
 		}

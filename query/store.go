@@ -30,11 +30,11 @@ type Store interface {
 	// Flows calls fn for the flows of rows (nil: all) in id order, with at least the fields
 	// need names filled (a stream store fills all). f is reused between calls.
 	Flows(rows *roaring.Bitmap, need FlowNeed, fn func(f *flowhash.Flow) error) error
-	// Packets calls fn for every packet of the flows in rows, in capture order; rows nil means
-	// every packet, with or without a flow. need says which fields fn reads (NeedTCP for
-	// direction, TCP flags, seq/ack/win, payload length and analysis bits): an index reads
-	// only the columns needed and only the blocks holding the flows. p is reused.
-	Packets(rows *roaring.Bitmap, need Need, fn func(p *PacketRow) error) error
+	// Packets calls fn for every packet of the flows in rows whose time is in [since, until],
+	// in capture order; rows nil means every packet, with or without a flow. need says which
+	// fields fn reads: an index reads only the columns needed and only the blocks holding the
+	// flows and overlapping the window. p is reused.
+	Packets(rows *roaring.Bitmap, since, until int64, need Need, fn func(p *PacketRow) error) error
 	// Events calls fn for the TCP analysis events of the flows in rows (nil: all), in frame
 	// order. e is reused.
 	Events(rows *roaring.Bitmap, fn func(e *flowhash.Event) error) error

@@ -1,6 +1,7 @@
 package query
 
 import (
+	"math"
 	"path/filepath"
 	"testing"
 
@@ -39,10 +40,10 @@ func TestPacketsAllocs(t *testing.T) {
 			if !rows {
 				r = nil
 			}
-			st.Packets(r, need, count) // grow buffers
+			st.Packets(r, math.MinInt64, math.MaxInt64, need, count) // grow buffers
 			n = 0
 			allocs := testing.AllocsPerRun(5, func() {
-				if err := st.Packets(r, need, count); err != nil {
+				if err := st.Packets(r, math.MinInt64, math.MaxInt64, need, count); err != nil {
 					t.Fatal(err)
 				}
 			})

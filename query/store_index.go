@@ -402,7 +402,7 @@ func (s *IndexStore) packetBlocks(rows *roaring.Bitmap) ([]bool, error) {
 	return out, nil
 }
 
-func (s *IndexStore) Packets(rows *roaring.Bitmap, need Need, fn func(p *PacketRow) error) error {
+func (s *IndexStore) Packets(rows *roaring.Bitmap, since, until int64, need Need, fn func(p *PacketRow) error) error {
 	m := newMatcher(rows, s.NumFlows())
 	var blocks []bool
 	if rows != nil {
@@ -415,6 +415,9 @@ func (s *IndexStore) Packets(rows *roaring.Bitmap, need Need, fn func(p *PacketR
 	t := s.pk.Table()
 	for b := range s.pk.NumBlocks() {
 		if blocks != nil && !blocks[b] {
+			continue
+		}
+		if lo, hi, ok := t.BlockTimeRange(b); ok && (hi < since || lo > until) {
 			continue
 		}
 		var ts []int64
@@ -466,21 +469,20 @@ func (s *IndexStore) Packets(rows *roaring.Bitmap, need Need, fn func(p *PacketR
 			if rows != nil || need&(NeedTCP|NeedRecord) != 0 {
 				flow = s.blk.Flow[i]
 			}
-			if rows != nil && !m.flow(flow) {
+			if rows != nil && !m.flow(flow) || ts[i] < since || ts[i] > until {
 				continue
 			}
 			p = PacketRow{Frame: first + int64(i) + 1, TS: ts[i], CapLen: caplen[i], Flow: flow}
 			if need&(NeedTCP|NeedRecord) != 0 {
-				p.File, p.Off = file[i], off[i]
+				p.File, p.Off, p.OrigLen = file[i], off[i], s.blk.OrigLen[i]
+			} else {
+				p.OrigLen = caplen[i] + trunc[i]
 			}
-			if need&(NeedTCP|NeedRecord) != 0 {
-				p.OrigLen = s.blk.OrigLen[i]
+			if need&NeedTCP != 0 {
 				p.Flags, p.Seq, p.Ack, p.Win, p.PLen, p.Analysis = s.blk.Flags[i], s.blk.Seq[i], s.blk.Ack[i], s.blk.Win[i], s.blk.PLen[i], s.blk.Analysis[i]
 				if flow != 0 {
 					p.FromOrig = s.fromOrig(flow, s.blk.Dir[i])
 				}
-			} else {
-				p.OrigLen = caplen[i] + trunc[i]
 			}
 			if err := fn(&p); err != nil {
 				return err

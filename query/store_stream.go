@@ -224,11 +224,11 @@ func (s *StreamStore) Flows(rows *roaring.Bitmap, _ FlowNeed, fn func(f *flowhas
 	return nil
 }
 
-func (s *StreamStore) Packets(rows *roaring.Bitmap, need Need, fn func(p *PacketRow) error) error {
+func (s *StreamStore) Packets(rows *roaring.Bitmap, since, until int64, need Need, fn func(p *PacketRow) error) error {
 	m := newMatcher(rows, len(s.flows))
 	var p PacketRow
 	for i := range s.pkts {
-		if !m.flow(s.pkts[i].Flow) && rows != nil {
+		if !m.flow(s.pkts[i].Flow) && rows != nil || s.pkts[i].TS < since || s.pkts[i].TS > until {
 			continue
 		}
 		p = s.pkts[i]

@@ -110,7 +110,7 @@ func TestTsharkConv(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			err = st.Packets(sel.Rows, NeedTCP, func(p *PacketRow) error {
+			err = st.Packets(sel.Rows, sel.Since, sel.Until, NeedTCP, func(p *PacketRow) error {
 				e := flowEnds[p.Flow]
 				k := norm(e[0], e[1])
 				cv := convs[k]
@@ -279,7 +279,7 @@ func TestTsharkExtract(t *testing.T) {
 				want = append(want, n)
 			}
 			var got []int64
-			if err := st.Packets(sel.Rows, NeedBasic, func(p *PacketRow) error { got = append(got, p.Frame); return nil }); err != nil {
+			if err := st.Packets(sel.Rows, sel.Since, sel.Until, NeedBasic, func(p *PacketRow) error { got = append(got, p.Frame); return nil }); err != nil {
 				t.Fatal(err)
 			}
 			if fmt.Sprint(got) != fmt.Sprint(want) {
