@@ -402,6 +402,7 @@ func TestPipelinePerPacket(t *testing.T) {
 				t.Fatal(err)
 			}
 			res := pl.Result()
+			rp := newReport(t, "Pipeline consumer")
 			var got []*rec
 			for i := range res.Flows {
 				f := &res.Flows[i]
@@ -409,11 +410,13 @@ func TestPipelinePerPacket(t *testing.T) {
 				base := flowhashRec(f, -1)
 				g.key = base.key
 				g.desc = "per-packet info of " + base.desc
-				if int(f.ID) >= len(flows) {
-					got = append(got, g) // matched, nothing to compare: counts show as missing below
-					continue
+				var pf perFlow
+				if int(f.ID) < len(flows) {
+					pf = flows[f.ID]
 				}
-				pf := &flows[f.ID]
+				if pf.orig+pf.resp == 0 {
+					rp.add("no packets", fmt.Sprintf("%s: no packet carries this flow id", g.desc))
+				}
 				g.setU(fOrigPkts, pf.orig)
 				g.setU(fRespPkts, pf.resp)
 				switch {
@@ -426,7 +429,6 @@ func TestPipelinePerPacket(t *testing.T) {
 				}
 				got = append(got, g)
 			}
-			rp := newReport(t, "Pipeline consumer")
 			rp.flows(c.want, got)
 			rp.value("packets without IP", 0, nonIP)
 			rp.done()
