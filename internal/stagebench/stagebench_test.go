@@ -242,3 +242,30 @@ func TestRunErrors(t *testing.T) {
 		t.Error("non-capture accepted")
 	}
 }
+
+// TestRunNoMmap: with NoMmap the decode and flows stages read with plain reads, see the same
+// packets and find the same flows.
+func TestRunNoMmap(t *testing.T) {
+	var reps [2]*Report
+	for i, noMmap := range []bool{false, true} {
+		rep, err := Run(sampleCapture(t), Options{Stages: []string{StageDecode, StageFlows}, Workers: []int{1}, NoMmap: noMmap, TempDir: t.TempDir()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rep.Stages) != 2 || rep.NoMmap != noMmap {
+			t.Fatalf("no-mmap %v: %d stages, report says %v", noMmap, len(rep.Stages), rep.NoMmap)
+		}
+		for _, s := range rep.Stages {
+			if got := strings.Contains(s.Detail, "plain reads"); got != noMmap {
+				t.Errorf("no-mmap %v: %s detail %q", noMmap, s.Name, s.Detail)
+			}
+		}
+		reps[i] = rep
+	}
+	for i := range reps[0].Stages {
+		a, b := reps[0].Stages[i], reps[1].Stages[i]
+		if a.Packets != b.Packets || a.Flows != b.Flows || a.Packets == 0 {
+			t.Errorf("%s: mapped %d packets %d flows, plain %d packets %d flows", a.Name, a.Packets, a.Flows, b.Packets, b.Flows)
+		}
+	}
+}
