@@ -124,6 +124,34 @@ type keyState struct {
 
 type secCount struct{ sec, pkts, bytes, flows, events int64 }
 
+// flowRec is what the builder keeps per flow.
+type flowRec struct {
+	key         uint32 // key id - 1
+	first, last uint32 // packet blocks of the first and last packet
+	flags       uint16 // TCP flags seen
+}
+
+// paged is an append-only list in fixed pages: growing it never copies what it holds.
+type paged[T any] struct {
+	pages [][]T
+	n     int
+}
+
+const pagedBits = 12
+
+func (p *paged[T]) len() int { return p.n }
+
+func (p *paged[T]) at(i int) *T { return &p.pages[i>>pagedBits][i&(1<<pagedBits-1)] }
+
+// add appends a zero element and returns it.
+func (p *paged[T]) add() *T {
+	if p.n&(1<<pagedBits-1) == 0 {
+		p.pages = append(p.pages, make([]T, 1<<pagedBits))
+	}
+	p.n++
+	return p.at(p.n - 1)
+}
+
 // flowBlock records that flow row reached packet block blk (once per flow and block).
 type flowBlock struct{ row, blk uint32 }
 
@@ -140,7 +168,7 @@ type Builder struct {
 	pl       *flowhash.Pipeline // ReadCapture
 	pk       *TableWriter       // packets
 	pf       *TableWriter       // packets.flow (spooled)
-	ks       []keyState         // by key id - 1
+	ks       paged[keyState]    // by key id - 1
 	files    []CaptureFile
 	inFile   bool
 	secs     []secCount
@@ -156,12 +184,8 @@ type Builder struct {
 	slotFlow []uint32 // flow id of each key slot's previous packet in the block
 	info     flowhash.PacketInfo
 
-	// Per flow (row = id - 1): key id - 1, first and last packet block, TCP flags seen.
-	fKey       []uint32
-	fFirst     []uint32
-	fLast      []uint32
-	fFlags     []uint16
-	flowBlocks []flowBlock
+	fl         paged[flowRec]        // by flow row (id - 1)
+	flowBlocks []flowBlock           // each block each flow reached, for wide-flow bitmaps
 	addErr     error                 // a write error from the packet loop
 	observe    func(*flowhash.Batch) // ReadCapture's observer
 }
@@ -297,30 +321,29 @@ func (b *Builder) add(p *pcapng.Packet, in *flowhash.PacketInfo) error {
 	id := uint32(0)
 	if in.IP {
 		ki := in.Key - 1
-		if int(ki) == len(b.ks) {
-			b.ks = append(b.ks, keyState{ws: [2]int8{-1, -1}, vlan: in.VLAN})
+		if int(ki) == b.ks.len() {
+			*b.ks.add() = keyState{ws: [2]int8{-1, -1}, vlan: in.VLAN}
 		}
 		id = in.Flow
 		dir, plen = uint8(in.Dir), in.PayloadLen
 		if in.Proto == flowhash.ProtoTCP && in.HasL4 {
 			flags = in.TCPFlags
-			s := &b.ks[ki]
+			s := b.ks.at(int(ki))
 			seq, ack, win = s.tcp(&in.Segment, int(in.Dir))
 			slot, seq, ack, win, plen = s.chain.encode(blk, &b.nslot, int(in.Dir), seq, ack, win, plen, p.CapLen, flags)
 		}
 		// Per flow: key, block range, TCP flags; a new block entry for wide-flow bitmaps.
 		r := id - 1
-		if int(r) == len(b.fKey) {
-			b.fKey = append(b.fKey, ki)
-			b.fFirst = append(b.fFirst, blk)
-			b.fLast = append(b.fLast, blk)
-			b.fFlags = append(b.fFlags, 0)
+		var fr *flowRec
+		if int(r) == b.fl.len() {
+			fr = b.fl.add()
+			*fr = flowRec{key: ki, first: blk, last: blk}
 			b.flowBlocks = append(b.flowBlocks, flowBlock{r, blk})
-		} else if b.fLast[r] != blk {
-			b.fLast[r] = blk
+		} else if fr = b.fl.at(int(r)); fr.last != blk {
+			fr.last = blk
 			b.flowBlocks = append(b.flowBlocks, flowBlock{r, blk})
 		}
-		b.fFlags[r] |= flags
+		fr.flags |= flags
 	}
 	cols[5].U8 = append(cols[5].U8, dir)
 	cols[6].U16 = append(cols[6].U16, flags)
@@ -463,8 +486,8 @@ func (b *Builder) finish() (*BuildStats, error) {
 	if len(flows) >= 1<<32-1 {
 		return nil, fmt.Errorf("index: %d flows exceed the format's limit", len(flows))
 	}
-	if len(flows) != len(b.fKey) {
-		return nil, fmt.Errorf("index: flow tracking found %d flows, the packets named %d", len(flows), len(b.fKey))
+	if len(flows) != b.fl.len() {
+		return nil, fmt.Errorf("index: flow tracking found %d flows, the packets named %d", len(flows), b.fl.len())
 	}
 	blockRows := b.opt.BlockRows
 	nf := len(flows)
@@ -472,7 +495,7 @@ func (b *Builder) finish() (*BuildStats, error) {
 	// Block bitmaps of wide flows.
 	wide := map[uint32]*roaring.Bitmap{}
 	for _, fb := range b.flowBlocks {
-		if b.fLast[fb.row]-b.fFirst[fb.row] <= WideFlowBlocks {
+		if fr := b.fl.at(int(fb.row)); fr.last-fr.first <= WideFlowBlocks {
 			continue
 		}
 		bm := wide[fb.row]
@@ -534,7 +557,8 @@ func (b *Builder) writeFlows(flows []flowhash.Flow) error {
 		c := t.Pending()
 		oh, op := f.OrigEndpoint()
 		rh, rp := f.RespEndpoint()
-		vlan := b.ks[b.fKey[i]].vlan
+		fr := b.fl.at(i)
+		vlan := b.ks.at(int(fr.key)).vlan
 		c[0].I64 = append(c[0].I64, f.FirstTS)
 		c[1].I64 = append(c[1].I64, f.LastTS)
 		c[2].I64 = append(c[2].I64, int64(f.FirstFrame))
@@ -553,7 +577,7 @@ func (b *Builder) writeFlows(flows []flowhash.Flow) error {
 		c[15].I64 = append(c[15].I64, int64(f.RespIPBytes))
 		c[16].U8 = append(c[16].U8, uint8(f.ConnState))
 		c[17].Bytes = append(c[17].Bytes, f.Hist[:min(int(f.HistLen), len(f.Hist))])
-		c[18].U16 = append(c[18].U16, b.fFlags[i])
+		c[18].U16 = append(c[18].U16, fr.flags)
 		tc := &f.TCP
 		c[19].I64 = append(c[19].I64, tc.SynRTT)
 		c[20].I64 = append(c[20].I64, tc.AckRTT)
@@ -579,8 +603,8 @@ func (b *Builder) writeFlows(flows []flowhash.Flow) error {
 		c[36].U8 = append(c[36].U8, f.ICMPType)
 		c[37].U8 = append(c[37].U8, f.ICMPCode)
 		c[38].U8 = append(c[38].U8, b2u8(f.HasL4))
-		c[39].U32 = append(c[39].U32, b.fFirst[i])
-		c[40].U32 = append(c[40].U32, b.fLast[i])
+		c[39].U32 = append(c[39].U32, fr.first)
+		c[40].U32 = append(c[40].U32, fr.last)
 		if t.Full() {
 			if err := t.Flush(); err != nil {
 				return err
@@ -754,7 +778,7 @@ func (b *Builder) writePostings(flows []flowhash.Flow, events []flowhash.Event, 
 		{PostVLAN, 2, func(m *postingsRows) {
 			var k [2]byte
 			for i := range flows {
-				if v := b.ks[b.fKey[i]].vlan; v != 0xffff {
+				if v := b.ks.at(int(b.fl.at(i).key)).vlan; v != 0xffff {
 					binary.BigEndian.PutUint16(k[:], v)
 					m.add(k[:], uint32(i))
 				}
