@@ -278,7 +278,9 @@ func (f *flow) bulkRound(g *Generator, fromResp bool) {
 				inj = injNone
 			}
 		case injRTO:
-			if n < 2 {
+			// A resent 1-byte segment one below the next expected sequence number is a
+			// keep-alive by Wireshark's rule, not a retransmission: don't inject one.
+			if n < 2 || lens[n-1] <= 1 {
 				inj = injNone
 			}
 		case injOOO:
