@@ -341,15 +341,39 @@ func WritePackets(st Store, sel Selection, o PacketsOptions, w io.Writer, out Op
 		}
 		rows = one
 	}
-	start, _, err := st.FlowTimes()
-	if err != nil {
-		return err
+	// rel needs each flow's first packet time. Packets come in capture order and a flow's
+	// packets are read whole, so without a window the first one met is the flow's first;
+	// with a window the flows table says.
+	var start []int64
+	firstSeen := map[uint32]int64{}
+	if sel.Windowed() {
+		var err error
+		if start, _, err = st.FlowTimes(); err != nil {
+			return err
+		}
+	}
+	flowStart := func(p *PacketRow) (int64, bool) {
+		if p.Flow == 0 {
+			return 0, false
+		}
+		if start != nil {
+			if int(p.Flow) > len(start) {
+				return 0, false
+			}
+			return start[p.Flow-1], true
+		}
+		ts, ok := firstSeen[p.Flow]
+		if !ok {
+			ts = p.TS
+			firstSeen[p.Flow] = ts
+		}
+		return ts, true
 	}
 	t := NewTable(w, out, PacketColumns...)
 	var buf []byte
 	n := 0
 	errStop := fmt.Errorf("stop")
-	err = st.Packets(rows, sel.Since, sel.Until, NeedTCP, func(p *PacketRow) error {
+	err := st.Packets(rows, sel.Since, sel.Until, NeedTCP, func(p *PacketRow) error {
 		if !sel.inTime(p.TS) {
 			return nil
 		}
@@ -359,8 +383,8 @@ func WritePackets(st Store, sel Selection, o PacketsOptions, w io.Writer, out Op
 		n++
 		t.Uint(uint64(p.Frame))
 		t.Time(p.TS)
-		if p.Flow != 0 && int(p.Flow) <= len(start) {
-			t.Duration(p.TS - start[p.Flow-1])
+		if fs, ok := flowStart(p); ok {
+			t.Duration(p.TS - fs)
 			t.Uint(uint64(p.Flow))
 			if p.FromOrig {
 				t.Str("orig")

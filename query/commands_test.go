@@ -75,3 +75,22 @@ func TestTimelineSums(t *testing.T) {
 		}
 	}
 }
+
+// TestPacketsRelTime: rel from the first packet met (no window) equals rel from the flows
+// table's start times (a window covering the whole capture).
+func TestPacketsRelTime(t *testing.T) {
+	for _, name := range []string{"gnutella.pcap", "example.pcap", "ip4_fragments.pcap"} {
+		st := openIndexStore(t, filepath.Join(corpusDir(t), name))
+		first, last := st.Span()
+		var a, b bytes.Buffer
+		if err := WritePackets(st, Selection{Since: math.MinInt64, Until: math.MaxInt64}, PacketsOptions{}, &a, Options{Format: FormatCSV}); err != nil {
+			t.Fatal(err)
+		}
+		if err := WritePackets(st, Selection{Since: first, Until: last}, PacketsOptions{}, &b, Options{Format: FormatCSV}); err != nil {
+			t.Fatal(err)
+		}
+		if a.Len() < 1000 || a.String() != b.String() {
+			t.Errorf("%s: %d bytes without a window, %d with: %s", name, a.Len(), b.Len(), firstDiff(a.String(), b.String()))
+		}
+	}
+}
