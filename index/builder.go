@@ -506,6 +506,7 @@ func (b *Builder) finish() (*BuildStats, error) {
 		bm.Add(fb.blk)
 	}
 	b.flowBlocks = nil
+	writePostings := b.startPostings(flows, events, wide)
 	if err := b.writeFlows(flows); err != nil {
 		return nil, err
 	}
@@ -521,7 +522,7 @@ func (b *Builder) finish() (*BuildStats, error) {
 	if err := b.writeSeries(); err != nil {
 		return nil, err
 	}
-	if err := b.writePostings(flows, events, wide); err != nil {
+	if err := writePostings(); err != nil {
 		return nil, err
 	}
 	meta := []byte(`{"format":` + strconv.Itoa(int(FormatVersion)) +
@@ -548,7 +549,7 @@ func (b *Builder) finish() (*BuildStats, error) {
 }
 
 func (b *Builder) writeFlows(flows []flowhash.Flow) error {
-	t, err := b.w.NewTable(TableFlows, flowColumns, TableOptions{BlockRows: PacketBlockRows, TimeColumn: "ts"})
+	t, err := b.w.NewTable(TableFlows, flowColumns, TableOptions{BlockRows: PacketBlockRows, TimeColumn: "ts", Background: true})
 	if err != nil {
 		return err
 	}
@@ -622,7 +623,7 @@ func b2u8(v bool) uint8 {
 }
 
 func (b *Builder) writeEvents(events []flowhash.Event) error {
-	t, err := b.w.NewTable(TableEvents, eventColumns, TableOptions{BlockRows: PacketBlockRows, TimeColumn: "ts"})
+	t, err := b.w.NewTable(TableEvents, eventColumns, TableOptions{BlockRows: PacketBlockRows, TimeColumn: "ts", Background: true})
 	if err != nil {
 		return err
 	}
@@ -728,10 +729,10 @@ func addrKey(a *[16]byte, ipver uint8) []byte {
 	return a[:]
 }
 
-// writePostings builds every postings section, each on a goroutine of its own (they are
-// independent, and the largest, addresses, costs as much as the rest together), and writes
-// them in a fixed order.
-func (b *Builder) writePostings(flows []flowhash.Flow, events []flowhash.Event, wide map[uint32]*roaring.Bitmap) error {
+// startPostings builds every postings section, each on a goroutine of its own (they are
+// independent of each other and of the Writer), while the caller writes other tables; the
+// function it returns waits for them and writes them in a fixed order.
+func (b *Builder) startPostings(flows []flowhash.Flow, events []flowhash.Event, wide map[uint32]*roaring.Bitmap) (write func() error) {
 	type job struct {
 		name  string
 		width int
@@ -809,30 +810,36 @@ func (b *Builder) writePostings(flows []flowhash.Flow, events []flowhash.Event, 
 		}()
 	}
 	// Flow -> packet blocks of wide flows (bitmaps already built).
-	rows := make([]uint32, 0, len(wide))
-	for r := range wide {
-		rows = append(rows, r)
-	}
-	slices.Sort(rows)
-	kb := make([][]byte, len(rows))
-	bms := make([]*roaring.Bitmap, len(rows))
-	for i, r := range rows {
-		kb[i] = binary.BigEndian.AppendUint32(nil, r)
-		bms[i] = wide[r]
-		bms[i].RunOptimize()
-	}
-	data, err := appendPostings(nil, PostFlowBlocks, 4, kb, bms)
-	out[len(jobs)] = encodedPostings{PostFlowBlocks, data, err}
-	wg.Wait()
-	for _, p := range out {
-		if p.err != nil {
-			return b.w.fail(p.err)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		rows := make([]uint32, 0, len(wide))
+		for r := range wide {
+			rows = append(rows, r)
 		}
-		if err := b.w.addPostings(p.name, p.data); err != nil {
-			return err
+		slices.Sort(rows)
+		kb := make([][]byte, len(rows))
+		bms := make([]*roaring.Bitmap, len(rows))
+		for i, r := range rows {
+			kb[i] = binary.BigEndian.AppendUint32(nil, r)
+			bms[i] = wide[r]
+			bms[i].RunOptimize()
 		}
+		data, err := appendPostings(nil, PostFlowBlocks, 4, kb, bms)
+		out[len(jobs)] = encodedPostings{PostFlowBlocks, data, err}
+	}()
+	return func() error {
+		wg.Wait()
+		for _, p := range out {
+			if p.err != nil {
+				return b.w.fail(p.err)
+			}
+			if err := b.w.addPostings(p.name, p.data); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
-	return nil
 }
 
 // hasPorts reports whether flows of protocol proto have port postings.
