@@ -60,6 +60,8 @@ type queryCtx struct {
 	filter string
 	code   int // exitPartial when the captures were read only in part
 	ir     *index.Reader
+
+	restoreGC func() // undoes openQuery's GC settings (for in-process callers such as tests)
 }
 
 func (c *queryCtx) close() {
@@ -68,6 +70,9 @@ func (c *queryCtx) close() {
 	}
 	if c.ir != nil {
 		c.ir.Close()
+	}
+	if c.restoreGC != nil {
+		c.restoreGC()
 	}
 }
 
@@ -151,11 +156,14 @@ func setIndexPath(captures []string) (string, error) {
 // openQuery resolves args into a store and a selection. On failure it has reported the
 // problem and returns nil and the exit code.
 func openQuery(name string, q *queryFlags, args []string, stderr io.Writer) (*queryCtx, int) {
+	c := &queryCtx{name: name}
 	fail := func(code int, format string, a ...any) (*queryCtx, int) {
 		fmt.Fprintf(stderr, "pcapdex %s: "+format+"\n", append([]any{name}, a...)...)
+		if c.restoreGC != nil {
+			c.restoreGC()
+		}
 		return nil, code
 	}
-	c := &queryCtx{name: name}
 	var err error
 	if c.out.Format, err = query.ParseFormat(q.format); err != nil {
 		return fail(exitUsage, "--format: %v", err)
@@ -247,8 +255,8 @@ func openQuery(name string, q *queryFlags, args []string, stderr io.Writer) (*qu
 		// it costs more than it saves (GC start-up, signals to stop the world). Leave it to a
 		// memory limit unless the user set GOGC or GOMEMLIMIT.
 		if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
-			debug.SetGCPercent(-1)
-			debug.SetMemoryLimit(1 << 30)
+			gc, limit := debug.SetGCPercent(-1), debug.SetMemoryLimit(1<<30)
+			c.restoreGC = func() { debug.SetGCPercent(gc); debug.SetMemoryLimit(limit) }
 		}
 		if idxPath == "" {
 			switch {
