@@ -274,6 +274,9 @@ func openQuery(name string, q *queryFlags, args []string, stderr io.Writer) (*qu
 				// Build it as `pcapdex index` would; its report goes to stderr, never stdout.
 				code := indexSet(captures, idxPath, &indexOptions{blockRows: index.PacketBlockRows, input: q.input}, stderr, stderr)
 				if code == exitInput || code == exitUsage {
+					if c.restoreGC != nil {
+						c.restoreGC()
+					}
 					return nil, code
 				}
 				c.code = max(c.code, code)
