@@ -3,6 +3,7 @@ package flowhash
 import (
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"testing"
 
 	"github.com/pcapdex/pcapdex/fastparse"
@@ -192,6 +193,39 @@ func TestPipelineNoAllocs(t *testing.T) {
 		t.Logf("workers=%d: %.0f allocations per run of %d packets", w, allocs, n)
 		if allocs > 100 || n < 2*batchSize {
 			t.Errorf("workers=%d: %.0f allocations per run of %d packets", w, allocs, n)
+		}
+	}
+}
+
+// TestMergeParallel: results with enough flows to fill records on several goroutines are
+// the same as filled on one.
+func TestMergeParallel(t *testing.T) {
+	run := func() *Result {
+		tr := NewTracker(Options{Events: true})
+		p := fastparse.Packet{IPVersion: 4, Proto: ProtoTCP, HasL4: true, TCPFlags: fastparse.TCPSyn, IPLen: 40, IPHdrLen: 20}
+		for i := 0; i < 50_000; i++ {
+			p.SrcIP[0], p.SrcIP[1], p.SrcIP[2], p.SrcIP[3] = 10, byte(i>>16), byte(i>>8), byte(i)
+			p.DstIP[0], p.DstIP[3] = 192, 1
+			p.SrcPort, p.DstPort = uint16(i), 80
+			tr.Add(&p, uint64(2*i+1), int64(i))
+			tr.Add(&p, uint64(2*i+2), int64(i)+1) // a repeated SYN: an event
+		}
+		return tr.Result()
+	}
+	prev := runtime.GOMAXPROCS(1)
+	one := run()
+	runtime.GOMAXPROCS(max(prev, 2))
+	two := run()
+	runtime.GOMAXPROCS(prev)
+	if len(one.Flows) != 50_000 || len(one.Events) == 0 {
+		t.Fatalf("%d flows, %d events", len(one.Flows), len(one.Events))
+	}
+	if !reflect.DeepEqual(one, two) {
+		t.Error("results differ with GOMAXPROCS 1 and 2")
+	}
+	for i := range one.Events {
+		if e := &one.Events[i]; e.FlowID != (e.Frame+1)/2 {
+			t.Fatalf("event at frame %d names flow %d, want %d", e.Frame, e.FlowID, (e.Frame+1)/2)
 		}
 	}
 }

@@ -500,13 +500,32 @@ func (res *Result) merge(tables []*Table) {
 	}
 	slices.SortFunc(refs, func(a, b ref) int { return cmpU64(a.first, b.first) })
 	res.Flows = make([]Flow, len(refs))
-	for i, r := range refs {
-		t := tables[r.part]
-		if r.ix >= 0 {
-			res.Flows[i] = *t.done.at(int(r.ix))
-		} else {
-			t.fill(&res.Flows[i], ^r.ix)
+	// Records are written in parallel ranges (tables are only read): this is the serial
+	// tail of every run.
+	fill := func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			r := refs[i]
+			t := tables[r.part]
+			if r.ix >= 0 {
+				res.Flows[i] = *t.done.at(int(r.ix))
+			} else {
+				t.fill(&res.Flows[i], ^r.ix)
+			}
 		}
+	}
+	if nw := runtime.GOMAXPROCS(0); nw > 1 && len(refs) >= 1<<15 {
+		var wg sync.WaitGroup
+		per := (len(refs) + nw - 1) / nw
+		for lo := 0; lo < len(refs); lo += per {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				fill(lo, min(lo+per, len(refs)))
+			}()
+		}
+		wg.Wait()
+	} else {
+		fill(0, len(refs))
 	}
 	// Events name their flow by its serial in their table: serial -> id per table.
 	ids := make([][]uint32, len(tables))
