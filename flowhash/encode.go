@@ -59,6 +59,20 @@ func (tr *Tracker) AddInfo(d *fastparse.Packet, frame uint64, ts int64, in *Pack
 	in.Events, in.Analysis, in.ScaledWindow = r.Events, r.Analysis, r.ScaledWindow
 }
 
+// AddKeyed accounts a packet a Pipeline has already decoded (k and in from a Batch: Key(i),
+// Info[i]), for facts kept beside the pipeline's own, such as per-file flows of a capture
+// set. Result.Decode stays empty (the pipeline has it: Options.DecodeStats, RunStats).
+func (tr *Tracker) AddKeyed(k *Key, in *PacketInfo, frame uint64, ts int64) {
+	tr.res.Packets++
+	tr.res.DecodeStatus[in.Status]++
+	if !in.IP {
+		return
+	}
+	tr.res.IPPackets++
+	seg := in.Segment
+	tr.t.add(k, k.Hash(), in.Dir, &seg, frame, ts)
+}
+
 // Result finishes tracking and returns the result; the Tracker must not be used afterwards.
 func (tr *Tracker) Result() *Result {
 	tr.res.merge([]*Table{tr.t})

@@ -70,6 +70,9 @@ type PacketInfo struct {
 	ScaledWindow uint32   // see PacketResult
 }
 
+// Key returns the flow key of packet i (meaningful when Info[i].IP).
+func (b *Batch) Key(i int) *Key { return &b.keys[i] }
+
 func newBatch(n int) *Batch {
 	b := &Batch{pb: pcapng.NewBatch(batchSize), byShard: make([][]int32, n)}
 	for s := range b.byShard {

@@ -290,9 +290,10 @@ func indexFile(b *index.Builder, path string, noMmap bool, prog *progress) (*fil
 }
 
 // indexFileOf is indexFile; inSet says the capture is one of several in one index. The
-// decoder counts and flow facts of a one-file set's info come from the pipeline; a file of
-// a larger set decodes and tracks its packets again for its own info (its flows are its
-// own there, while the index's continue across files).
+// decoder counts of the info come from the pipeline, and so do the flow facts of a one-file
+// set; a file of a larger set tracks its packets once more, from the pipeline's decoded
+// fields, for its own flow facts (its flows are its own there, while the index's continue
+// across files).
 func indexFileOf(b *index.Builder, path string, noMmap bool, prog *progress, inSet bool) (*fileStats, error) {
 	s := &fileStats{file: path}
 	r, err := openCapture(path, noMmap)
@@ -306,10 +307,10 @@ func indexFileOf(b *index.Builder, path string, noMmap bool, prog *progress, inS
 	var nb int
 	readErr, werr := b.ReadCapture(r, func(bt *flowhash.Batch) {
 		for i := range bt.Packets {
+			p := &bt.Packets[i]
+			s.observeRecord(p)
 			if inSet {
-				s.observe(&bt.Packets[i])
-			} else {
-				s.observeRecord(&bt.Packets[i])
+				s.tracker.AddKeyed(bt.Key(i), &bt.Info[i], p.Ordinal, p.TS)
 			}
 		}
 		if nb++; nb&31 == 0 {
@@ -323,9 +324,10 @@ func indexFileOf(b *index.Builder, path string, noMmap bool, prog *progress, inS
 		s.errMsg = readErr.Error()
 	}
 	s.finish(r)
-	if !inSet {
-		if sum, dec := b.Summary(); sum != nil {
-			s.flows, s.decode = sum, *dec
+	if sum, dec := b.Summary(); sum != nil {
+		s.decode = *dec
+		if !inSet {
+			s.flows = sum
 		}
 	}
 	prog.next(r.Offset())
