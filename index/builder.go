@@ -710,15 +710,37 @@ func (m *postingsRows) encode(name string, width int) encodedPostings {
 	}
 	slices.Sort(keys)
 	kb := make([][]byte, len(keys))
-	bms := make([]*roaring.Bitmap, len(keys))
+	ser := make([][]byte, len(keys))
+	var area []byte // small bitmaps, serialized back to back
+	ends := make([]int, len(keys))
 	for i, k := range keys {
 		kb[i] = []byte(k)
-		bm := roaring.New()
-		bm.AddMany(m.rows[m.idx[k]])
-		bm.RunOptimize()
-		bms[i] = bm
+		rows := m.rows[m.idx[k]]
+		if !slices.IsSorted(rows) {
+			slices.Sort(rows)
+		}
+		rows = slices.Compact(rows)
+		var ok bool
+		if area, ok = appendSmallBitmap(area, rows); !ok {
+			bm := roaring.New()
+			bm.AddMany(rows)
+			bm.RunOptimize()
+			b, err := bm.ToBytes()
+			if err != nil {
+				return encodedPostings{name: name, err: err}
+			}
+			ser[i] = b
+		}
+		ends[i] = len(area)
 	}
-	data, err := appendPostings(nil, name, width, kb, bms)
+	start := 0
+	for i := range ser {
+		if ser[i] == nil {
+			ser[i] = area[start:ends[i]:ends[i]]
+		}
+		start = ends[i]
+	}
+	data, err := appendPostingsRaw(nil, name, width, kb, ser)
 	return encodedPostings{name, data, err}
 }
 

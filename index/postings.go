@@ -47,6 +47,20 @@ func (w *Writer) addPostings(name string, data []byte) error {
 // appendPostings appends the encoding of a postings section (see WritePostings) to dst.
 // It touches no Writer, so sections can be encoded concurrently.
 func appendPostings(dst []byte, name string, keyWidth int, keys [][]byte, bms []*roaring.Bitmap) ([]byte, error) {
+	ser := make([][]byte, len(bms))
+	for i, bm := range bms {
+		b, err := bm.ToBytes()
+		if err != nil {
+			return nil, fmt.Errorf("index: postings %q: %w", name, err)
+		}
+		ser[i] = b
+	}
+	return appendPostingsRaw(dst, name, keyWidth, keys, ser)
+}
+
+// appendPostingsRaw is appendPostings with each bitmap already in roaring's portable
+// serialization.
+func appendPostingsRaw(dst []byte, name string, keyWidth int, keys [][]byte, bms [][]byte) ([]byte, error) {
 	if len(keys) != len(bms) {
 		return nil, fmt.Errorf("index: postings %q: %d keys, %d bitmaps", name, len(keys), len(bms))
 	}
@@ -84,23 +98,66 @@ func appendPostings(dst []byte, name string, keyWidth int, keys [][]byte, bms []
 	var off uint64
 	for _, bm := range bms {
 		buf = AppendUint32(buf, uint32(off))
-		off += (bm.GetSerializedSizeInBytes() + 7) &^ 7
+		off += (uint64(len(bm)) + 7) &^ 7
 		if off > 1<<32-1 {
 			return nil, fmt.Errorf("index: postings %q: bitmaps exceed 4 GiB", name)
 		}
 	}
 	buf = AppendUint32(buf, uint32(off))
 	buf = pad8(buf)
-	bw := bytes.NewBuffer(buf)
-	var zero [8]byte
 	for _, bm := range bms {
-		n, err := bm.WriteTo(bw)
-		if err != nil {
-			return nil, fmt.Errorf("index: postings %q: %w", name, err)
-		}
-		bw.Write(zero[:int(-n&7)])
+		buf = append(buf, bm...)
+		buf = pad8(buf)
 	}
-	return bw.Bytes(), nil
+	return buf, nil
+}
+
+// appendSmallBitmap appends the roaring portable serialization (RoaringFormatSpec) of the
+// set rows (sorted, no duplicates) exactly as roaring's RunOptimize + WriteTo would write
+// it, for the common case of one container (all rows share their high 16 bits) of at most
+// 4096 values; ok is false otherwise (use roaring). It spares a roaring.Bitmap per key:
+// most postings keys (addresses) have a handful of flows.
+func appendSmallBitmap(dst []byte, rows []uint32) (out []byte, ok bool) {
+	n := len(rows)
+	if n == 0 || n > 4096 || rows[0]>>16 != rows[n-1]>>16 {
+		return dst, false
+	}
+	runs := 1
+	for i := 1; i < n; i++ {
+		if rows[i] != rows[i-1]+1 {
+			runs++
+		}
+	}
+	key := uint16(rows[0] >> 16)
+	// roaring's arrayContainer.toEfficientContainer: a run container when its size
+	// (2 + 4 per run) is below both the array's (2 per value) and a bitmap's (8192).
+	if 2+4*runs < min(8192, 2*n) {
+		dst = binary.LittleEndian.AppendUint16(dst, 12347) // serialCookie
+		dst = binary.LittleEndian.AppendUint16(dst, 0)     // containers - 1
+		dst = append(dst, 1)                               // run bitset: container 0 is runs
+		dst = binary.LittleEndian.AppendUint16(dst, key)
+		dst = binary.LittleEndian.AppendUint16(dst, uint16(n-1))
+		// fewer than 4 containers: no offset header
+		dst = binary.LittleEndian.AppendUint16(dst, uint16(runs))
+		start := 0
+		for i := 1; i <= n; i++ {
+			if i == n || rows[i] != rows[i-1]+1 {
+				dst = binary.LittleEndian.AppendUint16(dst, uint16(rows[start]))
+				dst = binary.LittleEndian.AppendUint16(dst, uint16(i-1-start))
+				start = i
+			}
+		}
+		return dst, true
+	}
+	dst = binary.LittleEndian.AppendUint32(dst, 12346) // serialCookieNoRunContainer
+	dst = binary.LittleEndian.AppendUint32(dst, 1)     // containers
+	dst = binary.LittleEndian.AppendUint16(dst, key)
+	dst = binary.LittleEndian.AppendUint16(dst, uint16(n-1))
+	dst = binary.LittleEndian.AppendUint32(dst, 16) // offset of the container
+	for _, r := range rows {
+		dst = binary.LittleEndian.AppendUint16(dst, uint16(r))
+	}
+	return dst, true
 }
 
 func pad8(b []byte) []byte {
