@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"sync"
@@ -173,13 +174,16 @@ type Builder struct {
 	inFile   bool
 	secs     []secCount
 	secIdx   map[int64]int
-	last     int // index in secs of the last packet's second
+	last     int   // index in secs of the last packet's second
+	lastLo   int64 // that second's first ns
+	lastOK   bool  // lastLo is valid
 	stats    BuildStats
 	warnings []string
 	npk      int   // packets added
 	prevOff  int64 // offset and captured length of the previous packet
 	prevCap  uint32
-	chainBlk uint32   // block of the key slots being numbered
+	chainBlk uint32   // block of the key slots being numbered (the current packet block)
+	inBlk    int      // packets in that block
 	nslot    uint32   // key slots used in that block
 	slotFlow []uint32 // flow id of each key slot's previous packet in the block
 	info     flowhash.PacketInfo
@@ -313,11 +317,13 @@ func (b *Builder) add(p *pcapng.Packet, in *flowhash.PacketInfo) error {
 	var flags uint16
 	var seq, ack, win, plen, slot uint32
 	var dir uint8
-	blk := uint32(b.npk / b.opt.BlockRows)
-	if blk != b.chainBlk {
-		b.chainBlk, b.nslot = blk, 0
+	if b.inBlk == b.opt.BlockRows {
+		// A new packet block: key slots are numbered afresh.
+		b.chainBlk, b.inBlk, b.nslot = b.chainBlk+1, 0, 0
 		b.slotFlow = b.slotFlow[:1]
 	}
+	b.inBlk++
+	blk := b.chainBlk
 	id := uint32(0)
 	if in.IP {
 		ki := in.Key - 1
@@ -413,7 +419,14 @@ func (s *keyState) tcp(d *flowhash.Segment, di int) (seq, ack, win uint32) {
 }
 
 func (b *Builder) countSecond(ts, bytes int64) {
+	if i := b.last; i >= 0 && b.lastOK && ts >= b.lastLo && ts-b.lastLo < 1e9 {
+		// The same second as the previous packet: no division, no lookup.
+		b.secs[i].pkts++
+		b.secs[i].bytes += bytes
+		return
+	}
 	sec := floorDiv(ts, 1e9)
+	b.lastLo, b.lastOK = sec*1e9, sec > math.MinInt64/int64(1e9) // no overflow
 	i := b.last
 	if i < 0 || b.secs[i].sec != sec {
 		var ok bool
