@@ -922,7 +922,7 @@ func BuildFiles(out string, paths []string, opt BuildOptions, noMmap bool, progr
 		})
 		info := `{"packets":` + strconv.FormatInt(n, 10) + `,"truncated":` + strconv.FormatBool(truncated)
 		if err != nil {
-			if b.w.err != nil || (n == 0 && !b.hasPackets() && len(paths) == 1) {
+			if b.w.err != nil || b.addErr != nil || (n == 0 && !b.hasPackets() && len(paths) == 1) {
 				w.Abort()
 				return nil, err
 			}
@@ -949,9 +949,11 @@ func buildFile(b *Builder, path string, noMmap bool, progress func(int64)) (n in
 	defer func() { truncated = r.Truncated() }()
 	before := b.npk
 	var batches int
-	readErr, err := b.ReadCapture(r, func(*flowhash.Batch) {
-		if batches++; batches&31 == 0 && progress != nil {
-			progress(r.Offset())
+	readErr, err := b.ReadCapture(r, func(bt *flowhash.Batch) {
+		if batches++; batches&31 == 0 && progress != nil && len(bt.Packets) > 0 {
+			// Not r.Offset(): the reader runs on another goroutine.
+			last := &bt.Packets[len(bt.Packets)-1]
+			progress(last.Offset + int64(last.CapLen))
 		}
 	})
 	n = int64(b.npk - before)

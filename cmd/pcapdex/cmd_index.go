@@ -313,8 +313,10 @@ func indexFileOf(b *index.Builder, path string, noMmap bool, prog *progress, inS
 				s.tracker.AddKeyed(bt.Key(i), &bt.Info[i], p.Ordinal, p.TS)
 			}
 		}
-		if nb++; nb&31 == 0 {
-			prog.update(r.Offset())
+		if nb++; nb&31 == 0 && len(bt.Packets) > 0 {
+			// Not r.Offset(): the reader runs on another goroutine.
+			last := &bt.Packets[len(bt.Packets)-1]
+			prog.update(last.Offset + int64(last.CapLen))
 		}
 	})
 	if werr != nil {
