@@ -129,7 +129,7 @@
 // are compressed in the background as they fill; packets.flow blocks too, kept compressed
 // in memory (about 0.3 bytes per packet on the benchmark capture) and written after
 // packets, since sections are contiguous. Nothing else is kept per packet: per flow about
-// 16 bytes plus 8 per packet block it reaches, per key about 60, besides flowhash's flow
+// 16 bytes plus 8 per packet block it reaches, per key 48, besides flowhash's flow
 // table. After the pass, the postings are built on goroutines of their own while the flow,
 // event and series tables are written.
 package index
