@@ -22,7 +22,7 @@ func init() {
 	register(&command{
 		name:    "index",
 		summary: "index captures once (flows, packets, events, postings) so later queries answer in milliseconds",
-		usage:   "pcapdex index [-o PATH] [--force] [--verify] [--no-mmap] CAPTURE...|DIR",
+		usage:   "pcapdex index [-o PATH] [--force] [--verify] [--no-mmap] [--workers N] CAPTURE...|DIR",
 		examples: `  pcapdex index trace.pcap                 # writes trace.pcap.pcapdex beside it
   pcapdex index captures/                  # one sidecar index per capture in the folder
   pcapdex index -o day.pcapdex rot-*.pcap  # one index over a set of rotated files
@@ -42,6 +42,7 @@ type indexOptions struct {
 	force     bool
 	verify    bool
 	blockRows int
+	workers   int
 	input     inputFlags
 }
 
@@ -127,12 +128,17 @@ func runIndex(args []string, stdout, stderr io.Writer) int {
 	fl.BoolVar(&o.force, "force", false, "rebuild even when the index is up to date")
 	fl.BoolVar(&o.verify, "verify", false, "after writing (or finding up to date), read the whole index back and check every checksum")
 	fl.IntVar(&o.blockRows, "block-rows", index.PacketBlockRows, "packets per block of the packet table")
+	fl.IntVar(&o.workers, "workers", 0, "decode and flow-tracking workers (0: GOMAXPROCS); the index is the same for any value")
 	addInputFlags(fl, &o.input)
 	if code, done := parseFlags(fl, args, stderr); done {
 		return code
 	}
 	if fl.NArg() == 0 {
 		fmt.Fprintln(stderr, "pcapdex index: no capture given (see 'pcapdex index --help')")
+		return exitUsage
+	}
+	if o.workers < 0 {
+		fmt.Fprintln(stderr, "pcapdex index: --workers must be 0 (GOMAXPROCS) or more")
 		return exitUsage
 	}
 	if o.blockRows < 1 || o.blockRows > index.MaxBlockRows {
@@ -204,7 +210,7 @@ func indexSet(set []string, out string, o *indexOptions, stdout, stderr io.Write
 		fmt.Fprintf(stderr, "pcapdex index: %v\n", err)
 		return exitInput
 	}
-	b, err := index.NewBuilder(w, index.BuildOptions{BlockRows: o.blockRows})
+	b, err := index.NewBuilder(w, index.BuildOptions{BlockRows: o.blockRows, Flow: flowhash.Options{Workers: o.workers}})
 	if err != nil {
 		w.Abort()
 		fmt.Fprintf(stderr, "pcapdex index: %v\n", err)

@@ -142,3 +142,60 @@ func TestIndexUsageErrors(t *testing.T) {
 		t.Error("index written for a file that is not a capture")
 	}
 }
+
+// TestIndexInfoAndWorkers: the info object stored per capture is exactly what `pcapdex info
+// --format json` prints for the file, in a one-file index and in a capture set (where the
+// index's flows continue across files but each info counts its own file's), and the index
+// bytes do not depend on --workers.
+func TestIndexInfoAndWorkers(t *testing.T) {
+	dir := t.TempDir()
+	var paths []string
+	for _, n := range []string{"example.pcap", "206_example_b.pcap", "many-protocols.pcap", "test202.pcapng", "gre-aruba.pcap"} {
+		paths = append(paths, copyCorpusFile(t, n, dir))
+	}
+	infoOf := func(p string) string {
+		var out, errb bytes.Buffer
+		if code := run([]string{"info", "--format", "json", p}, &out, &errb); code != exitOK {
+			t.Fatalf("info %s: %d %s", p, code, errb.String())
+		}
+		return strings.TrimSpace(out.String())
+	}
+	check := func(idx string, set []string) {
+		r, err := index.Open(idx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		cs, err := r.Captures()
+		if err != nil || len(cs) != len(set) {
+			t.Fatalf("%s: %d captures, %v", idx, len(cs), err)
+		}
+		for i, p := range set {
+			if got, want := strings.TrimSpace(string(cs[i].Info)), infoOf(p); got != want {
+				t.Errorf("%s: info of %s:\n got %s\nwant %s", idx, filepath.Base(p), got, want)
+			}
+		}
+	}
+	setIdx := filepath.Join(dir, "set.pcapdex")
+	if code, _, errs := runIndexTest(t, "-o", setIdx, paths[0], paths[1], paths[2], paths[3], paths[4]); code != exitOK {
+		t.Fatalf("set: %d %s", code, errs)
+	}
+	check(setIdx, paths)
+	var first []byte
+	for _, w := range []string{"1", "2", "3"} {
+		out := filepath.Join(dir, "w"+w+".pcapdex")
+		if code, _, errs := runIndexTest(t, "--workers", w, "-o", out, paths[1]); code != exitOK {
+			t.Fatalf("--workers %s: %d %s", w, code, errs)
+		}
+		check(out, paths[1:2])
+		b, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first == nil {
+			first = b
+		} else if !bytes.Equal(b, first) {
+			t.Errorf("--workers %s: index differs from --workers 1", w)
+		}
+	}
+}
