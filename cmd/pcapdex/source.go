@@ -193,7 +193,7 @@ func openQuery(name string, q *queryFlags, args []string, stderr io.Writer) (*qu
 	c.filter = strings.Join(words, " ")
 	node, err := query.Parse(c.filter)
 	if err != nil {
-		return fail(exitUsage, "filter: %v", err)
+		return fail(exitUsage, "%v", err) // a *query.Error: "filter: ..." with a caret line
 	}
 	plan, err := query.Compile(node)
 	if err != nil {
