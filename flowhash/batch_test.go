@@ -1,6 +1,7 @@
 package flowhash
 
 import (
+	"errors"
 	"path/filepath"
 	"reflect"
 	"runtime"
@@ -226,6 +227,40 @@ func TestMergeParallel(t *testing.T) {
 	for i := range one.Events {
 		if e := &one.Events[i]; e.FlowID != (e.Frame+1)/2 {
 			t.Fatalf("event at frame %d names flow %d, want %d", e.Frame, e.FlowID, (e.Frame+1)/2)
+		}
+	}
+}
+
+// TestConsumerStops: a consumer error stops the run; Run returns it, and the result of what
+// was tracked is still ordered by first frame and numbered 1..n (flows the collector never
+// named are placed by sorting).
+func TestConsumerStops(t *testing.T) {
+	path := filepath.Join(corpusDir(t), "example.pcap")
+	stop := errors.New("stop")
+	for _, w := range []int{1, 2, 3} {
+		pl := NewPipeline(Options{Workers: w, Events: true}, func(b *Batch) error { return stop })
+		r, err := pcapng.Open(path, pcapng.Options{})
+		if err != nil {
+			t.Skip(err)
+		}
+		if err := pl.Run(r); err != stop {
+			t.Errorf("workers=%d: Run returned %v", w, err)
+		}
+		r.Close()
+		res := pl.Result()
+		if len(res.Flows) == 0 {
+			t.Fatalf("workers=%d: no flows", w)
+		}
+		for i := range res.Flows {
+			f := &res.Flows[i]
+			if f.ID != uint64(i+1) || (i > 0 && f.FirstFrame <= res.Flows[i-1].FirstFrame) {
+				t.Fatalf("workers=%d: flow %d has id %d, first frame %d", w, i, f.ID, f.FirstFrame)
+			}
+		}
+		for _, e := range res.Events {
+			if e.FlowID == 0 || e.FlowID > uint64(len(res.Flows)) {
+				t.Fatalf("workers=%d: event at frame %d names flow %d", w, e.Frame, e.FlowID)
+			}
 		}
 	}
 }

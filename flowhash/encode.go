@@ -75,7 +75,7 @@ func (tr *Tracker) AddKeyed(k *Key, in *PacketInfo, frame uint64, ts int64) {
 
 // Result finishes tracking and returns the result; the Tracker must not be used afterwards.
 func (tr *Tracker) Result() *Result {
-	tr.res.merge([]*Table{tr.t})
+	tr.res.merge([]*Table{tr.t}, nil)
 	return &tr.res
 }
 

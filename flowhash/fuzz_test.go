@@ -61,7 +61,7 @@ func FuzzTCPSegments(f *testing.F) {
 			tab.Add(&k, d, &p, n, ts)
 		}
 		res := &Result{}
-		res.merge([]*Table{tab})
+		res.merge([]*Table{tab}, nil)
 		var pk uint64
 		var tot Totals
 		for i := range res.Flows {

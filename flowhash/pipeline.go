@@ -465,13 +465,16 @@ type batch = Batch
 func (pl *Pipeline) Result() *Result {
 	res := &Result{Packets: pl.frames, IPPackets: pl.ipPackets, Decode: pl.decode}
 	res.DecodeStatus = pl.decode.ByStatus
-	res.merge(pl.tables)
+	res.merge(pl.tables, pl.flowIDs)
 	pl.tables = nil
 	return res
 }
 
 // merge finishes the shard tables and builds the ordered, id-numbered result.
-func (res *Result) merge(tables []*Table) {
+// ids, if not nil, maps each table's flow serials to flow ids (the collector's): records
+// are then placed by id instead of sorted by first frame (same order, no sort), provided
+// every flow has one.
+func (res *Result) merge(tables []*Table, ids [][]uint32) {
 	ne := 0
 	for _, t := range tables {
 		ne += t.events.len()
@@ -490,18 +493,57 @@ func (res *Result) merge(tables []*Table) {
 		n += t.done.len() + t.nlive
 	}
 	refs := make([]ref, 0, n)
-	for pi, t := range tables {
-		for i := range t.done.len() {
-			refs = append(refs, ref{t.done.at(i).FirstFrame, int32(pi), int32(i)})
-		}
-		for _, sl := range t.slots {
-			if sl != 0 {
-				idx := int32(uint32(sl)) - 1
-				refs = append(refs, ref{t.flow(idx).firstFrame, int32(pi), ^idx})
+	placed := ids != nil
+	if placed {
+		// Each flow at its id's row; any flow without an id (a run stopped by its
+		// consumer) sends us back to sorting.
+		refs = refs[:n]
+		seen := 0
+		for pi, t := range tables {
+			m := ids[pi]
+			put := func(serial uint32, r ref) {
+				if int(serial) < len(m) {
+					if id := int(m[serial]); id >= 1 && id <= n && refs[id-1].part == 0 && refs[id-1].ix == 0 {
+						refs[id-1] = r
+						seen++
+						return
+					}
+				}
+				placed = false
+			}
+			for i := range t.done.len() {
+				put(t.done.at(i).serial, ref{0, int32(pi) + 1, int32(i)})
+			}
+			for _, sl := range t.slots {
+				if sl != 0 {
+					idx := int32(uint32(sl)) - 1
+					put(t.flow(idx).serial, ref{0, int32(pi) + 1, ^idx})
+				}
 			}
 		}
+		if placed && seen == n {
+			for i := range refs {
+				refs[i].part-- // stored +1 above, so that a zero ref means "empty"
+			}
+		} else {
+			placed = false
+			refs = refs[:0]
+		}
 	}
-	slices.SortFunc(refs, func(a, b ref) int { return cmpU64(a.first, b.first) })
+	if !placed {
+		for pi, t := range tables {
+			for i := range t.done.len() {
+				refs = append(refs, ref{t.done.at(i).FirstFrame, int32(pi), int32(i)})
+			}
+			for _, sl := range t.slots {
+				if sl != 0 {
+					idx := int32(uint32(sl)) - 1
+					refs = append(refs, ref{t.flow(idx).firstFrame, int32(pi), ^idx})
+				}
+			}
+		}
+		slices.SortFunc(refs, func(a, b ref) int { return cmpU64(a.first, b.first) })
+	}
 	res.Flows = make([]Flow, len(refs))
 	// Records are written in parallel ranges (tables are only read): this is the serial
 	// tail of every run.
@@ -530,13 +572,16 @@ func (res *Result) merge(tables []*Table) {
 	} else {
 		fill(0, len(refs))
 	}
-	// Events name their flow by its serial in their table: serial -> id per table.
-	ids := make([][]uint32, len(tables))
-	for pi, t := range tables {
-		ids[pi] = make([]uint32, t.nserial)
-	}
-	for i, r := range refs {
-		ids[r.part][res.Flows[i].serial] = uint32(i + 1)
+	// Events name their flow by its serial in their table: serial -> id per table (the
+	// collector's map when records were placed by it).
+	if !placed {
+		ids = make([][]uint32, len(tables))
+		for pi, t := range tables {
+			ids[pi] = make([]uint32, t.nserial)
+		}
+		for i, r := range refs {
+			ids[r.part][res.Flows[i].serial] = uint32(i + 1)
+		}
 	}
 	res.Events = make([]Event, 0, ne)
 	for pi, t := range tables {

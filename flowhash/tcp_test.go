@@ -67,7 +67,7 @@ func wscale(v uint8) func(*fastparse.Packet) {
 // their number as duplicate_ack#N).
 func (x *exchange) finish() ([]Flow, map[uint64]string) {
 	res := &Result{}
-	res.merge([]*Table{x.tab})
+	res.merge([]*Table{x.tab}, nil)
 	ev := map[uint64]string{}
 	for _, e := range res.Events {
 		s := e.Type.String()
@@ -403,7 +403,7 @@ func TestUDPTimeout(t *testing.T) {
 	send(false, 1, 2)
 	send(true, 10, 3) // idle 9 s > 5 s: a new flow
 	res := &Result{}
-	res.merge([]*Table{tab})
+	res.merge([]*Table{tab}, nil)
 	if len(res.Flows) != 2 || res.UDPConversations != 1 {
 		t.Fatalf("%d flows, %d conversations; want 2, 1", len(res.Flows), res.UDPConversations)
 	}
