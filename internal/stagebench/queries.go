@@ -1,7 +1,9 @@
 package stagebench
 
 import (
+	"bytes"
 	"fmt"
+	"math"
 	"net/netip"
 	"time"
 
@@ -120,9 +122,9 @@ func busiest(r *index.Reader, names ...string) (key []byte, ok bool, err error) 
 	return key, best > 0, nil
 }
 
-// answer is one query as `pcapdex flows -q FILTER` would run it over an index: open the
-// index, parse and compile the filter, evaluate it to a bitmap, and read back the matching
-// flow rows (only the flows-table blocks that hold matches).
+// answer is one query as `pcapdex flows --format csv INDEX FILTER` runs it: open the index,
+// parse and compile the filter, select the matching flows (postings and column scans), then
+// write them with the same encoder the command uses, to a writer that only counts rows.
 func (b *bench) answer(filter string, o *outcome) error {
 	t0 := time.Now()
 	r, err := index.Open(b.idx)
@@ -138,44 +140,33 @@ func (b *bench) answer(filter string, o *outcome) error {
 	if err != nil {
 		return err
 	}
-	src, err := query.NewIndexSource(r)
+	st, err := query.NewIndexStore(r)
 	if err != nil {
 		return err
 	}
-	bm, err := plan.Eval(src)
+	sel, err := query.Select(st, plan, math.MinInt64, math.MaxInt64)
 	if err != nil {
 		return err
 	}
 	o.eval = time.Since(t0)
-	t, err := r.Table(index.TableFlows)
-	if err != nil {
+	var lines lineCounter
+	if err := query.WriteFlows(st, sel, query.FlowsOptions{}, &lines, query.Options{Format: query.FormatCSV}); err != nil {
 		return err
 	}
-	var rows []query.FlowFields // sized to the first block read, reused for the others
-	var got int64
-	for blk := range t.NumBlocks() {
-		nrows, first := t.Block(blk)
-		if !bm.IntersectsWithInterval(uint64(first), uint64(first)+uint64(nrows)) {
-			continue
-		}
-		if rows == nil {
-			rows = make([]query.FlowFields, 0, nrows)
-		}
-		var f0 uint32
-		if rows, f0, err = src.FlowRows(blk, rows); err != nil {
-			return err
-		}
-		for i := range rows {
-			if bm.Contains(f0 + uint32(i)) {
-				got++
-			}
-		}
+	got := int64(lines) - 1 // the header
+	if card := int64(sel.Rows.GetCardinality()); got != card {
+		return fmt.Errorf("%q: wrote %d flow rows for %d matches", filter, got, card)
 	}
-	if card := int64(bm.GetCardinality()); got != card {
-		return fmt.Errorf("%q: read %d flow rows back for %d matches", filter, got, card)
-	}
-	o.packets, o.bytes, o.flows, o.matches = b.rep.Packets, b.rep.StreamBytes, uint64(src.NumFlows()), got
+	o.packets, o.bytes, o.flows, o.matches = b.rep.Packets, b.rep.StreamBytes, b.idxFlow, got
 	return nil
+}
+
+// lineCounter is an io.Writer that counts newlines and keeps nothing.
+type lineCounter int
+
+func (c *lineCounter) Write(p []byte) (int, error) {
+	*c += lineCounter(bytes.Count(p, []byte{'\n'}))
+	return len(p), nil
 }
 
 // timeline reads the series table (per-second packets and bytes) and sums it into
