@@ -1,7 +1,6 @@
 package flowhash
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,36 +9,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pcapdex/pcapdex/internal/testcorpus"
 	"github.com/pcapdex/pcapdex/pcapng"
 )
 
-// corpusDir finds ../shared/corpus next to the repository root (the directory with go.mod).
-func corpusDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("corpus: no go.mod above the package directory")
-		}
-		dir = parent
-	}
-	c := filepath.Join(dir, "..", "shared", "corpus")
-	if _, err := os.Stat(filepath.Join(c, "MANIFEST.tsv")); err != nil {
-		// The worktree used for building may sit elsewhere; fall back to the shared path.
-		c = "/work/shared/corpus"
-		if _, err := os.Stat(filepath.Join(c, "MANIFEST.tsv")); err != nil {
-			t.Skip("corpus: ../shared/corpus/MANIFEST.tsv not found; skipping corpus tests")
-		}
-	}
-	return c
-}
+// corpusDir finds the shared corpus (internal/testcorpus), skipping when it is absent.
+func corpusDir(t testing.TB) string { return testcorpus.Dir(t) }
 
 type manifestRow map[string]string
 
@@ -51,30 +26,11 @@ func (m manifestRow) int(t testing.TB, col string) int {
 	return v
 }
 
-func readManifest(t testing.TB, dir string) []manifestRow {
+func readManifest(t testing.TB, _ string) []manifestRow {
 	t.Helper()
-	f, err := os.Open(filepath.Join(dir, "MANIFEST.tsv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	var hdr []string
 	var rows []manifestRow
-	for sc.Scan() {
-		cols := strings.Split(sc.Text(), "\t")
-		if hdr == nil {
-			hdr = cols
-			continue
-		}
-		r := manifestRow{}
-		for i, h := range hdr {
-			if i < len(cols) {
-				r[h] = cols[i]
-			}
-		}
-		rows = append(rows, r)
+	for _, r := range testcorpus.Manifest(t) {
+		rows = append(rows, manifestRow(r))
 	}
 	return rows
 }

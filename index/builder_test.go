@@ -11,32 +11,12 @@ import (
 
 	"github.com/pcapdex/pcapdex/fastparse"
 	"github.com/pcapdex/pcapdex/flowhash"
+	"github.com/pcapdex/pcapdex/internal/testcorpus"
 	"github.com/pcapdex/pcapdex/pcapng"
 )
 
-// corpusDir finds ../shared/corpus beside the repository root (the dir holding go.mod).
-func corpusDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("no go.mod above the package dir")
-		}
-		dir = parent
-	}
-	c := filepath.Join(dir, "..", "shared", "corpus")
-	if _, err := os.Stat(c); err != nil {
-		t.Skipf("corpus not found at %s: skipping corpus tests", c)
-	}
-	return c
-}
+// corpusDir finds the shared corpus (internal/testcorpus), skipping when it is absent.
+func corpusDir(t testing.TB) string { return testcorpus.Dir(t) }
 
 func TestBuildCorpusExample(t *testing.T) {
 	capPath := filepath.Join(corpusDir(t), "example.pcap")

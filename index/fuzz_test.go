@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/pcapdex/pcapdex/internal/testcorpus"
 )
 
 // FuzzOpen feeds arbitrary bytes to the reader, both as a mapped image and through plain
@@ -171,22 +172,6 @@ func FuzzParsers(f *testing.F) {
 
 // corpusDirOrEmpty is corpusDir for fuzz seeding: "" when the corpus is absent.
 func corpusDirOrEmpty() string {
-	dir, err := os.Getwd()
-	if err != nil {
-		return ""
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			c := filepath.Join(dir, "..", "shared", "corpus")
-			if _, err := os.Stat(c); err == nil {
-				return c
-			}
-			return ""
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
+	d, _ := testcorpus.Find()
+	return d
 }

@@ -3,7 +3,7 @@
 // DecodingLayerParser, a map of flows) in the same run.
 //
 // The capture is $PCAPDEX_BIG, default /tmp/pcapdex-big/big.pcap (make it with
-// /work/shared/tools/make-big-capture /tmp/pcapdex-big; never commit it). Run:
+// ../shared/tools/make-big-capture (from the repository root) /tmp/pcapdex-big; never commit it). Run:
 //
 //	cd bench && go test ./flowbench -run TestFlowReport -v          # one pass each, ratios
 //	cd bench && go test ./flowbench -run '^$' -bench . -benchtime 1x  # benchmarks

@@ -23,7 +23,7 @@ func bigPath(tb testing.TB) string {
 	}
 	st, err := os.Stat(p)
 	if err != nil {
-		tb.Skipf("big capture %s missing (make it with /work/shared/tools/make-big-capture /tmp/pcapdex-big): %v", p, err)
+		tb.Skipf("big capture %s missing (make it with ../shared/tools/make-big-capture (from the repository root) /tmp/pcapdex-big): %v", p, err)
 	}
 	if st.Size() < 1<<30 {
 		tb.Logf("warning: %s is %d bytes, less than 1 GiB", p, st.Size())

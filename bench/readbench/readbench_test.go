@@ -23,7 +23,7 @@ func bigFile(b *testing.B, name string) (string, int64) {
 	path := filepath.Join(dir, name)
 	st, err := os.Stat(path)
 	if err != nil {
-		b.Skipf("%s absent (build it with /work/shared/tools/make-big-capture %s, or set PCAPDEX_BIG): %v", path, dir, err)
+		b.Skipf("%s absent (build it with ../shared/tools/make-big-capture (from the repository root) %s, or set PCAPDEX_BIG): %v", path, dir, err)
 	}
 	warm(b, path)
 	return path, st.Size()
