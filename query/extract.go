@@ -57,7 +57,7 @@ func Extract(st Store, sel Selection, o ExtractOptions, w io.Writer) (ExtractSta
 	}
 	need := NeedRecord
 	if o.Annotate {
-		need = NeedTCP
+		need = NeedTCP | NeedRecord
 	}
 	var pkt pcapng.Packet
 	var comment []byte

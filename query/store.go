@@ -48,7 +48,7 @@ type Need uint8
 
 const (
 	NeedBasic  Need = 0
-	NeedTCP    Need = 1 << iota // FromOrig, Flags, Seq, Ack, Win, PLen, Analysis, File, Off, Flow
+	NeedTCP    Need = 1 << iota // FromOrig, Flags, Seq, Ack, Win, PLen, Analysis, Flow
 	NeedRecord                  // File and Off (to read the packet back), Flow
 )
 

@@ -34,7 +34,7 @@ func TestPacketsAllocs(t *testing.T) {
 	sel := selectFilter(t, st, "tcp")
 	var n int64
 	count := func(p *PacketRow) error { n++; return nil }
-	for _, need := range []Need{NeedBasic, NeedTCP, NeedRecord} {
+	for _, need := range []Need{NeedBasic, NeedTCP, NeedRecord, NeedTCP | NeedRecord} {
 		for _, rows := range []bool{false, true} {
 			r := sel.Rows
 			if !rows {
@@ -54,10 +54,12 @@ func TestPacketsAllocs(t *testing.T) {
 			// block list (post.flow.blocks) — nothing per packet or per block.
 			wide := 0
 			if r != nil {
-				it := r.Iterator()
-				for it.HasNext() {
-					f := it.Next()
-					if st.blkLast[f] >= st.blkFirst[f] && st.blkLast[f]-st.blkFirst[f] > index.WideFlowBlocks {
+				first, last, err := st.blockRanges(r)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for i := range first {
+					if last[i] >= first[i] && last[i]-first[i] > index.WideFlowBlocks {
 						wide++
 					}
 				}

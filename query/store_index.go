@@ -1,7 +1,6 @@
 package query
 
 import (
-	"encoding/binary"
 	"fmt"
 	"math"
 
@@ -13,24 +12,21 @@ import (
 // IndexStore is a Store over an index file written by index.Builder.
 type IndexStore struct {
 	*IndexSource
-	r     *index.Reader
-	files []string
-	pk    *index.Packets
-	pcol  struct{ ts, file, off, caplen, trunc int }
-	blk   index.PacketBlock
-	col   [5]index.Column
-	scr   index.Scratch
-	hscr  index.Scratch // for the history column, whose values are views
+	r       *index.Reader
+	files   []string
+	pk      *index.Packets
+	pc      pktCols
+	pb      pktBuf
+	selRows []uint32 // flowBlocks' offsets
+	scr     index.Scratch
+	hscr    index.Scratch // for the history column, whose values are views
 
 	first, last  int64
 	spanDone     bool
 	start, end   []int64
 	flowCols     map[string]int
-	blkFirst     []uint32 // pblk_first per flow row, loaded on first Packets with rows
-	blkLast      []uint32
 	events       *index.Table
 	eventsLoaded bool
-	orig         map[int]*[]flowhash.Dir // originator side per flows-table block
 
 	// Shared zero values for skipped flow columns (see zeroColumn).
 	zeroI64   []int64
@@ -58,19 +54,22 @@ func NewIndexStore(r *index.Reader) (*IndexStore, error) {
 	if s.pk, err = r.Packets(); err != nil {
 		return nil, err
 	}
-	t := s.pk.Table()
-	for _, c := range []struct {
+	pk, pf, c := s.pk.Table(), s.pk.FlowTable(), &s.pc
+	for _, x := range []struct {
+		t    *index.Table
 		name string
 		dst  *int
-	}{{"ts", &s.pcol.ts}, {"file", &s.pcol.file}, {"off", &s.pcol.off}, {"caplen", &s.pcol.caplen}, {"trunc", &s.pcol.trunc}} {
-		if *c.dst = t.ColumnIndex(c.name); *c.dst < 0 {
-			return nil, fmt.Errorf("query: %s: packet table has no column %q", r.Path(), c.name)
+	}{{pk, "ts", &c.ts}, {pk, "file", &c.file}, {pk, "off", &c.off}, {pk, "caplen", &c.caplen}, {pk, "trunc", &c.trunc},
+		{pk, "dir", &c.dir}, {pk, "tcp_flags", &c.flags}, {pk, "seq", &c.seq}, {pk, "ack", &c.ack}, {pk, "win", &c.win},
+		{pk, "plen", &c.plen}, {pk, "kslot", &c.kslot}, {pf, "flow", &c.flow}, {pf, "analysis", &c.analysis}} {
+		if *x.dst = x.t.ColumnIndex(x.name); *x.dst < 0 {
+			return nil, fmt.Errorf("query: %s: %s table has no column %q", r.Path(), x.t.Name(), x.name)
 		}
 	}
 	for i, c := range s.flows.Columns() {
 		s.flowCols[c.Name] = i
 	}
-	for _, name := range flowRecordCols {
+	for _, name := range append(flowRecordCols[:], "pblk_first", "pblk_last") {
 		if _, ok := s.flowCols[name]; !ok {
 			return nil, fmt.Errorf("query: %s: flows table has no column %q", r.Path(), name)
 		}
@@ -326,229 +325,6 @@ func rangeCardinality(bm *roaring.Bitmap, lo, hi uint32) uint64 {
 		n -= bm.Rank(lo - 1)
 	}
 	return n
-}
-
-// packetBlocks returns the packet blocks holding packets of the flows in rows: each
-// flow's pblk_first..pblk_last, or its block bitmap for flows spanning many blocks.
-func (s *IndexStore) packetBlocks(rows *roaring.Bitmap) ([]bool, error) {
-	if s.blkFirst == nil {
-		n := int(s.flows.NumRows())
-		s.blkFirst, s.blkLast = make([]uint32, 0, n), make([]uint32, 0, n)
-		var c index.Column
-		for b := range s.flows.NumBlocks() {
-			rowsN, _ := s.flows.Block(b)
-			for _, x := range []struct {
-				name string
-				dst  *[]uint32
-			}{{"pblk_first", &s.blkFirst}, {"pblk_last", &s.blkLast}} {
-				if err := s.flows.ReadColumn(b, s.flowCols[x.name], &c, &s.scr); err != nil {
-					return nil, err
-				}
-				if len(c.U32) != rowsN {
-					return nil, fmt.Errorf("query: flows block %d: %s has %d values, want %d", b, x.name, len(c.U32), rowsN)
-				}
-				*x.dst = append(*x.dst, c.U32...)
-			}
-		}
-	}
-	out := make([]bool, s.pk.NumBlocks())
-	var wide *index.Postings
-	nb := uint32(s.pk.NumBlocks())
-	it := rows.Iterator()
-	var key [4]byte
-	var bm *roaring.Bitmap // reused for each long flow's block bitmap
-	for it.HasNext() {
-		r := it.Next()
-		if int(r) >= len(s.blkFirst) {
-			continue
-		}
-		lo, hi := s.blkFirst[r], s.blkLast[r]
-		if lo > hi || lo >= nb {
-			continue
-		}
-		hi = min(hi, nb-1)
-		if hi-lo > index.WideFlowBlocks {
-			if wide == nil {
-				p, err := s.postings(index.PostFlowBlocks)
-				if err != nil {
-					return nil, err
-				}
-				wide = p
-			}
-			if wide != nil {
-				if bm == nil {
-					bm = roaring.New()
-				}
-				binary.BigEndian.PutUint32(key[:], r)
-				ok, err := wide.Lookup(key[:], bm)
-				if err != nil {
-					return nil, err
-				}
-				if ok {
-					it := bm.Iterator()
-					for it.HasNext() {
-						if b := it.Next(); b < nb {
-							out[b] = true
-						}
-					}
-					continue
-				}
-			}
-		}
-		for b := lo; b <= hi; b++ {
-			out[b] = true
-		}
-	}
-	return out, nil
-}
-
-func (s *IndexStore) Packets(rows *roaring.Bitmap, since, until int64, need Need, fn func(p *PacketRow) error) error {
-	m := newMatcher(rows, s.NumFlows())
-	var blocks []bool
-	if rows != nil {
-		var err error
-		if blocks, err = s.packetBlocks(rows); err != nil {
-			return err
-		}
-	}
-	var p PacketRow
-	t := s.pk.Table()
-	for b := range s.pk.NumBlocks() {
-		if blocks != nil && !blocks[b] {
-			continue
-		}
-		if lo, hi, ok := t.BlockTimeRange(b); ok && (hi < since || lo > until) {
-			continue
-		}
-		var ts []int64
-		var file []uint16
-		var off []int64
-		var caplen, trunc []uint32
-		first := int64(0)
-		n, _ := t.Block(b)
-		if need&(NeedTCP|NeedRecord) != 0 {
-			if err := s.pk.ReadBlock(b, &s.blk); err != nil {
-				return err
-			}
-			ts, file, off, caplen = s.blk.TS, s.blk.File, s.blk.Off, s.blk.CapLen
-			first = s.blk.First
-		} else {
-			if rows != nil {
-				if err := s.pk.ReadFlowIDs(b, &s.blk); err != nil {
-					return err
-				}
-				// Skip the other columns when no packet of the block is selected.
-				any := false
-				for _, id := range s.blk.Flow {
-					if m.flow(id) {
-						any = true
-						break
-					}
-				}
-				if !any {
-					continue
-				}
-			}
-			// Times and lengths are stored as plain columns; record offsets need ReadBlock.
-			for i, c := range []int{s.pcol.ts, s.pcol.caplen, s.pcol.trunc} {
-				if err := t.ReadColumn(b, c, &s.col[i], &s.scr); err != nil {
-					return err
-				}
-			}
-			ts, caplen, trunc = s.col[0].I64, s.col[1].U32, s.col[2].U32
-			_, first = t.Block(b)
-			if len(trunc) != n {
-				return fmt.Errorf("query: packet block %d: %d lengths, want %d", b, len(trunc), n)
-			}
-		}
-		if len(ts) != n || len(caplen) != n || need&(NeedTCP|NeedRecord) != 0 && (len(file) != n || len(off) != n) || (rows != nil || need&(NeedTCP|NeedRecord) != 0) && len(s.blk.Flow) != n {
-			return fmt.Errorf("query: packet block %d: columns of unequal length (want %d rows)", b, n)
-		}
-		for i := 0; i < n; i++ {
-			var flow uint32
-			if rows != nil || need&(NeedTCP|NeedRecord) != 0 {
-				flow = s.blk.Flow[i]
-			}
-			if rows != nil && !m.flow(flow) || ts[i] < since || ts[i] > until {
-				continue
-			}
-			p = PacketRow{Frame: first + int64(i) + 1, TS: ts[i], CapLen: caplen[i], Flow: flow}
-			if need&(NeedTCP|NeedRecord) != 0 {
-				p.File, p.Off, p.OrigLen = file[i], off[i], s.blk.OrigLen[i]
-			} else {
-				p.OrigLen = caplen[i] + trunc[i]
-			}
-			if need&NeedTCP != 0 {
-				p.Flags, p.Seq, p.Ack, p.Win, p.PLen, p.Analysis = s.blk.Flags[i], s.blk.Seq[i], s.blk.Ack[i], s.blk.Win[i], s.blk.PLen[i], s.blk.Analysis[i]
-				if flow != 0 {
-					p.FromOrig = s.fromOrig(flow, s.blk.Dir[i])
-				}
-			}
-			if err := fn(&p); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// fromOrig converts a packet's direction relative to its flow key into "sent by the
-// originator", from the flow's endpoints (cached per flow for runs of one flow).
-func (s *IndexStore) fromOrig(flow uint32, dir uint8) bool {
-	o, err := s.origDir(flow)
-	if err != nil {
-		return dir == 0
-	}
-	return flowhash.Dir(dir&1) == o
-}
-
-// origDir returns which endpoint of flow's key is the originator. Flow endpoints are read
-// once per flows-table block and cached.
-func (s *IndexStore) origDir(flow uint32) (flowhash.Dir, error) {
-	if s.orig == nil {
-		s.orig = map[int]*[]flowhash.Dir{}
-	}
-	row := flow - 1
-	b := int(row) / max(s.flows.BlockRows(), 1)
-	// BlockRows is nominal; locate the block by its first row.
-	for b >= 0 && b < s.flows.NumBlocks() {
-		n, first := s.flows.Block(b)
-		if int64(row) < first {
-			b--
-			continue
-		}
-		if int64(row) >= first+int64(n) {
-			b++
-			continue
-		}
-		break
-	}
-	if b < 0 || b >= s.flows.NumBlocks() {
-		return 0, fmt.Errorf("query: flow %d out of range", flow)
-	}
-	ds := s.orig[b]
-	if ds == nil {
-		n, _ := s.flows.Block(b)
-		var c [4]index.Column
-		for i, name := range []string{"orig_h", "orig_p", "resp_h", "resp_p"} {
-			if err := s.flows.ReadColumn(b, s.flowCols[name], &c[i], &s.scr); err != nil {
-				return 0, err
-			}
-		}
-		if len(c[0].Addr) != n || len(c[1].U16) != n || len(c[2].Addr) != n || len(c[3].U16) != n {
-			return 0, fmt.Errorf("query: flows block %d: endpoint columns of unequal length", b)
-		}
-		d := make([]flowhash.Dir, n)
-		for i := range d {
-			if !endpointLE(&c[0].Addr[i], c[1].U16[i], &c[2].Addr[i], c[3].U16[i]) {
-				d[i] = flowhash.DirBA
-			}
-		}
-		ds = &d
-		s.orig[b] = ds
-	}
-	_, first := s.flows.Block(b)
-	return (*ds)[int64(row)-first], nil
 }
 
 func (s *IndexStore) Events(rows *roaring.Bitmap, fn func(e *flowhash.Event) error) error {
