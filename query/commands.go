@@ -938,7 +938,7 @@ func WriteEvents(st Store, sel Selection, o EventsOptions, w io.Writer, out Opti
 	t := NewTable(w, out, EventColumns...)
 	n := 0
 	errStop := fmt.Errorf("stop")
-	err = st.Events(rows, func(e *flowhash.Event) error {
+	err = st.Events(rows, o.Types, func(e *flowhash.Event) error {
 		if o.Types != nil && !want[e.Type] || !sel.inTime(e.TS) {
 			return nil
 		}
@@ -973,38 +973,85 @@ type ConcurrentOptions struct {
 	From  string // RST mode: "orig", "resp" or "" (either sender)
 }
 
-// openAt returns, for each instant of ts, the number of flows open then (first packet at or
-// before it, last at or after it): one pass over the flows with a binary search among the
-// sorted instants, so the cost is O(flows x log instants) and nothing is sorted per flow.
-func openAt(start, end, ts []int64) []int {
-	out := make([]int, len(ts))
-	if len(ts) == 0 {
-		return out
+// openCounter counts, for each of a set of instants, the flows open then (first packet at
+// or before it, last at or after it). Flows are added one at a time; each costs two binary
+// searches among the sorted instants and a difference array keeps the counts, so the
+// whole is O(flows x log instants) and nothing is sorted per flow.
+type openCounter struct {
+	order  []int   // instants' indexes, by time
+	sorted []int64 // the instants, sorted
+	diff   []int
+}
+
+func newOpenCounter(ts []int64) *openCounter {
+	c := &openCounter{order: make([]int, len(ts)), sorted: make([]int64, len(ts)), diff: make([]int, len(ts)+1)}
+	for i := range c.order {
+		c.order[i] = i
 	}
-	order := make([]int, len(ts))
-	for i := range order {
-		order[i] = i
+	sort.SliceStable(c.order, func(a, b int) bool { return ts[c.order[a]] < ts[c.order[b]] })
+	for i, j := range c.order {
+		c.sorted[i] = ts[j]
 	}
-	sort.SliceStable(order, func(a, b int) bool { return ts[order[a]] < ts[order[b]] })
-	sorted := make([]int64, len(ts))
-	for i, j := range order {
-		sorted[i] = ts[j]
+	return c
+}
+
+// span returns the earliest and latest instant (ok false when there are none).
+func (c *openCounter) span() (lo, hi int64, ok bool) {
+	if len(c.sorted) == 0 {
+		return 0, 0, false
 	}
-	diff := make([]int, len(ts)+1)
-	for i := range start {
-		lo := sort.Search(len(sorted), func(j int) bool { return sorted[j] >= start[i] })
-		hi := sort.Search(len(sorted), func(j int) bool { return sorted[j] > end[i] })
-		if lo < hi {
-			diff[lo]++
-			diff[hi]--
+	return c.sorted[0], c.sorted[len(c.sorted)-1], true
+}
+
+// add counts a flow open from start to end (inclusive).
+func (c *openCounter) add(start, end int64) {
+	s := c.sorted
+	// lo: the first instant >= start; hi: the first instant > end.
+	lo, n := 0, len(s)
+	for lo < n {
+		m := int(uint(lo+n) >> 1)
+		if s[m] < start {
+			lo = m + 1
+		} else {
+			n = m
 		}
 	}
+	hi, n := lo, len(s)
+	for hi < n {
+		m := int(uint(hi+n) >> 1)
+		if s[m] <= end {
+			hi = m + 1
+		} else {
+			n = m
+		}
+	}
+	if lo < hi {
+		c.diff[lo]++
+		c.diff[hi]--
+	}
+}
+
+// counts returns the number of flows open at each instant, in the order given.
+func (c *openCounter) counts() []int {
+	out := make([]int, len(c.order))
 	n := 0
-	for i, j := range order {
-		n += diff[i]
+	for i, j := range c.order {
+		n += c.diff[i]
 		out[j] = n
 	}
 	return out
+}
+
+// openAt returns, for each instant of ts, the number of the flows (start[i], end[i]) open
+// then.
+func openAt(start, end, ts []int64) []int {
+	c := newOpenCounter(ts)
+	if len(ts) > 0 {
+		for i := range start {
+			c.add(start[i], end[i])
+		}
+	}
+	return c.counts()
 }
 
 // WriteConcurrent writes, with HasAt, the selected flows open at At (first packet <= At <=
@@ -1043,13 +1090,9 @@ func WriteConcurrent(st Store, sel Selection, o ConcurrentOptions, w io.Writer, 
 	if o.From != "" && o.From != "orig" && o.From != "resp" {
 		return fmt.Errorf("unknown --from %q (orig, resp)", o.From)
 	}
-	start, end, err := st.FlowTimes()
-	if err != nil {
-		return err
-	}
 	var rsts []flowhash.Event
 	ids := roaring.New()
-	err = st.Events(rows, func(e *flowhash.Event) error {
+	err = st.Events(rows, []flowhash.EventType{flowhash.EvRST}, func(e *flowhash.Event) error {
 		if e.Type != flowhash.EvRST || !sel.inTime(e.TS) {
 			return nil
 		}
@@ -1067,7 +1110,10 @@ func WriteConcurrent(st Store, sel Selection, o ConcurrentOptions, w io.Writer, 
 	for i := range rsts {
 		times[i] = rsts[i].TS
 	}
-	open := openAt(start, end, times)
+	open, err := st.OpenAt(times)
+	if err != nil {
+		return err
+	}
 	flows := map[uint64]flowhash.Flow{}
 	if err := st.Flows(ids, 0, func(f *flowhash.Flow) error { flows[f.ID] = *f; return nil }); err != nil {
 		return err

@@ -35,9 +35,13 @@ type Store interface {
 	// fields fn reads: an index reads only the columns needed and only the blocks holding the
 	// flows and overlapping the window. p is reused.
 	Packets(rows *roaring.Bitmap, since, until int64, need Need, fn func(p *PacketRow) error) error
-	// Events calls fn for the TCP analysis events of the flows in rows (nil: all), in frame
-	// order. e is reused.
-	Events(rows *roaring.Bitmap, fn func(e *flowhash.Event) error) error
+	// OpenAt returns, for each instant of ts (Unix ns), the number of flows open then: first
+	// packet at or before it, last at or after it. An index reads only the flows blocks that
+	// can hold such flows.
+	OpenAt(ts []int64) ([]int, error)
+	// Events calls fn for the TCP analysis events of the flows in rows (nil: all) whose type
+	// is in types (nil: any), in frame order. e is reused.
+	Events(rows *roaring.Bitmap, types []flowhash.EventType, fn func(e *flowhash.Event) error) error
 	// Close releases what the Store holds (not the index Reader it was given).
 	Close() error
 }

@@ -18,6 +18,7 @@ type IndexStore struct {
 	pc      pktCols
 	pb      pktBuf
 	selRows []uint32 // flowBlocks' offsets
+	ecols   [6]index.Column
 	scr     index.Scratch
 	hscr    index.Scratch // for the history column, whose values are views
 
@@ -327,7 +328,23 @@ func rangeCardinality(bm *roaring.Bitmap, lo, hi uint32) uint64 {
 	return n
 }
 
-func (s *IndexStore) Events(rows *roaring.Bitmap, fn func(e *flowhash.Event) error) error {
+// eventSet returns the event types of types as a table (nil: every type).
+func eventSet(types []flowhash.EventType) *[256]bool {
+	var want [256]bool
+	for _, t := range types {
+		want[t] = true
+	}
+	if types == nil {
+		for i := range want {
+			want[i] = true
+		}
+	}
+	return &want
+}
+
+// Events reads the events table's type column first, then the flow column, and the other
+// columns only of blocks holding a wanted event of a selected flow.
+func (s *IndexStore) Events(rows *roaring.Bitmap, types []flowhash.EventType, fn func(e *flowhash.Event) error) error {
 	if !s.eventsLoaded {
 		s.eventsLoaded = true
 		if _, ok := s.r.Lookup(index.TableEvents + ".meta"); ok {
@@ -342,37 +359,46 @@ func (s *IndexStore) Events(rows *roaring.Bitmap, fn func(e *flowhash.Event) err
 	if t == nil {
 		return nil
 	}
+	const cFrame, cTS, cFlow, cType, cFromOrig, cDetail = 0, 1, 2, 3, 4, 5
 	var idx [6]int
 	for i, name := range []string{"frame", "ts", "flow", "type", "from_orig", "detail"} {
 		if idx[i] = t.ColumnIndex(name); idx[i] < 0 {
 			return fmt.Errorf("query: %s: events table has no column %q", s.r.Path(), name)
 		}
 	}
+	want := eventSet(types)
 	m := newMatcher(rows, s.NumFlows())
-	var c [6]index.Column
+	c := &s.ecols
 	var e flowhash.Event
 	for b := range t.NumBlocks() {
 		n, _ := t.Block(b)
-		// The flow column first: skip the block when none of its events is selected.
-		if err := t.ReadColumn(b, idx[2], &c[2], &s.scr); err != nil {
-			return err
-		}
-		if len(c[2].U32) != n {
-			return fmt.Errorf("query: events block %d: %d flows, want %d", b, len(c[2].U32), n)
-		}
-		if rows != nil {
-			any := false
-			for _, id := range c[2].U32 {
-				if m.flow(id) {
+		// Type and flow first: skip the block when none of its events is wanted.
+		any := false
+		for _, i := range []int{cType, cFlow} {
+			if err := t.ReadColumn(b, idx[i], &c[i], &s.scr); err != nil {
+				return err
+			}
+			if c[i].Len() != n {
+				return fmt.Errorf("query: events block %d: column of %d values, want %d", b, c[i].Len(), n)
+			}
+			if i == cType && types == nil {
+				continue
+			}
+			any = false
+			for j := range n {
+				if want[c[cType].U8[j]] && (i == cType || m.flow(c[cFlow].U32[j])) {
 					any = true
 					break
 				}
 			}
 			if !any {
-				continue
+				break
 			}
 		}
-		for _, i := range []int{0, 1, 3, 4, 5} {
+		if !any {
+			continue
+		}
+		for _, i := range []int{cFrame, cTS, cFromOrig, cDetail} {
 			if err := t.ReadColumn(b, idx[i], &c[i], &s.scr); err != nil {
 				return err
 			}
@@ -381,17 +407,64 @@ func (s *IndexStore) Events(rows *roaring.Bitmap, fn func(e *flowhash.Event) err
 			}
 		}
 		for i := 0; i < n; i++ {
-			if !m.flow(c[2].U32[i]) {
+			if !m.flow(c[cFlow].U32[i]) || !want[c[cType].U8[i]] {
 				continue
 			}
-			e = flowhash.Event{Frame: uint64(max(c[0].I64[i], 0)), TS: c[1].I64[i], FlowID: uint64(c[2].U32[i]),
-				Type: flowhash.EventType(c[3].U8[i]), FromOrig: c[4].U8[i] != 0, Detail: c[5].I64[i]}
+			e = flowhash.Event{Frame: uint64(max(c[cFrame].I64[i], 0)), TS: c[cTS].I64[i], FlowID: uint64(c[cFlow].U32[i]),
+				Type: flowhash.EventType(c[cType].U8[i]), FromOrig: c[cFromOrig].U8[i] != 0, Detail: c[cDetail].I64[i]}
 			if err := fn(&e); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// OpenAt skips the flows blocks whose first packets all come after the latest instant, and
+// reads only the end times of blocks whose first packets all come before the earliest.
+func (s *IndexStore) OpenAt(ts []int64) ([]int, error) {
+	oc := newOpenCounter(ts)
+	tmin, tmax, ok := oc.span()
+	if !ok {
+		return oc.counts(), nil
+	}
+	p := &s.pb
+	for b := range s.flows.NumBlocks() {
+		lo, hi, ranged := s.flows.BlockTimeRange(b)
+		if ranged && lo > tmax {
+			continue
+		}
+		n, _ := s.flows.Block(b)
+		if err := p.read(s.flows, b, s.flowCols["ts_end"], n); err != nil {
+			return nil, err
+		}
+		if p.sc.Kind != index.KindInt64 {
+			return nil, fmt.Errorf("query: flows column ts_end is %v", p.sc.Kind)
+		}
+		end := p.sc.I64
+		if ranged && hi <= tmin {
+			// Every flow of the block started by the earliest instant.
+			for _, e := range end {
+				if e >= tmin {
+					oc.add(tmin, e)
+				}
+			}
+			continue
+		}
+		if err := s.flows.ReadColumn(b, s.flowCols["ts"], &p.sc2, &p.scr); err != nil {
+			return nil, err
+		}
+		start := p.sc2.I64
+		if len(start) != n {
+			return nil, fmt.Errorf("query: flows block %d: %d start times, want %d", b, len(start), n)
+		}
+		for i, e := range end {
+			if e >= tmin {
+				oc.add(start[i], e)
+			}
+		}
+	}
+	return oc.counts(), nil
 }
 
 // Series calls fn for each second of the index's per-second counters (packets and frame

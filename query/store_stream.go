@@ -245,11 +245,20 @@ func (s *StreamStore) Packets(rows *roaring.Bitmap, since, until int64, need Nee
 	return nil
 }
 
-func (s *StreamStore) Events(rows *roaring.Bitmap, fn func(e *flowhash.Event) error) error {
+func (s *StreamStore) OpenAt(ts []int64) ([]int, error) {
+	start, end, err := s.FlowTimes()
+	if err != nil {
+		return nil, err
+	}
+	return openAt(start, end, ts), nil
+}
+
+func (s *StreamStore) Events(rows *roaring.Bitmap, types []flowhash.EventType, fn func(e *flowhash.Event) error) error {
 	m := newMatcher(rows, len(s.flows))
+	want := eventSet(types)
 	var e flowhash.Event
 	for i := range s.events {
-		if !m.flow(uint32(s.events[i].FlowID)) {
+		if !m.flow(uint32(s.events[i].FlowID)) || !want[s.events[i].Type] {
 			continue
 		}
 		e = s.events[i]
