@@ -19,6 +19,8 @@ type IndexStore struct {
 	pb      pktBuf
 	selRows []uint32 // flowBlocks' offsets
 	ecols   [6]index.Column
+	fcols   [len(flowRecordCols)]index.Column // Flows' kept rows per column
+	zcols   [len(flowRecordCols)]index.Column // Flows' views of zeros for skipped columns
 	scr     index.Scratch
 	hscr    index.Scratch // for the history column, whose values are views
 
@@ -151,37 +153,44 @@ var flowRecordCols = [...]string{
 // Flows rebuilds flowhash.Flow records from the flows table, reading only the blocks that
 // hold selected rows. Fields the index does not keep are zero: TCP.SYNs, RSTs, KeepAlives,
 // WindowFull, ZeroWindowProbes; RTTSamples is 1 when any RTT sample time is stored.
+//
+// Each needed column is decoded into one scratch and only the selected rows' values are
+// kept, so a few selected flows cost one block's column of memory, not one per column.
 func (s *IndexStore) Flows(rows *roaring.Bitmap, need FlowNeed, fn func(f *flowhash.Flow) error) error {
-	var cols [len(flowRecordCols)]index.Column
+	var cols [len(flowRecordCols)]*index.Column
 	var f flowhash.Flow
 	kinds := s.flows.Columns()
-	for b := range s.flows.NumBlocks() {
-		n, first := s.flows.Block(b)
-		lo, hi := uint32(first), uint32(first)+uint32(n)
-		if rows != nil && rangeCardinality(rows, lo, hi) == 0 {
-			continue
+	return s.flowBlocks(rows, func(b, n int, lo uint32, sel []uint32) error {
+		m := n
+		if sel != nil {
+			m = len(sel)
 		}
 		for i, name := range flowRecordCols {
 			if !flowKeyCols[name] && need&(1<<i) == 0 {
-				s.zeroColumn(&cols[i], kinds[s.flowCols[name]].Kind, n)
+				// A view of shared zeros, kept apart: never appended to.
+				cols[i] = &s.zcols[i]
+				s.zeroColumn(cols[i], kinds[s.flowCols[name]].Kind, m)
 				continue
 			}
+			cols[i] = &s.fcols[i]
 			// Bytes values are views into the scratch buffer: history gets its own.
 			scr := &s.scr
 			if name == "history" {
 				scr = &s.hscr
 			}
-			if err := s.flows.ReadColumn(b, s.flowCols[name], &cols[i], scr); err != nil {
+			sc := &s.pb.sc
+			if err := s.flows.ReadColumn(b, s.flowCols[name], sc, scr); err != nil {
 				return err
 			}
-			if cols[i].Len() != n {
-				return fmt.Errorf("query: flows block %d: column %s has %d values, want %d", b, name, cols[i].Len(), n)
+			if sc.Len() != n {
+				return fmt.Errorf("query: flows block %d: column %s has %d values, want %d", b, name, sc.Len(), n)
 			}
+			gatherColumn(cols[i], sc, sel)
 		}
 		c := func(name string) *index.Column {
 			for i, x := range flowRecordCols {
 				if x == name {
-					return &cols[i]
+					return cols[i]
 				}
 			}
 			panic("query: unknown flows column " + name)
@@ -196,20 +205,11 @@ func (s *IndexStore) Flows(rows *roaring.Bitmap, need FlowNeed, fn func(f *flowh
 		retr, fast, spur, ooo, dup, zw, lost, unseen := u32("retransmissions"), u32("fast_retransmissions"), u32("spurious_retransmissions"), u32("out_of_order"), u32("dup_acks"), u32("zero_windows"), u32("lost_segments"), u32("acked_unseen")
 		omss, rmss, ows, rws := c("orig_mss").U16, c("resp_mss").U16, c("orig_wscale").U8, c("resp_wscale").U8
 		ityp, icode, hasL4 := c("icmp_type").U8, c("icmp_code").U8, c("has_l4").U8
-		// The block's selected rows: all, or the bitmap's members in [lo, hi).
-		var it roaring.IntPeekable
-		if rows != nil {
-			it = rows.Iterator()
-			it.AdvanceIfNeeded(lo)
-		}
-		for i := 0; i < n; i++ {
-			if it != nil {
-				if !it.HasNext() || it.PeekNext() >= hi {
-					break
-				}
-				i = int(it.Next() - lo)
-			}
+		for i := 0; i < m; i++ {
 			row := lo + uint32(i)
+			if sel != nil {
+				row = lo + sel[i]
+			}
 			f = flowhash.Flow{
 				ID: uint64(row) + 1, FirstFrame: uint64(max(ff[i], 0)), FirstTS: ts[i], LastTS: tsEnd[i],
 				OrigPkts: uint64(max(opk[i], 0)), RespPkts: uint64(max(rpk[i], 0)),
@@ -234,8 +234,45 @@ func (s *IndexStore) Flows(rows *roaring.Bitmap, need FlowNeed, fn func(f *flowh
 				return err
 			}
 		}
+		return nil
+	})
+}
+
+// gatherColumn sets dst to the values of src at the offsets sel; with sel nil (every row)
+// the two swap buffers instead.
+func gatherColumn(dst, src *index.Column, sel []uint32) {
+	if sel == nil {
+		*dst, *src = *src, *dst
+		return
 	}
-	return nil
+	dst.Kind = src.Kind
+	dst.Reset()
+	switch src.Kind {
+	case index.KindInt64:
+		for _, r := range sel {
+			dst.I64 = append(dst.I64, src.I64[r])
+		}
+	case index.KindUint32:
+		for _, r := range sel {
+			dst.U32 = append(dst.U32, src.U32[r])
+		}
+	case index.KindUint16:
+		for _, r := range sel {
+			dst.U16 = append(dst.U16, src.U16[r])
+		}
+	case index.KindUint8:
+		for _, r := range sel {
+			dst.U8 = append(dst.U8, src.U8[r])
+		}
+	case index.KindBytes:
+		for _, r := range sel {
+			dst.Bytes = append(dst.Bytes, src.Bytes[r])
+		}
+	case index.KindAddr:
+		for _, r := range sel {
+			dst.Addr = append(dst.Addr, src.Addr[r])
+		}
+	}
 }
 
 // FlowNeed says which flows-table columns a Flows caller reads: bit i for flowRecordCols[i]

@@ -1,0 +1,185 @@
+package query
+
+import (
+	"math"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/pcapdex/pcapdex/flowhash"
+	"github.com/pcapdex/pcapdex/index"
+)
+
+// openSmallBlocks indexes a corpus capture with small packet blocks, so that flows and
+// key slots cross block edges.
+func openSmallBlocks(t *testing.T, name string, blockRows int) *IndexStore {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "x.pcapdex")
+	if _, err := index.BuildFiles(out, []string{filepath.Join(corpusDir(t), name)}, index.BuildOptions{BlockRows: blockRows}, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	r, err := index.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	st, err := NewIndexStore(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// TestPacketsColumnsMatchReadBlock: the column-by-column reader (flow ids first, kept rows
+// only, seq/ack chains resolved on the kept rows) gives exactly the packets that
+// index.Packets.ReadBlock decodes whole, for selective and broad filters and every Need.
+func TestPacketsColumnsMatchReadBlock(t *testing.T) {
+	for _, file := range []string{"example.pcap", "retransmit-fast009.pcap", "gnutella.pcap"} {
+		for _, blockRows := range []int{64, 1000} {
+			st := openSmallBlocks(t, file, blockRows)
+			// Reference: every packet, all fields, from ReadBlock.
+			var ref []PacketRow
+			var blk index.PacketBlock
+			for b := range st.pk.NumBlocks() {
+				if err := st.pk.ReadBlock(b, &blk); err != nil {
+					t.Fatal(err)
+				}
+				for i := range blk.TS {
+					ref = append(ref, PacketRow{Frame: blk.First + int64(i) + 1, File: blk.File[i], Off: blk.Off[i], TS: blk.TS[i],
+						CapLen: blk.CapLen[i], OrigLen: blk.OrigLen[i], Flow: blk.Flow[i], Flags: blk.Flags[i], Seq: blk.Seq[i],
+						Ack: blk.Ack[i], Win: blk.Win[i], PLen: blk.PLen[i], Analysis: blk.Analysis[i], FromOrig: blk.Dir[i] == 0})
+				}
+			}
+			// The originator side of each flow, from the flow records.
+			origB := map[uint32]bool{}
+			if err := st.Flows(nil, 0, func(f *flowhash.Flow) error { origB[uint32(f.ID)] = f.Orig == flowhash.DirBA; return nil }); err != nil {
+				t.Fatal(err)
+			}
+			for i := range ref {
+				if ref[i].Flow != 0 && origB[ref[i].Flow] {
+					ref[i].FromOrig = !ref[i].FromOrig
+				}
+			}
+			nf := 0
+			for _, filter := range []string{"", "tcp", "udp", "port 80", "host 212.199.202.53", "syn_rtt > 0", "not tcp"} {
+				sel := selectFilter(t, st, filter)
+				if filter == "" {
+					sel.Rows = nil
+				}
+				for _, need := range []Need{NeedBasic, NeedTCP, NeedRecord, NeedTCP | NeedRecord} {
+					var got []PacketRow
+					err := st.Packets(sel.Rows, math.MinInt64, math.MaxInt64, need, func(p *PacketRow) error { got = append(got, *p); return nil })
+					if err != nil {
+						t.Fatal(err)
+					}
+					var want []PacketRow
+					for _, p := range ref {
+						if sel.Rows != nil && (p.Flow == 0 || !sel.Rows.Contains(p.Flow-1)) {
+							continue
+						}
+						if sel.Rows == nil && need&(NeedTCP|NeedRecord) == 0 {
+							p.Flow = 0
+						}
+						if need&NeedTCP == 0 {
+							p.Flags, p.Seq, p.Ack, p.Win, p.PLen, p.Analysis, p.FromOrig = 0, 0, 0, 0, 0, 0, false
+						} else if p.Flow == 0 {
+							p.FromOrig = false
+						}
+						if need&NeedRecord == 0 {
+							p.File, p.Off = 0, 0
+						}
+						want = append(want, p)
+					}
+					if len(want) == 0 && (filter == "" || filter == "tcp") {
+						t.Fatalf("%s %q: no packets to compare", file, filter)
+					}
+					nf += len(want)
+					if !slices.Equal(got, want) {
+						n := min(len(got), len(want))
+						for i := range n {
+							if got[i] != want[i] {
+								t.Fatalf("%s blocks of %d, %q need %d: packet %d:\n got %+v\nwant %+v", file, blockRows, filter, need, i, got[i], want[i])
+							}
+						}
+						t.Fatalf("%s blocks of %d, %q need %d: %d packets, want %d", file, blockRows, filter, need, len(got), len(want))
+					}
+				}
+			}
+			if nf == 0 {
+				t.Fatalf("%s: nothing compared", file)
+			}
+		}
+	}
+}
+
+// TestOpenAtBrute: IndexStore.OpenAt (block skipping, end-only blocks) counts what a scan
+// of every flow's first and last packet times counts, at instants inside, between and
+// outside the flows.
+func TestOpenAtBrute(t *testing.T) {
+	st := openSmallBlocks(t, "example.pcap", 256)
+	start, end, err := st.FlowTimes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, last := st.Span()
+	ts := []int64{first - 1, first, last, last + 1, (first + last) / 2}
+	for i := 0; i < len(start); i += 7 {
+		ts = append(ts, start[i], end[i], start[i]-1, end[i]+1)
+	}
+	got, err := st.OpenAt(ts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nonzero := 0
+	for k, x := range ts {
+		want := 0
+		for i := range start {
+			if start[i] <= x && x <= end[i] {
+				want++
+			}
+		}
+		if got[k] != want {
+			t.Errorf("instant %d: %d open, want %d", x, got[k], want)
+		}
+		if want > 0 {
+			nonzero++
+		}
+	}
+	if nonzero < len(ts)/2 {
+		t.Fatalf("only %d of %d instants have open flows", nonzero, len(ts))
+	}
+	if got, _ := st.OpenAt(nil); len(got) != 0 {
+		t.Errorf("no instants: %v", got)
+	}
+}
+
+// TestFlowsNeedsAlternate: Flows keeps the selected rows of each column in buffers reused
+// from call to call, and views of zeros for skipped columns; calls with different needs on
+// one store give the same records as a fresh store.
+func TestFlowsNeedsAlternate(t *testing.T) {
+	st := openSmallBlocks(t, "example.pcap", 256)
+	fresh := openSmallBlocks(t, "example.pcap", 256)
+	collect := func(s *IndexStore, filter string, need FlowNeed) []flowhash.Flow {
+		var out []flowhash.Flow
+		sel := selectFilter(t, s, filter)
+		if filter == "" {
+			sel.Rows = nil
+		}
+		if err := s.Flows(sel.Rows, need, func(f *flowhash.Flow) error { out = append(out, *f); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	for _, c := range []struct {
+		filter string
+		need   FlowNeed
+	}{{"", FlowAll}, {"tcp", 0}, {"", FlowTimes}, {"port 80", FlowAll}, {"", 0}, {"tcp", FlowAll}, {"", FlowAll}} {
+		got, want := collect(st, c.filter, c.need), collect(fresh, c.filter, c.need)
+		if len(want) == 0 || !slices.Equal(got, want) {
+			t.Fatalf("%q need %x: %d flows, fresh store %d (or they differ)", c.filter, c.need, len(got), len(want))
+		}
+		if c.need == FlowAll && want[0].LastTS == 0 {
+			t.Fatalf("%q: FlowAll left LastTS zero", c.filter)
+		}
+	}
+}
