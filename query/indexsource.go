@@ -23,6 +23,8 @@ type IndexSource struct {
 	col   map[string]int
 	s     index.Scratch
 	bufs  [2]index.Column
+
+	rowCols [len(flowCols)]index.Column // FlowRows' decoded columns, reused
 }
 
 // flowCols are the flows-table columns IndexSource reads.
@@ -303,10 +305,11 @@ func appendWide(dst []uint64, c *index.Column) []uint64 {
 }
 
 // FlowRows reads block b of the flows table as FlowFields, appended to dst[:0]; the first
-// returned row is flow row first. The rows hold no references into the index.
+// returned row is flow row first. The rows hold no references into the index. Every column
+// FlowFields holds is decoded (it is the whole record), into buffers the IndexSource reuses.
 func (s *IndexSource) FlowRows(b int, dst []FlowFields) (rows []FlowFields, first uint32, err error) {
 	n, f := s.flows.Block(b)
-	var c [len(flowCols)]index.Column
+	c := &s.rowCols
 	for i, name := range flowCols {
 		if err := s.flows.ReadColumn(b, s.col[name], &c[i], &s.s); err != nil {
 			return nil, 0, err

@@ -2,10 +2,12 @@ package query
 
 import (
 	"math"
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
 
+	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/pcapdex/pcapdex/flowhash"
 	"github.com/pcapdex/pcapdex/index"
 )
@@ -181,5 +183,73 @@ func TestFlowsNeedsAlternate(t *testing.T) {
 		if c.need == FlowAll && want[0].LastTS == 0 {
 			t.Fatalf("%q: FlowAll left LastTS zero", c.filter)
 		}
+	}
+}
+
+// TestEventsSkipBlocksBig: on the big capture's index (when built; see BenchmarkCommand),
+// events of a selection read with time-range block skipping equal the events of all flows
+// filtered by flow, for selections in one, two and many flows blocks.
+func TestEventsSkipBlocksBig(t *testing.T) {
+	path := os.Getenv("PCAPDEX_BIG_INDEX")
+	if path == "" {
+		path = "/tmp/pcapdex-query-bench/big.pcap.pcapdex"
+	}
+	r, err := index.Open(path)
+	if err != nil {
+		t.Skipf("no index of the big capture at %s (set PCAPDEX_BIG_INDEX): %v", path, err)
+	}
+	defer r.Close()
+	st, err := NewIndexStore(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []flowhash.Event
+	if err := st.Events(nil, nil, func(e *flowhash.Event) error { all = append(all, *e); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for _, rows := range []*roaring.Bitmap{
+		roaring.BitmapOf(0), roaring.BitmapOf(uint32(st.NumFlows() / 2)), roaring.BitmapOf(uint32(st.NumFlows() - 1)),
+		func() *roaring.Bitmap {
+			b := roaring.New()
+			b.AddRange(1000, 1200)
+			b.AddRange(200000, 200050)
+			return b
+		}(),
+		func() *roaring.Bitmap { b := roaring.New(); b.AddRange(150000, 150000+maxSpanFlows); return b }(),
+	} {
+		for _, types := range [][]flowhash.EventType{nil, {flowhash.EvRST}} {
+			var got, want []flowhash.Event
+			if err := st.Events(rows, types, func(e *flowhash.Event) error { got = append(got, *e); return nil }); err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range all {
+				if rows.Contains(uint32(e.FlowID-1)) && (types == nil || e.Type == types[0]) {
+					want = append(want, e)
+				}
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("rows %v types %v: %d events, want %d", rows.Minimum(), types, len(got), len(want))
+			}
+			checked += len(want)
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no events compared")
+	}
+}
+
+func TestOverlapsAny(t *testing.T) {
+	spans := [][2]int64{{10, 20}, {30, 40}, {50, 50}}
+	for _, c := range []struct {
+		lo, hi int64
+		want   bool
+	}{{0, 9, false}, {0, 10, true}, {20, 29, true}, {21, 29, false}, {41, 49, false}, {45, 55, true}, {50, 50, true}, {51, 99, false}, {0, 99, true}, {35, 36, true}} {
+		if got := overlapsAny(spans, c.lo, c.hi); got != c.want {
+			t.Errorf("[%d, %d]: %v, want %v", c.lo, c.hi, got, c.want)
+		}
+	}
+	if overlapsAny(nil, 0, 1) {
+		t.Error("no spans overlap")
 	}
 }

@@ -1,8 +1,10 @@
 package query
 
 import (
+	"cmp"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/pcapdex/pcapdex/flowhash"
@@ -405,9 +407,16 @@ func (s *IndexStore) Events(rows *roaring.Bitmap, types []flowhash.EventType, fn
 	}
 	want := eventSet(types)
 	m := newMatcher(rows, s.NumFlows())
+	spans, err := s.eventSpans(rows, t)
+	if err != nil {
+		return err
+	}
 	c := &s.ecols
 	var e flowhash.Event
 	for b := range t.NumBlocks() {
+		if lo, hi, ok := t.BlockTimeRange(b); ok && spans != nil && !overlapsAny(spans, lo, hi) {
+			continue
+		}
 		n, _ := t.Block(b)
 		// Type and flow first: skip the block when none of its events is wanted.
 		any := false
@@ -455,6 +464,74 @@ func (s *IndexStore) Events(rows *roaring.Bitmap, types []flowhash.EventType, fn
 		}
 	}
 	return nil
+}
+
+// maxSpanFlows bounds the selections whose events are located by time (eventSpans).
+const maxSpanFlows = 4096
+
+// eventSpans returns, for a small selection, sorted disjoint time intervals holding every
+// packet of the selected flows, so event blocks outside them can be skipped: an event is
+// stamped with one of its flow's packets, which lie in the flow's packet blocks
+// pblk_first..pblk_last, whose time ranges the packet table keeps. nil: no skipping (no
+// selection, a large one, or events spread over few blocks anyway).
+func (s *IndexStore) eventSpans(rows *roaring.Bitmap, events *index.Table) ([][2]int64, error) {
+	if rows == nil || rows.GetCardinality() > maxSpanFlows || events.NumBlocks() < 3 {
+		return nil, nil
+	}
+	// Reading the ranges costs two columns per flows block holding the selection: worth it
+	// only when that is well below the event blocks it can save.
+	nfb := 0
+	s.flowBlocks(rows, func(int, int, uint32, []uint32) error { nfb++; return nil })
+	if 4*nfb > events.NumBlocks() {
+		return nil, nil
+	}
+	first, last, err := s.blockRanges(rows)
+	if err != nil {
+		return nil, err
+	}
+	pk := s.pk.Table()
+	nb := uint32(pk.NumBlocks())
+	spans := make([][2]int64, 0, len(first))
+	for j := range first {
+		lo, hi := first[j], min(last[j], nb-1)
+		if lo > hi {
+			return nil, nil // no packets known: do not skip
+		}
+		sp := [2]int64{math.MaxInt64, math.MinInt64}
+		for b := lo; b <= hi; b++ {
+			bl, bh, ok := pk.BlockTimeRange(int(b))
+			if !ok {
+				return nil, nil
+			}
+			sp[0], sp[1] = min(sp[0], bl), max(sp[1], bh)
+		}
+		spans = append(spans, sp)
+	}
+	slices.SortFunc(spans, func(a, b [2]int64) int { return cmp.Compare(a[0], b[0]) })
+	out := spans[:0]
+	for _, sp := range spans {
+		if k := len(out) - 1; k >= 0 && sp[0] <= out[k][1] {
+			out[k][1] = max(out[k][1], sp[1])
+			continue
+		}
+		out = append(out, sp)
+	}
+	return out, nil
+}
+
+// overlapsAny reports whether [lo, hi] meets one of the sorted disjoint spans.
+func overlapsAny(spans [][2]int64, lo, hi int64) bool {
+	// The first span ending at or after lo.
+	i, j := 0, len(spans)
+	for i < j {
+		m := int(uint(i+j) >> 1)
+		if spans[m][1] < lo {
+			i = m + 1
+		} else {
+			j = m
+		}
+	}
+	return i < len(spans) && spans[i][0] <= hi
 }
 
 // OpenAt skips the flows blocks whose first packets all come after the latest instant, and
