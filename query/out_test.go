@@ -9,11 +9,13 @@ import (
 	"flag"
 	"io"
 	"math"
+	"math/rand/v2"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -358,4 +360,37 @@ func validEach(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// TestAppendRFC3339Fast: the hand-written formatter equals the time package's layout for
+// every day boundary of 1970..2262 (leap years, century rules), random instants and
+// negative times (which it hands to the time package).
+func TestAppendRFC3339Fast(t *testing.T) {
+	check := func(ns int64) {
+		t.Helper()
+		for _, digits := range []int{6, 9} {
+			layout := "2006-01-02T15:04:05.000000000Z07:00"
+			if digits == 6 {
+				layout = "2006-01-02T15:04:05.000000Z07:00"
+			}
+			want := time.Unix(0, ns).UTC().Format(layout)
+			if got := string(AppendRFC3339(nil, ns, digits)); got != want {
+				t.Fatalf("%d (%d digits): %s, want %s", ns, digits, got, want)
+			}
+		}
+	}
+	const day = 86400 * int64(time.Second)
+	for ns := int64(0); ns < math.MaxInt64-day; ns += day {
+		check(ns)
+		check(ns - 1)
+		check(ns + day - 1)
+	}
+	check(math.MaxInt64)
+	check(math.MinInt64)
+	check(-1)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 100000 {
+		check(rng.Int64())
+		check(rng.Int64N(4e18))
+	}
 }

@@ -247,13 +247,66 @@ func appendSeconds(dst []byte, ns int64, digits int) []byte {
 	return append(dst, b[:digits]...)
 }
 
-// AppendRFC3339 appends Unix nanoseconds as UTC RFC 3339 with 6 or 9 fraction digits.
+// AppendRFC3339 appends Unix nanoseconds as UTC RFC 3339 with 6 or 9 fraction digits
+// (truncated, as the time package does). Times from 1970 on are formatted by hand (a
+// packet command prints one per row); earlier ones go through the time package.
 func AppendRFC3339(dst []byte, ns int64, digits int) []byte {
-	layout := "2006-01-02T15:04:05.000000000Z07:00"
-	if digits == 6 {
-		layout = "2006-01-02T15:04:05.000000Z07:00"
+	if ns < 0 || digits != 6 && digits != 9 {
+		layout := "2006-01-02T15:04:05.000000000Z07:00"
+		if digits == 6 {
+			layout = "2006-01-02T15:04:05.000000Z07:00"
+		}
+		return time.Unix(0, ns).UTC().AppendFormat(dst, layout)
 	}
-	return time.Unix(0, ns).UTC().AppendFormat(dst, layout)
+	sec, frac := ns/1e9, ns%1e9
+	y, mo, d := civilDate(sec / 86400)
+	hms := sec % 86400
+	var b [30]byte
+	put := func(i int, v int64, n int) {
+		for j := i + n - 1; j >= i; j-- {
+			b[j] = byte('0' + v%10)
+			v /= 10
+		}
+	}
+	put(0, y, 4)
+	b[4] = '-'
+	put(5, mo, 2)
+	b[7] = '-'
+	put(8, d, 2)
+	b[10] = 'T'
+	put(11, hms/3600, 2)
+	b[13] = ':'
+	put(14, hms/60%60, 2)
+	b[16] = ':'
+	put(17, hms%60, 2)
+	b[19] = '.'
+	if digits == 6 {
+		frac /= 1000
+	}
+	put(20, frac, digits)
+	b[20+digits] = 'Z'
+	return append(dst, b[:21+digits]...)
+}
+
+// civilDate returns the proleptic Gregorian date of a day count since 1970-01-01 (>= 0),
+// by Howard Hinnant's days-to-civil algorithm.
+func civilDate(days int64) (y, m, d int64) {
+	z := days + 719468
+	era := z / 146097
+	doe := z - era*146097
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
+	doy := doe - (365*yoe + yoe/4 - yoe/100)
+	mp := (5*doy + 2) / 153
+	d = doy - (153*mp+2)/5 + 1
+	m = mp + 3
+	if mp >= 10 {
+		m = mp - 9
+	}
+	y = yoe + era*400
+	if m <= 2 {
+		y++
+	}
+	return y, m, d
 }
 
 // renderTable writes the buffered rows as aligned columns: numbers right-aligned, text
