@@ -19,7 +19,7 @@ type IndexStore struct {
 	pk      *index.Packets
 	pc      pktCols
 	pb      pktBuf
-	selRows []uint32 // flowBlocks' offsets
+	fr, fr2 flowReader // for Packets' goroutine and a second one
 	ecols   [6]index.Column
 	fcols   [len(flowRecordCols)]index.Column // Flows' kept rows per column
 	zcols   [len(flowRecordCols)]index.Column // Flows' views of zeros for skipped columns
@@ -162,7 +162,7 @@ func (s *IndexStore) Flows(rows *roaring.Bitmap, need FlowNeed, fn func(f *flowh
 	var cols [len(flowRecordCols)]*index.Column
 	var f flowhash.Flow
 	kinds := s.flows.Columns()
-	return s.flowBlocks(rows, func(b, n int, lo uint32, sel []uint32) error {
+	return s.flowBlocks(&s.fr, rows, func(b, n int, lo uint32, sel []uint32) error {
 		m := n
 		if sel != nil {
 			m = len(sel)
@@ -481,7 +481,7 @@ func (s *IndexStore) eventSpans(rows *roaring.Bitmap, events *index.Table) ([][2
 	// Reading the ranges costs two columns per flows block holding the selection: worth it
 	// only when that is well below the event blocks it can save.
 	nfb := 0
-	s.flowBlocks(rows, func(int, int, uint32, []uint32) error { nfb++; return nil })
+	s.flowBlocks(&s.fr, rows, func(int, int, uint32, []uint32) error { nfb++; return nil })
 	if 4*nfb > events.NumBlocks() {
 		return nil, nil
 	}

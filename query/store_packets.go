@@ -47,6 +47,14 @@ type pktBuf struct {
 	dir                               []uint8
 	flags                             []uint16
 	seq, ack, win, plen, slot, fl, an []uint32
+}
+
+// flowReader holds the buffers for reading a few rows' values out of flows-table blocks;
+// one per goroutine.
+type flowReader struct {
+	sc  index.Column
+	scr index.Scratch
+	sel []uint32 // flowBlocks' offsets
 
 	// Endpoints of the selected flows of one flows block (origB).
 	oh, rh [][16]byte
@@ -69,11 +77,16 @@ func keep[T any](p *pktBuf, sc *[]T, dst *[]T) {
 
 // read decodes column col of block b of t into p.sc, checking it holds n values.
 func (p *pktBuf) read(t *index.Table, b, col, n int) error {
-	if err := t.ReadColumn(b, col, &p.sc, &p.scr); err != nil {
+	return readN(t, b, col, n, &p.sc, &p.scr)
+}
+
+// readN decodes column col of block b of t into dst, checking it holds n values.
+func readN(t *index.Table, b, col, n int, dst *index.Column, scr *index.Scratch) error {
+	if err := t.ReadColumn(b, col, dst, scr); err != nil {
 		return err
 	}
-	if p.sc.Len() != n {
-		return fmt.Errorf("query: %s block %d: column %s has %d values, want %d", t.Name(), b, t.Columns()[col].Name, p.sc.Len(), n)
+	if dst.Len() != n {
+		return fmt.Errorf("query: %s block %d: column %s has %d values, want %d", t.Name(), b, t.Columns()[col].Name, dst.Len(), n)
 	}
 	return nil
 }
@@ -151,7 +164,7 @@ const (
 // flowBlocks calls fn for each flows-table block holding members of rows (nil: every
 // block), with the block's first row and the members in it as offsets from that row (nil:
 // every row). The offsets are reused by the next call.
-func (s *IndexStore) flowBlocks(rows *roaring.Bitmap, fn func(b, n int, lo uint32, sel []uint32) error) error {
+func (s *IndexStore) flowBlocks(fr *flowReader, rows *roaring.Bitmap, fn func(b, n int, lo uint32, sel []uint32) error) error {
 	var it roaring.IntPeekable
 	if rows != nil {
 		it = rows.Iterator()
@@ -162,14 +175,14 @@ func (s *IndexStore) flowBlocks(rows *roaring.Bitmap, fn func(b, n int, lo uint3
 		var sel []uint32
 		if it != nil {
 			it.AdvanceIfNeeded(lo)
-			s.selRows = s.selRows[:0]
+			fr.sel = fr.sel[:0]
 			for it.HasNext() && it.PeekNext() < hi {
-				s.selRows = append(s.selRows, it.Next()-lo)
+				fr.sel = append(fr.sel, it.Next()-lo)
 			}
-			if len(s.selRows) == 0 {
+			if len(fr.sel) == 0 {
 				continue
 			}
-			sel = s.selRows
+			sel = fr.sel
 		}
 		if err := fn(b, n, lo, sel); err != nil {
 			return err
@@ -180,9 +193,8 @@ func (s *IndexStore) flowBlocks(rows *roaring.Bitmap, fn func(b, n int, lo uint3
 
 // flowU32s decodes a uint32 or uint16 column of flows block b and appends its values at
 // the offsets sel (nil: every row).
-func (s *IndexStore) flowU32s(dst []uint32, b, n int, sel []uint32, name string) ([]uint32, error) {
-	p := &s.pb
-	if err := p.read(s.flows, b, s.flowCols[name], n); err != nil {
+func (s *IndexStore) flowU32s(p *flowReader, dst []uint32, b, n int, sel []uint32, name string) ([]uint32, error) {
+	if err := readN(s.flows, b, s.flowCols[name], n, &p.sc, &p.scr); err != nil {
 		return dst, err
 	}
 	switch p.sc.Kind {
@@ -210,9 +222,8 @@ func (s *IndexStore) flowU32s(dst []uint32, b, n int, sel []uint32, name string)
 }
 
 // flowAddrs is flowU32s for an address column.
-func (s *IndexStore) flowAddrs(dst [][16]byte, b, n int, sel []uint32, name string) ([][16]byte, error) {
-	p := &s.pb
-	if err := p.read(s.flows, b, s.flowCols[name], n); err != nil {
+func (s *IndexStore) flowAddrs(p *flowReader, dst [][16]byte, b, n int, sel []uint32, name string) ([][16]byte, error) {
+	if err := readN(s.flows, b, s.flowCols[name], n, &p.sc, &p.scr); err != nil {
 		return dst, err
 	}
 	if p.sc.Kind != index.KindAddr {
@@ -230,12 +241,13 @@ func (s *IndexStore) flowAddrs(dst [][16]byte, b, n int, sel []uint32, name stri
 // blockRanges returns pblk_first and pblk_last of the members of rows, in row order,
 // reading only the flows blocks that hold them.
 func (s *IndexStore) blockRanges(rows *roaring.Bitmap) (first, last []uint32, err error) {
-	err = s.flowBlocks(rows, func(b, n int, lo uint32, sel []uint32) error {
+	fr := &s.fr
+	err = s.flowBlocks(fr, rows, func(b, n int, lo uint32, sel []uint32) error {
 		var err error
-		if first, err = s.flowU32s(first, b, n, sel, "pblk_first"); err != nil {
+		if first, err = s.flowU32s(fr, first, b, n, sel, "pblk_first"); err != nil {
 			return err
 		}
-		last, err = s.flowU32s(last, b, n, sel, "pblk_last")
+		last, err = s.flowU32s(fr, last, b, n, sel, "pblk_last")
 		return err
 	})
 	return first, last, err
@@ -299,21 +311,20 @@ func (s *IndexStore) packetBlocks(rows *roaring.Bitmap) ([]bool, error) {
 // origB returns, for the flows in rows (nil: all), whether the originator is endpoint B of
 // the flow key (the packet table's dir is relative to the key), by row. Only the flows
 // blocks holding the rows are read, and only their endpoint columns.
-func (s *IndexStore) origB(rows *roaring.Bitmap) ([]bool, error) {
+func (s *IndexStore) origB(p *flowReader, rows *roaring.Bitmap) ([]bool, error) {
 	out := make([]bool, s.NumFlows())
-	p := &s.pb
-	err := s.flowBlocks(rows, func(b, n int, lo uint32, sel []uint32) error {
+	err := s.flowBlocks(p, rows, func(b, n int, lo uint32, sel []uint32) error {
 		var err error
-		if p.oh, err = s.flowAddrs(p.oh[:0], b, n, sel, "orig_h"); err != nil {
+		if p.oh, err = s.flowAddrs(p, p.oh[:0], b, n, sel, "orig_h"); err != nil {
 			return err
 		}
-		if p.rh, err = s.flowAddrs(p.rh[:0], b, n, sel, "resp_h"); err != nil {
+		if p.rh, err = s.flowAddrs(p, p.rh[:0], b, n, sel, "resp_h"); err != nil {
 			return err
 		}
-		if p.op, err = s.flowU32s(p.op[:0], b, n, sel, "orig_p"); err != nil {
+		if p.op, err = s.flowU32s(p, p.op[:0], b, n, sel, "orig_p"); err != nil {
 			return err
 		}
-		if p.rp, err = s.flowU32s(p.rp[:0], b, n, sel, "resp_p"); err != nil {
+		if p.rp, err = s.flowU32s(p, p.rp[:0], b, n, sel, "resp_p"); err != nil {
 			return err
 		}
 		for j := range p.oh {
@@ -340,11 +351,21 @@ func (s *IndexStore) Packets(rows *roaring.Bitmap, since, until int64, need Need
 			return err
 		}
 	}
+	// The originator sides come from the flows table's endpoint columns, read on a second
+	// goroutine (its own buffers) while this one reads packet blocks.
+	var origDone chan error
 	if need&NeedTCP != 0 {
-		var err error
-		if origB, err = s.origB(rows); err != nil {
-			return err
-		}
+		origDone = make(chan error, 1)
+		go func() {
+			var err error
+			origB, err = s.origB(&s.fr2, rows)
+			origDone <- err
+		}()
+		defer func() {
+			if origDone != nil {
+				<-origDone
+			}
+		}()
 	}
 	// Flow ids are read when a selection needs them or a caller asks for them.
 	withFlow := rows != nil || need&(NeedTCP|NeedRecord) != 0
@@ -442,6 +463,12 @@ func (s *IndexStore) Packets(rows *roaring.Bitmap, since, until int64, need Need
 			var err error
 			if p.prev, err = resolveChains(p.slot, p.dir, p.flags, p.caplen, p.plen, p.seq, p.ack, p.win, p.prev, n); err != nil {
 				return fmt.Errorf("query: %s: packet block %d: seq/ack: %w", s.r.Path(), b, err)
+			}
+			if origDone != nil {
+				err, origDone = <-origDone, nil
+				if err != nil {
+					return err
+				}
 			}
 		}
 		for j := range p.ts {
