@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/netip"
 	"strconv"
+	"unicode/utf8"
 )
 
 // Format is an output format (--format).
@@ -118,9 +119,11 @@ type Table struct {
 	rows int
 	err  error
 
-	// FormatTable: rendered cells of all rows, and where each ends in cells.
+	// FormatTable: rendered cells of all rows, where each ends in cells, and each column's
+	// width so far (in runes, the header's included).
 	cells []byte
 	ends  []int
+	width []int
 }
 
 // NewTable returns a Table writing to w.
@@ -144,6 +147,10 @@ func NewTable(w io.Writer, opt Options, cols ...Col) *Table {
 			t.buf = append(t.buf, '[', '\n')
 		}
 	case FormatTable:
+		t.width = make([]int, len(cols))
+		for i, c := range cols {
+			t.width[i] = utf8.RuneCountInString(c.Name)
+		}
 	default:
 		t.err = fmt.Errorf("query: unknown format %d", opt.Format)
 	}
@@ -187,10 +194,25 @@ func (t *Table) begin(k Kind, null bool) bool {
 
 // end finishes a cell.
 func (t *Table) end() {
-	t.col++
 	if t.opt.Format == FormatTable {
+		start := 0
+		if len(t.ends) > 0 {
+			start = t.ends[len(t.ends)-1]
+		}
+		t.width[t.col] = max(t.width[t.col], textWidth(t.cells[start:]))
 		t.ends = append(t.ends, len(t.cells))
 	}
+	t.col++
+}
+
+// textWidth is the number of runes in b (its length when it is ASCII).
+func textWidth(b []byte) int {
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			return utf8.RuneCount(b)
+		}
+	}
+	return len(b)
 }
 
 func (t *Table) human() bool { return t.opt.Format == FormatTable }

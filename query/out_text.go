@@ -316,19 +316,13 @@ func (t *Table) renderTable() {
 	if nc == 0 {
 		return
 	}
-	width := make([]int, nc)
-	for i, c := range t.cols {
-		width[i] = utf8.RuneCountInString(c.Name)
-	}
+	width := t.width // kept by end as cells were set
 	cell := func(k int) []byte {
 		start := 0
 		if k > 0 {
 			start = t.ends[k-1]
 		}
 		return t.cells[start:t.ends[k]]
-	}
-	for k := range t.ends {
-		width[k%nc] = max(width[k%nc], utf8.RuneCount(cell(k)))
 	}
 	right := func(i int) bool {
 		switch t.cols[i].Kind {
@@ -337,15 +331,19 @@ func (t *Table) renderTable() {
 		}
 		return true
 	}
+	const spaces = "                                                                "
 	pad := func(n int) {
-		for ; n > 0; n-- {
-			t.buf = append(t.buf, ' ')
+		for ; n > len(spaces); n -= len(spaces) {
+			t.buf = append(t.buf, spaces...)
+		}
+		if n > 0 {
+			t.buf = append(t.buf, spaces[:n]...)
 		}
 	}
 	line := func(get func(i int) []byte) {
 		for i := 0; i < nc; i++ {
 			v := get(i)
-			gap := width[i] - utf8.RuneCount(v)
+			gap := width[i] - textWidth(v)
 			if i > 0 {
 				t.buf = append(t.buf, ' ', ' ')
 			}
