@@ -253,3 +253,52 @@ func TestOverlapsAny(t *testing.T) {
 		t.Error("no spans overlap")
 	}
 }
+
+// TestOpenAtBig: on the big capture's index (when built), OpenAt over several flows blocks
+// (skipped, end-only and full blocks) equals openAt over every
+// flow's times.
+func TestOpenAtBig(t *testing.T) {
+	path := os.Getenv("PCAPDEX_BIG_INDEX")
+	if path == "" {
+		path = "/tmp/pcapdex-query-bench/big.pcap.pcapdex"
+	}
+	r, err := index.Open(path)
+	if err != nil {
+		t.Skipf("no index of the big capture at %s (set PCAPDEX_BIG_INDEX): %v", path, err)
+	}
+	defer r.Close()
+	st, err := NewIndexStore(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.flows.NumBlocks() < 3 {
+		t.Skipf("%d flows blocks", st.flows.NumBlocks())
+	}
+	start, end, err := st.FlowTimes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, last := st.Span()
+	nonzero := 0
+	for _, ts := range [][]int64{
+		{first + (last-first)/2},
+		{first, last},
+		{first + (last-first)/3, first + (last-first)/3 + 1e9, first + 2*(last-first)/3},
+		{start[len(start)-1], end[0], start[len(start)/2]},
+	} {
+		got, err := st.OpenAt(ts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := openAt(start, end, ts)
+		if !slices.Equal(got, want) {
+			t.Errorf("instants %v: %v, want %v", ts, got, want)
+		}
+		for _, n := range want {
+			nonzero += min(n, 1)
+		}
+	}
+	if nonzero < 4 {
+		t.Errorf("only %d instants with open flows", nonzero)
+	}
+}

@@ -21,6 +21,7 @@ type IndexStore struct {
 	pb      pktBuf
 	fr, fr2 flowReader // for Packets' goroutine and a second one
 	ecols   [6]index.Column
+	esel    []uint32                          // Events' wanted rows of a block
 	fcols   [len(flowRecordCols)]index.Column // Flows' kept rows per column
 	zcols   [len(flowRecordCols)]index.Column // Flows' views of zeros for skipped columns
 	scr     index.Scratch
@@ -444,20 +445,34 @@ func (s *IndexStore) Events(rows *roaring.Bitmap, types []flowhash.EventType, fn
 		if !any {
 			continue
 		}
-		for _, i := range []int{cFrame, cTS, cFromOrig, cDetail} {
-			if err := t.ReadColumn(b, idx[i], &c[i], &s.scr); err != nil {
-				return err
+		// The wanted rows; the other columns are decoded into one scratch and only those
+		// rows kept (all of them: the buffers swap).
+		var sel []uint32
+		if rows != nil || types != nil {
+			s.esel = s.esel[:0]
+			for i := range n {
+				if m.flow(c[cFlow].U32[i]) && want[c[cType].U8[i]] {
+					s.esel = append(s.esel, uint32(i))
+				}
 			}
-			if c[i].Len() != n {
-				return fmt.Errorf("query: events block %d: column of %d values, want %d", b, c[i].Len(), n)
+			if len(s.esel) < n {
+				sel = s.esel
 			}
 		}
-		for i := 0; i < n; i++ {
-			if !m.flow(c[cFlow].U32[i]) || !want[c[cType].U8[i]] {
-				continue
+		for _, i := range []int{cFrame, cTS, cFromOrig, cDetail} {
+			if err := readN(t, b, idx[i], n, &s.pb.sc, &s.scr); err != nil {
+				return err
 			}
-			e = flowhash.Event{Frame: uint64(max(c[cFrame].I64[i], 0)), TS: c[cTS].I64[i], FlowID: uint64(c[cFlow].U32[i]),
-				Type: flowhash.EventType(c[cType].U8[i]), FromOrig: c[cFromOrig].U8[i] != 0, Detail: c[cDetail].I64[i]}
+			gatherColumn(&c[i], &s.pb.sc, sel)
+		}
+		flow, typ := c[cFlow].U32, c[cType].U8
+		for j := range c[cFrame].I64 {
+			i := j
+			if sel != nil {
+				i = int(sel[j])
+			}
+			e = flowhash.Event{Frame: uint64(max(c[cFrame].I64[j], 0)), TS: c[cTS].I64[j], FlowID: uint64(flow[i]),
+				Type: flowhash.EventType(typ[i]), FromOrig: c[cFromOrig].U8[j] != 0, Detail: c[cDetail].I64[j]}
 			if err := fn(&e); err != nil {
 				return err
 			}
@@ -536,47 +551,56 @@ func overlapsAny(spans [][2]int64, lo, hi int64) bool {
 
 // OpenAt skips the flows blocks whose first packets all come after the latest instant, and
 // reads only the end times of blocks whose first packets all come before the earliest.
+// (Counting half the blocks on a second goroutine was slower as a whole process: its own
+// fresh buffers cost more page faults than it saved.)
 func (s *IndexStore) OpenAt(ts []int64) ([]int, error) {
 	oc := newOpenCounter(ts)
 	tmin, tmax, ok := oc.span()
 	if !ok {
 		return oc.counts(), nil
 	}
-	p := &s.pb
+	var blocks []int
 	for b := range s.flows.NumBlocks() {
-		lo, hi, ranged := s.flows.BlockTimeRange(b)
-		if ranged && lo > tmax {
-			continue
+		if lo, _, ranged := s.flows.BlockTimeRange(b); !ranged || lo <= tmax {
+			blocks = append(blocks, b)
 		}
-		n, _ := s.flows.Block(b)
-		if err := p.read(s.flows, b, s.flowCols["ts_end"], n); err != nil {
-			return nil, err
-		}
-		if p.sc.Kind != index.KindInt64 {
-			return nil, fmt.Errorf("query: flows column ts_end is %v", p.sc.Kind)
-		}
-		end := p.sc.I64
-		if ranged && hi <= tmin {
-			// Every flow of the block started by the earliest instant.
-			for _, e := range end {
+	}
+	count := func(fr *flowReader, oc *openCounter, blocks []int) error {
+		for _, b := range blocks {
+			n, _ := s.flows.Block(b)
+			if err := readN(s.flows, b, s.flowCols["ts_end"], n, &fr.sc, &fr.scr); err != nil {
+				return err
+			}
+			if fr.sc.Kind != index.KindInt64 {
+				return fmt.Errorf("query: flows column ts_end is %v", fr.sc.Kind)
+			}
+			end := fr.sc.I64
+			if _, hi, ranged := s.flows.BlockTimeRange(b); ranged && hi <= tmin {
+				// Every flow of the block started by the earliest instant.
+				for _, e := range end {
+					if e >= tmin {
+						oc.add(tmin, e)
+					}
+				}
+				continue
+			}
+			if err := readN(s.flows, b, s.flowCols["ts"], n, &fr.sc2, &fr.scr); err != nil {
+				return err
+			}
+			if fr.sc2.Kind != index.KindInt64 {
+				return fmt.Errorf("query: flows column ts is %v", fr.sc2.Kind)
+			}
+			start := fr.sc2.I64
+			for i, e := range end {
 				if e >= tmin {
-					oc.add(tmin, e)
+					oc.add(start[i], e)
 				}
 			}
-			continue
 		}
-		if err := s.flows.ReadColumn(b, s.flowCols["ts"], &p.sc2, &p.scr); err != nil {
-			return nil, err
-		}
-		start := p.sc2.I64
-		if len(start) != n {
-			return nil, fmt.Errorf("query: flows block %d: %d start times, want %d", b, len(start), n)
-		}
-		for i, e := range end {
-			if e >= tmin {
-				oc.add(start[i], e)
-			}
-		}
+		return nil
+	}
+	if err := count(&s.fr, oc, blocks); err != nil {
+		return nil, err
 	}
 	return oc.counts(), nil
 }

@@ -52,9 +52,9 @@ type pktBuf struct {
 // flowReader holds the buffers for reading a few rows' values out of flows-table blocks;
 // one per goroutine.
 type flowReader struct {
-	sc  index.Column
-	scr index.Scratch
-	sel []uint32 // flowBlocks' offsets
+	sc, sc2 index.Column
+	scr     index.Scratch
+	sel     []uint32 // flowBlocks' offsets
 
 	// Endpoints of the selected flows of one flows block (origB).
 	oh, rh [][16]byte
