@@ -101,8 +101,13 @@
 // IndexStore answers from an index file: flow postings and column scans select flows, the
 // flows table's column groups a command needs are decoded (FlowNeed), and packet blocks are
 // read only when a command needs packets, and then only the blocks holding the selected
-// flows (pblk_first..pblk_last, or the post.flow.blocks bitmap of a long flow) and, for
-// commands that need only times and lengths, only those columns. StreamStore reads the
+// flows (pblk_first..pblk_last, or the post.flow.blocks bitmap of a long flow). Within a
+// block the flow ids are decoded first, then only the columns the command reads (Need),
+// each into one reused scratch from which only the kept rows are copied (a short CLI run
+// pays for fresh memory in page faults more than for decoding). Flows and Events keep only
+// the selected rows the same way; events of a small selection skip event blocks outside its
+// packets' time spans, and concurrent counts open flows per RST from the flows blocks that
+// can hold them (Store.OpenAt). StreamStore reads the
 // captures in one pass and keeps the flow tracker's result and one PacketRow per packet in
 // memory (--no-index). Both give byte-identical output for every command (tested on every
 // corpus file and a capture set), which checks the index end to end.
