@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 )
@@ -200,7 +201,15 @@ func (t *Table) end() {
 			start = t.ends[len(t.ends)-1]
 		}
 		t.width[t.col] = max(t.width[t.col], textWidth(t.cells[start:]))
+		if len(t.ends) == cap(t.ends) {
+			t.ends = slices.Grow(t.ends, max(len(t.ends), 1024))
+		}
 		t.ends = append(t.ends, len(t.cells))
+		// The next cell: room for most cells, growing by doubling (append grows large
+		// slices by a quarter, copying and touching fresh memory many times over).
+		if cap(t.cells)-len(t.cells) < 256 {
+			t.cells = slices.Grow(t.cells, max(len(t.cells), 64<<10))
+		}
 	}
 	t.col++
 }
