@@ -11,7 +11,9 @@ import (
 // of first packet) and frames the same way (1-based over the whole set, in capture order),
 // so every command prints the same rows from either.
 //
-// A Store is also the Source a Plan evaluates against. It is not safe for concurrent use.
+// A Store is also the Source a Plan evaluates against. It is not safe for concurrent use,
+// and the callbacks of Flows, Packets and Events must not call back into it (an index
+// store reads every table through the same reused buffers).
 type Store interface {
 	Source
 	// NumFlows returns the number of flows; NumPackets the number of packets.

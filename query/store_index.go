@@ -54,6 +54,7 @@ func NewIndexStore(r *index.Reader) (*IndexStore, error) {
 		return nil, err
 	}
 	s := &IndexStore{IndexSource: src, r: r, flowCols: map[string]int{}}
+	s.pb.flowReader = &s.fr
 	for _, c := range caps {
 		s.files = append(s.files, c.Path)
 	}
@@ -177,11 +178,11 @@ func (s *IndexStore) Flows(rows *roaring.Bitmap, need FlowNeed, fn func(f *flowh
 			}
 			cols[i] = &s.fcols[i]
 			// Bytes values are views into the scratch buffer: history gets its own.
-			scr := &s.scr
+			scr := &s.fr.scr
 			if name == "history" {
 				scr = &s.hscr
 			}
-			sc := &s.pb.sc
+			sc := &s.fr.sc
 			if err := s.flows.ReadColumn(b, s.flowCols[name], sc, scr); err != nil {
 				return err
 			}
@@ -422,7 +423,7 @@ func (s *IndexStore) Events(rows *roaring.Bitmap, types []flowhash.EventType, fn
 		// Type and flow first: skip the block when none of its events is wanted.
 		any := false
 		for _, i := range []int{cType, cFlow} {
-			if err := t.ReadColumn(b, idx[i], &c[i], &s.scr); err != nil {
+			if err := t.ReadColumn(b, idx[i], &c[i], &s.fr.scr); err != nil {
 				return err
 			}
 			if c[i].Len() != n {
@@ -460,10 +461,10 @@ func (s *IndexStore) Events(rows *roaring.Bitmap, types []flowhash.EventType, fn
 			}
 		}
 		for _, i := range []int{cFrame, cTS, cFromOrig, cDetail} {
-			if err := readN(t, b, idx[i], n, &s.pb.sc, &s.scr); err != nil {
+			if err := readN(t, b, idx[i], n, &s.fr.sc, &s.fr.scr); err != nil {
 				return err
 			}
-			gatherColumn(&c[i], &s.pb.sc, sel)
+			gatherColumn(&c[i], &s.fr.sc, sel)
 		}
 		flow, typ := c[cFlow].U32, c[cType].U8
 		for j := range c[cFrame].I64 {

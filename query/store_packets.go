@@ -31,14 +31,15 @@ type pktCols struct {
 
 // pktBuf holds the buffers Packets reuses from block to block and call to call.
 type pktBuf struct {
-	sc, sc2 index.Column // scratch: one decoded column of a block
-	scr     index.Scratch
-	kslot   []uint32 // the block's key slots, every row
-	flow    []uint32 // the block's flow ids, every row (resolved)
-	prev    []uint32 // resolve scratch
-	want    []bool   // per key slot: a selected row uses it
-	idx     []int32  // kept rows of the block, ascending (unused when all)
-	all     bool     // every row of the block is kept
+	// The scratch columns (sc, sc2, scr) are the store's flowReader's: every read on the
+	// store's goroutine shares them, so each kind's block-sized buffer is touched once.
+	*flowReader
+	kslot []uint32 // the block's key slots, every row
+	flow  []uint32 // the block's flow ids, every row (resolved)
+	prev  []uint32 // resolve scratch
+	want  []bool   // per key slot: a selected row uses it
+	idx   []int32  // kept rows of the block, ascending (unused when all)
+	all   bool     // every row of the block is kept
 
 	// Values of the kept rows.
 	ts, off                           []int64
