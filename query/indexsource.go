@@ -366,7 +366,8 @@ func (s *IndexSource) NumBlocks() int { return s.flows.NumBlocks() }
 
 // Window returns the flows active at some time in [since, until] (Unix ns; see
 // FlowFields.Overlaps), for --since/--until: blocks whose first-packet times all fall after
-// until are not read.
+// until are not read, and of blocks whose first packets all come by until only the end
+// times are.
 func (s *IndexSource) Window(since, until int64) (*roaring.Bitmap, error) {
 	out := roaring.New()
 	if since > until {
@@ -374,19 +375,33 @@ func (s *IndexSource) Window(since, until int64) (*roaring.Bitmap, error) {
 	}
 	ts, te := s.col["ts"], s.col["ts_end"]
 	for b := 0; b < s.flows.NumBlocks(); b++ {
-		if lo, _, ok := s.flows.BlockTimeRange(b); ok && lo > until {
+		lo, hi, ok := s.flows.BlockTimeRange(b)
+		if ok && lo > until {
+			continue
+		}
+		rows, first := s.flows.Block(b)
+		if err := s.flows.ReadColumn(b, te, &s.bufs[1], &s.s); err != nil {
+			return nil, err
+		}
+		end := s.bufs[1].I64
+		if len(end) != rows {
+			return nil, fmt.Errorf("query: flows block %d: %d end times, want %d", b, len(end), rows)
+		}
+		if ok && hi <= until {
+			// Every flow of the block started by until: the end times decide.
+			for i, e := range end {
+				if e >= since {
+					out.Add(uint32(first) + uint32(i))
+				}
+			}
 			continue
 		}
 		if err := s.flows.ReadColumn(b, ts, &s.bufs[0], &s.s); err != nil {
 			return nil, err
 		}
-		if err := s.flows.ReadColumn(b, te, &s.bufs[1], &s.s); err != nil {
-			return nil, err
-		}
-		rows, first := s.flows.Block(b)
-		start, end := s.bufs[0].I64, s.bufs[1].I64
-		if len(start) != rows || len(end) != rows {
-			return nil, fmt.Errorf("query: flows block %d: %d/%d times, want %d", b, len(start), len(end), rows)
+		start := s.bufs[0].I64
+		if len(start) != rows {
+			return nil, fmt.Errorf("query: flows block %d: %d start times, want %d", b, len(start), rows)
 		}
 		for i := range start {
 			if start[i] <= until && end[i] >= since {

@@ -302,3 +302,51 @@ func TestOpenAtBig(t *testing.T) {
 		t.Errorf("only %d instants with open flows", nonzero)
 	}
 }
+
+// TestWindowBrute: Window (blocks skipped, end times only where every flow started in
+// time) selects exactly the flows whose [first, last] packet times meet the window, on the
+// big capture's index when built and on a corpus file.
+func TestWindowBrute(t *testing.T) {
+	stores := []*IndexStore{openSmallBlocks(t, "example.pcap", 256)}
+	path := os.Getenv("PCAPDEX_BIG_INDEX")
+	if path == "" {
+		path = "/tmp/pcapdex-query-bench/big.pcap.pcapdex"
+	}
+	if r, err := index.Open(path); err == nil {
+		defer r.Close()
+		st, err := NewIndexStore(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stores = append(stores, st)
+	}
+	for _, st := range stores {
+		start, end, err := st.FlowTimes()
+		if err != nil {
+			t.Fatal(err)
+		}
+		first, last := st.Span()
+		span := last - first
+		total := uint64(0)
+		for _, w := range [][2]int64{{first, first}, {last, last}, {first + span/2, first + span/2}, {first + span/3, first + span/2},
+			{first - 10, first - 1}, {last + 1, last + 10}, {first, last}, {start[len(start)/2], start[len(start)/2]}} {
+			got, err := st.Window(w[0], w[1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := roaring.New()
+			for i := range start {
+				if start[i] <= w[1] && end[i] >= w[0] {
+					want.Add(uint32(i))
+				}
+			}
+			if !got.Equals(want) {
+				t.Errorf("window %v: %d flows, want %d", w, got.GetCardinality(), want.GetCardinality())
+			}
+			total += want.GetCardinality()
+		}
+		if total == 0 {
+			t.Fatal("every window empty")
+		}
+	}
+}
