@@ -372,6 +372,13 @@ func (s *IndexStore) Packets(rows *roaring.Bitmap, since, until int64, need Need
 	withFlow := rows != nil || need&(NeedTCP|NeedRecord) != 0
 	pk, pf, c := s.pk.Table(), s.pk.FlowTable(), &s.pc
 	p := &s.pb
+	tcp := need&NeedTCP != 0
+	type u32col struct {
+		col int
+		dst *[]uint32
+		on  bool
+	}
+	u32cols := [...]u32col{{c.trunc, &p.trunc, true}, {c.seq, &p.seq, tcp}, {c.ack, &p.ack, tcp}, {c.win, &p.win, tcp}, {c.plen, &p.plen, tcp}}
 	var row PacketRow
 	for b := range s.pk.NumBlocks() {
 		if blocks != nil && !blocks[b] {
@@ -428,12 +435,7 @@ func (s *IndexStore) Packets(rows *roaring.Bitmap, since, until int64, need Need
 			keep(p, &p.sc2.I64, &p.off)
 		}
 		keep(p, &p.sc.U32, &p.caplen)
-		for _, x := range []struct {
-			col int
-			dst *[]uint32
-			on  bool
-		}{{c.trunc, &p.trunc, true}, {c.seq, &p.seq, need&NeedTCP != 0}, {c.ack, &p.ack, need&NeedTCP != 0},
-			{c.win, &p.win, need&NeedTCP != 0}, {c.plen, &p.plen, need&NeedTCP != 0}} {
+		for _, x := range u32cols {
 			if !x.on {
 				continue
 			}
