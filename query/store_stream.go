@@ -1,11 +1,8 @@
 package query
 
 import (
-	"errors"
 	"fmt"
-	"io"
 	"math"
-	"sort"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/pcapdex/pcapdex/fastparse"
@@ -50,56 +47,56 @@ func NewStreamStore(paths []string, noMmap bool) (*StreamStore, error) {
 	return NewStreamStoreOptions(paths, noMmap, flowhash.Options{})
 }
 
-// NewStreamStoreOptions is NewStreamStore with flow tracking options (events are always on;
-// Workers is ignored: one goroutine reads). Results equal an index's only for the options
-// the index was built with (the defaults).
+// NewStreamStoreOptions is NewStreamStore with flow tracking options (events are always on).
+// It runs flowhash's sharded pipeline (opt.Workers; 0 is GOMAXPROCS), so decoding and flow
+// tracking use every core while one goroutine turns each batch, in capture order, into
+// packet rows. Results equal an index's only for the options the index was built with (the
+// defaults); they are the same for any number of workers.
 func NewStreamStoreOptions(paths []string, noMmap bool, opt flowhash.Options) (*StreamStore, error) {
 	s := &StreamStore{files: paths, first: math.MaxInt64, last: math.MinInt64}
 	opt.Events = true
-	tr := flowhash.NewTracker(opt)
-	keys := map[flowhash.Key]*streamKey{}
-	firstFrames := []uint64{} // per packet: its flow's first frame (0: none)
-	var p pcapng.Packet
-	var d fastparse.Packet
-	for fi, path := range paths {
+	var keys []streamKey // by flow key id - 1 (the pipeline numbers keys in order of first packet)
+	var flowKey []uint32 // flow id - 1 -> key id
+	fi := 0
+	pl := flowhash.NewPipeline(opt, func(b *flowhash.Batch) error {
+		for i := range b.Packets {
+			p, in := &b.Packets[i], &b.Info[i]
+			row := PacketRow{Frame: int64(b.Frame) + int64(i), File: uint16(fi), Off: p.Offset, TS: p.TS,
+				CapLen: p.CapLen, OrigLen: max(p.OrigLen, p.CapLen)}
+			s.first, s.last = min(s.first, p.TS), max(s.last, p.TS)
+			if in.IP {
+				for int(in.Key) > len(keys) {
+					vlan := -1
+					if in.VLAN != 0xffff {
+						vlan = int(in.VLAN)
+					}
+					keys = append(keys, streamKey{ws: [2]int8{-1, -1}, vlan: vlan})
+				}
+				for int(in.Flow) > len(flowKey) {
+					flowKey = append(flowKey, in.Key)
+				}
+				ks := &keys[in.Key-1]
+				row.Flow = in.Flow
+				row.FromOrig = in.FromOrig
+				row.PLen = in.PayloadLen
+				row.Analysis = in.Events
+				if in.Proto == flowhash.ProtoTCP && in.HasL4 {
+					row.Flags = in.TCPFlags
+					row.Seq, row.Ack, row.Win = ks.tcp(&in.Segment, int(in.Dir))
+				}
+			}
+			s.pkts = append(s.pkts, row)
+		}
+		return nil
+	})
+	for n, path := range paths {
+		fi = n
 		r, err := pcapng.Open(path, pcapng.Options{NoMmap: noMmap})
 		if err != nil {
 			return nil, err
 		}
-		for {
-			if err := r.Next(&p); err != nil {
-				if !errors.Is(err, io.EOF) {
-					s.Warnings = append(s.Warnings, err.Error())
-				}
-				break
-			}
-			fcs := 0
-			if ifs := r.Interfaces(); int(p.Iface) < len(ifs) && ifs[p.Iface].FCSLen > 0 && ifs[p.Iface].FCSLen < 128 {
-				fcs = int(ifs[p.Iface].FCSLen)
-			}
-			fastparse.DecodeFCS(&d, p.LinkType, p.Data, p.OrigLen, fcs)
-			frame := int64(len(s.pkts)) + 1
-			pr := tr.Add(&d, uint64(frame), p.TS)
-			row := PacketRow{Frame: frame, File: uint16(fi), Off: p.Offset, TS: p.TS, CapLen: p.CapLen, OrigLen: max(p.OrigLen, p.CapLen)}
-			s.first, s.last = min(s.first, p.TS), max(s.last, p.TS)
-			if k, kd, ok := flowhash.KeyOf(&d); ok {
-				ks := keys[k]
-				if ks == nil {
-					ks = &streamKey{ws: [2]int8{-1, -1}, vlan: -1}
-					if d.VLANCount > 0 {
-						ks.vlan = int(d.VLANs[0])
-					}
-					keys[k] = ks
-				}
-				row.FromOrig = pr.FromOrig
-				row.PLen = d.PayloadLen
-				if d.Proto == flowhash.ProtoTCP && d.HasL4 {
-					row.Flags = d.TCPFlags
-					row.Seq, row.Ack, row.Win = ks.tcp(&d, int(kd))
-				}
-			}
-			s.pkts = append(s.pkts, row)
-			firstFrames = append(firstFrames, pr.FlowFirstFrame)
+		if err := pl.Run(r); err != nil {
+			s.Warnings = append(s.Warnings, err.Error())
 		}
 		if r.Truncated() {
 			s.Warnings = append(s.Warnings, fmt.Sprintf("%s: capture ends in a cut record", path))
@@ -109,25 +106,8 @@ func NewStreamStoreOptions(paths []string, noMmap bool, opt flowhash.Options) (*
 	if s.first > s.last {
 		s.first, s.last = 0, 0
 	}
-	res := tr.Result()
+	res := pl.Result()
 	s.flows, s.events = res.Flows, res.Events
-	// Flow ids: flows are numbered in order of their first frame.
-	for i := range s.pkts {
-		ff := firstFrames[i]
-		if ff == 0 {
-			continue
-		}
-		j := sort.Search(len(s.flows), func(j int) bool { return s.flows[j].FirstFrame >= ff })
-		if j < len(s.flows) && s.flows[j].FirstFrame == ff {
-			s.pkts[i].Flow = uint32(s.flows[j].ID)
-		}
-	}
-	for i := range s.events {
-		e := &s.events[i]
-		if e.Frame >= 1 && e.Frame <= uint64(len(s.pkts)) && e.Type < 32 {
-			s.pkts[e.Frame-1].Analysis |= 1 << e.Type
-		}
-	}
 	// Filter fields: TCP flags as the index keeps them (OR over the flow's packets), VLAN of
 	// the key's first packet.
 	flags := make([]uint16, len(s.flows))
@@ -140,15 +120,15 @@ func NewStreamStoreOptions(paths []string, noMmap bool, opt flowhash.Options) (*
 	for i := range s.flows {
 		s.ff[i].SetFlow(&s.flows[i])
 		s.ff[i].Flags = TCPFlag(flags[i]) & (FlagFIN | FlagSYN | FlagRST)
-		if ks := keys[s.flows[i].Key]; ks != nil {
-			s.ff[i].VLAN = ks.vlan
+		if i < len(flowKey) {
+			s.ff[i].VLAN = keys[flowKey[i]-1].vlan
 		}
 	}
 	s.FlowSet = NewFlowSet(s.ff, 0)
 	return s, nil
 }
 
-func (k *streamKey) tcp(d *fastparse.Packet, di int) (seq, ack, win uint32) {
+func (k *streamKey) tcp(d *flowhash.Segment, di int) (seq, ack, win uint32) {
 	oi := 1 - di
 	syn := d.TCPFlags&fastparse.TCPSyn != 0
 	hasAck := d.TCPFlags&fastparse.TCPAck != 0
