@@ -3,8 +3,10 @@
 # each tool's time in seconds and as a ratio to `pcapdex flows`.
 #
 # Tools (each skipped with a note when missing):
-#   pcapdex flows --format csv > /dev/null   the flow table (the reference of the ratios)
-#   pcapdex info > /dev/null                 one pass of reading and counting
+#   pcapdex flows --no-index --format csv    the flow table in one full pass (the reference of the ratios)
+#   pcapdex info > /dev/null                 one pass: reading, decoding, counting, flows (one goroutine)
+#   pcapdex index --force                    building the index
+#   pcapdex flows (from that index)          the same flow table answered from the index
 #   gopacketflows CAPTURE                    gopacket pcapgo + DecodingLayerParser into a flow map
 #   tshark -q -z conv,tcp                    Wireshark's TCP conversation table
 #   tcpdump -r CAPTURE -w /dev/null          read and rewrite, no decoding
@@ -51,8 +53,12 @@ add() { # name command
 	names+=("$1")
 	cmds+=("$2")
 }
-add pcapdex-flows "$pcapdex flows --format csv ${workers[*]} '$cap' > /dev/null"
+# The reference is one full pass (--no-index), the work every peer below does too. The index
+# lines show the pickle: building it once, then answering the same flow table from it.
+add pcapdex-flows "$pcapdex flows --no-index --format csv ${workers[*]} '$cap' > /dev/null"
 add pcapdex-info "$pcapdex info '$cap' > /dev/null"
+add pcapdex-index "$pcapdex index --force ${workers[*]} -o '$bin/cap.pcapdex' '$cap' > /dev/null 2>&1"
+add pcapdex-indexed-flows "$pcapdex flows --index '$bin/cap.pcapdex' --format csv '$cap' > /dev/null 2>&1"
 add gopacket "'$bin/gopacketflows' -q '$cap'"
 if command -v tshark > /dev/null; then
 	add tshark "tshark -n -o ip.defragment:FALSE -o ipv6.defragment:FALSE -q -z conv,tcp -r '$cap' > /dev/null 2>&1"
