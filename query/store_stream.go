@@ -19,7 +19,8 @@ type StreamStore struct {
 	files      []string
 	flows      []flowhash.Flow
 	ff         []FlowFields
-	pkts       []PacketRow
+	pkts       [][]PacketRow // in chunks of streamChunk rows: growing never copies
+	npkts      int64
 	events     []flowhash.Event
 	first      int64
 	last       int64
@@ -28,6 +29,9 @@ type StreamStore struct {
 	// Warnings are problems met while reading (a capture that ended early), one line each.
 	Warnings []string
 }
+
+// streamChunk is the number of packet rows per chunk of StreamStore.pkts.
+const streamChunk = 1 << 16
 
 // streamKey is the per-5-tuple state for relative sequence numbers and window scaling,
 // following Wireshark: a SYN's sequence number is relative 0, a stream first seen
@@ -57,6 +61,7 @@ func NewStreamStoreOptions(paths []string, noMmap bool, opt flowhash.Options) (*
 	opt.Events = true
 	var keys []streamKey // by flow key id - 1 (the pipeline numbers keys in order of first packet)
 	var flowKey []uint32 // flow id - 1 -> key id
+	var flags []uint16   // flow id - 1 -> TCP flags of its packets, ORed
 	fi := 0
 	pl := flowhash.NewPipeline(opt, func(b *flowhash.Batch) error {
 		for i := range b.Packets {
@@ -74,6 +79,7 @@ func NewStreamStoreOptions(paths []string, noMmap bool, opt flowhash.Options) (*
 				}
 				for int(in.Flow) > len(flowKey) {
 					flowKey = append(flowKey, in.Key)
+					flags = append(flags, 0)
 				}
 				ks := &keys[in.Key-1]
 				row.Flow = in.Flow
@@ -83,9 +89,15 @@ func NewStreamStoreOptions(paths []string, noMmap bool, opt flowhash.Options) (*
 				if in.Proto == flowhash.ProtoTCP && in.HasL4 {
 					row.Flags = in.TCPFlags
 					row.Seq, row.Ack, row.Win = ks.tcp(&in.Segment, int(in.Dir))
+					flags[in.Flow-1] |= in.TCPFlags
 				}
 			}
-			s.pkts = append(s.pkts, row)
+			if n := len(s.pkts); n == 0 || len(s.pkts[n-1]) == streamChunk {
+				s.pkts = append(s.pkts, make([]PacketRow, 0, streamChunk))
+			}
+			last := &s.pkts[len(s.pkts)-1]
+			*last = append(*last, row)
+			s.npkts++
 		}
 		return nil
 	})
@@ -110,17 +122,11 @@ func NewStreamStoreOptions(paths []string, noMmap bool, opt flowhash.Options) (*
 	s.flows, s.events = res.Flows, res.Events
 	// Filter fields: TCP flags as the index keeps them (OR over the flow's packets), VLAN of
 	// the key's first packet.
-	flags := make([]uint16, len(s.flows))
-	for i := range s.pkts {
-		if id := s.pkts[i].Flow; id != 0 && int(id) <= len(flags) {
-			flags[id-1] |= s.pkts[i].Flags
-		}
-	}
 	s.ff = make([]FlowFields, len(s.flows))
 	for i := range s.flows {
 		s.ff[i].SetFlow(&s.flows[i])
-		s.ff[i].Flags = TCPFlag(flags[i]) & (FlagFIN | FlagSYN | FlagRST)
 		if i < len(flowKey) {
+			s.ff[i].Flags = TCPFlag(flags[i]) & (FlagFIN | FlagSYN | FlagRST)
 			s.ff[i].VLAN = keys[flowKey[i]-1].vlan
 		}
 	}
@@ -163,7 +169,7 @@ func (k *streamKey) tcp(d *flowhash.Segment, di int) (seq, ack, win uint32) {
 }
 
 func (s *StreamStore) NumFlows() int             { return len(s.flows) }
-func (s *StreamStore) NumPackets() int64         { return int64(len(s.pkts)) }
+func (s *StreamStore) NumPackets() int64         { return s.npkts }
 func (s *StreamStore) Files() []string           { return s.files }
 func (s *StreamStore) Span() (int64, int64)      { return s.first, s.last }
 func (s *StreamStore) Close() error              { return nil }
@@ -207,19 +213,22 @@ func (s *StreamStore) Flows(rows *roaring.Bitmap, _ FlowNeed, fn func(f *flowhas
 func (s *StreamStore) Packets(rows *roaring.Bitmap, since, until int64, need Need, fn func(p *PacketRow) error) error {
 	m := newMatcher(rows, len(s.flows))
 	var p PacketRow
-	for i := range s.pkts {
-		if !m.flow(s.pkts[i].Flow) && rows != nil || s.pkts[i].TS < since || s.pkts[i].TS > until {
-			continue
-		}
-		p = s.pkts[i]
-		if need&NeedTCP == 0 {
-			p.FromOrig, p.Flags, p.Seq, p.Ack, p.Win, p.PLen, p.Analysis = false, 0, 0, 0, 0, 0, 0
-			if rows == nil {
-				p.Flow = 0
+	for _, chunk := range s.pkts {
+		for i := range chunk {
+			q := &chunk[i]
+			if !m.flow(q.Flow) && rows != nil || q.TS < since || q.TS > until {
+				continue
 			}
-		}
-		if err := fn(&p); err != nil {
-			return err
+			p = *q
+			if need&NeedTCP == 0 {
+				p.FromOrig, p.Flags, p.Seq, p.Ack, p.Win, p.PLen, p.Analysis = false, 0, 0, 0, 0, 0, 0
+				if rows == nil {
+					p.Flow = 0
+				}
+			}
+			if err := fn(&p); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
