@@ -43,6 +43,7 @@ type indexOptions struct {
 	verify    bool
 	blockRows int
 	workers   int
+	progress  string // one of progressModes
 	input     inputFlags
 }
 
@@ -129,6 +130,7 @@ func runIndex(args []string, stdout, stderr io.Writer) int {
 	fl.BoolVar(&o.verify, "verify", false, "after writing (or finding up to date), read the whole index back and check every checksum")
 	fl.IntVar(&o.blockRows, "block-rows", index.PacketBlockRows, "packets per block of the packet table")
 	fl.IntVar(&o.workers, "workers", 0, "decode and flow-tracking workers (0: GOMAXPROCS); the index is the same for any value")
+	fl.StringVar(&o.progress, "progress", "auto", "progress on stderr: auto (when stderr is a terminal), always, never, or json (one object per update)")
 	addInputFlags(fl, &o.input)
 	if code, done := parseFlags(fl, args, stderr); done {
 		return code
@@ -139,6 +141,10 @@ func runIndex(args []string, stdout, stderr io.Writer) int {
 	}
 	if o.workers < 0 {
 		fmt.Fprintln(stderr, "pcapdex index: --workers must be 0 (GOMAXPROCS) or more")
+		return exitUsage
+	}
+	if !slices.Contains(progressModes, o.progress) {
+		fmt.Fprintf(stderr, "pcapdex index: --progress must be one of %s\n", strings.Join(progressModes, ", "))
 		return exitUsage
 	}
 	if o.blockRows < 1 || o.blockRows > index.MaxBlockRows {
@@ -216,7 +222,7 @@ func indexSet(set []string, out string, o *indexOptions, stdout, stderr io.Write
 		fmt.Fprintf(stderr, "pcapdex index: %v\n", err)
 		return exitInput
 	}
-	prog := newProgress(stderr, set)
+	prog := newProgress(stderr, set, o.progress)
 	code := exitOK
 	var inBytes int64
 	for _, path := range set {
@@ -322,7 +328,7 @@ func indexFileOf(b *index.Builder, path string, noMmap bool, prog *progress, inS
 		if nb++; nb&31 == 0 && len(bt.Packets) > 0 {
 			// Not r.Offset(): the reader runs on another goroutine.
 			last := &bt.Packets[len(bt.Packets)-1]
-			prog.update(last.Offset + int64(last.CapLen))
+			prog.update(last.Offset+int64(last.CapLen), s.packets)
 		}
 	})
 	if werr != nil {
@@ -338,7 +344,7 @@ func indexFileOf(b *index.Builder, path string, noMmap bool, prog *progress, inS
 			s.flows = sum
 		}
 	}
-	prog.next(r.Offset())
+	prog.next(r.Offset(), s.packets)
 	return s, nil
 }
 
@@ -375,21 +381,31 @@ func (s *fileStats) observeRecord(p *pcapng.Packet) {
 	}
 }
 
-// progress prints "indexing: 42% (1.3 GB/s)" on stderr when it is a terminal.
+// progress reports an index build on stderr: in "auto" mode (the default) only when stderr
+// is a terminal, as one line rewritten in place (done, bytes, packets/s, MB/s, ETA); "always"
+// prints that line even to a file or pipe (one line per update); "json" prints one JSON
+// object per update, for wrappers; "never" is silent. Updates come at most 5 times a second.
 type progress struct {
-	w     io.Writer
-	on    bool
-	total int64
-	base  int64 // bytes of the files already done
-	start time.Time
-	last  time.Time
+	w       io.Writer
+	mode    string // auto resolves to tty or never
+	total   int64
+	base    int64  // bytes of the files already done
+	basePkt uint64 // packets of the files already done
+	start   time.Time
+	last    time.Time
 }
 
-func newProgress(stderr io.Writer, set []string) *progress {
-	p := &progress{w: stderr, start: time.Now()}
-	if f, ok := stderr.(*os.File); ok {
-		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			p.on = true
+// progressModes are the values of --progress.
+var progressModes = []string{"auto", "always", "never", "json"}
+
+func newProgress(stderr io.Writer, set []string, mode string) *progress {
+	p := &progress{w: stderr, start: time.Now(), mode: mode}
+	if mode == "" || mode == "auto" {
+		p.mode = "never"
+		if f, ok := stderr.(*os.File); ok {
+			if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+				p.mode = "tty"
+			}
 		}
 	}
 	for _, s := range set {
@@ -400,24 +416,40 @@ func newProgress(stderr io.Writer, set []string) *progress {
 	return p
 }
 
-func (p *progress) update(off int64) {
-	if !p.on || time.Since(p.last) < 200*time.Millisecond {
+// update reports off bytes and pkts packets read of the current file.
+func (p *progress) update(off int64, pkts uint64) {
+	if p.mode != "tty" && p.mode != "always" && p.mode != "json" || time.Since(p.last) < 200*time.Millisecond {
 		return
 	}
 	p.last = time.Now()
-	done := p.base + off
-	rate := float64(done) / time.Since(p.start).Seconds() / 1e9
-	if p.total > 0 {
-		fmt.Fprintf(p.w, "\rindexing: %3.0f%% (%.2f GB/s) ", 100*float64(min(done, p.total))/float64(p.total), rate)
-	} else {
-		fmt.Fprintf(p.w, "\rindexing: %d MB (%.2f GB/s) ", done>>20, rate)
+	done, n := p.base+off, p.basePkt+pkts
+	el := time.Since(p.start).Seconds()
+	mbps, pps := float64(done)/el/1e6, float64(n)/el
+	eta := -1.0
+	if p.total > 0 && done > 0 && done <= p.total {
+		eta = el * float64(p.total-done) / float64(done)
+	}
+	switch p.mode {
+	case "json":
+		fmt.Fprintf(p.w, "{\"bytes\":%d,\"total_bytes\":%d,\"packets\":%d,\"packets_per_s\":%.0f,\"mb_per_s\":%.1f,\"eta_s\":%.1f}\n",
+			done, p.total, n, pps, mbps, eta)
+	default:
+		line := fmt.Sprintf("indexing: %d/%d MB, %.2fM packets/s, %.0f MB/s", done>>20, p.total>>20, pps/1e6, mbps)
+		if eta >= 0 {
+			line += fmt.Sprintf(", ETA %.0fs", eta)
+		}
+		if p.mode == "tty" {
+			fmt.Fprintf(p.w, "\r%s\033[K", line)
+		} else {
+			fmt.Fprintln(p.w, line)
+		}
 	}
 }
 
-func (p *progress) next(off int64) { p.base += off }
+func (p *progress) next(off int64, pkts uint64) { p.base += off; p.basePkt += pkts }
 
 func (p *progress) done() {
-	if p.on && !p.last.IsZero() {
+	if p.mode == "tty" && !p.last.IsZero() {
 		fmt.Fprint(p.w, "\r\033[K")
 	}
 }

@@ -199,3 +199,62 @@ func TestIndexInfoAndWorkers(t *testing.T) {
 		}
 	}
 }
+
+func TestIndexProgress(t *testing.T) {
+	dir := t.TempDir()
+	capture := filepath.Join(dir, "s.pcapng")
+	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "sample.pcapng"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Enough copies of the sample for the 200 ms update interval to pass at least once is not
+	// something a test should wait for; instead check the modes' validation and that "json"
+	// and "always" print nothing but their own lines, and "never" nothing at all.
+	if err := os.WriteFile(capture, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, mode := range []string{"never", "json", "always"} {
+		var out, errb bytes.Buffer
+		if code := run([]string{"index", "--force", "--progress", mode, capture}, &out, &errb); code != exitOK {
+			t.Fatalf("--progress %s: exit %d: %s", mode, code, errb.String())
+		}
+		for _, line := range strings.Split(strings.TrimSpace(errb.String()), "\n") {
+			switch {
+			case line == "":
+			case mode == "json" && strings.HasPrefix(line, `{"bytes":`):
+			case mode == "always" && strings.HasPrefix(line, "indexing: "):
+			default:
+				t.Errorf("--progress %s: unexpected stderr line %q", mode, line)
+			}
+		}
+	}
+	var out, errb bytes.Buffer
+	if code := run([]string{"index", "--progress", "sometimes", capture}, &out, &errb); code != exitUsage || !strings.Contains(errb.String(), "--progress must be one of") {
+		t.Fatalf("bad --progress: exit %d, stderr %q", code, errb.String())
+	}
+}
+
+func TestProgressLine(t *testing.T) {
+	var w bytes.Buffer
+	p := &progress{w: &w, mode: "json", total: 1000, start: time.Now().Add(-time.Second)}
+	p.update(250, 10)
+	got := w.String()
+	for _, want := range []string{`"bytes":250`, `"total_bytes":1000`, `"packets":10`, `"eta_s":3.0`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("json progress %q lacks %s", got, want)
+		}
+	}
+	w.Reset()
+	p.mode, p.last = "always", time.Time{}
+	p.next(250, 10)
+	p.update(250, 10) // 500 of 1000 bytes, 20 packets
+	if got := w.String(); !strings.HasPrefix(got, "indexing: 0/0 MB") || !strings.Contains(got, "ETA 1s") {
+		t.Errorf("text progress %q", got)
+	}
+	w.Reset()
+	p.mode, p.last = "never", time.Time{}
+	p.update(600, 30)
+	if w.Len() != 0 {
+		t.Errorf("never printed %q", w.String())
+	}
+}
