@@ -15,7 +15,6 @@ import (
 
 	"github.com/pcapdex/pcapdex/flowhash"
 	"github.com/pcapdex/pcapdex/index"
-	"github.com/pcapdex/pcapdex/pcapng"
 )
 
 func init() {
@@ -346,39 +345,6 @@ func indexFileOf(b *index.Builder, path string, noMmap bool, prog *progress, inS
 	}
 	prog.next(r.Offset(), s.packets)
 	return s, nil
-}
-
-// observeRecord is fileStats.observe without decoding and flow tracking (the pipeline does
-// those): the record-level counters only. Keep it in step with observe.
-func (s *fileStats) observeRecord(p *pcapng.Packet) {
-	s.packets++
-	s.frameBytes += uint64(p.OrigLen)
-	s.capturedBytes += uint64(p.CapLen)
-	if p.CapLen < p.OrigLen {
-		s.snapTruncated++
-	}
-	s.maxFrameLen = max(s.maxFrameLen, p.OrigLen)
-	if len(p.Options) > 0 {
-		s.packetComments += uint64(p.CommentCount())
-	}
-	if !s.hasFirst {
-		s.first.TS, s.first.HasTS, s.hasFirst = p.TS, p.HasTS, true
-	}
-	s.last.TS, s.last.HasTS = p.TS, p.HasTS
-	if !p.HasTS {
-		s.noTS++
-		return
-	}
-	if s.havePrev && p.TS < s.prevTS {
-		s.backward++
-	}
-	s.prevTS, s.havePrev = p.TS, true
-	if !s.haveTS {
-		s.minTS, s.maxTS, s.haveTS = p.TS, p.TS, true
-	} else {
-		s.minTS = min(s.minTS, p.TS)
-		s.maxTS = max(s.maxTS, p.TS)
-	}
 }
 
 // progress reports an index build on stderr: in "auto" mode (the default) only when stderr

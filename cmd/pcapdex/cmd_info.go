@@ -171,7 +171,17 @@ func (s *fileStats) begin(r *pcapng.Reader) {
 	s.tracker = flowhash.NewTracker(flowhash.Options{})
 }
 
+// observe counts one packet: the record-level counters, then decoding and flow tracking.
+// (pcapdex index calls observeRecord alone: its pipeline decodes and tracks.)
 func (s *fileStats) observe(p *pcapng.Packet) {
+	s.observeRecord(p)
+	fastparse.DecodeFCS(&s.dec, p.LinkType, p.Data, p.OrigLen, int(p.FCSLen))
+	s.decode.Add(&s.dec)
+	s.tracker.Add(&s.dec, p.Ordinal, p.TS)
+}
+
+// observeRecord updates the record-level counters of one packet (no decoding).
+func (s *fileStats) observeRecord(p *pcapng.Packet) {
 	s.packets++
 	s.frameBytes += uint64(p.OrigLen)
 	s.capturedBytes += uint64(p.CapLen)
@@ -179,9 +189,6 @@ func (s *fileStats) observe(p *pcapng.Packet) {
 		s.snapTruncated++
 	}
 	s.maxFrameLen = max(s.maxFrameLen, p.OrigLen)
-	fastparse.DecodeFCS(&s.dec, p.LinkType, p.Data, p.OrigLen, int(p.FCSLen))
-	s.decode.Add(&s.dec)
-	s.tracker.Add(&s.dec, p.Ordinal, p.TS)
 	if len(p.Options) > 0 {
 		s.packetComments += uint64(p.CommentCount())
 	}
