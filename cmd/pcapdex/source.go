@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 
 	"github.com/pcapdex/pcapdex/flowhash"
@@ -223,10 +224,11 @@ func openQuery(name string, q *queryFlags, args []string, stderr io.Writer) (*qu
 		if captures, err = expandCaptures(inputs); err != nil {
 			return fail(exitInput, "%v", err)
 		}
-		for _, p := range captures {
-			if p == "-" && !q.noIndex {
-				return fail(exitUsage, "reading stdin needs --no-index (an index needs a file)")
+		if slices.Contains(captures, "-") {
+			if name == "extract" {
+				return fail(exitUsage, "extract reads the matching packets back from the capture by offset: give a file, not stdin")
 			}
+			q.noIndex = true // a pipe cannot be indexed and then re-read by offset: stream it
 		}
 	}
 	if q.track != nil && !q.noIndex {
