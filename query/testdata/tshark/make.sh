@@ -4,7 +4,8 @@
 # Per case (capture, host): conversations of the host (-z conv,tcp), packets and bytes per
 # second for all frames and for "host and tcp" (tshark: ip.addr==H && tcp && !icmp, since tshark also
 # matches the TCP header an ICMP error quotes) (-z io,stat,1), the frame numbers a display
-# filter selects (-Y), and nearest-rank quantiles of frame.len over all frames.
+# filter selects (-Y), nearest-rank quantiles of frame.len over all frames, and per TCP
+# packet its flags, relative seq and ack, payload length and calculated (scaled) window.
 set -eu
 export TZ=UTC
 WIRESHARK_CONFIG_DIR=$(mktemp -d)
@@ -15,6 +16,8 @@ while read -r name file host; do
 	tshark -r "$file" $T -q -z "conv,tcp,ip.addr==$host" > "$name.conv.txt"
 	tshark -r "$file" $T -q -z "io,stat,1,,ip.addr==$host && tcp && !icmp" > "$name.io.txt"
 	tshark -r "$file" $T -Y "ip.addr==$host && tcp && !icmp" -T fields -e frame.number > "$name.frames.txt"
+	tshark -r "$file" $T -Y "tcp && !icmp && !icmpv6" -T fields -e frame.number -e tcp.flags \
+		-e tcp.seq -e tcp.ack -e tcp.len -e tcp.window_size > "$name.tcp.txt"
 	tshark -r "$file" $T -T fields -e frame.len | sort -n | awk '
 		{ v[NR] = $1 }
 		function q(p,  r) { r = int(p * NR); if (r < p * NR) r++; if (r < 1) r = 1; return v[r] }
