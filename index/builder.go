@@ -115,12 +115,9 @@ type BuildStats struct {
 }
 
 type keyState struct {
-	isn    [2]uint32
-	hasISN [2]bool
-	ws     [2]int8 // window scale from each side's SYN, -1 none
-	sawSyn [2]bool
-	vlan   uint16
-	chain  chainState
+	rel   flowhash.RelSeq // relative seq/ack and window scaling, as Wireshark shows them
+	vlan  uint16
+	chain chainState
 }
 
 type secCount struct{ sec, pkts, bytes, flows, events int64 }
@@ -328,14 +325,14 @@ func (b *Builder) add(p *pcapng.Packet, in *flowhash.PacketInfo) error {
 	if in.IP {
 		ki := in.Key - 1
 		if int(ki) == b.ks.len() {
-			*b.ks.add() = keyState{ws: [2]int8{-1, -1}, vlan: in.VLAN}
+			*b.ks.add() = keyState{rel: flowhash.NewRelSeq(), vlan: in.VLAN}
 		}
 		id = in.Flow
 		dir, plen = uint8(in.Dir), in.PayloadLen
 		if in.Proto == flowhash.ProtoTCP && in.HasL4 {
 			flags = in.TCPFlags
 			s := b.ks.at(int(ki))
-			seq, ack, win = s.tcp(&in.Segment, int(in.Dir))
+			seq, ack, win = s.rel.Next(&in.Segment, int(in.Dir))
 			slot, seq, ack, win, plen = s.chain.encode(blk, &b.nslot, int(in.Dir), seq, ack, win, plen, p.CapLen, flags)
 		}
 		// Per flow: key, block range, TCP flags; a new block entry for wide-flow bitmaps.
@@ -379,43 +376,6 @@ func (b *Builder) add(p *pcapng.Packet, in *flowhash.PacketInfo) error {
 		return b.pf.Flush()
 	}
 	return nil
-}
-
-// tcp returns the relative sequence and acknowledgement numbers and the scaled window of a
-// TCP segment travelling in direction di, updating the per-key state. Bases follow
-// Wireshark: a SYN's sequence number is relative 0; a stream first seen mid-way starts at 1.
-func (s *keyState) tcp(d *flowhash.Segment, di int) (seq, ack, win uint32) {
-	oi := 1 - di
-	syn := d.TCPFlags&fastparse.TCPSyn != 0
-	hasAck := d.TCPFlags&fastparse.TCPAck != 0
-	if syn {
-		if !hasAck && s.hasISN[di] && s.isn[di] != d.Seq {
-			*s = keyState{ws: [2]int8{-1, -1}, vlan: s.vlan, chain: s.chain} // a new connection on the same 5-tuple
-		}
-		s.sawSyn[di] = true
-		s.ws[di] = -1
-		if d.TCPOpts&fastparse.OptWScale != 0 {
-			s.ws[di] = int8(min(d.WScale, 14))
-		}
-	}
-	if !s.hasISN[di] {
-		s.isn[di], s.hasISN[di] = d.Seq, true
-		if !syn {
-			s.isn[di]--
-		}
-	}
-	seq = d.Seq - s.isn[di]
-	if hasAck {
-		if !s.hasISN[oi] {
-			s.isn[oi], s.hasISN[oi] = d.Ack-1, true
-		}
-		ack = d.Ack - s.isn[oi]
-	}
-	win = uint32(d.Window)
-	if !syn && s.sawSyn[0] && s.sawSyn[1] && s.ws[0] >= 0 && s.ws[1] >= 0 {
-		win <<= uint(s.ws[di])
-	}
-	return seq, ack, win
 }
 
 func (b *Builder) countSecond(ts, bytes int64) {

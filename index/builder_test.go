@@ -170,13 +170,13 @@ func TestPacketsRoundTrip(t *testing.T) {
 			w.dir, w.plen = uint8(kd), d.PayloadLen
 			s := states[k]
 			if s == nil {
-				s = &keyState{ws: [2]int8{-1, -1}}
+				s = &keyState{rel: flowhash.NewRelSeq()}
 				states[k] = s
 			}
 			if d.Proto == flowhash.ProtoTCP && d.HasL4 {
 				w.flags = d.TCPFlags
 				seg := flowhash.Segment{Seq: d.Seq, Ack: d.Ack, TCPFlags: d.TCPFlags, Window: d.Window, TCPOpts: d.TCPOpts, WScale: d.WScale}
-				w.seq, w.ack, w.win = s.tcp(&seg, int(kd))
+				w.seq, w.ack, w.win = s.rel.Next(&seg, int(kd))
 			}
 		}
 		ref = append(ref, w)

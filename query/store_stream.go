@@ -5,7 +5,6 @@ import (
 	"math"
 
 	"github.com/RoaringBitmap/roaring/v2"
-	"github.com/pcapdex/pcapdex/fastparse"
 	"github.com/pcapdex/pcapdex/flowhash"
 	"github.com/pcapdex/pcapdex/pcapng"
 )
@@ -33,15 +32,11 @@ type StreamStore struct {
 // streamChunk is the number of packet rows per chunk of StreamStore.pkts.
 const streamChunk = 1 << 16
 
-// streamKey is the per-5-tuple state for relative sequence numbers and window scaling,
-// following Wireshark: a SYN's sequence number is relative 0, a stream first seen
-// mid-way starts at 1, and windows are scaled once both SYNs carried a window scale.
+// streamKey is the per-5-tuple state: relative sequence numbers and window scaling
+// (flowhash.RelSeq, the rule the index uses too) and the VLAN of the key's first packet.
 type streamKey struct {
-	isn    [2]uint32
-	hasISN [2]bool
-	ws     [2]int8
-	sawSyn [2]bool
-	vlan   int
+	rel  flowhash.RelSeq
+	vlan int
 }
 
 // NewStreamStore reads the captures at paths (one capture set, in order). A capture that
@@ -75,7 +70,7 @@ func NewStreamStoreOptions(paths []string, noMmap bool, opt flowhash.Options) (*
 					if in.VLAN != 0xffff {
 						vlan = int(in.VLAN)
 					}
-					keys = append(keys, streamKey{ws: [2]int8{-1, -1}, vlan: vlan})
+					keys = append(keys, streamKey{rel: flowhash.NewRelSeq(), vlan: vlan})
 				}
 				for int(in.Flow) > len(flowKey) {
 					flowKey = append(flowKey, in.Key)
@@ -88,7 +83,7 @@ func NewStreamStoreOptions(paths []string, noMmap bool, opt flowhash.Options) (*
 				row.Analysis = in.Events
 				if in.Proto == flowhash.ProtoTCP && in.HasL4 {
 					row.Flags = in.TCPFlags
-					row.Seq, row.Ack, row.Win = ks.tcp(&in.Segment, int(in.Dir))
+					row.Seq, row.Ack, row.Win = ks.rel.Next(&in.Segment, int(in.Dir))
 					flags[in.Flow-1] |= in.TCPFlags
 				}
 			}
@@ -132,40 +127,6 @@ func NewStreamStoreOptions(paths []string, noMmap bool, opt flowhash.Options) (*
 	}
 	s.FlowSet = NewFlowSet(s.ff, 0)
 	return s, nil
-}
-
-func (k *streamKey) tcp(d *flowhash.Segment, di int) (seq, ack, win uint32) {
-	oi := 1 - di
-	syn := d.TCPFlags&fastparse.TCPSyn != 0
-	hasAck := d.TCPFlags&fastparse.TCPAck != 0
-	if syn {
-		if !hasAck && k.hasISN[di] && k.isn[di] != d.Seq {
-			*k = streamKey{ws: [2]int8{-1, -1}, vlan: k.vlan} // a new connection on the same 5-tuple
-		}
-		k.sawSyn[di] = true
-		k.ws[di] = -1
-		if d.TCPOpts&fastparse.OptWScale != 0 {
-			k.ws[di] = int8(min(d.WScale, 14))
-		}
-	}
-	if !k.hasISN[di] {
-		k.isn[di], k.hasISN[di] = d.Seq, true
-		if !syn {
-			k.isn[di]--
-		}
-	}
-	seq = d.Seq - k.isn[di]
-	if hasAck {
-		if !k.hasISN[oi] {
-			k.isn[oi], k.hasISN[oi] = d.Ack-1, true
-		}
-		ack = d.Ack - k.isn[oi]
-	}
-	win = uint32(d.Window)
-	if !syn && k.sawSyn[0] && k.sawSyn[1] && k.ws[0] >= 0 && k.ws[1] >= 0 {
-		win <<= uint(k.ws[di])
-	}
-	return seq, ack, win
 }
 
 func (s *StreamStore) NumFlows() int             { return len(s.flows) }
