@@ -8,32 +8,36 @@ func (t *Table) retire(slot uint64, idx int32) {
 	t.fill(t.done.add(), idx)
 	f := t.flow(idx)
 	if f.tcp >= 0 {
-		t.tcpFree = append(t.tcpFree, f.tcp)
+		if c := t.tcpAt(f.tcp).cold; c != 0 {
+			t.cold.release(c - 1)
+		}
+		t.tcp.release(f.tcp)
 	}
-	t.free = append(t.free, idx)
+	if f.key.ipVersion == 6 {
+		t.v6.release(f.key.v6())
+	}
+	t.flows.release(idx)
 	t.remove(slot)
 }
 
 // fill converts live state to a Flow record.
 func (t *Table) fill(out *Flow, idx int32) {
 	f := t.flow(idx)
-	k := &f.key
 	o, r := f.orig, f.orig^1
 	*out = Flow{
-		Key: *k, Orig: o, FirstFrame: f.firstFrame, FirstTS: f.firstTS, LastTS: f.lastTS,
+		Key: t.keyOf(f), Orig: o, FirstFrame: f.firstFrame, FirstTS: f.firstTS, LastTS: f.lastTS,
 		OrigPkts: f.pkts[o], RespPkts: f.pkts[r],
 		OrigBytes: f.bytes[o], RespBytes: f.bytes[r],
 		OrigIPBytes: f.ipBytes[o], RespIPBytes: f.ipBytes[r],
-		ICMPType: f.icmpType, ICMPCode: f.icmpCode, HasL4: f.hasL4,
-		HistLen: f.histLen, Hist: f.hist,
-		newConv: f.hasL4 && !f.keySeenL4, serial: f.serial,
+		ICMPType: f.icmpType, ICMPCode: f.icmpCode, HasL4: f.hasL4(),
+		newConv: f.hasL4() && !f.keySeenL4(), serial: f.serial,
 	}
 	if f.tcp < 0 {
 		// Zeek's conn_state for flows without TCP state: UDP is S0 when only the
 		// originator sent, SF when both did; anything else (ICMP, other IP protocols, TCP
 		// without a decoded header) is OTH, as Zeek returns for every other transport.
 		out.ConnState = StateOTH
-		if k.Proto == ProtoUDP {
+		if f.key.proto == ProtoUDP {
 			out.ConnState = StateS0
 			if f.pkts[r] > 0 {
 				out.ConnState = StateSF
@@ -43,33 +47,39 @@ func (t *Table) fill(out *Flow, idx int32) {
 		return
 	}
 	s := t.tcpAt(f.tcp)
+	out.HistLen = s.histLen
+	s.hist.unpack(&out.Hist, s.histLen)
 	ho, hr := &s.h[o], &s.h[r]
-	out.ConnState = connState(ho.state, hr.state, &f.hist, f.histLen, f.bytes[o]+f.bytes[r] == 0)
+	out.ConnState = connState(ho.state, hr.state, &out.Hist, out.HistLen, f.bytes[o]+f.bytes[r] == 0)
 	st := &out.TCP
-	if s.hs&(hsSyn|hsSynAck) == hsSyn|hsSynAck {
-		st.SynRTT = s.synAckTime - s.synTime
+	if s.hs&hsSynRTT != 0 {
+		st.SynRTT = s.syn
 	}
 	if s.hs&hsAck != 0 {
-		st.AckRTT = s.ackRTT
+		st.AckRTT = s.synAck
 	}
 	if s.rttN > 0 {
 		st.RTTMin, st.RTTMax, st.RTTAvg, st.RTTSamples = int64(s.rttMin), int64(s.rttMax), s.rttSum/int64(s.rttN), s.rttN
 	}
 	st.MSS = [2]uint16{ho.mss, hr.mss}
 	st.WScale = [2]int8{scaleOut(ho.winScale), scaleOut(hr.winScale)}
-	st.Retransmissions = ho.retrans + hr.retrans
-	st.FastRetransmissions = s.fastRetrans
-	st.SpuriousRetransmissions = s.spurious
-	st.OutOfOrder = s.outOfOrder
-	st.DupAcks = s.dupAcks
-	st.ZeroWindows = ho.zeroWin + hr.zeroWin
-	st.ZeroWindowProbes = s.zwProbe
-	st.LostSegments = s.lost
-	st.AckedUnseen = s.ackedUnseen
-	st.KeepAlives = s.keepAlive
-	st.WindowFull = s.windowFull
 	st.SYNs = s.synCount
-	st.RSTs = s.rstCount
+	c := t.coldIf(s)
+	if c == nil {
+		return
+	}
+	st.Retransmissions = c.retrans[0] + c.retrans[1]
+	st.FastRetransmissions = c.fastRetrans
+	st.SpuriousRetransmissions = c.spurious
+	st.OutOfOrder = c.outOfOrder
+	st.DupAcks = c.dupAcks
+	st.ZeroWindows = c.zeroWin[0] + c.zeroWin[1]
+	st.ZeroWindowProbes = c.zwProbe
+	st.LostSegments = c.lost
+	st.AckedUnseen = c.ackedUnseen
+	st.KeepAlives = c.keepAlive
+	st.WindowFull = c.windowFull
+	st.RSTs = c.rstCount
 }
 
 func scaleOut(ws int8) int8 {

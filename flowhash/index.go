@@ -10,11 +10,18 @@ const minSlots = 1024
 
 func slotTag(h uint64) uint64 { return h >> 32 << 32 }
 
+// slotHome is the first slot a flow with hash h probes: its high 32 bits, which the slot
+// keeps as the tag, so the table grows and deletes without the keys. (Shard picks the shard
+// from the topmost bits; the home uses the low bits of the high word, so a shard's flows
+// still spread over its whole table.)
+func slotHome(h uint64) uint64 { return h >> 32 }
+
 // lookup returns the flow index for k (hash h) and true, or the slot where it would be
 // inserted and false.
 func (t *Table) lookup(k *Key, h uint64) (idx int32, slot uint64, ok bool) {
 	tag := slotTag(h)
-	i := h & t.mask
+	ck := compactKey(k)
+	i := slotHome(h) & t.mask
 	for {
 		s := t.slots[i]
 		if s == 0 {
@@ -22,7 +29,7 @@ func (t *Table) lookup(k *Key, h uint64) (idx int32, slot uint64, ok bool) {
 		}
 		if s&^0xffffffff == tag {
 			fi := int32(uint32(s)) - 1
-			if t.flow(fi).key == *k {
+			if t.keyEqual(&t.flow(fi).key, &ck, k) {
 				return fi, i, true
 			}
 		}
@@ -51,8 +58,7 @@ func (t *Table) grow() {
 		if s == 0 {
 			continue
 		}
-		fi := int32(uint32(s)) - 1
-		i := t.flow(fi).hash & t.mask
+		i := slotHome(s) & t.mask
 		for t.slots[i] != 0 {
 			i = (i + 1) & t.mask
 		}
@@ -71,7 +77,7 @@ func (t *Table) remove(i uint64) {
 		if s == 0 {
 			return
 		}
-		home := t.flow(int32(uint32(s))-1).hash & t.mask
+		home := slotHome(s) & t.mask
 		// Move s back to i if its home is not in the (cyclic) range (i, j].
 		if (j > i && (home <= i || home > j)) || (j < i && home <= i && home > j) {
 			t.slots[i] = s

@@ -448,8 +448,8 @@ func (pl *Pipeline) Summary() *Result {
 		}
 		for _, sl := range t.slots {
 			if sl != 0 {
-				if f := t.flow(int32(uint32(sl)) - 1); f.hasL4 && !f.keySeenL4 {
-					count(f.key.Proto)
+				if f := t.flow(int32(uint32(sl)) - 1); f.hasL4() && !f.keySeenL4() {
+					count(f.key.proto)
 				}
 			}
 		}

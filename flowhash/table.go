@@ -30,27 +30,80 @@ func (o *Options) defaults() {
 	}
 }
 
-// flowState is the live state of one flow in a shard's table. Kept small: see BytesPerFlow.
+// flowState is the live state of one flow in a shard's table: 104 bytes. Its TCP state is
+// separate (Table.tcp) so other flows do not pay for it. See doc.go, Costs.
 type flowState struct {
-	key        Key
-	hash       uint64 // key.Hash()
 	firstFrame uint64
 	firstTS    int64
 	lastTS     int64
 	pkts       [2]uint64 // by Dir (key order)
 	bytes      [2]uint64
 	ipBytes    [2]uint64
-	tcp        int32 // index into Table.tcp, -1 if not TCP
+	tcp        int32  // index into Table.tcp, -1 if not TCP
+	serial     uint32 // the table's flow serial: 0, 1, ... in order of creation
+	keySerial  uint32 // the table's key serial: a new flow on a key seen before keeps its number
+	key        flowKey
 	orig       Dir
 	icmpType   uint8
 	icmpCode   uint8
-	hasL4      bool
-	keySeenL4  bool // an earlier flow of the same key carried transport headers (same conversation)
-	histLen    uint8
-	histOnce   uint16 // letters recorded once per direction (bit per letter and direction)
-	hist       [MaxHistory]byte
-	serial     uint32 // the table's flow serial: 0, 1, ... in order of creation
-	keySerial  uint32 // the table's key serial: a new flow on a key seen before keeps its number
+	bits       uint8 // fs* bits
+}
+
+// flowState.bits
+const (
+	fsHasL4     uint8 = 1 << iota // packets carried a decoded transport header
+	fsKeySeenL4                   // an earlier flow of the same key carried transport headers (same conversation)
+)
+
+func (f *flowState) hasL4() bool     { return f.bits&fsHasL4 != 0 }
+func (f *flowState) keySeenL4() bool { return f.bits&fsKeySeenL4 != 0 }
+
+// flowKey is a Key as a flow state stores it, 14 bytes instead of 38: IPv4 addresses inline,
+// IPv6 address pairs in the table's v6 slab (the index in the first 4 bytes of addr).
+type flowKey struct {
+	addr         [8]byte // IPv4: A's address then B's; IPv6: index into Table.v6, little-endian
+	portA, portB uint16
+	proto        uint8
+	ipVersion    uint8
+}
+
+func (k *flowKey) v6() int32 {
+	return int32(uint32(k.addr[0]) | uint32(k.addr[1])<<8 | uint32(k.addr[2])<<16 | uint32(k.addr[3])<<24)
+}
+
+// compactKey returns k's flowKey; for IPv6 addr is left zero (the caller sets the index).
+func compactKey(k *Key) flowKey {
+	fk := flowKey{portA: k.PortA, portB: k.PortB, proto: k.Proto, ipVersion: k.IPVersion}
+	if k.IPVersion != 6 {
+		fk.addr = [8]byte{k.A[0], k.A[1], k.A[2], k.A[3], k.B[0], k.B[1], k.B[2], k.B[3]}
+	}
+	return fk
+}
+
+// keyOf returns the full Key of flow f.
+func (t *Table) keyOf(f *flowState) Key {
+	fk := &f.key
+	k := Key{PortA: fk.portA, PortB: fk.portB, Proto: fk.proto, IPVersion: fk.ipVersion}
+	if fk.ipVersion == 6 {
+		p := t.v6.at(fk.v6())
+		k.A, k.B = p[0], p[1]
+	} else {
+		copy(k.A[:4], fk.addr[:4])
+		copy(k.B[:4], fk.addr[4:])
+	}
+	return k
+}
+
+// keyEqual reports whether flow key fk is k, whose compact form is ck.
+func (t *Table) keyEqual(fk, ck *flowKey, k *Key) bool {
+	if k.IPVersion != 6 {
+		return *fk == *ck
+	}
+	if fk.portA != ck.portA || fk.portB != ck.portB || fk.proto != ck.proto || fk.ipVersion != 6 {
+		return false
+	}
+	p := t.v6.at(fk.v6())
+	return p[0] == k.A && p[1] == k.B
 }
 
 // Table is one shard's flow table. It is not safe for concurrent use: each shard owns one.
@@ -59,14 +112,12 @@ type Table struct {
 	slots   []uint64 // live-flow index (see index.go)
 	mask    uint64
 	nlive   int
-	fpages  [][]flowState // flow states in fixed pages: no copying as the table grows
-	nflows  int32
-	free    []int32
-	tpages  [][]tcpState
-	ntcp    int32
-	tcpFree []int32
-	done    paged[Flow]  // finished flows
-	events  paged[Event] // when opt.Events
+	flows   slab[flowState]
+	tcp     slab[tcpState]
+	cold    slab[tcpCold]     // TCP records of flows with anomalies, RSTs or FIN storms
+	v6      slab[[2][16]byte] // IPv6 address pairs of flow keys
+	done    paged[Flow]       // finished flows
+	events  paged[Event]      // when opt.Events
 	totals  Totals
 	nserial uint32 // flows created
 	nkeys   uint32 // keys seen
@@ -76,42 +127,9 @@ type Table struct {
 // Live returns the number of flows the table currently tracks.
 func (t *Table) Live() int { return t.nlive }
 
-// Flow and TCP states live in pages of pageSize, addressed by an int32 index.
-const (
-	pageBits = 10
-	pageSize = 1 << pageBits
-	pageMask = pageSize - 1
-)
+func (t *Table) flow(i int32) *flowState { return t.flows.at(i) }
 
-func (t *Table) flow(i int32) *flowState { return &t.fpages[i>>pageBits][i&pageMask] }
-
-// paged is an append-only list in fixed pages: growing it never copies what it holds.
-type paged[T any] struct {
-	pages [][]T
-	n     int
-}
-
-func (p *paged[T]) len() int { return p.n }
-
-func (p *paged[T]) at(i int) *T { return &p.pages[i>>pageBits][i&pageMask] }
-
-// add appends a zero element and returns it.
-func (p *paged[T]) add() *T {
-	if p.n&pageMask == 0 {
-		p.pages = append(p.pages, make([]T, pageSize))
-	}
-	p.n++
-	return p.at(p.n - 1)
-}
-
-// appendTo appends every element to dst.
-func (p *paged[T]) appendTo(dst []T) []T {
-	for i, pg := range p.pages {
-		dst = append(dst, pg[:min(pageSize, p.n-i*pageSize)]...)
-	}
-	return dst
-}
-func (t *Table) tcpAt(i int32) *tcpState { return &t.tpages[i>>pageBits][i&pageMask] }
+func (t *Table) tcpAt(i int32) *tcpState { return t.tcp.at(i) }
 
 // NewTable returns an empty shard table.
 func NewTable(opt Options) *Table {
@@ -227,13 +245,13 @@ func (t *Table) add(k *Key, h uint64, d Dir, p *Segment, frame uint64, ts int64)
 			// base seq of that direction known, seq != base seq).
 			half := &t.tcpAt(f.tcp).h[d]
 			if p.TCPFlags&(thSYN|thACK) == thSYN && half.flags&hBaseSeqSet != 0 && p.Seq != half.baseSeq {
-				seenL4, keySerial = f.hasL4 || f.keySeenL4, f.keySerial
+				seenL4, keySerial = f.bits != 0, f.keySerial
 				t.retire(slot, idx)
 				_, slot, _ = t.lookup(k, h)
 				ok, reused = false, true
 			}
 		case k.Proto != ProtoTCP && t.opt.UDPTimeout > 0 && ts-f.lastTS > t.opt.UDPTimeout:
-			seenL4, keySerial = f.hasL4 || f.keySeenL4, f.keySerial
+			seenL4, keySerial = f.bits != 0, f.keySerial
 			t.retire(slot, idx)
 			_, slot, _ = t.lookup(k, h)
 			ok = false
@@ -242,7 +260,9 @@ func (t *Table) add(k *Key, h uint64, d Dir, p *Segment, frame uint64, ts int64)
 	if !ok {
 		idx = t.newFlow(k, h, slot, d, p, frame, ts, isTCP)
 		nf := t.flow(idx)
-		nf.keySeenL4 = seenL4
+		if seenL4 {
+			nf.bits |= fsKeySeenL4
+		}
 		nf.serial = t.nserial
 		t.nserial++
 		if keySerial == ^uint32(0) {
@@ -257,7 +277,7 @@ func (t *Table) add(k *Key, h uint64, d Dir, p *Segment, frame uint64, ts int64)
 	}
 	f.pkts[d]++
 	if p.HasL4 {
-		f.hasL4 = true
+		f.bits |= fsHasL4
 		f.bytes[d] += uint64(p.PayloadLen)
 	} else if p.IPLen > uint32(p.IPHdrLen) {
 		f.bytes[d] += uint64(p.IPLen - uint32(p.IPHdrLen))
@@ -272,63 +292,47 @@ func (t *Table) add(k *Key, h uint64, d Dir, p *Segment, frame uint64, ts int64)
 }
 
 func (t *Table) newFlow(k *Key, h, slot uint64, d Dir, p *Segment, frame uint64, ts int64, isTCP bool) int32 {
-	var idx int32
-	if n := len(t.free); n > 0 {
-		idx = t.free[n-1]
-		t.free = t.free[:n-1]
-	} else {
-		if t.nflows&pageMask == 0 {
-			t.fpages = append(t.fpages, make([]flowState, pageSize))
-		}
-		idx = t.nflows
-		t.nflows++
-	}
+	idx := t.flows.alloc()
 	f := t.flow(idx)
-	*f = flowState{key: *k, hash: h, firstFrame: frame, firstTS: ts, lastTS: ts, tcp: -1, orig: d}
+	*f = flowState{key: compactKey(k), firstFrame: frame, firstTS: ts, lastTS: ts, tcp: -1, orig: d}
+	if k.IPVersion == 6 {
+		vi := t.v6.alloc()
+		*t.v6.at(vi) = [2][16]byte{k.A, k.B}
+		f.key.addr = [8]byte{byte(vi), byte(vi >> 8), byte(vi >> 16), byte(vi >> 24)}
+	}
 	if k.Proto == ProtoICMP || k.Proto == ProtoICMPv6 {
 		f.icmpType, f.icmpCode = p.ICMPType, p.ICMPCode
 	}
 	if isTCP {
+		ti := t.tcp.alloc()
+		s := t.tcpAt(ti)
+		s.h[0].winScale, s.h[1].winScale = -1, -1
+		f.tcp = ti
 		// The originator is the SYN sender: a flow whose first packet is a SYN-ACK was
 		// started by its receiver (Zeek marks that with '^').
 		if p.TCPFlags&(thSYN|thACK) == thSYN|thACK {
 			f.orig = d ^ 1
-			f.addHist('^')
+			s.addHist('^')
 		}
-		var ti int32
-		if n := len(t.tcpFree); n > 0 {
-			ti = t.tcpFree[n-1]
-			t.tcpFree = t.tcpFree[:n-1]
-		} else {
-			if t.ntcp&pageMask == 0 {
-				t.tpages = append(t.tpages, make([]tcpState, pageSize))
-			}
-			ti = t.ntcp
-			t.ntcp++
-		}
-		ts := t.tcpAt(ti)
-		*ts = tcpState{}
-		ts.h[0].winScale, ts.h[1].winScale = -1, -1
-		f.tcp = ti
 	}
 	t.insert(slot, h, idx)
 	return idx
 }
 
-func (f *flowState) addHist(c byte) {
-	if int(f.histLen) < MaxHistory {
-		f.hist[f.histLen] = c
-		f.histLen++
+func (s *tcpState) addHist(c byte) {
+	if s.histLen < MaxHistory {
+		s.hist.set(s.histLen, c)
+		s.histLen++
 	}
 }
 
 // histOnceLetters are the history letters Zeek records at most once per direction.
 const histOnceLetters = "SHADIQF"
 
-// histLetter records letter c (uppercase form) for a packet from direction d: uppercase when
-// d is the originator's direction, lowercase otherwise. once letters are recorded only the
-// first time per direction.
-func (f *flowState) histLetter(d Dir, c byte, once bool) {
+// histLetter records letter c (uppercase form) for a packet from direction d of flow f:
+// uppercase when d is the originator's direction, lowercase otherwise. once letters are
+// recorded only the first time per direction.
+func (s *tcpState) histLetter(f *flowState, d Dir, c byte, once bool) {
 	fromOrig := d == f.orig
 	if once {
 		bit := uint16(0)
@@ -338,27 +342,27 @@ func (f *flowState) histLetter(d Dir, c byte, once bool) {
 				break
 			}
 		}
-		if f.histOnce&bit != 0 {
+		if s.histOnce&bit != 0 {
 			return
 		}
-		f.histOnce |= bit
+		s.histOnce |= bit
 	}
 	if !fromOrig {
 		c += 'a' - 'A'
 	}
-	f.addHist(c)
+	s.addHist(c)
 }
 
 // histLog records a letter the way Zeek logs repeated events: at the 1st, 10th, 100th ...
 // occurrence (n is the new count, *logged the letters written so far).
-func (f *flowState) histLog(d Dir, c byte, n uint32, logged *uint8) {
+func (s *tcpState) histLog(f *flowState, d Dir, c byte, n uint32, logged *uint8) {
 	th := uint32(1)
 	for i := uint8(0); i < *logged && th < 1e9; i++ {
 		th *= 10
 	}
 	if n >= th {
 		*logged++
-		f.histLetter(d, c, false)
+		s.histLetter(f, d, c, false)
 	}
 }
 
@@ -370,6 +374,22 @@ func (t *Table) emit(f *flowState, typ EventType, d Dir, frame uint64, ts int64,
 	*t.events.add() = Event{Frame: frame, TS: ts, Type: typ, FromOrig: d == f.orig, Detail: detail, serial: f.serial}
 }
 
+// coldOf returns s's cold record, allocating it on first use.
+func (t *Table) coldOf(s *tcpState) *tcpCold {
+	if s.cold == 0 {
+		s.cold = t.cold.alloc() + 1
+	}
+	return t.cold.at(s.cold - 1)
+}
+
+// coldIf returns s's cold record, or nil when it has none (every field in it is zero).
+func (t *Table) coldIf(s *tcpState) *tcpCold {
+	if s.cold == 0 {
+		return nil
+	}
+	return t.cold.at(s.cold - 1)
+}
+
 // tcpPacket runs TCP analysis and bookkeeping for one TCP segment (not a fragment, header
 // decoded).
 func (t *Table) tcpPacket(f *flowState, d Dir, p *Segment, frame uint64, ts int64, reused bool) (Analysis, uint32) {
@@ -378,14 +398,24 @@ func (t *Table) tcpPacket(f *flowState, d Dir, p *Segment, frame uint64, ts int6
 	fl := p.TCPFlags
 	syn, ack := fl&thSYN != 0, fl&thACK != 0
 
-	// Handshake timing. ts_mru_syn is the most recent SYN; the first RTT (Wireshark's
-	// ts_first_rtt, used as the out-of-order threshold) runs from it to the first ACK
-	// without SYN.
+	// Handshake timing. The most recent SYN (Wireshark's ts_mru_syn) until the first ACK
+	// without SYN turns it into the first RTT (ts_first_rtt, the out-of-order threshold; a
+	// zero difference leaves it unknown, as in Wireshark). The first SYN's time until the
+	// first SYN-ACK turns it into the SYN -> SYN-ACK RTT; the SYN-ACK's time until the
+	// handshake's ACK turns it into the SYN-ACK -> ACK RTT.
 	if syn && !ack {
-		s.tsMruSyn = ts
-		s.synCount++
-		if s.synCount == 1 {
-			s.synTime = ts
+		if s.hs&hsFirstRTT == 0 {
+			s.rtt1 = ts
+			s.hs |= hsMruSyn
+			if ts == 0 {
+				s.hs &^= hsMruSyn // zero is "not set" in Wireshark
+			}
+		}
+		if s.synCount < 1<<16-1 {
+			s.synCount++
+		}
+		if s.hs&hsSyn == 0 {
+			s.syn = ts
 			s.hs |= hsSyn
 		} else if s.hs&hsSynAck == 0 {
 			// Repeated SYN without a SYN-ACK yet.
@@ -393,21 +423,25 @@ func (t *Table) tcpPacket(f *flowState, d Dir, p *Segment, frame uint64, ts int6
 		}
 	}
 	if syn && ack && s.hs&hsSynAck == 0 {
-		s.synAckTime = ts
+		s.synAck = ts
 		s.hs |= hsSynAck
 		if s.hs&hsSyn != 0 {
-			t.emit(f, EvHandshakeRTT, d, frame, ts, ts-s.synTime)
+			s.syn = ts - s.syn
+			s.hs |= hsSynRTT
+			t.emit(f, EvHandshakeRTT, d, frame, ts, s.syn)
 		}
 	}
-	if ack && !syn && s.hs&hsAck == 0 && s.hs&hsSynAck != 0 {
+	if ack && !syn && s.hs&(hsAck|hsSynAck) == hsSynAck {
 		// The first ACK after the SYN-ACK ends the handshake.
 		s.hs |= hsAck
-		s.ackRTT = ts - s.synAckTime
-		t.emit(f, EvHandshakeAckRTT, d, frame, ts, s.ackRTT)
+		s.synAck = ts - s.synAck
+		t.emit(f, EvHandshakeAckRTT, d, frame, ts, s.synAck)
 	}
-	if ack && !syn && s.firstRTT == 0 && s.tsMruSyn != 0 {
-		// Wireshark's ts_first_rtt (zero means unknown, as in Wireshark).
-		s.firstRTT = ts - s.tsMruSyn
+	if ack && !syn && s.hs&(hsFirstRTT|hsMruSyn) == hsMruSyn {
+		if r := ts - s.rtt1; r != 0 {
+			s.rtt1 = r
+			s.hs |= hsFirstRTT
+		}
 	}
 	if reused {
 		t.emit(f, EvPortReuse, d, frame, ts, 0)
@@ -436,7 +470,7 @@ func (t *Table) tcpPacket(f *flowState, d Dir, p *Segment, frame uint64, ts int6
 	// ACK stall: the other side has data outstanding and this side's ACK has not moved for
 	// AckStall; reported once per stall.
 	if ack {
-		if ack && gtSeq(p.Ack, fwd.lastack) || s.lastProgress == 0 {
+		if gtSeq(p.Ack, fwd.lastack) || s.lastProgress == 0 {
 			s.lastProgress = ts
 			s.stormFlags &^= 4
 		} else if p.Ack == fwd.lastack && gtSeq(rev.nextseq, p.Ack) && ts-s.lastProgress >= t.opt.AckStall && s.stormFlags&4 == 0 {
@@ -445,11 +479,13 @@ func (t *Table) tcpPacket(f *flowState, d Dir, p *Segment, frame uint64, ts int6
 		}
 	}
 
-	// RTT sample (one timed segment per direction, Karn's rule): an ACK equal to the timed
-	// segment's end completes it.
-	if ack && rev.flags&hRTTPending != 0 && !leSeq(p.Ack, rev.rttSeq-1) {
-		if p.Ack == rev.rttSeq {
-			r := ts - rev.rttTime
+	// RTT sample: an ACK for exactly everything the other side has sent, when the segment
+	// that set that edge carried data and nothing was resent that way since (Karn's rule:
+	// the ACK of a resent segment is ambiguous). The sample runs from that segment to the
+	// ACK. An ACK beyond the edge (of segments not captured) ends the wait without a sample.
+	if ack && rev.flags&hRTTPending != 0 && !ltSeq(p.Ack, rev.nextseq) {
+		if p.Ack == rev.nextseq {
+			r := ts - s.nextseqTime[d^1]
 			r32 := uint32(min(max(r, 0), 1<<32-1))
 			if s.rttN == 0 || r32 < s.rttMin {
 				s.rttMin = r32
@@ -463,7 +499,8 @@ func (t *Table) tcpPacket(f *flowState, d Dir, p *Segment, frame uint64, ts int6
 		rev.flags &^= hRTTPending
 	}
 
-	af, dupNum := s.analyzeSeq(d, ts, p.Seq, p.Ack, p.PayloadLen, fl, p.Window)
+	nextseq := fwd.nextseq
+	af, dupNum := t.analyzeSeq(s, d, ts, p.Seq, p.Ack, p.PayloadLen, fl, p.Window)
 	if reused {
 		af |= aReusedPorts
 	}
@@ -472,9 +509,10 @@ func (t *Table) tcpPacket(f *flowState, d Dir, p *Segment, frame uint64, ts int6
 	}
 	if af&(aRetrans|aFastRetrans|aSpurious|aOutOfOrder) != 0 {
 		fwd.flags &^= hRTTPending
-	} else if p.PayloadLen > 0 && fwd.flags&hRTTPending == 0 {
-		fwd.rttSeq = p.Seq + p.PayloadLen
-		fwd.rttTime = ts
+	} else if fwd.nextseq != nextseq && p.PayloadLen > 0 {
+		// This data segment set the edge: it is the one to time. (A FIN setting it after
+		// data still waiting keeps the wait: the ACK then times the FIN, as Wireshark's
+		// ack_rtt does; a FIN alone starts none.)
 		fwd.flags |= hRTTPending
 	}
 	t.account(f, s, d, af, dupNum, frame, ts, p.PayloadLen > 0)
@@ -488,10 +526,10 @@ func (t *Table) tcpPacket(f *flowState, d Dir, p *Segment, frame uint64, ts int6
 		t.storm(f, s, d, frame, ts, false)
 	}
 	if fl&thRST != 0 {
-		if fwd.flags&hSawRST == 0 {
-			fwd.flags |= hSawRST
+		fwd.flags |= hSawRST
+		if c := t.coldOf(s); c.rstCount < 1<<16-1 {
+			c.rstCount++
 		}
-		s.rstCount++
 		t.emit(f, EvRST, d, frame, ts, 0)
 		t.storm(f, s, d, frame, ts, true)
 	}
@@ -520,62 +558,72 @@ func (t *Table) storm(f *flowState, s *tcpState, d Dir, frame uint64, ts int64, 
 		s.stormStart = ts
 		s.stormN = 0
 	}
-	s.stormN++
+	if s.stormN < 255 {
+		s.stormN++
+	}
 	if int(s.stormN) >= t.opt.StormCount {
 		s.stormFlags |= bit
 		t.emit(f, typ, d, frame, ts, int64(s.stormN))
 	}
 }
 
+// countedFlags are the analysis flags with a counter in tcpCold: a segment with any of them
+// gives its flow a cold record. (Window updates and keep-alive ACKs, common in healthy
+// flows, are not counted.)
+const countedFlags = aRetrans | aFastRetrans | aSpurious | aOutOfOrder | aDupAck | aZeroWindow |
+	aZeroWindowProbe | aLost | aAckLost | aKeepAlive | aWindowFull
+
 // account adds one packet's analysis flags to the counters and the event stream.
 func (t *Table) account(f *flowState, s *tcpState, d Dir, af uint32, dupNum int32, frame uint64, ts int64, payload bool) {
 	if af == 0 {
 		return
 	}
-	fwd := &s.h[d]
-	if af&(aRetrans|aFastRetrans|aSpurious) != 0 {
-		// tshark flags fast and spurious retransmissions as tcp.analysis.retransmission too.
-		t.totals.Retransmissions++
-		fwd.retrans++
-		if payload {
-			// Zeek's 'T' is about data: a repeated SYN or FIN is not logged.
-			fwd.retransData++
-			f.histLog(d, 'T', fwd.retransData, &fwd.retransLog)
+	if af&countedFlags != 0 {
+		c := t.coldOf(s)
+		if af&(aRetrans|aFastRetrans|aSpurious) != 0 {
+			// tshark flags fast and spurious retransmissions as tcp.analysis.retransmission too.
+			t.totals.Retransmissions++
+			c.retrans[d]++
+			if payload {
+				// Zeek's 'T' is about data: a repeated SYN or FIN is not logged.
+				c.retransData[d]++
+				s.histLog(f, d, 'T', c.retransData[d], &c.retransLog[d])
+			}
 		}
-	}
-	if af&aFastRetrans != 0 {
-		s.fastRetrans++
-	}
-	if af&aSpurious != 0 {
-		s.spurious++
-	}
-	if af&aOutOfOrder != 0 {
-		s.outOfOrder++
-		t.totals.OutOfOrder++
-	}
-	if af&aDupAck != 0 {
-		s.dupAcks++
-		t.totals.DupAcks++
-	}
-	if af&aZeroWindow != 0 {
-		fwd.zeroWin++
-		t.totals.ZeroWindows++
-		f.histLog(d, 'W', fwd.zeroWin, &fwd.zwLog)
-	}
-	if af&aZeroWindowProbe != 0 {
-		s.zwProbe++
-	}
-	if af&aLost != 0 {
-		s.lost++
-	}
-	if af&aAckLost != 0 {
-		s.ackedUnseen++
-	}
-	if af&aKeepAlive != 0 {
-		s.keepAlive++
-	}
-	if af&aWindowFull != 0 {
-		s.windowFull++
+		if af&aFastRetrans != 0 {
+			c.fastRetrans++
+		}
+		if af&aSpurious != 0 {
+			c.spurious++
+		}
+		if af&aOutOfOrder != 0 {
+			c.outOfOrder++
+			t.totals.OutOfOrder++
+		}
+		if af&aDupAck != 0 {
+			c.dupAcks++
+			t.totals.DupAcks++
+		}
+		if af&aZeroWindow != 0 {
+			c.zeroWin[d]++
+			t.totals.ZeroWindows++
+			s.histLog(f, d, 'W', c.zeroWin[d], &c.zwLog[d])
+		}
+		if af&aZeroWindowProbe != 0 {
+			c.zwProbe++
+		}
+		if af&aLost != 0 {
+			c.lost++
+		}
+		if af&aAckLost != 0 {
+			c.ackedUnseen++
+		}
+		if af&aKeepAlive != 0 {
+			c.keepAlive++
+		}
+		if af&aWindowFull != 0 {
+			c.windowFull++
+		}
 	}
 	for b := uint32(1); b < aReusedPorts; b <<= 1 {
 		if af&b == 0 {
@@ -632,21 +680,21 @@ func (t *Table) tcpHistory(f *flowState, s *tcpState, d Dir, p *Segment) {
 	// Q: multi-flag (SYN with FIN or RST); I: inconsistent (FIN with RST, or flags with
 	// no meaning together).
 	if syn && (fin || rst) {
-		f.histLetter(d, 'Q', true)
+		s.histLetter(f, d, 'Q', true)
 	} else if fin && rst {
-		f.histLetter(d, 'I', true)
+		s.histLetter(f, d, 'I', true)
 	}
 	switch {
 	case syn && !ack:
-		f.histLetter(d, 'S', true)
+		s.histLetter(f, d, 'S', true)
 	case syn && ack:
-		f.histLetter(d, 'H', true)
+		s.histLetter(f, d, 'H', true)
 	}
 	if ack && !syn && !fin && !rst && p.PayloadLen == 0 {
-		f.histLetter(d, 'A', true)
+		s.histLetter(f, d, 'A', true)
 	}
 	if p.PayloadLen > 0 {
-		f.histLetter(d, 'D', true)
+		s.histLetter(f, d, 'D', true)
 	}
 	// Endpoint states move as in Zeek's TCP analyzer (TCPSessionAdapter::UpdateInactiveState
 	// and UpdateEstablishedState): the responder's SYN-ACK (or SYN) establishes both sides at
@@ -683,17 +731,18 @@ func (t *Table) tcpHistory(f *flowState, s *tcpState, d Dir, p *Segment) {
 	// R repeats when its sequence number differs from the previous RST's (Zeek also repeats F
 	// that way; we record F once per direction to keep per-flow state small).
 	if fin {
-		f.histLetter(d, 'F', true)
+		s.histLetter(f, d, 'F', true)
 		if fwd.state != epReset {
 			fwd.state = epClosed
 		}
 	}
 	if rst {
-		if fwd.flags2&hHistRST == 0 || fwd.lastRSTSeq != p.Seq {
-			f.histLetter(d, 'R', false)
+		c := t.coldOf(s)
+		if c.sawRST[d] == 0 || c.lastRSTSeq[d] != p.Seq {
+			s.histLetter(f, d, 'R', false)
 		}
-		fwd.flags2 |= hHistRST
-		fwd.lastRSTSeq = p.Seq
+		c.sawRST[d] = 1
+		c.lastRSTSeq[d] = p.Seq
 		fwd.state = epReset
 	}
 }

@@ -12,10 +12,11 @@ import "github.com/pcapdex/pcapdex/fastparse"
 //
 // Differences from Wireshark, on purpose:
 //   - Wireshark keeps a list of every unacknowledged segment per direction (up to 10000) to
-//     compute per-ACK RTTs. Only one timed segment per direction is kept here (the way TCP
-//     stacks time one segment per RTT, Karn's rule: a retransmission cancels the sample), so
-//     per-flow state stays bounded. The retransmission/out-of-order/dup-ACK/zero-window flags
-//     do not depend on that list.
+//     compute per-ACK RTTs. Here a sample is taken only when an ACK covers exactly the most
+//     recent data segment of the other direction (the one that set its nextseq), from that
+//     segment's time, and not after a retransmission or out-of-order segment that way
+//     (Karn's rule): no state beyond nextseq and its time, so per-flow state stays bounded.
+//     The retransmission/out-of-order/dup-ACK/zero-window flags do not depend on that list.
 //   - Bytes in flight and push bytes are not tracked.
 
 // Per-packet analysis flags (Wireshark's TCP_A_* bits).
@@ -43,13 +44,10 @@ const (
 	hSawSYN                       // sent a SYN (no ACK)
 	hSawSYNACK                    // sent a SYN+ACK
 	hSawAck                       // sent a segment with ACK after the handshake (ends is_first_ack)
-	hRTTPending                   // rttSeq/rttTime hold a timed segment
+	hRTTPending                   // the segment that set nextseq carried data and waits for its ACK (an RTT sample)
 	hSawFIN
 	hSawRST
 )
-
-// hHistRST lives in tcpHalf.flags2.
-const hHistRST uint8 = 1
 
 // Zeek-like endpoint states, used for conn_state.
 const (
@@ -63,29 +61,18 @@ const (
 )
 
 // tcpHalf is one direction's sequence-analysis state (Wireshark's tcp_flow_t and
-// tcp_analyze_seq_info for that direction).
+// tcp_analyze_seq_info for that direction); its times are in tcpState, its rarely used
+// fields in tcpCold.
 type tcpHalf struct {
 	baseSeq         uint32
 	nextseq         uint32 // highest seq+len(+SYN/FIN) seen so far; 0 = none yet
 	maxSeqToBeAcked uint32 // highest contiguous nextseq, for ACKed-unseen detection
 	lastack         uint32 // ACK field of the last segment in this direction
-	nextseqTime     int64  // time of the segment that set nextseq
-	lastackTime     int64  // time of the last segment in this direction
-	rttTime         int64  // send time of the timed segment
-	rttSeq          uint32 // the ACK that completes the timed segment
-	dupacknum       int32  // duplicate ACKs in a row
-	lastRSTSeq      uint32 // for Zeek history repeats of R
-	retrans         uint32 // retransmissions (all kinds) sent in this direction
-	retransData     uint32 // of which carried payload (Zeek history 'T')
-	zeroWin         uint32 // zero-window segments sent in this direction
 	window          uint16 // raw (unscaled) window of the last segment
 	mss             uint16 // MSS option from the SYN, 0 if none
 	winScale        int8   // -1 unknown, -2 known not to be used, else the shift
 	flags           uint8  // h* bits
-	flags2          uint8  // hHistRST
 	state           uint8  // ep* Zeek endpoint state
-	retransLog      uint8  // history 't' letters written so far (logarithmic)
-	zwLog           uint8  // history 'w' letters written so far
 	lastSeg         uint8  // ls* flags of the last segment in this direction
 }
 
@@ -95,42 +82,66 @@ const (
 	lsZeroWindowProbe
 )
 
-// tcpState is the per-flow TCP state: both halves plus handshake timing and counters.
+// tcpState is the per-flow TCP state every TCP flow needs: both halves, handshake timing,
+// RTT samples, history: 152 bytes. What most flows never need (analysis counters, duplicate
+// ACK runs, RSTs) is in a tcpCold record allocated on first use.
 type tcpState struct {
-	h            [2]tcpHalf // indexed by Dir (key order, not originator)
-	tsMruSyn     int64      // time of the most recent SYN (Wireshark ts_mru_syn)
-	firstRTT     int64      // Wireshark ts_first_rtt: most recent SYN -> first ACK of the handshake
-	synTime      int64      // first SYN (valid with hsSyn)
-	synAckTime   int64      // first SYN-ACK (valid with hsSynAck)
-	ackRTT       int64      // SYN-ACK -> ACK (valid with hsAck)
-	rttSum       int64      // data->ACK RTT samples
-	stormStart   int64      // time of the first RST/FIN in the current storm window
-	lastProgress int64      // last time an ACK advanced, for ACK stall
-	rttMin       uint32     // ns, saturating at ~4.29 s
-	rttMax       uint32     // ns, saturating
-	rttN         uint32
-	outOfOrder   uint32
-	dupAcks      uint32
-	fastRetrans  uint32
-	spurious     uint32
-	lost         uint32
-	ackedUnseen  uint32
-	keepAlive    uint32
-	windowFull   uint32
-	zwProbe      uint32
-	synCount     uint16 // SYNs without ACK seen
-	rstCount     uint16
-	stormFlags   uint8 // 1 = RST storm reported, 2 = FIN storm reported, 4 = ACK stall reported
-	stormN       uint8 // RSTs or FINs in the current storm window
-	hs           uint8 // hs* handshake bits
+	h           [2]tcpHalf // indexed by Dir (key order, not originator)
+	nextseqTime [2]int64   // time of the segment that set h[d].nextseq
+	// Handshake times, each turning into a duration once its end is seen (hs* bits say
+	// which): rtt1 is the most recent SYN (Wireshark's ts_mru_syn), then the first RTT
+	// (ts_first_rtt); syn is the first SYN, then SYN -> SYN-ACK; synAck is the first
+	// SYN-ACK, then SYN-ACK -> ACK.
+	rtt1, syn, synAck int64
+	lastProgress      int64 // last time an ACK advanced, for ACK stall
+	stormStart        int64 // time of the first RST/FIN in the current storm window
+	rttSum            int64 // data->ACK RTT samples
+	hist              history
+	rttMin            uint32 // ns, saturating at ~4.29 s
+	rttMax            uint32 // ns, saturating
+	rttN              uint32
+	cold              int32  // index + 1 into Table.cold, 0 = none
+	synCount          uint16 // SYNs without ACK seen (saturating)
+	histOnce          uint16 // letters recorded once per direction (bit per letter and direction)
+	histLen           uint8
+	hs                uint8 // hs* handshake bits
+	stormFlags        uint8 // 1 = RST storm reported, 2 = FIN storm reported, 4 = ACK stall reported
+	stormN            uint8 // RSTs or FINs in the current storm window (saturating)
 }
 
 // tcpState.hs bits.
 const (
-	hsSyn    uint8 = 1 << iota // a SYN was seen (synTime valid)
-	hsSynAck                   // a SYN-ACK was seen (synAckTime valid)
-	hsAck                      // the handshake's ACK was seen
+	hsSyn      uint8 = 1 << iota // a SYN was seen
+	hsSynAck                     // a SYN-ACK was seen
+	hsAck                        // the handshake's ACK was seen: synAck is SYN-ACK -> ACK
+	hsSynRTT                     // a SYN preceded the first SYN-ACK: syn is SYN -> SYN-ACK
+	hsMruSyn                     // rtt1 holds the most recent SYN's time
+	hsFirstRTT                   // rtt1 holds the first RTT
 )
+
+// tcpCold is the TCP state of a flow that had an analysis flag with a counter
+// (countedFlags), a RST or a duplicate ACK: zero values for every other flow.
+type tcpCold struct {
+	lastackTime [2]int64 // time of the last segment each way, kept from the record's creation (see analyzeSeq)
+	dupacknum   [2]int32 // duplicate ACKs in a row each way
+	lastRSTSeq  [2]uint32
+	retrans     [2]uint32 // retransmissions (all kinds) sent each way
+	retransData [2]uint32 // of which carried payload (Zeek history 'T')
+	zeroWin     [2]uint32 // zero-window segments sent each way
+	outOfOrder  uint32
+	dupAcks     uint32
+	fastRetrans uint32
+	spurious    uint32
+	lost        uint32
+	ackedUnseen uint32
+	keepAlive   uint32
+	windowFull  uint32
+	zwProbe     uint32
+	rstCount    uint16   // saturating
+	retransLog  [2]uint8 // history 't' letters written so far (logarithmic)
+	zwLog       [2]uint8 // history 'w' letters written so far
+	sawRST      [2]uint8 // a RST was sent that way (for Zeek history repeats of R)
+}
 
 // seq comparisons (serial number arithmetic), as Wireshark's GT_SEQ & co.
 func gtSeq(a, b uint32) bool { return int32(a-b) > 0 }
@@ -146,8 +157,9 @@ const (
 
 // analyzeSeq runs Wireshark's sequence analysis for one segment travelling in direction d and
 // returns the packet's analysis flags. seglen is the TCP payload length from the IP length.
-func (t *tcpState) analyzeSeq(d Dir, ts int64, seq, ack, seglen uint32, flags uint16, window uint16) (af uint32, dupNum int32) {
+func (tb *Table) analyzeSeq(t *tcpState, d Dir, ts int64, seq, ack, seglen uint32, flags uint16, window uint16) (af uint32, dupNum int32) {
 	fwd, rev := &t.h[d], &t.h[d^1]
+	c := tb.coldIf(t) // nil: no duplicate ACK run either way, lastackTime not needed
 
 	// Base sequence numbers: the SYN's seq, else seq-1 for a flow picked up mid-stream; the
 	// reverse base comes from the first ACK (ack-1). They only matter for relative numbers.
@@ -224,15 +236,16 @@ func (t *tcpState) analyzeSeq(d Dir, ts int64, seq, ack, seglen uint32, flags ui
 		// previous segment in this direction, no SYN/FIN/RST. Its number counts the run.
 		if seglen == 0 && window != 0 && window == fwd.window && seq == fwd.nextseq &&
 			ack == fwd.lastack && flags&(thSYN|thFIN|thRST) == 0 {
-			fwd.dupacknum++
+			c = tb.coldOf(t)
+			c.dupacknum[d]++
 			af |= aDupAck
-			dupNum = fwd.dupacknum
+			dupNum = c.dupacknum[d]
 		}
 	}
 
 	// finished_fwd: a changed ACK number resets the duplicate-ACK run.
-	if ack != fwd.lastack {
-		fwd.dupacknum = 0
+	if c != nil && ack != fwd.lastack {
+		c.dupacknum[d] = 0
 	}
 
 	// ACKED UNSEEN SEGMENT: an ACK beyond the other side's highest contiguous seq seen
@@ -267,7 +280,9 @@ func (t *tcpState) analyzeSeq(d Dir, ts int64, seq, ack, seglen uint32, flags ui
 		// FAST RETRANSMISSION: not advanced, >= 2 duplicate ACKs the other way, seq equal to
 		// their ACK, and within 20 ms of the last of them. Time differences are unsigned as in
 		// Wireshark: a segment earlier than the ACK (time going backwards) is never within.
-		if notAdvanced && rev.dupacknum >= 2 && rev.lastack == seq && uint64(ts-rev.lastackTime) < 20_000_000 {
+		// (A run of 2 duplicate ACKs the other way means the cold record exists since the
+		// first of them, so lastackTime holds that way's last segment.)
+		if notAdvanced && c != nil && c.dupacknum[d^1] >= 2 && rev.lastack == seq && uint64(ts-c.lastackTime[d^1]) < 20_000_000 {
 			af |= aFastRetrans
 			goto done
 		}
@@ -276,14 +291,14 @@ func (t *tcpState) analyzeSeq(d Dir, ts int64, seq, ack, seglen uint32, flags ui
 		// SYN/FIN byte counted; the corpus shows tshark 4.0.17 counts it).
 		{
 			thres := uint64(3_000_000)
-			if t.firstRTT != 0 {
-				thres = uint64(t.firstRTT)
+			if t.hs&hsFirstRTT != 0 {
+				thres = uint64(t.rtt1)
 			}
 			end := seq + seglen
 			if flags&(thSYN|thFIN) != 0 {
 				end++
 			}
-			if notAdvanced && uint64(ts-fwd.nextseqTime) < thres && fwd.nextseq != end {
+			if notAdvanced && uint64(ts-t.nextseqTime[d]) < thres && fwd.nextseq != end {
 				af |= aOutOfOrder
 				goto done
 			}
@@ -302,7 +317,7 @@ done:
 	if gtSeq(nextseq, fwd.nextseq) || fwd.nextseq == 0 {
 		if af&aZeroWindowProbe == 0 {
 			fwd.nextseq = nextseq
-			fwd.nextseqTime = ts
+			t.nextseqTime[d] = ts
 		}
 	}
 	// Highest contiguous seq: advances only when this segment starts at it.
@@ -313,7 +328,9 @@ done:
 	}
 	fwd.window = window
 	fwd.lastack = ack
-	fwd.lastackTime = ts
+	if c != nil {
+		c.lastackTime[d] = ts
+	}
 	fwd.lastSeg = 0
 	if af&aKeepAlive != 0 {
 		fwd.lastSeg |= lsKeepAlive
