@@ -1,6 +1,8 @@
 package flowhash
 
 import (
+	"encoding/binary"
+
 	"github.com/pcapdex/pcapdex/fastparse"
 )
 
@@ -39,10 +41,10 @@ type flowState struct {
 	pkts       [2]uint64 // by Dir (key order)
 	bytes      [2]uint64
 	ipBytes    [2]uint64
+	key        flowKey
 	tcp        int32  // index into Table.tcp, -1 if not TCP
 	serial     uint32 // the table's flow serial: 0, 1, ... in order of creation
 	keySerial  uint32 // the table's key serial: a new flow on a key seen before keeps its number
-	key        flowKey
 	orig       Dir
 	icmpType   uint8
 	icmpCode   uint8
@@ -59,23 +61,21 @@ func (f *flowState) hasL4() bool     { return f.bits&fsHasL4 != 0 }
 func (f *flowState) keySeenL4() bool { return f.bits&fsKeySeenL4 != 0 }
 
 // flowKey is a Key as a flow state stores it, 14 bytes instead of 38: IPv4 addresses inline,
-// IPv6 address pairs in the table's v6 slab (the index in the first 4 bytes of addr).
+// IPv6 address pairs in the table's v6 slab. Comparing two is three integer compares.
 type flowKey struct {
-	addr         [8]byte // IPv4: A's address then B's; IPv6: index into Table.v6, little-endian
-	portA, portB uint16
-	proto        uint8
-	ipVersion    uint8
+	addr      uint64 // IPv4: A's address | B's address << 32 (little-endian loads); IPv6: index into Table.v6
+	ports     uint32 // PortA | PortB << 16
+	proto     uint8
+	ipVersion uint8
 }
 
-func (k *flowKey) v6() int32 {
-	return int32(uint32(k.addr[0]) | uint32(k.addr[1])<<8 | uint32(k.addr[2])<<16 | uint32(k.addr[3])<<24)
-}
+func (k *flowKey) v6() int32 { return int32(k.addr) }
 
 // compactKey returns k's flowKey; for IPv6 addr is left zero (the caller sets the index).
 func compactKey(k *Key) flowKey {
-	fk := flowKey{portA: k.PortA, portB: k.PortB, proto: k.Proto, ipVersion: k.IPVersion}
+	fk := flowKey{ports: uint32(k.PortA) | uint32(k.PortB)<<16, proto: k.Proto, ipVersion: k.IPVersion}
 	if k.IPVersion != 6 {
-		fk.addr = [8]byte{k.A[0], k.A[1], k.A[2], k.A[3], k.B[0], k.B[1], k.B[2], k.B[3]}
+		fk.addr = uint64(binary.LittleEndian.Uint32(k.A[:4])) | uint64(binary.LittleEndian.Uint32(k.B[:4]))<<32
 	}
 	return fk
 }
@@ -83,13 +83,13 @@ func compactKey(k *Key) flowKey {
 // keyOf returns the full Key of flow f.
 func (t *Table) keyOf(f *flowState) Key {
 	fk := &f.key
-	k := Key{PortA: fk.portA, PortB: fk.portB, Proto: fk.proto, IPVersion: fk.ipVersion}
+	k := Key{PortA: uint16(fk.ports), PortB: uint16(fk.ports >> 16), Proto: fk.proto, IPVersion: fk.ipVersion}
 	if fk.ipVersion == 6 {
 		p := t.v6.at(fk.v6())
 		k.A, k.B = p[0], p[1]
 	} else {
-		copy(k.A[:4], fk.addr[:4])
-		copy(k.B[:4], fk.addr[4:])
+		binary.LittleEndian.PutUint32(k.A[:4], uint32(fk.addr))
+		binary.LittleEndian.PutUint32(k.B[:4], uint32(fk.addr>>32))
 	}
 	return k
 }
@@ -99,7 +99,7 @@ func (t *Table) keyEqual(fk, ck *flowKey, k *Key) bool {
 	if k.IPVersion != 6 {
 		return *fk == *ck
 	}
-	if fk.portA != ck.portA || fk.portB != ck.portB || fk.proto != ck.proto || fk.ipVersion != 6 {
+	if fk.ports != ck.ports || fk.proto != ck.proto || fk.ipVersion != 6 {
 		return false
 	}
 	p := t.v6.at(fk.v6())
@@ -298,7 +298,7 @@ func (t *Table) newFlow(k *Key, h, slot uint64, d Dir, p *Segment, frame uint64,
 	if k.IPVersion == 6 {
 		vi := t.v6.alloc()
 		*t.v6.at(vi) = [2][16]byte{k.A, k.B}
-		f.key.addr = [8]byte{byte(vi), byte(vi >> 8), byte(vi >> 16), byte(vi >> 24)}
+		f.key.addr = uint64(vi)
 	}
 	if k.Proto == ProtoICMP || k.Proto == ProtoICMPv6 {
 		f.icmpType, f.icmpCode = p.ICMPType, p.ICMPCode
@@ -329,6 +329,14 @@ func (s *tcpState) addHist(c byte) {
 // histOnceLetters are the history letters Zeek records at most once per direction.
 const histOnceLetters = "SHADIQF"
 
+// histOnceIndex maps a letter to its index in histOnceLetters + 1 (0: not a once letter).
+var histOnceIndex = func() (x [256]uint8) {
+	for i := 0; i < len(histOnceLetters); i++ {
+		x[histOnceLetters[i]] = uint8(i + 1)
+	}
+	return x
+}()
+
 // histLetter records letter c (uppercase form) for a packet from direction d of flow f:
 // uppercase when d is the originator's direction, lowercase otherwise. once letters are
 // recorded only the first time per direction.
@@ -336,11 +344,8 @@ func (s *tcpState) histLetter(f *flowState, d Dir, c byte, once bool) {
 	fromOrig := d == f.orig
 	if once {
 		bit := uint16(0)
-		for i := 0; i < len(histOnceLetters); i++ {
-			if histOnceLetters[i] == c {
-				bit = 1 << (uint(i)*2 + uint(d^f.orig))
-				break
-			}
+		if i := histOnceIndex[c]; i != 0 {
+			bit = 1 << (uint(i-1)*2 + uint(d^f.orig))
 		}
 		if s.histOnce&bit != 0 {
 			return
@@ -625,10 +630,8 @@ func (t *Table) account(f *flowState, s *tcpState, d Dir, af uint32, dupNum int3
 			c.windowFull++
 		}
 	}
-	for b := uint32(1); b < aReusedPorts; b <<= 1 {
-		if af&b == 0 {
-			continue
-		}
+	for rest := af &^ aReusedPorts; rest != 0; rest &= rest - 1 {
+		b := rest & -rest
 		typ := flagEvent(b)
 		detail := int64(0)
 		if b == aDupAck {
