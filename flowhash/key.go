@@ -1,6 +1,7 @@
 package flowhash
 
 import (
+	"encoding/binary"
 	"math/bits"
 	"net/netip"
 
@@ -89,8 +90,14 @@ var icmp6Counterpart = [256]int{
 // the packet has no IP header (p.IPVersion == 0). A non-first IP fragment, or a packet whose
 // transport header was not decoded, is keyed by addresses and protocol with zero ports.
 func KeyOf(p *fastparse.Packet) (k Key, d Dir, ok bool) {
+	d, ok = keyInto(&k, p)
+	return k, d, ok
+}
+
+// keyInto is KeyOf writing the key in place (k is left as it was when ok is false).
+func keyInto(k *Key, p *fastparse.Packet) (d Dir, ok bool) {
 	if p.IPVersion != 4 && p.IPVersion != 6 {
-		return k, 0, false
+		return 0, false
 	}
 	var sp, dp uint16
 	if p.HasL4 && p.Frag&fastparse.FragNonFirst == 0 {
@@ -109,18 +116,22 @@ func KeyOf(p *fastparse.Packet) (k Key, d Dir, ok bool) {
 	k.IPVersion = p.IPVersion
 	if endpointLess(&p.SrcIP, sp, &p.DstIP, dp) {
 		k.A, k.PortA, k.B, k.PortB = p.SrcIP, sp, p.DstIP, dp
-		return k, DirAB, true
+		return DirAB, true
 	}
 	k.A, k.PortA, k.B, k.PortB = p.DstIP, dp, p.SrcIP, sp
-	return k, DirBA, true
+	return DirBA, true
 }
 
 // endpointLess orders endpoints by address bytes, then port; equal endpoints count as ordered.
+// (Comparing the bytes as big-endian words is comparing them one by one.)
 func endpointLess(a *[16]byte, ap uint16, b *[16]byte, bp uint16) bool {
-	for i := 0; i < 16; i++ {
-		if a[i] != b[i] {
-			return a[i] < b[i]
-		}
+	a0, b0 := binary.BigEndian.Uint64(a[:8]), binary.BigEndian.Uint64(b[:8])
+	if a0 != b0 {
+		return a0 < b0
+	}
+	a1, b1 := binary.BigEndian.Uint64(a[8:]), binary.BigEndian.Uint64(b[8:])
+	if a1 != b1 {
+		return a1 < b1
 	}
 	return ap <= bp
 }

@@ -42,7 +42,6 @@ type Batch struct {
 
 	seq     uint64
 	pb      *pcapng.Batch
-	fcs     [batchSize]int8
 	times   [batchSize]int64
 	keys    [batchSize]Key
 	hashes  [batchSize]uint64
@@ -158,16 +157,6 @@ func (pl *Pipeline) read(r *pcapng.Reader, b *Batch, frames *uint64) error {
 	b.Info = b.info[:len(b.Packets)]
 	b.Frame = *frames + 1
 	*frames += uint64(len(b.Packets))
-	// FCS lengths are looked up here, in the reader's goroutine: Interfaces grows as the
-	// reader meets interface blocks.
-	ifs := r.Interfaces()
-	for i := range b.Packets {
-		f := int8(0)
-		if ix := b.Packets[i].Iface; int(ix) < len(ifs) && ifs[ix].FCSLen > 0 && ifs[ix].FCSLen < 128 {
-			f = int8(ifs[ix].FCSLen)
-		}
-		b.fcs[i] = f
-	}
 	return nil
 }
 
@@ -180,7 +169,9 @@ func decodeBatch(b *Batch, n int, full bool, st *fastparse.Stats, dec *fastparse
 	var ip uint64
 	for i := range b.Packets {
 		p := &b.Packets[i]
-		status := fastparse.DecodeFCS(dec, p.LinkType, p.Data, p.OrigLen, int(b.fcs[i]))
+		// The packet's own FCS length (epb_flags, else the interface's if_fcslen or the pcap
+		// header's FCS bits), as pcapdex info decodes it.
+		status := fastparse.DecodeFCS(dec, p.LinkType, p.Data, p.OrigLen, int(p.FCSLen))
 		if full {
 			st.Add(dec)
 		} else if status < fastparse.NumStatus {
@@ -192,16 +183,22 @@ func decodeBatch(b *Batch, n int, full bool, st *fastparse.Stats, dec *fastparse
 		if dec.VLANCount > 0 {
 			vlan = dec.VLANs[0]
 		}
-		k, d, ok := KeyOf(dec)
+		k := &b.keys[i]
+		d, ok := keyInto(k, dec)
 		if !ok {
 			*in = PacketInfo{Status: dec.Status, VLAN: vlan}
 			continue
 		}
 		ip++
-		*in = PacketInfo{Status: dec.Status, Proto: dec.Proto, VLAN: vlan, IP: true, Dir: d}
-		in.Segment.set(dec)
+		// Field by field, not a composite literal: the fields track sets later (flow ids,
+		// analysis) need no zeroing first, and the copy stays out of the stack.
+		in.Seq, in.Ack, in.PayloadLen, in.IPLen = dec.Seq, dec.Ack, dec.PayloadLen, dec.IPLen
+		in.TCPFlags, in.Window, in.MSS, in.IPHdrLen = dec.TCPFlags, dec.Window, dec.MSS, dec.IPHdrLen
+		in.HasL4, in.Frag, in.TCPOpts, in.WScale = dec.HasL4, dec.Frag, dec.TCPOpts, dec.WScale
+		in.ICMPType, in.ICMPCode = dec.ICMPType, dec.ICMPCode
+		in.Status, in.Proto, in.VLAN, in.IP, in.Dir = dec.Status, dec.Proto, vlan, true, d
 		h := k.Hash()
-		b.keys[i], b.hashes[i] = k, h
+		b.hashes[i] = h
 		s := 0
 		if n > 1 {
 			s = Shard(h, n)
