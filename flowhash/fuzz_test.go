@@ -8,8 +8,11 @@ import (
 )
 
 // FuzzTCPSegments feeds arbitrary TCP segment sequences (16 bytes each: direction and port
-// bits, flags, seq, ack, payload length, window, time step) between two hosts through a
-// Table and checks that nothing panics and that the per-flow counters add up to the totals.
+// bits, IPv4 or IPv6, flags, seq, ack, payload length, window, time step) between two hosts
+// through a Table and checks that nothing panics, that the per-flow counters add up to the
+// totals, that every flow's key is one that was added (compact keys and the IPv6 slab
+// round-trip, also across flows retired by port reuse) and that histories hold only letters
+// pcapdex writes.
 func FuzzTCPSegments(f *testing.F) {
 	f.Add([]byte{})
 	seed := make([]byte, 0, 16*6)
@@ -32,14 +35,23 @@ func FuzzTCPSegments(f *testing.F) {
 		seed = append(seed, b[:]...)
 	}
 	f.Add(seed)
+	seed6 := append([]byte(nil), seed...)
+	for i := 0; i < len(seed6); i += 16 {
+		seed6[i] |= 0x40 // the same exchange over IPv6
+	}
+	f.Add(seed6)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		tab := NewTable(Options{Events: true, UDPTimeout: -1})
 		var ts int64
 		n := uint64(0)
+		keys := map[Key]bool{}
 		for len(data) >= 16 {
 			b := data[:16]
 			data = data[16:]
 			src, dst := "10.0.0.1", "10.0.0.2"
+			if b[0]&0x40 != 0 {
+				src, dst = "2001:db8::1", "2001:db8::2"
+			}
 			sp, dp := uint16(40000+int(b[0]>>1&3)), uint16(80)
 			if b[0]&1 != 0 {
 				src, dst, sp, dp = dst, src, dp, sp
@@ -58,6 +70,7 @@ func FuzzTCPSegments(f *testing.F) {
 			ts += int64(binary.BigEndian.Uint16(b[14:])) * 1000
 			n++
 			k, d, _ := KeyOf(&p)
+			keys[k] = true
 			tab.Add(&k, d, &p, n, ts)
 		}
 		res := &Result{}
@@ -76,6 +89,14 @@ func FuzzTCPSegments(f *testing.F) {
 			tot.ZeroWindows += uint64(fl.TCP.ZeroWindows)
 			if int(fl.HistLen) > MaxHistory {
 				t.Fatalf("history length %d", fl.HistLen)
+			}
+			if !keys[fl.Key] {
+				t.Fatalf("flow %d has key %+v, never added", fl.ID, fl.Key)
+			}
+			for _, c := range []byte(fl.History()) {
+				if histCode[c] == 0 {
+					t.Fatalf("flow %d history %q has letter %q", fl.ID, fl.History(), c)
+				}
 			}
 		}
 		tot.Packets = n
