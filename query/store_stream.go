@@ -1,24 +1,30 @@
 package query
 
 import (
+	"errors"
 	"fmt"
 	"math"
+	"unsafe"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/pcapdex/pcapdex/flowhash"
 	"github.com/pcapdex/pcapdex/pcapng"
 )
 
-// StreamStore is a Store built by one pass over the captures, without an index: the flow
-// tracker's result plus one PacketRow per packet, in memory (about 64 bytes a packet). It
-// computes per-packet facts on its own (relative seq/ack, scaled window, direction, flow
+// StreamStore is a Store built by one pass over the captures, without an index. It always
+// holds the flow tracker's result (memory in proportion to flows); per-packet rows and the
+// TCP events only when its StreamKeep asks for them, since they grow with the capture: a
+// full PacketRow is 72 bytes a packet, 280 MB for the 3.9 million packets of a 2 GB capture.
+// It computes per-packet facts on its own (relative seq/ack, scaled window, direction, flow
 // ids from the tracker), so comparing it with an IndexStore checks the index end to end.
 type StreamStore struct {
 	*FlowSet
+	keep       StreamKeep
 	files      []string
 	flows      []flowhash.Flow
 	ff         []FlowFields
-	pkts       [][]PacketRow // in chunks of streamChunk rows: growing never copies
+	pkts       chunks[PacketRow] // keep.Packets and Need beyond NeedBasic
+	basic      chunks[basicRow]  // keep.Packets with NeedBasic: frame = position + 1
 	npkts      int64
 	events     []flowhash.Event
 	first      int64
@@ -29,8 +35,75 @@ type StreamStore struct {
 	Warnings []string
 }
 
-// streamChunk is the number of packet rows per chunk of StreamStore.pkts.
+// StreamKeep says what a StreamStore holds besides the flows, which it always holds (filters
+// select flows, so every filter is answered from them).
+type StreamKeep struct {
+	// Packets keeps per-packet data for Store.Packets; Need is the fields its callers read.
+	// NeedBasic keeps 24 bytes a packet (time, lengths, flow id); NeedTCP or NeedRecord keep
+	// the whole PacketRow. Without Packets, Packets returns ErrNotKept.
+	Packets bool
+	Need    Need
+	// Events keeps the TCP analysis events for Store.Events (ErrNotKept without it).
+	Events bool
+}
+
+// StreamKeepAll keeps everything any command reads.
+var StreamKeepAll = StreamKeep{Packets: true, Need: NeedTCP | NeedRecord, Events: true}
+
+// StreamKeepFor returns what the query command named command (flows, packets, timeline,
+// gaps, top, sizes, events, concurrent, extract: the Write* functions and Extract) reads
+// from a store; an unknown name gets StreamKeepAll. It does not depend on the filter:
+// filters select flows and never read packets.
+func StreamKeepFor(command string) StreamKeep {
+	switch command {
+	case "flows", "top": // Flows, Window, FlowTimes
+		return StreamKeep{}
+	case "events", "concurrent": // plus Events, OpenAt
+		return StreamKeep{Events: true}
+	case "timeline", "gaps", "sizes": // Packets(NeedBasic)
+		return StreamKeep{Packets: true, Need: NeedBasic}
+	case "packets":
+		return StreamKeep{Packets: true, Need: NeedTCP}
+	}
+	return StreamKeepAll
+}
+
+// ErrNotKept is returned by a StreamStore asked for packets, packet fields or events it
+// was built without (see StreamKeep).
+var ErrNotKept = errors.New("stream store: not kept")
+
+// basicRow is a packet as NeedBasic callers read it.
+type basicRow struct {
+	TS              int64
+	CapLen, OrigLen uint32
+	Flow            uint32
+}
+
+// streamChunk is the number of rows per chunk of StreamStore.pkts and basic.
 const streamChunk = 1 << 16
+
+// chunks is a sequence of rows in fixed chunks of streamChunk: growing never copies.
+type chunks[T any] struct {
+	c [][]T
+}
+
+// add returns a pointer to a new zero row at the end.
+func (c *chunks[T]) add() *T {
+	n := len(c.c)
+	if n == 0 || len(c.c[n-1]) == streamChunk {
+		c.c = append(c.c, make([]T, 0, streamChunk))
+		n++
+	}
+	last := &c.c[n-1]
+	*last = append(*last, *new(T))
+	return &(*last)[len(*last)-1]
+}
+
+// bytes returns the memory the chunks hold.
+func (c *chunks[T]) bytes() int64 {
+	var t T
+	return int64(len(c.c)) * streamChunk * int64(unsafe.Sizeof(t))
+}
 
 // streamKey is the per-5-tuple state: relative sequence numbers and window scaling
 // (flowhash.RelSeq, the rule the index uses too) and the VLAN of the key's first packet.
@@ -39,21 +112,24 @@ type streamKey struct {
 	vlan int
 }
 
-// NewStreamStore reads the captures at paths (one capture set, in order). A capture that
-// cannot be opened is an error; one that ends early (truncated, corrupt tail) keeps the
-// packets read and adds a warning.
+// NewStreamStore reads the captures at paths (one capture set, in order), keeping
+// everything (StreamKeepAll). A capture that cannot be opened is an error; one that ends
+// early (truncated, corrupt tail) keeps the packets read and adds a warning.
 func NewStreamStore(paths []string, noMmap bool) (*StreamStore, error) {
-	return NewStreamStoreOptions(paths, noMmap, flowhash.Options{})
+	return NewStreamStoreOptions(paths, noMmap, flowhash.Options{}, StreamKeepAll)
 }
 
-// NewStreamStoreOptions is NewStreamStore with flow tracking options (events are always on).
-// It runs flowhash's sharded pipeline (opt.Workers; 0 is GOMAXPROCS), so decoding and flow
-// tracking use every core while one goroutine turns each batch, in capture order, into
-// packet rows. Results equal an index's only for the options the index was built with (the
-// defaults); they are the same for any number of workers.
-func NewStreamStoreOptions(paths []string, noMmap bool, opt flowhash.Options) (*StreamStore, error) {
-	s := &StreamStore{files: paths, first: math.MaxInt64, last: math.MinInt64}
-	opt.Events = true
+// NewStreamStoreOptions is NewStreamStore with flow tracking options (opt.Events is
+// keep.Events) and keeping what keep says. It runs flowhash's sharded pipeline
+// (opt.Workers; 0 is GOMAXPROCS), so decoding and flow tracking use every core while one
+// goroutine turns each batch, in capture order, into packet rows. Results equal an
+// index's only for the options the index was built with (the defaults); they are the same
+// for any number of workers and whatever keep says.
+func NewStreamStoreOptions(paths []string, noMmap bool, opt flowhash.Options, keep StreamKeep) (*StreamStore, error) {
+	s := &StreamStore{keep: keep, files: paths, first: math.MaxInt64, last: math.MinInt64}
+	opt.Events = keep.Events
+	full := keep.Packets && keep.Need&^NeedBasic != 0 // whole PacketRows
+	basic := keep.Packets && !full
 	var keys []streamKey // by flow key id - 1 (the pipeline numbers keys in order of first packet)
 	var flowKey []uint32 // flow id - 1 -> key id
 	var flags []uint16   // flow id - 1 -> TCP flags of its packets, ORed
@@ -61,9 +137,9 @@ func NewStreamStoreOptions(paths []string, noMmap bool, opt flowhash.Options) (*
 	pl := flowhash.NewPipeline(opt, func(b *flowhash.Batch) error {
 		for i := range b.Packets {
 			p, in := &b.Packets[i], &b.Info[i]
-			row := PacketRow{Frame: int64(b.Frame) + int64(i), File: uint16(fi), Off: p.Offset, TS: p.TS,
-				CapLen: p.CapLen, OrigLen: max(p.OrigLen, p.CapLen)}
 			s.first, s.last = min(s.first, p.TS), max(s.last, p.TS)
+			s.npkts++
+			origLen := max(p.OrigLen, p.CapLen)
 			if in.IP {
 				for int(in.Key) > len(keys) {
 					vlan := -1
@@ -76,23 +152,32 @@ func NewStreamStoreOptions(paths []string, noMmap bool, opt flowhash.Options) (*
 					flowKey = append(flowKey, in.Key)
 					flags = append(flags, 0)
 				}
-				ks := &keys[in.Key-1]
-				row.Flow = in.Flow
-				row.FromOrig = in.FromOrig
-				row.PLen = in.PayloadLen
-				row.Analysis = in.Events
 				if in.Proto == flowhash.ProtoTCP && in.HasL4 {
-					row.Flags = in.TCPFlags
-					row.Seq, row.Ack, row.Win = ks.rel.Next(&in.Segment, int(in.Dir))
 					flags[in.Flow-1] |= in.TCPFlags
 				}
 			}
-			if n := len(s.pkts); n == 0 || len(s.pkts[n-1]) == streamChunk {
-				s.pkts = append(s.pkts, make([]PacketRow, 0, streamChunk))
+			switch {
+			case basic:
+				row := s.basic.add()
+				*row = basicRow{TS: p.TS, CapLen: p.CapLen, OrigLen: origLen}
+				if in.IP {
+					row.Flow = in.Flow
+				}
+			case full:
+				row := s.pkts.add()
+				*row = PacketRow{Frame: int64(b.Frame) + int64(i), File: uint16(fi), Off: p.Offset, TS: p.TS,
+					CapLen: p.CapLen, OrigLen: origLen}
+				if in.IP {
+					row.Flow = in.Flow
+					row.FromOrig = in.FromOrig
+					row.PLen = in.PayloadLen
+					row.Analysis = in.Events
+					if in.Proto == flowhash.ProtoTCP && in.HasL4 {
+						row.Flags = in.TCPFlags
+						row.Seq, row.Ack, row.Win = keys[in.Key-1].rel.Next(&in.Segment, int(in.Dir))
+					}
+				}
 			}
-			last := &s.pkts[len(s.pkts)-1]
-			*last = append(*last, row)
-			s.npkts++
 		}
 		return nil
 	})
@@ -128,6 +213,12 @@ func NewStreamStoreOptions(paths []string, noMmap bool, opt flowhash.Options) (*
 	s.FlowSet = NewFlowSet(s.ff, 0)
 	return s, nil
 }
+
+// Keep returns what the store was built to keep.
+func (s *StreamStore) Keep() StreamKeep { return s.keep }
+
+// RowBytes returns the memory the store holds in per-packet rows (0 without keep.Packets).
+func (s *StreamStore) RowBytes() int64 { return s.pkts.bytes() + s.basic.bytes() }
 
 func (s *StreamStore) NumFlows() int             { return len(s.flows) }
 func (s *StreamStore) NumPackets() int64         { return s.npkts }
@@ -172,9 +263,32 @@ func (s *StreamStore) Flows(rows *roaring.Bitmap, _ FlowNeed, fn func(f *flowhas
 }
 
 func (s *StreamStore) Packets(rows *roaring.Bitmap, since, until int64, need Need, fn func(p *PacketRow) error) error {
+	if !s.keep.Packets || need&^s.keep.Need != 0 {
+		return fmt.Errorf("%w: packets with fields %#x (kept: %+v)", ErrNotKept, need, s.keep)
+	}
 	m := newMatcher(rows, len(s.flows))
 	var p PacketRow
-	for _, chunk := range s.pkts {
+	if s.basic.c != nil {
+		frame := int64(0)
+		for _, chunk := range s.basic.c {
+			for i := range chunk {
+				q := &chunk[i]
+				frame++
+				if !m.flow(q.Flow) && rows != nil || q.TS < since || q.TS > until {
+					continue
+				}
+				p = PacketRow{Frame: frame, TS: q.TS, CapLen: q.CapLen, OrigLen: q.OrigLen}
+				if rows != nil {
+					p.Flow = q.Flow
+				}
+				if err := fn(&p); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	for _, chunk := range s.pkts.c {
 		for i := range chunk {
 			q := &chunk[i]
 			if !m.flow(q.Flow) && rows != nil || q.TS < since || q.TS > until {
@@ -204,6 +318,9 @@ func (s *StreamStore) OpenAt(ts []int64) ([]int, error) {
 }
 
 func (s *StreamStore) Events(rows *roaring.Bitmap, types []flowhash.EventType, fn func(e *flowhash.Event) error) error {
+	if !s.keep.Events {
+		return fmt.Errorf("%w: events (kept: %+v)", ErrNotKept, s.keep)
+	}
 	m := newMatcher(rows, len(s.flows))
 	want := eventSet(types)
 	var e flowhash.Event

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pcapdex/pcapdex/flowhash"
 	"github.com/pcapdex/pcapdex/index"
 )
 
@@ -109,9 +110,34 @@ func allCommands(out Options) []queryCase {
 
 var equalFilters = []string{"", "tcp", "udp or icmp", "port 443 or port 80", "rst", "retransmissions > 0 or dup_acks > 0", "not tcp", "vlan", "syn_rtt > 1ms"}
 
-// compareStores runs every command with every filter on both stores and requires
-// byte-identical output.
-func compareStores(t *testing.T, name string, ix *IndexStore, st *StreamStore) {
+// keptStores reads paths once per distinct StreamKeepFor of the commands and returns, for
+// a command name of allCommands ("top-host": top), the store built for it.
+func keptStores(t testing.TB, paths []string) func(command string) *StreamStore {
+	t.Helper()
+	built := map[StreamKeep]*StreamStore{}
+	for _, c := range allCommands(Options{}) {
+		k := StreamKeepFor(commandOf(c.name))
+		if built[k] != nil {
+			continue
+		}
+		s, err := NewStreamStoreOptions(paths, false, flowhash.Options{}, k)
+		if err != nil {
+			t.Fatalf("%v kept %+v: %v", paths, k, err)
+		}
+		built[k] = s
+	}
+	return func(command string) *StreamStore { return built[StreamKeepFor(commandOf(command))] }
+}
+
+// commandOf returns the command of an allCommands case name: "top-host" -> "top".
+func commandOf(name string) string {
+	c, _, _ := strings.Cut(name, "-")
+	return c
+}
+
+// compareStores runs every command with every filter on both stores, and on the stream
+// store built for the command (kept, nil: none), and requires byte-identical output.
+func compareStores(t *testing.T, name string, ix *IndexStore, st *StreamStore, kept func(command string) *StreamStore) {
 	t.Helper()
 	if ix.NumPackets() != st.NumPackets() || ix.NumFlows() != st.NumFlows() {
 		t.Fatalf("%s: index has %d packets %d flows, stream %d and %d", name, ix.NumPackets(), ix.NumFlows(), st.NumPackets(), st.NumFlows())
@@ -150,6 +176,20 @@ func compareStores(t *testing.T, name string, ix *IndexStore, st *StreamStore) {
 				if !bytes.Equal(wa.Bytes(), wb.Bytes()) {
 					t.Errorf("%s %s %q window %v: index and stream differ:\n%s", name, c.name, f, win, firstDiff(wa.String(), wb.String()))
 				}
+				if kept == nil {
+					continue
+				}
+				sk := kept(c.name)
+				sc, err := Select(sk, plan, win[0], win[1])
+				if err != nil {
+					t.Fatal(err)
+				}
+				var wc bytes.Buffer
+				if ec := c.run(sk, sc, &wc); fmt.Sprint(ec) != fmt.Sprint(ea) {
+					t.Errorf("%s %s %q: index error %v, stream kept %+v error %v", name, c.name, f, ea, sk.Keep(), ec)
+				} else if !bytes.Equal(wa.Bytes(), wc.Bytes()) {
+					t.Errorf("%s %s %q window %v: index and stream kept %+v differ:\n%s", name, c.name, f, win, sk.Keep(), firstDiff(wa.String(), wc.String()))
+				}
 			}
 		}
 	}
@@ -178,7 +218,8 @@ func firstDiff(a, b string) string {
 }
 
 // TestIndexEqualsStream: every command gives byte-identical output from the index and
-// from one streaming pass, for every corpus file and several filters and windows.
+// from one streaming pass, keeping everything or only what the command reads
+// (StreamKeepFor), for every corpus file and several filters and windows.
 func TestIndexEqualsStream(t *testing.T) {
 	for _, p := range corpusCaptures(t) {
 		t.Run(filepath.Base(p), func(t *testing.T) {
@@ -186,7 +227,7 @@ func TestIndexEqualsStream(t *testing.T) {
 			if !ok {
 				t.Skipf("%s: not readable as a capture", p)
 			}
-			compareStores(t, filepath.Base(p), ix, st)
+			compareStores(t, filepath.Base(p), ix, st, keptStores(t, []string{p}))
 		})
 	}
 }
@@ -203,5 +244,5 @@ func TestIndexEqualsStreamSet(t *testing.T) {
 	if got := len(ix.Files()); got != 3 {
 		t.Fatalf("index lists %d files, want 3", got)
 	}
-	compareStores(t, "set", ix, st)
+	compareStores(t, "set", ix, st, keptStores(t, set))
 }

@@ -57,6 +57,16 @@ var queryCLICases = [][]string{
 	{"concurrent", "--from", "orig", "--format", "jsonl"},
 	{"concurrent", "--at", "+1s"},
 	{"packets", "--since", "+0.5s", "--until", "+1.5s", "--time", "relative", "tcp"},
+	// --no-index keeps only what each command reads (query.StreamKeepFor): flows, top, events
+	// and concurrent with windows and filters read no packet rows; gaps and sizes keep short
+	// rows; extract reads records back by offset.
+	{"flows", "--since", "+0.5s", "--until", "+1.5s", "--format", "csv", "syn"},
+	{"top", "--by", "src", "--since", "+1s", "udp"},
+	{"events", "--since", "+0.5s", "--format", "csv", "tcp"},
+	{"concurrent", "--at", "+1s", "tcp"},
+	{"gaps", "--min", "10ms", "--until", "+1s"},
+	{"sizes", "--since", "+0.5s", "tcp"},
+	{"extract", "-w", "-", "--annotate", "port", "443"},
 }
 
 // TestQueryCLIIndexEqualsNoIndex runs each command in-process on the sample capture twice:

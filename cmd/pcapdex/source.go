@@ -26,7 +26,9 @@ import (
 // index, building it first (progress on stderr) when it is missing or stale, exactly as
 // `pcapdex index` would: the sidecar CAPTURE.pcapdex for one capture, and for a set an
 // index in the user cache directory named by a hash of the set's paths (or --index PATH).
-// --no-index reads the captures in one pass instead, holding its results in memory.
+// --no-index reads the captures in one pass instead, holding in memory what the command
+// reads: the flows always, per-packet rows only for the commands that print or count
+// packets (query.StreamKeepFor).
 
 // queryFlags are the flags every query command shares.
 type queryFlags struct {
@@ -243,7 +245,9 @@ func openQuery(name string, q *queryFlags, args []string, stderr io.Writer) (*qu
 		if q.track != nil {
 			opt = *q.track
 		}
-		s, err := query.NewStreamStoreOptions(captures, q.input.noMmap, opt)
+		// Keep only what the command reads: flows, top, events and concurrent hold memory in
+		// proportion to flows (and events), not to packets.
+		s, err := query.NewStreamStoreOptions(captures, q.input.noMmap, opt, query.StreamKeepFor(name))
 		if err != nil {
 			return fail(exitInput, "%v", err)
 		}
