@@ -108,8 +108,8 @@
 // the selected rows the same way; events of a small selection skip event blocks outside its
 // packets' time spans, and concurrent counts open flows per RST from the flows blocks that
 // can hold them (Store.OpenAt). StreamStore reads the
-// captures in one pass and keeps the flow tracker's result and one PacketRow per packet in
-// memory (--no-index). Both give byte-identical output for every command (tested on every
+// captures in one pass and keeps the flow tracker's result in memory, plus per-packet rows
+// and events only for the commands that read them (StreamKeepFor; --no-index). Both give byte-identical output for every command (tested on every
 // corpus file and a capture set), which checks the index end to end.
 //
 // # Output
