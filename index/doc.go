@@ -39,8 +39,10 @@
 // size), and checks the directory's CRC32C (Castagnoli), that sections lie in increasing
 // order between the header and the directory without overlap, and that every length is
 // within the file. A section's bytes are read, and their CRC32C verified, the first time the
-// section is touched; Verify checks all of them. Bad bytes anywhere give a *CorruptError
-// naming the file, the section and the offset.
+// section is touched, except through Postings, which verifies a postings section page by
+// page as lookups read it (below). Verify checks every section's CRC32C and every finer
+// checksum inside sections. Bad bytes anywhere give a *CorruptError naming the file, the
+// section and the offset.
 //
 // A section's codec (durable: 0 none, 1 zstd) applies to the section as a whole; a zstd
 // section is one frame whose raw length is in the directory and at most MaxRawUnit.
@@ -80,17 +82,27 @@
 //
 // # Postings
 //
-// A postings section maps sorted keys to roaring bitmaps (portable serialization). Every
-// integer is a fixed-width u32 so Find is a binary search over the mapped section:
+// A postings section (always stored with codec 0) maps sorted keys to roaring bitmaps
+// (portable serialization). Every integer is a fixed-width u32 so Find is a binary search
+// over the mapped section. The section is a body, then the checksums of its pages:
 //
-//	u32 n, u32 key width (0: variable)
-//	[variable width] (n+1) x u32 key offsets
-//	key area, keys strictly increasing by bytes.Compare
-//	pad to 8, (n+1) x u32 bitmap offsets (relative to the bitmap area, multiples of 8)
-//	pad to 8, bitmap area: each bitmap 8-aligned
+//	body:
+//	  u32 n, u32 key width (0: variable)
+//	  [variable width] (n+1) x u32 key offsets
+//	  key area, keys strictly increasing by bytes.Compare
+//	  pad to 8, (n+1) x u32 bitmap offsets (relative to the bitmap area, multiples of 8)
+//	  pad to 8, bitmap area: each bitmap 8-aligned, padded to 8
+//	k x u32   CRC32C of each 4096-byte page of the body (the last one may be shorter),
+//	          k = ceil(body length / 4096)
+//	u32       body length
+//	u32       CRC32C of the k page checksums and the body length
 //
-// Bitmaps are opened zero-copy (roaring FromBuffer) only after the section's checksum has
-// been verified, and Validate is called on each before it is returned.
+// Postings checks the last 4k+8 bytes on first use, then each page of the body the first
+// time a lookup reads from it: a lookup verifies the dozen or so pages its binary search,
+// offsets and bitmap lie in, not the whole section. (The directory's CRC32C of the whole
+// section is still written, and checked by Section and Verify.) Bitmaps are opened
+// zero-copy (roaring FromBuffer) only after the pages holding them have been verified, and
+// Validate is called on each before it is returned.
 //
 // # What the builder stores (names are constants in builder.go: the contract with query/)
 //

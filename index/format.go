@@ -10,7 +10,8 @@ const (
 	// FormatVersion is the version of the file format this package writes and reads.
 	// 2: the flow table's rtt_min/rtt_avg/rtt_max columns hold the ACK-of-the-newest-segment
 	// samples of flowhash 2026-11 (version 1 files hold the older one-timed-segment samples,
-	// and sections whose layouts changed without a version of their own).
+	// and sections whose layouts changed without a version of their own); postings sections
+	// end with a CRC32C per 4 KiB page, so a lookup verifies only the pages it reads.
 	FormatVersion uint32 = 2
 
 	headerMagic  = "\x89PDX\r\n\x1a\n" // first 8 bytes of the file

@@ -155,8 +155,13 @@ func FuzzParsers(f *testing.F) {
 		parseDirectory(b, max(dataLen, 0))
 		parseTableMeta(b, max(dataLen, 0))
 		parseCaptures(b)
+		// b as a postings body (its page checksums made to match), then b as a whole section.
 		p := &Postings{r: &Reader{path: "fuzz"}, sec: SectionInfo{Name: "p", Length: int64(len(b))}}
-		if p.parse(b) != nil {
+		if p.setChecks(appendPageChecks(bytes.Clone(b))) != nil {
+			t.Fatalf("page checksums of a %d-byte body refused", len(b))
+		}
+		(&Postings{r: p.r, sec: p.sec}).setChecks(b)
+		if p.parse() != nil {
 			return
 		}
 		bm := roaring.New()

@@ -4,12 +4,13 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/RoaringBitmap/roaring/v2"
 )
 
 // Postings section layout (durable; all integers little endian, fixed width, so a lookup
-// is a binary search over the section without decoding it):
+// is a binary search over the section without decoding it). The body:
 //
 //	u32 n           number of keys
 //	u32 width       key width in bytes, or 0 for variable-width keys
@@ -19,7 +20,19 @@ import (
 //	(n+1) x u32     bitmap offsets, relative to the bitmap area, each a multiple of 8
 //	pad             zero bytes up to a multiple of 8
 //	bitmap area     serialized roaring bitmaps (portable format), each starting 8-aligned
-const postingsHeader = 8
+//
+// then its checks, so that a lookup verifies only the pages it reads:
+//
+//	k x u32         CRC32C of each postingsPage-byte page of the body (the last may be
+//	                shorter), k = ceil(body length / postingsPage)
+//	u32             body length
+//	u32             CRC32C of the k page checksums and the body length
+const (
+	postingsHeader  = 8
+	postingsPage    = 1 << postingsShift // bytes of body per page checksum (durable)
+	postingsShift   = 12
+	postingsTrailer = 8 // body length, CRC32C of the page checksums and body length
+)
 
 // WritePostings writes a postings section: keys (strictly increasing, all of length
 // keyWidth, or of any length when keyWidth is 0) and one bitmap per key. Bitmaps are written
@@ -109,7 +122,21 @@ func appendPostingsRaw(dst []byte, name string, keyWidth int, keys [][]byte, bms
 		buf = append(buf, bm...)
 		buf = pad8(buf)
 	}
-	return buf, nil
+	if len(buf) > 1<<32-1 {
+		return nil, fmt.Errorf("index: postings %q: body of %d bytes exceeds 4 GiB", name, len(buf))
+	}
+	return appendPageChecks(buf), nil
+}
+
+// appendPageChecks appends to body, a whole postings body, its page checksums, its length
+// and the checksum of both.
+func appendPageChecks(body []byte) []byte {
+	n := len(body)
+	for off := 0; off < n; off += postingsPage {
+		body = AppendUint32(body, crc32c(body[off:min(off+postingsPage, n)]))
+	}
+	body = AppendUint32(body, uint32(n))
+	return AppendUint32(body, crc32c(body[n:]))
 }
 
 // appendSmallBitmap appends the roaring portable serialization (RoaringFormatSpec) of the
@@ -168,20 +195,28 @@ func pad8(b []byte) []byte {
 }
 
 // Postings reads a postings section: O(log n) lookups, each bitmap a zero-copy view of the
-// verified section bytes, valid until the Reader is closed. Safe for concurrent use.
+// section bytes, valid until the Reader is closed. Each page of the section is verified
+// against its CRC32C the first time a lookup reads it, so a lookup checks the few pages it
+// reads, not the whole section. Safe for concurrent use.
 type Postings struct {
 	r     *Reader
 	sec   SectionInfo
+	body  []byte          // the section up to its page checksums
+	sums  []byte          // k x u32 page checksums (verified as a whole)
+	ok    []atomic.Uint64 // bit p%64 of ok[p/64]: page p's checksum verified
 	n     int
 	width int
 	koffs []byte // (n+1) u32, variable width only
 	keys  []byte
 	boffs []byte // (n+1) u32
 	area  []byte
-	base  int64 // file offset of the section
+	// offsets of koffs, keys, boffs and area in the body
+	koffsAt, keysAt, boffsAt, areaAt int
+	base                             int64 // file offset of the section
 }
 
-// Postings returns the named postings section, verifying its checksum on first use.
+// Postings returns the named postings section. The first use verifies the section's page
+// checksums (4 bytes per 4 KiB) and the pages of its header, not the whole section.
 func (r *Reader) Postings(name string) (*Postings, error) {
 	r.mu.Lock()
 	if p, ok := r.postings[name]; ok {
@@ -193,13 +228,15 @@ func (r *Reader) Postings(name string) (*Postings, error) {
 	if !ok || r.dir[i].Type != SectionPostings {
 		return nil, fmt.Errorf("index: file %s: postings %q: %w", r.path, name, ErrNotFound)
 	}
-	b, err := r.section(i)
-	if err != nil {
+	p := &Postings{r: r, sec: r.dir[i], base: r.dir[i].Offset}
+	if p.sec.Codec != CodecNone {
+		return nil, p.corrupt(0, nil, "postings stored with codec %d (must be stored as they are)", p.sec.Codec)
+	}
+	if err := p.load(); err != nil {
 		return nil, err
 	}
-	p := &Postings{r: r, sec: r.dir[i], base: r.dir[i].Offset}
-	if err := p.parse(b); err != nil {
-		return nil, &CorruptError{File: r.path, Section: name, Offset: p.base, Msg: "postings header", Err: err}
+	if err := p.parse(); err != nil {
+		return nil, err
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -213,41 +250,128 @@ func (r *Reader) Postings(name string) (*Postings, error) {
 	return p, nil
 }
 
-func (p *Postings) parse(b []byte) error {
-	if len(b) < postingsHeader {
-		return errShort
+// load reads the section's stored bytes (a view of the mapping, or a buffer of its own)
+// and checks its trailer and the page checksums.
+func (p *Postings) load() error {
+	r := p.r
+	r.life.RLock()
+	defer r.life.RUnlock()
+	if r.closed {
+		return ErrClosed
+	}
+	b, err := r.readAt(nil, p.sec.Offset, p.sec.Length)
+	if err != nil {
+		return err
+	}
+	return p.setChecks(b)
+}
+
+// setChecks splits the section b into body and page checksums and verifies the latter.
+func (p *Postings) setChecks(b []byte) error {
+	size := uint64(len(b))
+	if size < postingsTrailer {
+		return p.corrupt(0, nil, "section of %d bytes has no room for its %d-byte trailer", size, postingsTrailer)
+	}
+	n := uint64(binary.LittleEndian.Uint32(b[size-8:]))
+	k := (n + postingsPage - 1) >> postingsShift
+	if n > size-postingsTrailer || size-postingsTrailer-n != 4*k {
+		return p.corrupt(int64(size-8), nil, "body of %d bytes and its %d page checksums do not fill the section of %d bytes", n, k, size)
+	}
+	want := binary.LittleEndian.Uint32(b[size-4:])
+	if got := crc32c(b[n : size-4]); got != want {
+		return p.corrupt(int64(n), nil, "page checksums crc32c mismatch (want %#08x, got %#08x)", want, got)
+	}
+	p.body, p.sums = b[:n:n], b[n:n+4*k:n+4*k]
+	p.ok = make([]atomic.Uint64, (k+63)/64)
+	return nil
+}
+
+// check verifies, the first time they are read, the pages holding body[lo:lo+n]. The
+// caller has bounded lo and n by the body.
+func (p *Postings) check(lo, n int) error {
+	if (lo^(lo+n-1))>>postingsShift == 0 && p.verified(lo>>postingsShift) { // one page, verified
+		return nil
+	}
+	return p.checkPages(lo, n)
+}
+
+func (p *Postings) verified(pg int) bool { return p.ok[pg>>6].Load()&(1<<(pg&63)) != 0 }
+
+func (p *Postings) checkPages(lo, n int) error {
+	if n <= 0 {
+		return nil
+	}
+	for pg := lo >> postingsShift; pg <= (lo+n-1)>>postingsShift; pg++ {
+		if p.verified(pg) {
+			continue
+		}
+		start := pg << postingsShift
+		end := min(start+postingsPage, len(p.body))
+		p.r.life.RLock()
+		if p.r.closed {
+			p.r.life.RUnlock()
+			return ErrClosed
+		}
+		got := crc32c(p.body[start:end])
+		p.r.life.RUnlock()
+		if want := binary.LittleEndian.Uint32(p.sums[4*pg:]); got != want {
+			return p.corrupt(int64(start), nil, "page %d crc32c mismatch (want %#08x, got %#08x)", pg, want, got)
+		}
+		p.ok[pg>>6].Or(1 << (pg & 63))
+	}
+	return nil
+}
+
+// checkAll verifies every page of the body.
+func (p *Postings) checkAll() error { return p.check(0, len(p.body)) }
+
+// parse reads the body's header and the ends of its offset arrays, verifying the pages
+// they lie in.
+func (p *Postings) parse() error {
+	b := p.body
+	size := uint64(len(b))
+	if size < postingsHeader {
+		return p.corrupt(0, errShort, "postings header")
+	}
+	if err := p.check(0, postingsHeader); err != nil {
+		return err
 	}
 	n := uint64(binary.LittleEndian.Uint32(b))
 	w := uint64(binary.LittleEndian.Uint32(b[4:]))
-	size := uint64(len(b))
 	pos := uint64(postingsHeader)
 	var keyLen uint64
 	if w == 0 {
 		if (n+1)*4 > size-pos {
-			return fmt.Errorf("%d key offsets exceed section", n+1)
+			return p.corrupt(0, nil, "postings header: %d key offsets exceed body of %d bytes", n+1, size)
 		}
-		p.koffs = b[pos : pos+(n+1)*4]
+		p.koffs, p.koffsAt = b[pos:pos+(n+1)*4], int(pos)
+		if err := p.check(p.koffsAt+int(n)*4, 4); err != nil {
+			return err
+		}
 		pos += (n + 1) * 4
 		keyLen = uint64(binary.LittleEndian.Uint32(p.koffs[n*4:]))
 	} else {
 		keyLen = n * w
 	}
 	if keyLen > size-pos {
-		return fmt.Errorf("key area of %d bytes exceeds section", keyLen)
+		return p.corrupt(0, nil, "postings header: key area of %d bytes exceeds body of %d bytes", keyLen, size)
 	}
-	p.keys = b[pos : pos+keyLen]
+	p.keys, p.keysAt = b[pos:pos+keyLen], int(pos)
 	pos = (pos + keyLen + 7) &^ 7
 	if pos > size || (n+1)*4 > size-pos {
-		return fmt.Errorf("%d bitmap offsets exceed section", n+1)
+		return p.corrupt(0, nil, "postings header: %d bitmap offsets exceed body of %d bytes", n+1, size)
 	}
-	p.boffs = b[pos : pos+(n+1)*4]
+	p.boffs, p.boffsAt = b[pos:pos+(n+1)*4], int(pos)
+	if err := p.check(p.boffsAt+int(n)*4, 4); err != nil {
+		return err
+	}
 	pos = (pos + (n+1)*4 + 7) &^ 7
 	if pos > size {
-		return errShort
+		return p.corrupt(0, errShort, "postings header")
 	}
-	p.area = b[pos:]
+	p.area, p.areaAt = b[pos:], int(pos)
 	if end := uint64(binary.LittleEndian.Uint32(p.boffs[n*4:])); end != uint64(len(p.area)) {
-		return fmt.Errorf("bitmap area of %d bytes, offsets say %d", len(p.area), end)
+		return p.corrupt(int64(p.boffsAt)+int64(n*4), nil, "bitmap area of %d bytes, offsets say %d", len(p.area), end)
 	}
 	p.n, p.width = int(n), int(w)
 	return nil
@@ -268,12 +392,22 @@ func (p *Postings) Key(i int) ([]byte, error) {
 		return nil, fmt.Errorf("index: postings %q: key %d out of range", p.sec.Name, i)
 	}
 	if p.width > 0 {
-		return p.keys[i*p.width : (i+1)*p.width : (i+1)*p.width], nil
+		lo := i * p.width
+		if err := p.check(p.keysAt+lo, p.width); err != nil {
+			return nil, err
+		}
+		return p.keys[lo : lo+p.width : lo+p.width], nil
+	}
+	if err := p.check(p.koffsAt+4*i, 8); err != nil {
+		return nil, err
 	}
 	lo := binary.LittleEndian.Uint32(p.koffs[4*i:])
 	hi := binary.LittleEndian.Uint32(p.koffs[4*i+4:])
 	if lo > hi || uint64(hi) > uint64(len(p.keys)) {
-		return nil, p.corrupt(postingsHeader+int64(4*i), nil, "key %d offsets [%d, %d) outside key area of %d bytes", i, lo, hi, len(p.keys))
+		return nil, p.corrupt(int64(p.koffsAt+4*i), nil, "key %d offsets [%d, %d) outside key area of %d bytes", i, lo, hi, len(p.keys))
+	}
+	if err := p.check(p.keysAt+int(lo), int(hi-lo)); err != nil {
+		return nil, err
 	}
 	return p.keys[lo:hi:hi], nil
 }
@@ -315,15 +449,30 @@ func (p *Postings) Search(key []byte) (int, error) {
 }
 
 // Bitmap fills bm with the i-th bitmap: a zero-copy, copy-on-write view of the section
-// (mutating bm copies the touched containers), validated before it is returned.
+// (mutating bm copies the touched containers), opened only once the pages holding it have
+// passed their checksums, and validated before it is returned. On error bm is left empty.
 func (p *Postings) Bitmap(i int, bm *roaring.Bitmap) error {
+	err := p.bitmap(i, bm)
+	if err != nil {
+		bm.Clear()
+	}
+	return err
+}
+
+func (p *Postings) bitmap(i int, bm *roaring.Bitmap) error {
 	if i < 0 || i >= p.n {
 		return fmt.Errorf("index: postings %q: bitmap %d out of range", p.sec.Name, i)
+	}
+	if err := p.check(p.boffsAt+4*i, 8); err != nil {
+		return err
 	}
 	lo := uint64(binary.LittleEndian.Uint32(p.boffs[4*i:]))
 	hi := uint64(binary.LittleEndian.Uint32(p.boffs[4*i+4:]))
 	if lo > hi || hi > uint64(len(p.area)) || lo%8 != 0 {
-		return p.corrupt(p.areaBase()+int64(lo), nil, "bitmap %d offsets [%d, %d) outside bitmap area of %d bytes", i, lo, hi, len(p.area))
+		return p.corrupt(int64(p.boffsAt+4*i), nil, "bitmap %d offsets [%d, %d) outside bitmap area of %d bytes", i, lo, hi, len(p.area))
+	}
+	if err := p.check(p.areaAt+int(lo), int(hi-lo)); err != nil {
+		return err
 	}
 	buf := p.area[lo:hi:hi]
 	p.r.life.RLock()
@@ -339,19 +488,21 @@ func (p *Postings) Bitmap(i int, bm *roaring.Bitmap) error {
 		err = bm.Validate()
 	}
 	if err != nil {
-		bm.Clear()
-		return p.corrupt(p.areaBase()+int64(lo), err, "bitmap %d", i)
+		return p.corrupt(int64(p.areaAt)+int64(lo), err, "bitmap %d", i)
 	}
 	return nil
 }
 
-func (p *Postings) areaBase() int64 { return p.sec.Length - int64(len(p.area)) }
-
-// Lookup returns the bitmap of key: ok is false when the key is absent.
+// Lookup fills bm with the bitmap of key: ok is false (and bm untouched) when the key is
+// absent. On error bm is left empty.
 func (p *Postings) Lookup(key []byte, bm *roaring.Bitmap) (ok bool, err error) {
 	i, err := p.Find(key)
-	if err != nil || i < 0 {
+	if err != nil {
+		bm.Clear()
 		return false, err
+	}
+	if i < 0 {
+		return false, nil
 	}
 	return true, p.Bitmap(i, bm)
 }

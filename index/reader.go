@@ -288,8 +288,10 @@ func (r *Reader) Close() error {
 }
 
 // Verify checks the whole file: every section's checksum, then the structure of every
-// table (each column chunk's checksum and encoding), postings list (each key and bitmap),
-// the capture list, and the predicted columns of the builder's packet tables. It returns the first problem found, a *CorruptError for bad bytes.
+// table (each column chunk's checksum and encoding), postings section (every page
+// checksum, each key and bitmap), the capture list, and the predicted columns of the
+// builder's packet tables. It returns the first problem found, a *CorruptError for bad
+// bytes.
 func (r *Reader) Verify() error {
 	for i := range r.dir {
 		if err := r.verifySection(i); err != nil {
@@ -324,6 +326,9 @@ func (r *Reader) Verify() error {
 		case SectionPostings:
 			p, err := r.Postings(sec.Name)
 			if err != nil {
+				return err
+			}
+			if err := p.checkAll(); err != nil {
 				return err
 			}
 			var prev []byte
