@@ -40,9 +40,9 @@
 // order between the header and the directory without overlap, and that every length is
 // within the file. A section's bytes are read, and their CRC32C verified, the first time the
 // section is touched, except through Postings, which verifies a postings section page by
-// page as lookups read it (below). Verify checks every section's CRC32C and every finer
-// checksum inside sections. Bad bytes anywhere give a *CorruptError naming the file, the
-// section and the offset.
+// page as lookups read it (below). Verify checks every section's CRC32C, every finer
+// checksum inside sections, and that the padding between sections is zero. Bad bytes
+// anywhere give a *CorruptError naming the file, the section and the offset.
 //
 // A section's codec (durable: 0 none, 1 zstd) applies to the section as a whole; a zstd
 // section is one frame whose raw length is in the directory and at most MaxRawUnit.

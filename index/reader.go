@@ -264,6 +264,48 @@ func (r *Reader) verifySection(i int) error {
 	return nil
 }
 
+// verifyPadding checks that the bytes between sections, and between the last section and
+// the directory, are the writer's zero padding: fewer than sectionAlign, all zero.
+func (r *Reader) verifyPadding() error {
+	r.life.RLock()
+	defer r.life.RUnlock()
+	if r.closed {
+		return ErrClosed
+	}
+	ftOff := r.size - footerSize
+	ft, err := r.readAt(nil, ftOff, footerSize)
+	if err != nil {
+		return err
+	}
+	var buf [sectionAlign]byte
+	end := int64(headerSize)
+	for i := 0; i <= len(r.dir); i++ {
+		next, name := int64(binary.LittleEndian.Uint64(ft)), "" // the directory
+		if i < len(r.dir) {
+			next = r.dir[i].Offset
+		}
+		if i > 0 {
+			name = r.dir[i-1].Name
+		}
+		if next-end >= sectionAlign || next%sectionAlign != 0 {
+			return r.corrupt(name, end, "%d bytes between sections end at %#x, not the padding to a multiple of %d", next-end, next, sectionAlign)
+		}
+		pad, err := r.readAt(buf[:], end, next-end)
+		if err != nil {
+			return err
+		}
+		for j, c := range pad {
+			if c != 0 {
+				return r.corrupt(name, end+int64(j), "padding byte %#02x is not zero", c)
+			}
+		}
+		if i < len(r.dir) {
+			end = r.dir[i].Offset + r.dir[i].Length
+		}
+	}
+	return nil
+}
+
 // Close releases the file and its mapping. Everything returned by the Reader becomes
 // invalid.
 func (r *Reader) Close() error {
@@ -290,13 +332,16 @@ func (r *Reader) Close() error {
 // Verify checks the whole file: every section's checksum, then the structure of every
 // table (each column chunk's checksum and encoding), postings section (every page
 // checksum, each key and bitmap), the capture list, and the predicted columns of the
-// builder's packet tables. It returns the first problem found, a *CorruptError for bad
-// bytes.
+// builder's packet tables, and the zero padding between sections. It returns the first
+// problem found, a *CorruptError for bad bytes.
 func (r *Reader) Verify() error {
 	for i := range r.dir {
 		if err := r.verifySection(i); err != nil {
 			return err
 		}
+	}
+	if err := r.verifyPadding(); err != nil {
+		return err
 	}
 	var col Column
 	var s Scratch

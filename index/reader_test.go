@@ -411,3 +411,38 @@ func TestBackgroundTableSameBytes(t *testing.T) {
 		t.Errorf("temp files left: %d entries", len(ents))
 	}
 }
+
+// TestVerifyPadding: a non-zero byte in the padding between sections is refused by Verify.
+func TestVerifyPadding(t *testing.T) {
+	path, _ := writeSample(t, 100, 64)
+	good, _ := os.ReadFile(path)
+	r, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secs := slices.Clone(r.Sections())
+	r.Close()
+	bad := filepath.Join(t.TempDir(), "bad.pcapdex")
+	pads := 0
+	for i, s := range secs {
+		end := s.Offset + s.Length
+		if end%sectionAlign == 0 {
+			continue
+		}
+		img := slices.Clone(good)
+		img[end] = 1
+		os.WriteFile(bad, img, 0o644)
+		r, err := Open(bad)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Verify(); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "padding") {
+			t.Errorf("pad byte at %#x after section %d %q: Verify: %v", end, i, s.Name, err)
+		}
+		r.Close()
+		pads++
+	}
+	if pads == 0 {
+		t.Fatal("no section is followed by padding")
+	}
+}
