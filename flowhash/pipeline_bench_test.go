@@ -33,15 +33,24 @@ func benchBatches(b *testing.B) (*Pipeline, []*Batch) {
 	return pl, bs
 }
 
-// BenchmarkDecodeBatch is the decode workers' stage: decode, key, hash, shard.
-func BenchmarkDecodeBatch(b *testing.B) {
-	_, bs := benchBatches(b)
+// decodeAll runs the decode stage over every batch once and returns the packet count.
+func decodeAll(bs []*Batch) int {
 	var dec fastparse.Packet
 	var st fastparse.Stats
 	n := 0
 	for _, bt := range bs {
+		decodeBatch(bt, 1, false, &st, &dec)
 		n += len(bt.Packets)
 	}
+	return n
+}
+
+// BenchmarkDecodeBatch is the decode workers' stage: decode, key, hash, shard.
+func BenchmarkDecodeBatch(b *testing.B) {
+	_, bs := benchBatches(b)
+	n := decodeAll(bs)
+	var dec fastparse.Packet
+	var st fastparse.Stats
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
@@ -56,13 +65,7 @@ func BenchmarkDecodeBatch(b *testing.B) {
 // lookup, accounting and TCP analysis.
 func BenchmarkTrack(b *testing.B) {
 	pl, bs := benchBatches(b)
-	var dec fastparse.Packet
-	var st fastparse.Stats
-	n := 0
-	for _, bt := range bs {
-		decodeBatch(bt, 1, false, &st, &dec)
-		n += len(bt.Packets)
-	}
+	n := decodeAll(bs)
 	t := pl.tables[0]
 	for _, bt := range bs {
 		track(t, bt, 0)

@@ -11,14 +11,7 @@ import (
 // A capture on stdin is streamed (it cannot be indexed and re-read), except by extract, which
 // must read packets back by offset and says so.
 func TestStdinCapture(t *testing.T) {
-	sample, err := os.Open(filepath.Join("..", "..", "testdata", "sample.pcap"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sample.Close()
-	old := os.Stdin
-	os.Stdin = sample
-	defer func() { os.Stdin = old }()
+	stdinSample(t)
 
 	var out, errb bytes.Buffer
 	if code := run([]string{"flows", "--format", "csv", "-", "udp"}, &out, &errb); code != exitOK {
@@ -35,4 +28,17 @@ func TestStdinCapture(t *testing.T) {
 	if code != exitUsage || !strings.Contains(errb.String(), "give a file, not stdin") {
 		t.Errorf("extract -: exit %d, stderr %q; want exit 2 and the reason", code, errb.String())
 	}
+}
+
+// stdinSample makes testdata/sample.pcap the process's standard input for the rest of the
+// test.
+func stdinSample(t *testing.T) {
+	t.Helper()
+	sample, err := os.Open(filepath.Join("..", "..", "testdata", "sample.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := os.Stdin
+	os.Stdin = sample
+	t.Cleanup(func() { os.Stdin = old; sample.Close() })
 }

@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -86,14 +84,7 @@ func TestNoIndexKeepsWhatCommandReads(t *testing.T) {
 // TestStdinKeepsNoRowsForFlows: a capture on stdin is streamed the same way: flows keeps no
 // packet rows.
 func TestStdinKeepsNoRowsForFlows(t *testing.T) {
-	sample, err := os.Open(filepath.Join("..", "..", "testdata", "sample.pcap"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sample.Close()
-	old := os.Stdin
-	os.Stdin = sample
-	defer func() { os.Stdin = old }()
+	stdinSample(t)
 	ctx, st := openStream(t, "flows", "-")
 	defer ctx.close()
 	if st.NumPackets() == 0 || st.NumFlows() == 0 || st.RowBytes() != 0 {
