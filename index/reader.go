@@ -20,7 +20,7 @@ type Options struct {
 
 // Reader reads one index file. Open checks only the footer and the section directory, so it
 // costs the same for any file size; sections are read on first use and their checksums
-// verified then, once. A Reader is safe for concurrent use by several goroutines.
+// verified then, once (postings sections a page at a time, as lookups reach each page). A Reader is safe for concurrent use by several goroutines.
 //
 // Byte slices, bitmaps and views returned by a Reader point into the file's mapping (or,
 // without mmap, into buffers the Reader owns) and stay valid until Close.
