@@ -89,6 +89,7 @@ func Open(path string, opts Options) (*Reader, error) {
 					r.Close()
 					return nil, err
 				}
+				r.startPrefault()
 				return r, nil
 			}
 			// Fall through to plain reads when the file cannot be mapped.

@@ -135,8 +135,9 @@ type Reader struct {
 
 	at *atIndex // section index for ReadPacketAt, built on first use
 
-	pf      int  // mapped path: next offset touchAhead will read
-	touched byte // sink for touchAhead's loads
+	pf       int  // mapped path: next offset touchAhead will read
+	touched  byte // sink for touchAhead's loads
+	prefault *prefaulter
 }
 
 // init reads the file header: the pcap global header or the first SHB.
@@ -184,6 +185,7 @@ func (r *Reader) Close() error {
 		return nil
 	}
 	r.closed = true
+	r.stopPrefault()
 	var err error
 	if r.closer != nil {
 		err = r.closer.Close()

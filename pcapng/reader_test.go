@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -421,5 +422,64 @@ func TestPcapngMetaProblems(t *testing.T) {
 				t.Errorf("warnings %q lack %q", r.Warnings(), tc.warn)
 			}
 		})
+	}
+}
+
+// TestPrefault: a mapped file with the prefault goroutine reads the same packets as the
+// plain-read path, and Close stops the goroutine (before unmapping) also mid-file.
+func TestPrefault(t *testing.T) {
+	oldMin, oldLead := prefaultMinSize, prefaultLead
+	prefaultMinSize, prefaultLead = 1<<20, 64<<10 // a short lead: the goroutine waits for the reader
+	defer func() { prefaultMinSize, prefaultLead = oldMin, oldLead }()
+	if runtime.GOMAXPROCS(0) < 2 {
+		t.Skip("needs GOMAXPROCS >= 2")
+	}
+	// 3 MB of 1000-byte packets.
+	path := filepath.Join(t.TempDir(), "big.pcap")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := NewPcapWriter(f, LinkTypeEthernet, 65535, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := make([]byte, 1000)
+	const n = 3000
+	for i := range n {
+		data[0], data[1] = byte(i), byte(i>>8)
+		if err := w.WritePacket(int64(i)*1e6, data, uint32(len(data))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	for _, stopAt := range []int{n, 10, 1500} {
+		r, err := Open(path, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.prefault == nil {
+			t.Fatal("no prefault goroutine for a mapped file above the threshold")
+		}
+		var p Packet
+		i := 0
+		for ; i < stopAt && r.Next(&p) == nil; i++ {
+			if p.Data[0] != byte(i) || p.Data[1] != byte(i>>8) || len(p.Data) != 1000 {
+				t.Fatalf("packet %d: %x", i, p.Data[:2])
+			}
+		}
+		if i != stopAt {
+			t.Fatalf("read %d packets, want %d", i, stopAt)
+		}
+		pf := r.prefault
+		r.Close()
+		select {
+		case <-pf.done:
+		default:
+			t.Fatal("Close returned with the prefault goroutine running")
+		}
 	}
 }

@@ -138,4 +138,5 @@ func (r *Reader) touch() {
 		acc |= b[pf]
 	}
 	r.pf, r.touched = pf, r.touched|acc
+	r.publish()
 }
