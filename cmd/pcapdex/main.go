@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"sort"
 	"strings"
 
@@ -45,7 +46,25 @@ func register(c *command) {
 	commands[c.name] = c
 }
 
-func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+func main() {
+	// PCAPDEX_CPUPROFILE=FILE writes a CPU profile of the run (go tool pprof FILE), for
+	// finding where a slow command spends its time on a user's capture.
+	if path := os.Getenv("PCAPDEX_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "pcapdex: PCAPDEX_CPUPROFILE: %v\n", err)
+			os.Exit(exitUsage)
+		}
+		code := run(os.Args[1:], os.Stdout, os.Stderr)
+		pprof.StopCPUProfile()
+		f.Close()
+		os.Exit(code)
+	}
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
 
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
