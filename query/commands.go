@@ -2,6 +2,7 @@ package query
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -226,7 +227,37 @@ func WriteFlows(st Store, sel Selection, o FlowsOptions, w io.Writer, out Option
 	for _, c := range cols {
 		need |= flowColumnNeed(c.Name)
 	}
-	var flows []flowhash.Flow
+	decl := make([]Col, len(cols))
+	for i, c := range cols {
+		decl[i] = c.Col
+	}
+	t := NewTable(w, out, decl...)
+	row := func(f *flowhash.Flow) error {
+		for _, c := range cols {
+			c.set(t, f)
+		}
+		return t.EndRow()
+	}
+	if o.Sort == "" || o.Sort == "id" {
+		// Stores yield flows in id order: write them as they come, holding none.
+		n := 0
+		err := st.Flows(rows, need, func(f *flowhash.Flow) error {
+			if o.Limit > 0 && n == o.Limit {
+				return errLimit
+			}
+			n++
+			return row(f)
+		})
+		if err != nil && !errors.Is(err, errLimit) {
+			return err
+		}
+		return t.Close()
+	}
+	size := st.NumFlows()
+	if rows != nil {
+		size = int(rows.GetCardinality())
+	}
+	flows := make([]flowhash.Flow, 0, size)
 	if err := st.Flows(rows, need, func(f *flowhash.Flow) error { flows = append(flows, *f); return nil }); err != nil {
 		return err
 	}
@@ -234,21 +265,16 @@ func WriteFlows(st Store, sel Selection, o FlowsOptions, w io.Writer, out Option
 	if o.Limit > 0 && len(flows) > o.Limit {
 		flows = flows[:o.Limit]
 	}
-	decl := make([]Col, len(cols))
-	for i, c := range cols {
-		decl[i] = c.Col
-	}
-	t := NewTable(w, out, decl...)
 	for i := range flows {
-		for _, c := range cols {
-			c.set(t, &flows[i])
-		}
-		if err := t.EndRow(); err != nil {
+		if err := row(&flows[i]); err != nil {
 			return err
 		}
 	}
 	return t.Close()
 }
+
+// errLimit stops a store's iteration once --limit rows are written.
+var errLimit = errors.New("query: limit reached")
 
 // SortFlows orders flows by key (see FlowSortKeys); ties keep id order.
 func SortFlows(flows []flowhash.Flow, key string) {

@@ -94,3 +94,30 @@ func TestPacketsRelTime(t *testing.T) {
 		}
 	}
 }
+
+// TestFlowsLimitStreams: in id order, flows are written as the store yields them; --limit N
+// gives the first N rows of the full output, from the index and from the stream alike.
+func TestFlowsLimitStreams(t *testing.T) {
+	ix, st, ok := openBoth(t, []string{filepath.Join(corpusDir(t), "example.pcap")})
+	if !ok {
+		t.Skip("example.pcap not indexable")
+	}
+	out := Options{Format: FormatCSV}
+	all := Selection{Since: math.MinInt64, Until: math.MaxInt64}
+	for _, s := range []Store{ix, st} {
+		var full, lim bytes.Buffer
+		if err := WriteFlows(s, all, FlowsOptions{}, &full, out); err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteFlows(s, all, FlowsOptions{Sort: "id", Limit: 4}, &lim, out); err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.SplitAfter(full.String(), "\n")
+		if len(lines) < 8 {
+			t.Fatalf("%d lines of flows", len(lines))
+		}
+		if want := strings.Join(lines[:5], ""); lim.String() != want {
+			t.Errorf("%T: --limit 4 gave\n%s\nwant the header and the first 4 rows\n%s", s, lim.String(), want)
+		}
+	}
+}

@@ -67,6 +67,9 @@ type queryCase struct {
 func allCommands(out Options) []queryCase {
 	return []queryCase{
 		{"flows", func(s Store, sel Selection, w *bytes.Buffer) error { return WriteFlows(s, sel, FlowsOptions{}, w, out) }},
+		{"flows-limit", func(s Store, sel Selection, w *bytes.Buffer) error {
+			return WriteFlows(s, sel, FlowsOptions{Limit: 3}, w, out)
+		}},
 		{"flows-bytes", func(s Store, sel Selection, w *bytes.Buffer) error {
 			return WriteFlows(s, sel, FlowsOptions{Sort: "bytes", Limit: 5}, w, out)
 		}},
