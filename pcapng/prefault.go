@@ -2,6 +2,7 @@ package pcapng
 
 import (
 	"runtime"
+	"runtime/debug"
 	"sync/atomic"
 	"time"
 )
@@ -44,6 +45,10 @@ func (r *Reader) startPrefault() {
 
 func (pf *prefaulter) run(m []byte) {
 	defer close(pf.done)
+	// A file truncated under the mapping faults (SIGBUS) past its new end: here that only
+	// ends the prefaulting (the reader meets the fault itself when it gets there).
+	debug.SetPanicOnFault(true)
+	defer func() { _ = recover() }()
 	var acc byte
 	for off := 0; off < len(m); off += pageBytes {
 		// Far enough ahead: wait for the reader, polling less often the longer it takes

@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 // paths lists the ways a test opens the same bytes: mapped file, plain reads of the file,
@@ -481,5 +482,53 @@ func TestPrefault(t *testing.T) {
 		default:
 			t.Fatal("Close returned with the prefault goroutine running")
 		}
+	}
+}
+
+// TestPrefaultTruncated: a file truncated under the mapping makes the prefault goroutine
+// fault past the new end; it stops instead of crashing the process.
+func TestPrefaultTruncated(t *testing.T) {
+	oldMin, oldLead := prefaultMinSize, prefaultLead
+	prefaultMinSize, prefaultLead = 1<<20, 4096 // wait one page ahead of the cursor
+	defer func() { prefaultMinSize, prefaultLead = oldMin, oldLead }()
+	if runtime.GOMAXPROCS(0) < 2 {
+		t.Skip("needs GOMAXPROCS >= 2")
+	}
+	path := filepath.Join(t.TempDir(), "cut.pcap")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := NewPcapWriter(f, LinkTypeEthernet, 65535, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := make([]byte, 1000)
+	for i := range 2000 {
+		if err := w.WritePacket(int64(i)*1e6, data, uint32(len(data))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	r, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	pf := r.prefault
+	if pf == nil {
+		t.Fatal("no prefault goroutine")
+	}
+	if err := os.Truncate(path, 8192); err != nil {
+		t.Fatal(err)
+	}
+	pf.cursor.Store(1 << 40) // let it run to the (old) end
+	select {
+	case <-pf.done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("prefault goroutine still running 10 s after the cursor was released")
 	}
 }
