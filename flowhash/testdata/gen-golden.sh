@@ -9,6 +9,8 @@
 #   FILE.tcpa  one line per frame that carries any tcp.analysis flag we check:
 #              frame tcp.stream retransmission fast spurious out_of_order dup_ack(num) zero_window
 #                    lost_segment ack_lost_segment keep_alive window_full zero_window_probe
+# and golden/FILE.ackrtt, one line per TCP stream with tcp.analysis.ack_rtt values:
+#              first_frame_of_the_stream samples mean_ns
 set -eu
 corpus=${1:?usage: gen-golden.sh CORPUS_DIR}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -41,5 +43,9 @@ for f in "$corpus"/*; do
 		awk -F'\t' -v OFS=' ' '{for(i=1;i<=NF;i++) if($i=="") $i="-"; $1=$1; print}' >"$out/$name.tcpa" || true
 	tshark -n -r "$in" -o ip.defragment:FALSE -o ipv6.defragment:FALSE -T fields -e tcp.stream 2>/dev/null |
 		awk 'NF{if($1+1>n)n=$1+1} END{print n+0}' >"$out/$name.streams" || true
+	tshark -n -r "$in" -o ip.defragment:FALSE -o ipv6.defragment:FALSE -Y tcp \
+		-T fields -e frame.number -e tcp.stream -e tcp.analysis.ack_rtt 2>/dev/null |
+		awk -F'\t' '{s=$2; if(!(s in first)) first[s]=$1; if($3!=""){n[s]++; sum[s]+=$3*1e9}}
+		END{for(s in n) printf "%d %d %.0f\n", first[s], n[s], sum[s]/n[s]}' | sort -n >"$out/$name.ackrtt" || true
 	case "$name" in *.gz) rm -f "$in" ;; esac
 done
