@@ -276,6 +276,14 @@ func (pl *Pipeline) runSerial(r *pcapng.Reader) error {
 	}
 }
 
+// runParallel runs n workers, each owning shard w. A worker reads a batch (taking turns on
+// the reader, which numbers batches in capture order), decodes it on the same core that just
+// brought its bytes into cache, and publishes it to every shard's slot ring; between reads it
+// tracks, in batch order, its shard's packets of every published batch. It reads only when
+// the next batch its shard needs has not been read yet, so no worker waits on a batch nobody
+// will publish. The shard that finishes a batch last hands it to the collector (this
+// goroutine), which restores batch order with a ring and returns batches to the free pool;
+// at most nb batches exist, so slot seq%nb is free again when batch seq is read.
 func (pl *Pipeline) runParallel(r *pcapng.Reader) error {
 	n := len(pl.tables)
 	nb := 3*n + 2
@@ -283,92 +291,84 @@ func (pl *Pipeline) runParallel(r *pcapng.Reader) error {
 	for range nb {
 		free <- pl.getBatch()
 	}
-	// Batch seq goes to decoder seq%n, and every shard takes batch seq from decoder seq%n's
-	// channel: each shard sees batches in capture order without a reordering stage. The
-	// shard that finishes a batch last hands it to the collector, which restores batch order
-	// with a ring of nb slots (at most nb batches exist).
-	toDecode := make([]chan *batch, n)
-	shardIn := make([][]chan *batch, n) // [shard][decoder]
-	for i := range n {
-		toDecode[i] = make(chan *batch, 2)
-		shardIn[i] = make([]chan *batch, n)
-		for w := range n {
-			shardIn[i][w] = make(chan *batch, 2)
+	ready := make([][]chan *batch, n) // [shard][seq%nb]
+	for s := range n {
+		ready[s] = make([]chan *batch, nb)
+		for i := range nb {
+			ready[s][i] = make(chan *batch, 1)
 		}
 	}
 	done := make(chan *batch, nb)
-	var stop atomic.Bool
-	var readErr error
-	frames := pl.frames
-	readerDone := make(chan struct{})
-
-	// Reader: fills batches in capture order.
-	go func() {
-		defer close(readerDone)
-		defer func() {
-			for _, c := range toDecode {
-				close(c)
-			}
-		}()
-		var seq uint64
-		for {
-			b := <-free
-			if stop.Load() {
-				free <- b
-				return
-			}
-			if err := pl.read(r, b, &frames); err != nil {
-				if !errors.Is(err, io.EOF) {
-					readErr = err
-				}
-				return
-			}
-			b.seq = seq
-			toDecode[seq%uint64(n)] <- b
-			seq++
-		}
-	}()
-
-	// Decode workers: decode, key, hash and split by shard.
+	var (
+		stop    atomic.Bool
+		readMu  sync.Mutex // the reader, frames, readErr, eof
+		nread   atomic.Uint64
+		eof     atomic.Bool // no batch after nread will be read
+		readErr error
+		frames  = pl.frames
+	)
 	stats := make([]fastparse.Stats, n)
 	ips := make([]uint64, n)
-	var dwg sync.WaitGroup // shards may stop before every decoder has finished its defer
-	for w := range n {
-		dwg.Add(1)
-		go func() {
-			defer dwg.Done()
-			var dec fastparse.Packet
-			var st fastparse.Stats
-			var ip uint64
-			defer func() {
-				stats[w], ips[w] = st, ip
-				for s := range n {
-					close(shardIn[s][w])
-				}
-			}()
-			for b := range toDecode[w] {
-				ip += decodeBatch(b, n, pl.opt.DecodeStats, &st, &dec)
-				b.pending.Store(int32(n))
-				for s := range n {
-					shardIn[s][w] <- b
-				}
+
+	// readOne reads, decodes and publishes the next batch; false when the capture is done.
+	readOne := func(w int, b *batch, dec *fastparse.Packet) bool {
+		readMu.Lock()
+		if eof.Load() || stop.Load() {
+			eof.Store(true)
+			readMu.Unlock()
+			free <- b
+			return false
+		}
+		if err := pl.read(r, b, &frames); err != nil {
+			if !errors.Is(err, io.EOF) {
+				readErr = err
 			}
-		}()
+			eof.Store(true)
+			readMu.Unlock()
+			free <- b
+			return false
+		}
+		b.seq = nread.Load()
+		nread.Store(b.seq + 1)
+		readMu.Unlock()
+		ips[w] += decodeBatch(b, n, pl.opt.DecodeStats, &stats[w], dec)
+		b.pending.Store(int32(n))
+		for s := range n {
+			ready[s][b.seq%uint64(nb)] <- b
+		}
+		return true
 	}
 
-	// Shards: each owns its table; packets of one flow arrive in capture order.
-	var swg sync.WaitGroup
-	for s := range n {
-		swg.Add(1)
+	var wg sync.WaitGroup
+	for w := range n {
+		wg.Add(1)
 		go func() {
-			defer swg.Done()
-			t := pl.tables[s]
-			for seq := 0; ; seq++ {
-				b, ok := <-shardIn[s][seq%n]
-				if !ok {
-					return
+			defer wg.Done()
+			t := pl.tables[w]
+			var dec fastparse.Packet
+			for next := uint64(0); ; {
+				slot := ready[w][next%uint64(nb)]
+				var b *batch
+				select {
+				case b = <-slot:
+				default:
+					switch {
+					case eof.Load():
+						// Every batch is read (eof is stored after the last count).
+						if next >= nread.Load() {
+							return
+						}
+						b = <-slot
+					case next >= nread.Load():
+						// Nobody has read it: read (this or a later batch) instead of waiting.
+						readOne(w, <-free, &dec)
+						continue
+					default:
+						b = <-slot // read by a worker that is decoding it
+					}
 				}
-				track(t, b, s)
+				track(t, b, w)
+				next++
 				if b.pending.Add(-1) == 0 {
 					done <- b
 				}
@@ -376,7 +376,7 @@ func (pl *Pipeline) runParallel(r *pcapng.Reader) error {
 		}()
 	}
 	go func() {
-		swg.Wait()
+		wg.Wait()
 		close(done)
 	}()
 
@@ -404,8 +404,6 @@ func (pl *Pipeline) runParallel(r *pcapng.Reader) error {
 			free <- c
 		}
 	}
-	<-readerDone
-	dwg.Wait()
 	pl.frames = frames
 	for w := range n {
 		pl.last.Merge(&stats[w])
