@@ -4,16 +4,20 @@
 //
 // # Pipeline
 //
-//	reader (pcapng.Reader.ReadBatch: views into the mapping, one goroutine, batches of 2048)
-//	  -> decode workers (fastparse.DecodeFCS, KeyOf, Key.Hash, split by Shard; batch seq
-//	     goes to worker seq%n)
-//	  -> shards (one Table each; every flow lives in exactly one shard; shard s takes batch
-//	     seq from worker seq%n, so it sees batches in capture order; it writes each packet's
-//	     shard-local flow and key serials, analysis flags and event bits into the batch)
+//	n workers, worker w owning shard w, each in a loop:
+//	  read   when the next batch its shard needs is unread: take the reader (a mutex;
+//	         pcapng.Reader.ReadBatch gives views into the mapping, batches of 2048), which
+//	         numbers batches in capture order
+//	  decode on the core that just read it (fastparse.DecodeFCS, KeyOf, Key.Hash, split by
+//	         Shard), then publish the batch to every shard's slot ring (slot seq%nb)
+//	  track  otherwise: its shard's packets of the next batch in order (one Table per shard,
+//	         every flow in exactly one shard), writing each packet's shard-local flow and key
+//	         serials, analysis flags and event bits into the batch
 //	  -> collector (the caller's goroutine: a ring restores batch order; flow and key
-//	     serials become ids in capture order; the consumer gets each Batch once)
+//	     serials become ids in capture order; the consumer gets each Batch once; the batch
+//	     goes back to a pool of nb, which bounds memory and keeps slots free)
 //
-// NewPipeline(opt, consume) runs it with Options.Workers decode workers and as many shards
+// NewPipeline(opt, consume) runs it with Options.Workers workers and as many shards
 // (default GOMAXPROCS); with one worker everything runs in the caller's goroutine. Run feeds
 // one capture; several Runs make a capture set (flows continue, frames count on). The
 // consumer sees every packet in capture order with its PacketInfo: flow id and key id

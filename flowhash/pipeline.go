@@ -80,7 +80,7 @@ func newBatch(n int) *Batch {
 	return b
 }
 
-// Pipeline runs reader -> decode workers -> flow shards -> consumer over one or more
+// Pipeline runs read -> decode -> flow shards -> consumer (see the package doc) over one or more
 // captures (a capture set: flows continue from one Run to the next). Create it with
 // NewPipeline, call Run per capture, then Result once.
 type Pipeline struct {
@@ -99,7 +99,7 @@ type Pipeline struct {
 	nflows, nkeys   uint32
 }
 
-// NewPipeline returns a pipeline with opt.Workers decode workers and shards (default
+// NewPipeline returns a pipeline with opt.Workers workers and shards (default
 // GOMAXPROCS). consume, if not nil, is called once per batch, in capture order, in the
 // goroutine that calls Run; an error from it stops the run and is returned by Run.
 func NewPipeline(opt Options, consume func(*Batch) error) *Pipeline {

@@ -8,7 +8,7 @@ import (
 
 // Options tune flow tracking. The zero value is valid: see each field's default.
 type Options struct {
-	Workers     int   // decode workers and shards; <= 0 means GOMAXPROCS
+	Workers     int   // pipeline workers and shards; <= 0 means GOMAXPROCS
 	UDPTimeout  int64 // ns of idle time after which a UDP (or ICMP/other) flow ends; 0 = 60 s, < 0 never
 	Events      bool  // collect the TCP event stream (Result.Events)
 	StormCount  int   // RSTs (or FINs) within StormWindow that make a storm; 0 = 5
@@ -167,7 +167,7 @@ func (t *Table) Add(k *Key, d Dir, p *fastparse.Packet, frame uint64, ts int64) 
 
 // Segment is the part of a decoded packet the flow table reads (fields as in
 // fastparse.Packet): 32 bytes instead of a whole fastparse.Packet, so batches handed from
-// decode workers to shards stay small.
+// the decoding worker to the shards stay small.
 type Segment struct {
 	Seq, Ack           uint32
 	PayloadLen, IPLen  uint32
