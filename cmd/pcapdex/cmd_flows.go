@@ -37,7 +37,7 @@ func addTrackFlags(fs interface {
 	IntVar(*int, string, int, string)
 	DurationVar(*time.Duration, string, time.Duration, string)
 }, workers *int, udpTimeout *time.Duration) {
-	fs.IntVar(workers, "workers", 0, "decode workers for --no-index (0: GOMAXPROCS); output is the same for any value")
+	fs.IntVar(workers, "workers", 0, "pipeline workers (read, decode, track) for --no-index (0: GOMAXPROCS); output is the same for any value")
 	fs.DurationVar(udpTimeout, "udp-timeout", time.Minute, "idle time that ends a UDP/ICMP/other flow (0: never); other than 1m reads the captures instead of the index")
 }
 
