@@ -214,17 +214,7 @@ func TestPostingsCorruptPage(t *testing.T) {
 // checksums, trailer): reading every key and bitmap through Postings, without Section or
 // Verify, fails with a *CorruptError at or before the flipped byte.
 func TestPostingsCorruptAnywhere(t *testing.T) {
-	path, _ := writeSample(t, 100, 64)
-	good, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	secs := slices.Clone(r.Sections())
-	r.Close()
+	good, secs := sampleBytes(t, 100, 64)
 	bad := filepath.Join(t.TempDir(), "bad.pcapdex")
 	checked := 0
 	for _, s := range secs {

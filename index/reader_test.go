@@ -172,17 +172,7 @@ func TestDeterministic(t *testing.T) {
 }
 
 func TestCorruptEachSection(t *testing.T) {
-	path, _ := writeSample(t, 1000, 128)
-	good, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	secs := slices.Clone(r.Sections())
-	r.Close()
+	good, secs := sampleBytes(t, 1000, 128)
 	if len(secs) != 7 {
 		t.Fatalf("%d sections: %+v", len(secs), secs)
 	}

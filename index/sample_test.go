@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/RoaringBitmap/roaring/v2"
@@ -192,4 +193,21 @@ func readAll(r *Reader) error {
 		}
 	}
 	return nil
+}
+
+// sampleBytes writes a sample index (writeSample) and returns its bytes and sections, for
+// tests that corrupt copies of it.
+func sampleBytes(t testing.TB, rows, blockRows int) ([]byte, []SectionInfo) {
+	t.Helper()
+	path, _ := writeSample(t, rows, blockRows)
+	good, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	return good, slices.Clone(r.Sections())
 }

@@ -435,28 +435,8 @@ func TestPrefault(t *testing.T) {
 	if runtime.GOMAXPROCS(0) < 2 {
 		t.Skip("needs GOMAXPROCS >= 2")
 	}
-	// 3 MB of 1000-byte packets.
-	path := filepath.Join(t.TempDir(), "big.pcap")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := NewPcapWriter(f, LinkTypeEthernet, 65535, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data := make([]byte, 1000)
-	const n = 3000
-	for i := range n {
-		data[0], data[1] = byte(i), byte(i>>8)
-		if err := w.WritePacket(int64(i)*1e6, data, uint32(len(data))); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
+	const n = 3000 // 3 MB
+	path := writeNumbered(t, "big.pcap", n)
 	for _, stopAt := range []int{n, 10, 1500} {
 		r, err := Open(path, Options{})
 		if err != nil {
@@ -494,25 +474,7 @@ func TestPrefaultTruncated(t *testing.T) {
 	if runtime.GOMAXPROCS(0) < 2 {
 		t.Skip("needs GOMAXPROCS >= 2")
 	}
-	path := filepath.Join(t.TempDir(), "cut.pcap")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := NewPcapWriter(f, LinkTypeEthernet, 65535, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data := make([]byte, 1000)
-	for i := range 2000 {
-		if err := w.WritePacket(int64(i)*1e6, data, uint32(len(data))); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
+	path := writeNumbered(t, "cut.pcap", 2000)
 	r, err := Open(path, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -531,4 +493,31 @@ func TestPrefaultTruncated(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("prefault goroutine still running 10 s after the cursor was released")
 	}
+}
+
+// writeNumbered writes a pcap of n 1000-byte packets, packet i starting with i (2 bytes,
+// little-endian), 1 ms apart, and returns its path.
+func writeNumbered(t *testing.T, name string, n int) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	w, err := NewPcapWriter(f, LinkTypeEthernet, 65535, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := make([]byte, 1000)
+	for i := range n {
+		data[0], data[1] = byte(i), byte(i>>8)
+		if err := w.WritePacket(int64(i)*1e6, data, uint32(len(data))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
