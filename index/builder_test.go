@@ -284,7 +284,7 @@ func TestSeqChain(t *testing.T) {
 	for i, p := range pkts {
 		caplen[i] = p.plen + 54
 	}
-	if _, err := resolveSeqAck(kslot, dir, flags, caplen, plen, seq, ack, win, nil); err != nil {
+	if _, err := ResolveSeqAck(n, kslot, dir, flags, caplen, plen, seq, ack, win, nil); err != nil {
 		t.Fatal(err)
 	}
 	for i, p := range pkts {
@@ -292,7 +292,7 @@ func TestSeqChain(t *testing.T) {
 			t.Errorf("packet %d: seq %d ack %d, want %d %d", i, seq[i], ack[i], p.seq, p.ack)
 		}
 	}
-	if _, err := resolveSeqAck([]uint32{5}, []uint8{0}, []uint16{0}, []uint32{0}, []uint32{0}, []uint32{0}, []uint32{0}, []uint32{0}, nil); err == nil {
+	if _, err := ResolveSeqAck(1, []uint32{5}, []uint8{0}, []uint16{0}, []uint32{0}, []uint32{0}, []uint32{0}, []uint32{0}, []uint32{0}, nil); err == nil {
 		t.Error("slot beyond the block accepted")
 	}
 }

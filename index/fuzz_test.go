@@ -105,8 +105,8 @@ func FuzzDecodeColumn(f *testing.F) {
 			for i := range v {
 				d8[i], f16[i] = uint8(v[i]), uint16(v[i]>>8)
 			}
-			resolveSeqAck(c(), d8, f16, c(), c(), c(), c(), c(), nil)
-			resolveFlows(c(), c(), nil)
+			ResolveSeqAck(len(v), c(), d8, f16, c(), c(), c(), c(), c(), nil)
+			ResolveFlowIDs(c(), c(), nil)
 		}
 		if v, _, err := UnmarshalUint16s(nil, src, n); err == nil {
 			w, _, err := UnmarshalUint16s(nil, AppendUint16s(nil, v), n)

@@ -27,7 +27,9 @@ import (
 //
 // Rows with kslot 0 store seq, ack and win as they are. The record offset column "off"
 // holds, after a block's first row, off[i] - off[i-1] - caplen[i-1] (the record header and
-// padding, nearly constant). Blocks decode independently.
+// padding, nearly constant). Blocks decode independently: ReadBlock decodes all columns,
+// and readers that decode only some columns resolve the chains with ResolveFlowIDs and
+// ResolveSeqAck, the one implementation of each.
 
 // chainState is the per-key state of the encoder.
 type chainState struct {
@@ -78,28 +80,37 @@ func (c *chainState) encode(blk uint32, nslot *uint32, di int, seq, ack, win, pl
 	return c.slot, seqGap, ackGap, winGap, plenGap
 }
 
-// resolveSeqAck turns stored plen/seq/ack/win values of one block back into their values,
-// in place. next is scratch, returned for reuse.
-func resolveSeqAck(kslot []uint32, dir []uint8, flags []uint16, caplen, plen, seq, ack, win, next []uint32) ([]uint32, error) {
+// ResolveSeqAck turns the stored plen, seq, ack and win values of TCP rows of one packet
+// block back into their values, in place, for readers that decode columns themselves
+// (ReadBlock decodes every column and calls it). The rows may be a subset of the block's
+// blockRows rows, in block order, provided they hold every row of each key slot they hold
+// (a slot's chain runs through all of its rows); kslot, dir, flags and caplen are those
+// rows' decoded columns. Rows with key slot 0 are left as stored. scratch is returned for
+// reuse: once it has grown, ResolveSeqAck allocates nothing. Bad values (slots beyond the
+// block, lengths that differ) give an error for the caller to place.
+func ResolveSeqAck(blockRows int, kslot []uint32, dir []uint8, flags []uint16, caplen, plen, seq, ack, win, scratch []uint32) ([]uint32, error) {
 	n := len(kslot)
 	if len(dir) != n || len(flags) != n || len(caplen) != n || len(plen) != n || len(seq) != n || len(ack) != n || len(win) != n {
-		return next, fmt.Errorf("column lengths differ")
+		return scratch, fmt.Errorf("column lengths differ")
 	}
 	var maxSlot uint32
 	for _, s := range kslot {
 		maxSlot = max(maxSlot, s)
 	}
-	if maxSlot > uint32(n) {
-		return next, fmt.Errorf("key slot %d in a block of %d rows", maxSlot, n)
+	if n > blockRows {
+		return scratch, fmt.Errorf("%d rows in a block of %d", n, blockRows)
 	}
-	next = slices.Grow(next[:0], 6*int(maxSlot+1))[:6*int(maxSlot+1)]
+	if maxSlot > uint32(blockRows) {
+		return scratch, fmt.Errorf("key slot %d in a block of %d rows", maxSlot, blockRows)
+	}
+	next := slices.Grow(scratch[:0], 6*int(maxSlot+1))[:6*int(maxSlot+1)]
 	clear(next)
 	for i, s := range kslot {
 		if s == 0 {
 			continue
 		}
 		d := int(dir[i] & 1)
-		nx := next[6*int(s):]
+		nx := next[6*int(s) : 6*int(s)+6]
 		plen[i] = unzz32(plen[i]) + caplen[i] - nx[4+d]
 		nx[4+d] = caplen[i] - plen[i]
 		win[i] = unzz32(win[i]) + nx[2+d]
@@ -221,9 +232,9 @@ func (p *Packets) ReadBlock(b int, dst *PacketBlock) error {
 	kslot := c[11].U32
 	dst.Flow, dst.Analysis = c[12].U32, c[13].U32
 	var err error
-	dst.next, err = resolveSeqAck(kslot, dst.Dir, dst.Flags, dst.CapLen, dst.PLen, dst.Seq, dst.Ack, dst.Win, dst.next)
+	dst.next, err = ResolveSeqAck(len(kslot), kslot, dst.Dir, dst.Flags, dst.CapLen, dst.PLen, dst.Seq, dst.Ack, dst.Win, dst.next)
 	if err == nil {
-		dst.next, err = resolveFlows(kslot, dst.Flow, dst.next)
+		dst.next, err = ResolveFlowIDs(kslot, dst.Flow, dst.next)
 	}
 	if err != nil {
 		s := p.pk.r.dir[p.pk.dataSec]
@@ -232,19 +243,24 @@ func (p *Packets) ReadBlock(b int, dst *PacketBlock) error {
 	return nil
 }
 
-// resolveFlows turns stored flow values of one block back into flow ids, in place.
-func resolveFlows(kslot, flow, prev []uint32) ([]uint32, error) {
-	if len(kslot) != len(flow) {
-		return prev, fmt.Errorf("column lengths differ")
+// ResolveFlowIDs turns the stored flow values of one packet block back into flow ids, in
+// place, for readers that decode columns themselves (ReadBlock and ReadFlowIDs call it);
+// kslot and flow are the block's decoded "kslot" and "flow" columns, every row. scratch is
+// returned for reuse: once it has grown, ResolveFlowIDs allocates nothing. Bad values give
+// an error for the caller to place.
+func ResolveFlowIDs(kslot, flow, scratch []uint32) ([]uint32, error) {
+	n := len(kslot)
+	if len(flow) != n {
+		return scratch, fmt.Errorf("%d key slots, %d flow values", n, len(flow))
 	}
-	prev = slices.Grow(prev[:0], len(kslot)+1)[:len(kslot)+1]
+	prev := slices.Grow(scratch[:0], n+1)[:n+1]
 	clear(prev)
 	for i, s := range kslot {
 		if s == 0 {
 			continue
 		}
-		if s > uint32(len(kslot)) {
-			return prev, fmt.Errorf("key slot %d in a block of %d rows", s, len(kslot))
+		if s > uint32(n) {
+			return prev, fmt.Errorf("key slot %d in a block of %d rows", s, n)
 		}
 		flow[i] = unzz32(flow[i]) + prev[s]
 		prev[s] = flow[i]
@@ -271,7 +287,7 @@ func (p *Packets) ReadFlowIDs(b int, dst *PacketBlock) error {
 	dst.First = p.pk.blocks[b].first
 	dst.Flow, dst.Analysis = c[12].U32, c[13].U32
 	var err error
-	if dst.next, err = resolveFlows(c[11].U32, dst.Flow, dst.next); err != nil {
+	if dst.next, err = ResolveFlowIDs(c[11].U32, dst.Flow, dst.next); err != nil {
 		s := p.pf.r.dir[p.pf.dataSec]
 		return &CorruptError{File: p.pf.r.path, Section: s.Name, Offset: s.Offset + p.pf.chunks[b*len(p.pf.cols)].off, Msg: fmt.Sprintf("block %d: flow ids", b), Err: err}
 	}

@@ -20,8 +20,8 @@ import (
 // process pays for most: page faults). TCP seq, ack, win and plen are stored as predictions
 // chained per key slot within the block (index/packets.go), so with NeedTCP the kept rows
 // include every row of the key slots of the selected rows, resolved in order by
-// resolveChains. When every row is kept the scratch and the destination swap buffers
-// instead of copying.
+// index.ResolveSeqAck (the decoder index.Packets.ReadBlock uses on whole blocks). When
+// every row is kept the scratch and the destination swap buffers instead of copying.
 
 // pktCols are the column indexes of the packet table (pk) and packet-flow table (pf).
 type pktCols struct {
@@ -36,7 +36,7 @@ type pktBuf struct {
 	*flowReader
 	kslot []uint32 // the block's key slots, every row
 	flow  []uint32 // the block's flow ids, every row (resolved)
-	prev  []uint32 // resolve scratch
+	prev  []uint32 // index.ResolveFlowIDs and ResolveSeqAck scratch
 	want  []bool   // per key slot: a selected row uses it
 	idx   []int32  // kept rows of the block, ascending (unused when all)
 	all   bool     // every row of the block is kept
@@ -91,76 +91,6 @@ func readN(t *index.Table, b, col, n int, dst *index.Column, scr *index.Scratch)
 	}
 	return nil
 }
-
-// resolveFlowIDs turns the stored flow values of a block into flow ids, in place (the
-// format of index/packets.go: rows with key slot s > 0 store zz(flow - the slot's previous
-// flow in the block)).
-func resolveFlowIDs(kslot, flow, prev []uint32) ([]uint32, error) {
-	n := len(kslot)
-	if len(flow) != n {
-		return prev, fmt.Errorf("%d key slots, %d flows", n, len(flow))
-	}
-	prev = slices.Grow(prev[:0], n+1)[:n+1]
-	clear(prev)
-	for i, s := range kslot {
-		if s == 0 {
-			continue
-		}
-		if s > uint32(n) {
-			return prev, fmt.Errorf("key slot %d in a block of %d rows", s, n)
-		}
-		flow[i] = unzz32(flow[i]) + prev[s]
-		prev[s] = flow[i]
-	}
-	return prev, nil
-}
-
-func unzz32(u uint32) uint32 { return (u >> 1) ^ -(u & 1) }
-
-// resolveChains turns the stored plen, seq, ack and win of the kept rows back into their
-// values, in place (index/packets.go). The kept rows hold every row of each key slot they
-// hold, in block order, so each slot's chain is complete. next is scratch.
-func resolveChains(slot []uint32, dir []uint8, flags []uint16, caplen, plen, seq, ack, win, next []uint32, nrows int) ([]uint32, error) {
-	var maxSlot uint32
-	for _, s := range slot {
-		maxSlot = max(maxSlot, s)
-	}
-	if maxSlot > uint32(nrows) {
-		return next, fmt.Errorf("key slot %d in a block of %d rows", maxSlot, nrows)
-	}
-	next = slices.Grow(next[:0], 6*int(maxSlot+1))[:6*int(maxSlot+1)]
-	clear(next)
-	for i, s := range slot {
-		if s == 0 {
-			continue
-		}
-		d := int(dir[i] & 1)
-		nx := next[6*int(s) : 6*int(s)+6]
-		plen[i] = unzz32(plen[i]) + caplen[i] - nx[4+d]
-		nx[4+d] = caplen[i] - plen[i]
-		win[i] = unzz32(win[i]) + nx[2+d]
-		nx[2+d] = win[i]
-		seq[i] = unzz32(seq[i]) + nx[d]
-		if flags[i]&tcpACK != 0 {
-			ack[i] = unzz32(ack[i]) + nx[1-d]
-		}
-		n := seq[i] + plen[i]
-		if flags[i]&tcpSYN != 0 {
-			n++
-		}
-		if flags[i]&tcpFIN != 0 {
-			n++
-		}
-		nx[d] = n
-	}
-	return next, nil
-}
-
-// TCP flag bits of the packet table (fastparse).
-const (
-	tcpFIN = 1 << 0
-	tcpSYN = 1 << 1
-)
 
 // flowBlocks calls fn for each flows-table block holding members of rows (nil: every
 // block), with the block's first row and the members in it as offsets from that row (nil:
@@ -399,7 +329,7 @@ func (s *IndexStore) Packets(rows *roaring.Bitmap, since, until int64, need Need
 			}
 			p.flow, p.sc.U32 = p.sc.U32, p.flow[:0]
 			var err error
-			if p.prev, err = resolveFlowIDs(p.kslot, p.flow, p.prev); err != nil {
+			if p.prev, err = index.ResolveFlowIDs(p.kslot, p.flow, p.prev); err != nil {
 				return fmt.Errorf("query: %s: packet block %d: flow ids: %w", s.r.Path(), b, err)
 			}
 			if rows != nil && !s.pickRows(&m, n, need&NeedTCP != 0) {
@@ -464,7 +394,7 @@ func (s *IndexStore) Packets(rows *roaring.Bitmap, since, until int64, need Need
 			}
 			keep(p, &p.sc.U32, &p.an)
 			var err error
-			if p.prev, err = resolveChains(p.slot, p.dir, p.flags, p.caplen, p.plen, p.seq, p.ack, p.win, p.prev, n); err != nil {
+			if p.prev, err = index.ResolveSeqAck(n, p.slot, p.dir, p.flags, p.caplen, p.plen, p.seq, p.ack, p.win, p.prev); err != nil {
 				return fmt.Errorf("query: %s: packet block %d: seq/ack: %w", s.r.Path(), b, err)
 			}
 			if origDone != nil {
