@@ -126,7 +126,8 @@
 //
 // seq, ack and win of TCP packets, and flow of TCP rows, are stored as the miss of a
 // prediction from the previous packet of the same connection in the block (see packets.go):
-// read them through Packets.ReadBlock / ReadFlowIDs, not the raw columns.
+// read them through Packets.ReadBlock / ReadFlowIDs, or decode columns read by hand with
+// ResolveFlowIDs / ResolveSeqAck, never as raw columns.
 //
 // # Writing
 //
