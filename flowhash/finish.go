@@ -1,6 +1,9 @@
 package flowhash
 
-import "slices"
+import (
+	"cmp"
+	"slices"
+)
 
 // retire ends the live flow idx (in index slot slot): its record goes to the finished list and
 // its state is freed.
@@ -166,7 +169,7 @@ func (t *Table) Finish() ([]Flow, []Event, Totals) {
 		}
 	}
 	// Deterministic order regardless of hash order.
-	slices.SortFunc(live, func(a, b liveFlow) int { return cmpU64(a.first, b.first) })
+	slices.SortFunc(live, func(a, b liveFlow) int { return cmp.Compare(a.first, b.first) })
 	for i := range live {
 		t.fill(t.done.add(), live[i].idx)
 	}

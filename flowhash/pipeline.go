@@ -1,6 +1,7 @@
 package flowhash
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -537,7 +538,7 @@ func (res *Result) merge(tables []*Table, ids [][]uint32) {
 				}
 			}
 		}
-		slices.SortFunc(refs, func(a, b ref) int { return cmpU64(a.first, b.first) })
+		slices.SortFunc(refs, func(a, b ref) int { return cmp.Compare(a.first, b.first) })
 	}
 	res.Flows = make([]Flow, len(refs))
 	// Records are written in parallel ranges (tables are only read): this is the serial
@@ -609,19 +610,9 @@ func (res *Result) merge(tables []*Table, ids [][]uint32) {
 	// Events of one frame come from one shard in a fixed order; a stable sort by frame keeps
 	// it, so the stream is the same for any number of workers. With one table fed in
 	// frame order they are sorted already.
-	if len(tables) > 1 || !slices.IsSortedFunc(res.Events, func(a, b Event) int { return cmpU64(a.Frame, b.Frame) }) {
-		slices.SortStableFunc(res.Events, func(a, b Event) int { return cmpU64(a.Frame, b.Frame) })
+	if len(tables) > 1 || !slices.IsSortedFunc(res.Events, func(a, b Event) int { return cmp.Compare(a.Frame, b.Frame) }) {
+		slices.SortStableFunc(res.Events, func(a, b Event) int { return cmp.Compare(a.Frame, b.Frame) })
 	}
-}
-
-func cmpU64(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // String summarises totals (for test failure messages).
