@@ -191,12 +191,9 @@ func decodeBatch(b *Batch, n int, full bool, st *fastparse.Stats, dec *fastparse
 			continue
 		}
 		ip++
-		// Field by field, not a composite literal: the fields track sets later (flow ids,
-		// analysis) need no zeroing first, and the copy stays out of the stack.
-		in.Seq, in.Ack, in.PayloadLen, in.IPLen = dec.Seq, dec.Ack, dec.PayloadLen, dec.IPLen
-		in.TCPFlags, in.Window, in.MSS, in.IPHdrLen = dec.TCPFlags, dec.Window, dec.MSS, dec.IPHdrLen
-		in.HasL4, in.Frag, in.TCPOpts, in.WScale = dec.HasL4, dec.Frag, dec.TCPOpts, dec.WScale
-		in.ICMPType, in.ICMPCode = dec.ICMPType, dec.ICMPCode
+		// Field by field: the fields track sets later (flow ids, analysis) need no zeroing
+		// first.
+		in.Segment.set(dec)
 		in.Status, in.Proto, in.VLAN, in.IP, in.Dir = dec.Status, dec.Proto, vlan, true, d
 		h := k.Hash()
 		b.hashes[i] = h

@@ -39,9 +39,6 @@ func (s *slab[T]) alloc() int32 {
 // release gives index i back for reuse.
 func (s *slab[T]) release(i int32) { s.free = append(s.free, i) }
 
-// live returns the number of indexes handed out and not released.
-func (s *slab[T]) live() int { return int(s.n) - len(s.free) }
-
 // paged is an append-only list in fixed pages: growing it never copies what it holds.
 type paged[T any] struct {
 	pages [][]T

@@ -114,7 +114,7 @@ type Table struct {
 	nlive   int
 	flows   slab[flowState]
 	tcp     slab[tcpState]
-	cold    slab[tcpCold]     // TCP records of flows with anomalies, RSTs or FIN storms
+	cold    slab[tcpCold]     // TCP records of flows with counted anomalies or RSTs
 	v6      slab[[2][16]byte] // IPv6 address pairs of flow keys
 	done    paged[Flow]       // finished flows
 	events  paged[Event]      // when opt.Events
@@ -180,13 +180,13 @@ type Segment struct {
 	ICMPType, ICMPCode uint8
 }
 
+// (Field by field, not a composite literal: that is built on the stack and copied, which
+// the decode stage pays per packet.)
 func (s *Segment) set(p *fastparse.Packet) {
-	*s = Segment{
-		Seq: p.Seq, Ack: p.Ack, PayloadLen: p.PayloadLen, IPLen: p.IPLen,
-		TCPFlags: p.TCPFlags, Window: p.Window, MSS: p.MSS, IPHdrLen: p.IPHdrLen,
-		HasL4: p.HasL4, Frag: p.Frag, TCPOpts: p.TCPOpts, WScale: p.WScale,
-		ICMPType: p.ICMPType, ICMPCode: p.ICMPCode,
-	}
+	s.Seq, s.Ack, s.PayloadLen, s.IPLen = p.Seq, p.Ack, p.PayloadLen, p.IPLen
+	s.TCPFlags, s.Window, s.MSS, s.IPHdrLen = p.TCPFlags, p.Window, p.MSS, p.IPHdrLen
+	s.HasL4, s.Frag, s.TCPOpts, s.WScale = p.HasL4, p.Frag, p.TCPOpts, p.WScale
+	s.ICMPType, s.ICMPCode = p.ICMPType, p.ICMPCode
 }
 
 // PacketResult is what flow tracking found about one packet, for consumers that record
