@@ -531,7 +531,6 @@ func (t *Table) tcpPacket(f *flowState, d Dir, p *Segment, frame uint64, ts int6
 		t.storm(f, s, d, frame, ts, false)
 	}
 	if fl&thRST != 0 {
-		fwd.flags |= hSawRST
 		if c := t.coldOf(s); c.rstCount < 1<<16-1 {
 			c.rstCount++
 		}
@@ -741,10 +740,10 @@ func (t *Table) tcpHistory(f *flowState, s *tcpState, d Dir, p *Segment) {
 	}
 	if rst {
 		c := t.coldOf(s)
-		if c.sawRST[d] == 0 || c.lastRSTSeq[d] != p.Seq {
+		if fwd.flags&hSawRST == 0 || c.lastRSTSeq[d] != p.Seq {
 			s.histLetter(f, d, 'R', false)
 		}
-		c.sawRST[d] = 1
+		fwd.flags |= hSawRST
 		c.lastRSTSeq[d] = p.Seq
 		fwd.state = epReset
 	}

@@ -41,8 +41,6 @@ const (
 // half flags
 const (
 	hBaseSeqSet uint8 = 1 << iota // Wireshark TCP_S_BASE_SEQ_SET
-	hSawSYN                       // sent a SYN (no ACK)
-	hSawSYNACK                    // sent a SYN+ACK
 	hSawAck                       // sent a segment with ACK after the handshake (ends is_first_ack)
 	hRTTPending                   // the segment that set nextseq carried data and waits for its ACK (an RTT sample)
 	hSawFIN
@@ -140,7 +138,6 @@ type tcpCold struct {
 	rstCount    uint16   // saturating
 	retransLog  [2]uint8 // history 't' letters written so far (logarithmic)
 	zwLog       [2]uint8 // history 'w' letters written so far
-	sawRST      [2]uint8 // a RST was sent that way (for Zeek history repeats of R)
 }
 
 // seq comparisons (serial number arithmetic), as Wireshark's GT_SEQ & co.
