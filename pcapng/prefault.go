@@ -10,14 +10,18 @@ import (
 // Page faults are a third of reading a mapped capture from the page cache: the kernel maps
 // 16 pages per fault, about 30,000 faults per GB, each costing the reading goroutine a trip
 // into the kernel. For large files a prefault goroutine takes them off the reading
-// goroutine: it loads one byte per page, staying at most prefaultAhead bytes ahead of the
+// goroutine: it loads one byte per page, staying at most prefaultLead bytes ahead of the
 // cursor (so a file larger than memory does not push out the pages the reader is about to
 // use), on another CPU. The CPU time is the same; the reader's share of it shrinks.
 const (
-	prefaultMin   = 64 << 20 // files at least this large get a prefault goroutine
-	prefaultAhead = 32 << 20 // how far ahead of the cursor it maps pages
-	prefaultStep  = 1 << 20  // the cursor is published every prefaultStep bytes
-	pageBytes     = 4096
+	prefaultStep = 1 << 20 // the cursor is published every prefaultStep bytes
+	pageBytes    = 4096
+)
+
+// Variables, so tests can lower them.
+var (
+	prefaultMinSize       = 64 << 20 // files at least this large get a prefault goroutine
+	prefaultLead    int64 = 32 << 20 // how far ahead of the cursor it maps pages
 )
 
 type prefaulter struct {
@@ -26,9 +30,6 @@ type prefaulter struct {
 	done   chan struct{}
 	sink   byte
 }
-
-// prefaultMinSize and prefaultLead are prefaultMin and prefaultAhead; tests lower them.
-var prefaultMinSize, prefaultLead = prefaultMin, int64(prefaultAhead)
 
 // startPrefault starts the prefault goroutine for the mapped file, if it is large enough
 // and there is another CPU to run it. Close stops it; so does the garbage collector, for a
