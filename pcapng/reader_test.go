@@ -122,14 +122,7 @@ func TestPcapErrors(t *testing.T) {
 	e := enc{}
 	hdr := e.pcapHeader(0xa1b2c3d4, 2, 4, 65535, 1)
 	rec := e.pcapRecord(1, 2, []byte{1, 2, 3, 4}, 4)
-	for _, tc := range []struct {
-		name      string
-		file      []byte
-		packets   int
-		openErr   string // substring of the Open error
-		nextErr   string // substring of the error ending Next ("" = io.EOF)
-		truncated bool
-	}{
+	for _, tc := range []errCase{
 		{name: "empty", file: nil, openErr: "too short"},
 		{name: "short header", file: hdr[:20], openErr: "a pcap header needs 24"},
 		{name: "not a capture", file: []byte("hello world, this is text"), openErr: "not a pcap or pcapng capture"},
@@ -141,34 +134,49 @@ func TestPcapErrors(t *testing.T) {
 			packets: 1, nextErr: "x.pcapng: block at offset 0x2c (record): captured length 300000 > maximum 262144"},
 	} {
 		for _, how := range paths {
-			t.Run(tc.name+"/"+how, func(t *testing.T) {
-				r, err := openBytes(t, how, tc.file)
-				if tc.openErr != "" {
-					var fe *FormatError
-					if err == nil || !strings.Contains(err.Error(), tc.openErr) || !errors.As(err, &fe) {
-						t.Fatalf("Open error %v, want FormatError containing %q", err, tc.openErr)
-					}
-					return
-				}
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer r.Close()
-				pk, _, err := collect(r)
-				if len(pk) != tc.packets {
-					t.Errorf("%d packets, want %d", len(pk), tc.packets)
-				}
-				if tc.nextErr == "" && err != io.EOF || tc.nextErr != "" && (err == nil || !strings.Contains(err.Error(), tc.nextErr)) {
-					t.Errorf("error %v, want %q", err, tc.nextErr)
-				}
-				if r.Truncated() != tc.truncated || (tc.truncated && len(r.Warnings()) == 0) {
-					t.Errorf("truncated %v warnings %q", r.Truncated(), r.Warnings())
-				}
-				if err2 := r.Next(&Packet{}); err2 != err {
-					t.Errorf("error not sticky: %v then %v", err, err2)
-				}
-			})
+			t.Run(tc.name+"/"+how, func(t *testing.T) { tc.check(t, how) })
 		}
+	}
+}
+
+// errCase is a malformed file and how reading it must end.
+type errCase struct {
+	name      string
+	file      []byte
+	packets   int    // packets read before the error
+	openErr   string // substring of the Open error (then a *FormatError)
+	nextErr   string // substring of the *FormatError ending Next ("" = io.EOF)
+	truncated bool   // the reader reports truncation, with a warning
+}
+
+// check reads tc.file through path how and asserts how the reading ends; the error is sticky.
+func (tc errCase) check(t *testing.T, how string) {
+	t.Helper()
+	r, err := openBytes(t, how, tc.file)
+	if tc.openErr != "" {
+		var fe *FormatError
+		if err == nil || !strings.Contains(err.Error(), tc.openErr) || !errors.As(err, &fe) {
+			t.Fatalf("Open error %v, want FormatError containing %q", err, tc.openErr)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	pk, _, err := collect(r)
+	if len(pk) != tc.packets {
+		t.Errorf("%d packets, want %d", len(pk), tc.packets)
+	}
+	var fe *FormatError
+	if tc.nextErr == "" && err != io.EOF || tc.nextErr != "" && (err == nil || !strings.Contains(err.Error(), tc.nextErr) || !errors.As(err, &fe)) {
+		t.Errorf("error %v, want %q", err, tc.nextErr)
+	}
+	if r.Truncated() != tc.truncated || (tc.truncated && len(r.Warnings()) == 0) {
+		t.Errorf("truncated %v warnings %q", r.Truncated(), r.Warnings())
+	}
+	if err2 := r.Next(&Packet{}); err2 != err {
+		t.Errorf("error not sticky: %v then %v", err, err2)
 	}
 }
 
@@ -311,14 +319,7 @@ func TestPcapngErrors(t *testing.T) {
 		copy(bigCap[20:], e.u32(nil, 400))
 		shbV2 := append([]byte(nil), shb...)
 		copy(shbV2[12:], e.u16(nil, 2))
-		for _, tc := range []struct {
-			name      string
-			file      []byte
-			packets   int
-			openErr   string
-			nextErr   string
-			truncated bool
-		}{
+		for _, tc := range []errCase{
 			{name: "shb version 2", file: shbV2, openErr: "(SHB): version 2.0 unsupported"},
 			{name: "shb cut", file: shb[:20], openErr: "SHB"},
 			{name: "shb bad magic", file: cat(shb[:8], []byte{1, 2, 3, 4}, shb[12:]), openErr: "byte-order magic"},
@@ -341,31 +342,7 @@ func TestPcapngErrors(t *testing.T) {
 				if be {
 					order = "be/"
 				}
-				t.Run(order+tc.name+"/"+how, func(t *testing.T) {
-					r, err := openBytes(t, how, tc.file)
-					if tc.openErr != "" {
-						var fe *FormatError
-						if err == nil || !strings.Contains(err.Error(), tc.openErr) || !errors.As(err, &fe) {
-							t.Fatalf("Open error %v, want FormatError containing %q", err, tc.openErr)
-						}
-						return
-					}
-					if err != nil {
-						t.Fatal(err)
-					}
-					defer r.Close()
-					pk, _, err := collect(r)
-					if len(pk) != tc.packets {
-						t.Errorf("%d packets, want %d", len(pk), tc.packets)
-					}
-					var fe *FormatError
-					if tc.nextErr == "" && err != io.EOF || tc.nextErr != "" && (err == nil || !strings.Contains(err.Error(), tc.nextErr) || !errors.As(err, &fe)) {
-						t.Errorf("error %v, want %q", err, tc.nextErr)
-					}
-					if r.Truncated() != tc.truncated {
-						t.Errorf("truncated %v", r.Truncated())
-					}
-				})
+				t.Run(order+tc.name+"/"+how, func(t *testing.T) { tc.check(t, how) })
 			}
 		}
 	}

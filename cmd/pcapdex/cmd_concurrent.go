@@ -21,12 +21,10 @@ func init() {
 }
 
 func runConcurrent(args []string, stdout, stderr io.Writer) int {
-	c := commands["concurrent"]
 	var q queryFlags
 	var at string
 	var o query.ConcurrentOptions
-	fs := newFlags(c, stderr)
-	addQueryFlags(fs, &q)
+	fs := newQueryFlags("concurrent", &q, stderr)
 	fs.StringVar(&at, "at", "", "list the flows open at TIME (RFC 3339, epoch seconds or +DURATION from the capture start)")
 	fs.StringVar(&o.From, "from", "", "RSTs sent by orig (the client) or resp (the server) only")
 	if code, done := parseFlags(fs, args, stderr); done {
@@ -45,11 +43,8 @@ func runConcurrent(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "pcapdex concurrent: --from %q: want orig or resp\n", o.From)
 		return exitUsage
 	}
-	ctx, code := openQuery("concurrent", &q, fs.Args(), stderr)
-	if ctx == nil {
-		return code
-	}
-	defer ctx.close()
-	o.At = spec.Resolve(ctx.out.Start)
-	return ctx.finish(query.WriteConcurrent(ctx.st, ctx.sel, o, stdout, ctx.out), stderr)
+	return runQuery(fs, &q, stderr, func(ctx *queryCtx) error {
+		o.At = spec.Resolve(ctx.out.Start)
+		return query.WriteConcurrent(ctx.st, ctx.sel, o, stdout, ctx.out)
+	})
 }

@@ -21,14 +21,12 @@ func init() {
 }
 
 func runEvents(args []string, stdout, stderr io.Writer) int {
-	c := commands["events"]
 	var q queryFlags
 	var o query.EventsOptions
 	var types string
 	var workers int
 	var udpTimeout time.Duration
-	fs := newFlags(c, stderr)
-	addQueryFlags(fs, &q)
+	fs := newQueryFlags("events", &q, stderr)
 	fs.StringVar(&types, "type", "", "only these event types, comma-separated: retransmission (timeout), fast_retransmission, spurious_retransmission, out_of_order, duplicate_ack, zero_window, zero_window_probe, window_full, lost_segment, ack_lost_segment, keep_alive, rst, fin, syn_retry, reused_ports, handshake_rtt, rst_storm, ack_stall, ...")
 	fs.IntVar(&o.Limit, "limit", 0, "print at most N events (0: all)")
 	addTrackFlags(fs, &workers, &udpTimeout)
@@ -52,10 +50,7 @@ func runEvents(args []string, stdout, stderr io.Writer) int {
 		t := trackOptions(workers, udpTimeout, true)
 		q.track = &t
 	}
-	ctx, code := openQuery("events", &q, fs.Args(), stderr)
-	if ctx == nil {
-		return code
-	}
-	defer ctx.close()
-	return ctx.finish(query.WriteEvents(ctx.st, ctx.sel, o, stdout, ctx.out), stderr)
+	return runQuery(fs, &q, stderr, func(ctx *queryCtx) error {
+		return query.WriteEvents(ctx.st, ctx.sel, o, stdout, ctx.out)
+	})
 }

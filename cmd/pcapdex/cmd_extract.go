@@ -24,12 +24,10 @@ func init() {
 }
 
 func runExtract(args []string, stdout, stderr io.Writer) int {
-	c := commands["extract"]
 	var q queryFlags
 	var out, outFormat string
 	var o query.ExtractOptions
-	fs := newFlags(c, stderr)
-	addQueryFlags(fs, &q)
+	fs := newQueryFlags("extract", &q, stderr)
 	fs.StringVarP(&out, "write", "w", "", "output file, or - for stdout (required)")
 	fs.StringVar(&outFormat, "out-format", "", "pcap or pcapng (default: from the file name; pcapng for -)")
 	fs.BoolVar(&o.Annotate, "annotate", false, "pcapng: add a comment to each packet saying why it matched (flow, filter, TCP analysis)")

@@ -42,14 +42,12 @@ func addTrackFlags(fs interface {
 }
 
 func runFlows(args []string, stdout, stderr io.Writer) int {
-	c := commands["flows"]
 	var q queryFlags
 	var o query.FlowsOptions
 	var columns string
 	var workers int
 	var udpTimeout time.Duration
-	fs := newFlags(c, stderr)
-	addQueryFlags(fs, &q)
+	fs := newQueryFlags("flows", &q, stderr)
 	fs.StringVar(&o.Sort, "sort", "id", "order: "+strings.Join(query.FlowSortKeys, ", ")+" (id and ts ascending, the others largest first)")
 	fs.IntVar(&o.Limit, "limit", 0, "print at most N flows (0: all)")
 	fs.StringVar(&columns, "columns", "", "comma-separated columns (default: a readable subset for the table, all for csv/jsonl/json): "+strings.Join(flowColumnNames(), ","))
@@ -79,12 +77,9 @@ func runFlows(args []string, stdout, stderr io.Writer) int {
 		t := trackOptions(workers, udpTimeout, true)
 		q.track = &t
 	}
-	ctx, code := openQuery("flows", &q, fs.Args(), stderr)
-	if ctx == nil {
-		return code
-	}
-	defer ctx.close()
-	return ctx.finish(query.WriteFlows(ctx.st, ctx.sel, o, stdout, ctx.out), stderr)
+	return runQuery(fs, &q, stderr, func(ctx *queryCtx) error {
+		return query.WriteFlows(ctx.st, ctx.sel, o, stdout, ctx.out)
+	})
 }
 
 func checkSortKey(k string) error {

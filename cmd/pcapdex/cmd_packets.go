@@ -20,12 +20,10 @@ func init() {
 }
 
 func runPackets(args []string, stdout, stderr io.Writer) int {
-	c := commands["packets"]
 	var q queryFlags
 	var o query.PacketsOptions
 	var flow int64
-	fs := newFlags(c, stderr)
-	addQueryFlags(fs, &q)
+	fs := newQueryFlags("packets", &q, stderr)
 	fs.Int64Var(&flow, "flow", 0, "only the flow with this id (see 'pcapdex flows')")
 	fs.IntVar(&o.Limit, "limit", 0, "print at most N packets (0: all)")
 	if code, done := parseFlags(fs, args, stderr); done {
@@ -36,10 +34,7 @@ func runPackets(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	o.Flow = uint32(flow)
-	ctx, code := openQuery("packets", &q, fs.Args(), stderr)
-	if ctx == nil {
-		return code
-	}
-	defer ctx.close()
-	return ctx.finish(query.WritePackets(ctx.st, ctx.sel, o, stdout, ctx.out), stderr)
+	return runQuery(fs, &q, stderr, func(ctx *queryCtx) error {
+		return query.WritePackets(ctx.st, ctx.sel, o, stdout, ctx.out)
+	})
 }

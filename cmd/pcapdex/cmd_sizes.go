@@ -19,19 +19,14 @@ func init() {
 }
 
 func runSizes(args []string, stdout, stderr io.Writer) int {
-	c := commands["sizes"]
 	var q queryFlags
 	var hist bool
-	fs := newFlags(c, stderr)
-	addQueryFlags(fs, &q)
+	fs := newQueryFlags("sizes", &q, stderr)
 	fs.BoolVar(&hist, "histogram", false, "print the histogram (Wireshark's packet-length buckets) with fraction and CDF instead of the summary")
 	if code, done := parseFlags(fs, args, stderr); done {
 		return code
 	}
-	ctx, code := openQuery("sizes", &q, fs.Args(), stderr)
-	if ctx == nil {
-		return code
-	}
-	defer ctx.close()
-	return ctx.finish(query.WriteSizes(ctx.st, ctx.sel, hist, stdout, ctx.out), stderr)
+	return runQuery(fs, &q, stderr, func(ctx *queryCtx) error {
+		return query.WriteSizes(ctx.st, ctx.sel, hist, stdout, ctx.out)
+	})
 }

@@ -28,11 +28,9 @@ func init() {
 }
 
 func runTimeline(args []string, stdout, stderr io.Writer) int {
-	c := commands["timeline"]
 	var q queryFlags
 	var bucket, align string
-	fs := newFlags(c, stderr)
-	addQueryFlags(fs, &q)
+	fs := newQueryFlags("timeline", &q, stderr)
 	fs.StringVar(&bucket, "bucket", "1s", "bucket width: 1s, 1m, 1h, 1d, or any duration such as 100ms or 5m")
 	fs.StringVar(&align, "align", "epoch", "bucket starts: epoch (multiples of the width, UTC) or start (the capture's first packet, as tshark -z io,stat)")
 	if code, done := parseFlags(fs, args, stderr); done {
@@ -43,12 +41,9 @@ func runTimeline(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "pcapdex timeline: %v\n", err)
 		return exitUsage
 	}
-	ctx, code := openQuery("timeline", &q, fs.Args(), stderr)
-	if ctx == nil {
-		return code
-	}
-	defer ctx.close()
-	return ctx.finish(query.WriteTimeline(ctx.st, ctx.sel, o, stdout, ctx.out), stderr)
+	return runQuery(fs, &q, stderr, func(ctx *queryCtx) error {
+		return query.WriteTimeline(ctx.st, ctx.sel, o, stdout, ctx.out)
+	})
 }
 
 func parseBucket(bucket, align string) (query.TimelineOptions, error) {
@@ -74,11 +69,9 @@ func parseBucket(bucket, align string) (query.TimelineOptions, error) {
 }
 
 func runGaps(args []string, stdout, stderr io.Writer) int {
-	c := commands["gaps"]
 	var q queryFlags
 	var minGap string
-	fs := newFlags(c, stderr)
-	addQueryFlags(fs, &q)
+	fs := newQueryFlags("gaps", &q, stderr)
 	fs.StringVar(&minGap, "min", "1s", "shortest silence to report")
 	if code, done := parseFlags(fs, args, stderr); done {
 		return code
@@ -88,10 +81,7 @@ func runGaps(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "pcapdex gaps: --min %q: want a duration such as 500ms, 5s, 1m\n", minGap)
 		return exitUsage
 	}
-	ctx, code := openQuery("gaps", &q, fs.Args(), stderr)
-	if ctx == nil {
-		return code
-	}
-	defer ctx.close()
-	return ctx.finish(query.WriteGaps(ctx.st, ctx.sel, int64(ns), stdout, ctx.out), stderr)
+	return runQuery(fs, &q, stderr, func(ctx *queryCtx) error {
+		return query.WriteGaps(ctx.st, ctx.sel, int64(ns), stdout, ctx.out)
+	})
 }

@@ -22,11 +22,9 @@ func init() {
 }
 
 func runTop(args []string, stdout, stderr io.Writer) int {
-	c := commands["top"]
 	var q queryFlags
 	var o query.TopOptions
-	fs := newFlags(c, stderr)
-	addQueryFlags(fs, &q)
+	fs := newQueryFlags("top", &q, stderr)
 	fs.StringVar(&o.By, "by", "host", "group by "+strings.Join(query.TopBy, ", ")+" (src/dst: originator/responder address; host: either end; port: responder port)")
 	fs.StringVar(&o.Metric, "metric", "bytes", "rank by bytes (IP bytes, both directions) or packets")
 	fs.IntVarP(&o.N, "n", "n", 10, "rows (0: all)")
@@ -37,10 +35,7 @@ func runTop(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "pcapdex top: --by must be one of %s, --metric bytes or packets, -n not negative\n", strings.Join(query.TopBy, ", "))
 		return exitUsage
 	}
-	ctx, code := openQuery("top", &q, fs.Args(), stderr)
-	if ctx == nil {
-		return code
-	}
-	defer ctx.close()
-	return ctx.finish(query.WriteTop(ctx.st, ctx.sel, o, stdout, ctx.out), stderr)
+	return runQuery(fs, &q, stderr, func(ctx *queryCtx) error {
+		return query.WriteTop(ctx.st, ctx.sel, o, stdout, ctx.out)
+	})
 }

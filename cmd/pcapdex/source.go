@@ -54,6 +54,24 @@ func addQueryFlags(fs *pflag.FlagSet, q *queryFlags) {
 	addInputFlags(fs, &q.input)
 }
 
+// newQueryFlags returns the FlagSet of query command name, the shared flags bound to q.
+func newQueryFlags(name string, q *queryFlags, stderr io.Writer) *pflag.FlagSet {
+	fs := newFlags(commands[name], stderr)
+	addQueryFlags(fs, q)
+	return fs
+}
+
+// runQuery opens the query of fs's command on fs's arguments, runs write on it and returns
+// the command's exit code.
+func runQuery(fs *pflag.FlagSet, q *queryFlags, stderr io.Writer, write func(*queryCtx) error) int {
+	ctx, code := openQuery(fs.Name(), q, fs.Args(), stderr)
+	if ctx == nil {
+		return code
+	}
+	defer ctx.close()
+	return ctx.finish(write(ctx), stderr)
+}
+
 // queryCtx is an opened query: the store, the selection and the output options.
 type queryCtx struct {
 	name   string
