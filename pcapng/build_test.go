@@ -73,22 +73,17 @@ func (e enc) idb(lt LinkType, snap uint32, options []byte) []byte {
 }
 
 func (e enc) epb(iface uint32, ts uint64, data []byte, orig uint32, options []byte) []byte {
-	body := e.u32(nil, iface)
-	body = e.u32(body, uint32(ts>>32))
-	body = e.u32(body, uint32(ts))
-	body = e.u32(body, uint32(len(data)))
-	body = e.u32(body, orig)
-	body = append(body, data...)
-	for len(body)%4 != 0 {
-		body = append(body, 0)
-	}
-	return e.block(blockEPB, append(body, options...))
+	return e.packetBlock(blockEPB, e.u32(nil, iface), ts, data, orig, options)
 }
 
 func (e enc) opb(iface uint16, ts uint64, data []byte, orig uint32, options []byte) []byte {
-	body := e.u16(nil, iface)
-	body = e.u16(body, 0)
-	body = e.u32(body, uint32(ts>>32))
+	return e.packetBlock(blockOPB, e.u16(e.u16(nil, iface), 0), ts, data, orig, options)
+}
+
+// packetBlock builds an EPB or OPB: the interface field(s) in head, then the timestamp,
+// lengths, padded data and options the two share.
+func (e enc) packetBlock(typ uint32, head []byte, ts uint64, data []byte, orig uint32, options []byte) []byte {
+	body := e.u32(head, uint32(ts>>32))
 	body = e.u32(body, uint32(ts))
 	body = e.u32(body, uint32(len(data)))
 	body = e.u32(body, orig)
@@ -96,7 +91,7 @@ func (e enc) opb(iface uint16, ts uint64, data []byte, orig uint32, options []by
 	for len(body)%4 != 0 {
 		body = append(body, 0)
 	}
-	return e.block(blockOPB, append(body, options...))
+	return e.block(typ, append(body, options...))
 }
 
 func (e enc) spb(orig uint32, data []byte) []byte {
