@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/pcapdex/pcapdex/query"
 )
@@ -24,12 +23,11 @@ func runEvents(args []string, stdout, stderr io.Writer) int {
 	var q queryFlags
 	var o query.EventsOptions
 	var types string
-	var workers int
-	var udpTimeout time.Duration
+	var track trackFlags
 	fs := newQueryFlags("events", &q, stderr)
 	fs.StringVar(&types, "type", "", "only these event types, comma-separated: retransmission (timeout), fast_retransmission, spurious_retransmission, out_of_order, duplicate_ack, zero_window, zero_window_probe, window_full, lost_segment, ack_lost_segment, keep_alive, rst, fin, syn_retry, reused_ports, handshake_rtt, rst_storm, ack_stall, ...")
 	fs.IntVar(&o.Limit, "limit", 0, "print at most N events (0: all)")
-	addTrackFlags(fs, &workers, &udpTimeout)
+	track.add(fs)
 	if code, done := parseFlags(fs, args, stderr); done {
 		return code
 	}
@@ -42,14 +40,11 @@ func runEvents(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "pcapdex events: --type names no event type")
 		return exitUsage
 	}
-	if o.Limit < 0 || workers < 0 {
+	if o.Limit < 0 || track.workers < 0 {
 		fmt.Fprintln(stderr, "pcapdex events: --limit and --workers must not be negative")
 		return exitUsage
 	}
-	if fs.Changed("udp-timeout") && udpTimeout != time.Minute {
-		t := trackOptions(workers, udpTimeout, true)
-		q.track = &t
-	}
+	track.apply(fs, &q)
 	return runQuery(fs, &q, stderr, func(ctx *queryCtx) error {
 		return query.WriteEvents(ctx.st, ctx.sel, o, stdout, ctx.out)
 	})

@@ -8,6 +8,7 @@ import (
 
 	"github.com/pcapdex/pcapdex/flowhash"
 	"github.com/pcapdex/pcapdex/query"
+	"github.com/spf13/pflag"
 )
 
 func init() {
@@ -23,39 +24,44 @@ func init() {
 	})
 }
 
-// trackOptions turns the shared flags into flowhash options: --udp-timeout 0 means never.
-func trackOptions(workers int, udpTimeout time.Duration, events bool) flowhash.Options {
-	o := flowhash.Options{Workers: workers, Events: events, UDPTimeout: int64(udpTimeout)}
-	if udpTimeout <= 0 {
-		o.UDPTimeout = -1
-	}
-	return o
+// trackFlags are --workers and --udp-timeout, the flow tracking flags of flows and events.
+type trackFlags struct {
+	workers    int
+	udpTimeout time.Duration
 }
 
-// addTrackFlags registers --workers and --udp-timeout; call trackChanged after parsing.
-func addTrackFlags(fs interface {
-	IntVar(*int, string, int, string)
-	DurationVar(*time.Duration, string, time.Duration, string)
-}, workers *int, udpTimeout *time.Duration) {
-	fs.IntVar(workers, "workers", 0, "pipeline workers (read, decode, track) for --no-index (0: GOMAXPROCS); output is the same for any value")
-	fs.DurationVar(udpTimeout, "udp-timeout", time.Minute, "idle time that ends a UDP/ICMP/other flow (0: never); other than 1m reads the captures instead of the index")
+func (t *trackFlags) add(fs *pflag.FlagSet) {
+	fs.IntVar(&t.workers, "workers", 0, "pipeline workers (read, decode, track) for --no-index (0: GOMAXPROCS); output is the same for any value")
+	fs.DurationVar(&t.udpTimeout, "udp-timeout", time.Minute, "idle time that ends a UDP/ICMP/other flow (0: never); other than 1m reads the captures instead of the index")
+}
+
+// apply, after parsing, gives q the tracking options when --udp-timeout is not the index's
+// 1m (0 means never): the command then reads the captures instead of the index.
+func (t *trackFlags) apply(fs *pflag.FlagSet, q *queryFlags) {
+	if !fs.Changed("udp-timeout") || t.udpTimeout == time.Minute {
+		return
+	}
+	o := flowhash.Options{Workers: t.workers, Events: true, UDPTimeout: int64(t.udpTimeout)}
+	if t.udpTimeout <= 0 {
+		o.UDPTimeout = -1
+	}
+	q.track = &o
 }
 
 func runFlows(args []string, stdout, stderr io.Writer) int {
 	var q queryFlags
 	var o query.FlowsOptions
 	var columns string
-	var workers int
-	var udpTimeout time.Duration
+	var track trackFlags
 	fs := newQueryFlags("flows", &q, stderr)
 	fs.StringVar(&o.Sort, "sort", "id", "order: "+strings.Join(query.FlowSortKeys, ", ")+" (id and ts ascending, the others largest first)")
 	fs.IntVar(&o.Limit, "limit", 0, "print at most N flows (0: all)")
 	fs.StringVar(&columns, "columns", "", "comma-separated columns (default: a readable subset for the table, all for csv/jsonl/json): "+strings.Join(flowColumnNames(), ","))
-	addTrackFlags(fs, &workers, &udpTimeout)
+	track.add(fs)
 	if code, done := parseFlags(fs, args, stderr); done {
 		return code
 	}
-	if o.Limit < 0 || workers < 0 {
+	if o.Limit < 0 || track.workers < 0 {
 		fmt.Fprintln(stderr, "pcapdex flows: --limit and --workers must not be negative")
 		return exitUsage
 	}
@@ -73,10 +79,7 @@ func runFlows(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "pcapdex flows: %v\n", err)
 		return exitUsage
 	}
-	if fs.Changed("udp-timeout") && udpTimeout != time.Minute {
-		t := trackOptions(workers, udpTimeout, true)
-		q.track = &t
-	}
+	track.apply(fs, &q)
 	return runQuery(fs, &q, stderr, func(ctx *queryCtx) error {
 		return query.WriteFlows(ctx.st, ctx.sel, o, stdout, ctx.out)
 	})
