@@ -239,3 +239,34 @@ func TestQueryCLIInputs(t *testing.T) {
 }
 
 func mtimeFuture() time.Time { return time.Now().Add(time.Hour) }
+
+// TestTrackFlags: --udp-timeout other than 1m gives the query its own tracking options
+// (0: never, -1 to flowhash), with --workers and events; 1m, given or not, leaves the index.
+func TestTrackFlags(t *testing.T) {
+	for _, c := range []struct {
+		args             []string
+		track            bool
+		workers, timeout int64
+	}{
+		{nil, false, 0, 0},
+		{[]string{"--workers", "2"}, false, 0, 0},
+		{[]string{"--udp-timeout", "1m"}, false, 0, 0},
+		{[]string{"--udp-timeout", "30s", "--workers", "2"}, true, 2, 30e9},
+		{[]string{"--udp-timeout", "0"}, true, 0, -1},
+	} {
+		var q queryFlags
+		var tf trackFlags
+		fs := newQueryFlags("flows", &q, &bytes.Buffer{})
+		tf.add(fs)
+		if err := fs.Parse(c.args); err != nil {
+			t.Fatalf("%v: %v", c.args, err)
+		}
+		tf.apply(fs, &q)
+		if (q.track != nil) != c.track {
+			t.Fatalf("%v: track options %+v, want set %v", c.args, q.track, c.track)
+		}
+		if q.track != nil && (int64(q.track.Workers) != c.workers || q.track.UDPTimeout != c.timeout || !q.track.Events) {
+			t.Errorf("%v: %+v, want %d workers, UDP timeout %d, events", c.args, *q.track, c.workers, c.timeout)
+		}
+	}
+}
