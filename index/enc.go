@@ -115,6 +115,27 @@ func checkRows(n int) error {
 	return nil
 }
 
+// columnMode checks the row count n of a column and reads its mode byte; on error it
+// returns src unchanged.
+func columnMode(src []byte, n int) (mode byte, tail []byte, err error) {
+	if err := checkRows(n); err != nil {
+		return 0, src, err
+	}
+	if len(src) < 1 {
+		return 0, src, errShort
+	}
+	return src[0], src[1:], nil
+}
+
+// appendRepeat appends n copies of v to dst (a constant column).
+func appendRepeat[T any](dst []T, v T, n int) []T {
+	dst = slices.Grow(dst, n)
+	for range n {
+		dst = append(dst, v)
+	}
+	return dst
+}
+
 // AppendInt64s appends the encoding of vs: constant, delta (sorted) or zigzag delta, whichever
 // applies. Timestamps and byte offsets, sorted within a block, cost one short uvarint each.
 func AppendInt64s(dst []byte, vs []int64) []byte {
@@ -168,14 +189,10 @@ func AppendInt64s(dst []byte, vs []int64) []byte {
 // UnmarshalInt64s decodes n values encoded by AppendInt64s from the front of src and appends
 // them to dst. It allocates only when dst lacks capacity.
 func UnmarshalInt64s(dst []int64, src []byte, n int) ([]int64, []byte, error) {
-	if err := checkRows(n); err != nil {
+	mode, src, err := columnMode(src, n)
+	if err != nil {
 		return dst, src, err
 	}
-	if len(src) < 1 {
-		return dst, src, errShort
-	}
-	mode := src[0]
-	src = src[1:]
 	src, v, err := UnmarshalVarint(src)
 	if err != nil {
 		return dst, src, err
@@ -185,11 +202,7 @@ func UnmarshalInt64s(dst []int64, src []byte, n int) ([]int64, []byte, error) {
 	}
 	switch mode {
 	case modeConst:
-		dst = slices.Grow(dst, n)
-		for range n {
-			dst = append(dst, v)
-		}
-		return dst, src, nil
+		return appendRepeat(dst, v, n), src, nil
 	case modeDelta, modeZigzag, modeScaled:
 		g := uint64(1)
 		if mode == modeScaled {
@@ -257,7 +270,9 @@ func AppendUint32s(dst []byte, vs []uint32) []byte {
 	return appendFixed(dst, vs, w)
 }
 
-func appendFixed(dst []byte, vs []uint32, w int) []byte {
+// appendFixed appends every value as w bytes (1 to 4) little endian; the caller has
+// checked that the values fit.
+func appendFixed[T uint16 | uint32](dst []byte, vs []T, w int) []byte {
 	switch w {
 	case 1:
 		for _, v := range vs {
@@ -269,26 +284,51 @@ func appendFixed(dst []byte, vs []uint32, w int) []byte {
 		}
 	case 3:
 		for _, v := range vs {
-			dst = append(dst, byte(v), byte(v>>8), byte(v>>16))
+			dst = append(dst, byte(v), byte(v>>8), byte(uint32(v)>>16))
 		}
 	default:
 		for _, v := range vs {
-			dst = binary.LittleEndian.AppendUint32(dst, v)
+			dst = binary.LittleEndian.AppendUint32(dst, uint32(v))
 		}
 	}
 	return dst
 }
 
-// UnmarshalUint32s decodes n values encoded by AppendUint32s and appends them to dst.
-func UnmarshalUint32s(dst []uint32, src []byte, n int) ([]uint32, []byte, error) {
-	if err := checkRows(n); err != nil {
-		return dst, src, err
-	}
-	if len(src) < 1 {
+// unmarshalFixed decodes n values of w bytes (1 to 4) little endian, encoded by
+// appendFixed, from the front of src and appends them to dst.
+func unmarshalFixed[T uint16 | uint32](dst []T, src []byte, n, w int) ([]T, []byte, error) {
+	if n > len(src)/w {
 		return dst, src, errShort
 	}
-	mode := src[0]
-	src = src[1:]
+	dst = slices.Grow(dst, n)
+	b := src[:n*w]
+	switch w {
+	case 1:
+		for _, c := range b {
+			dst = append(dst, T(c))
+		}
+	case 2:
+		for i := 0; i+1 < len(b); i += 2 {
+			dst = append(dst, T(b[i])|T(b[i+1])<<8)
+		}
+	case 3:
+		for i := 0; i+2 < len(b); i += 3 {
+			dst = append(dst, T(uint32(b[i])|uint32(b[i+1])<<8|uint32(b[i+2])<<16))
+		}
+	default:
+		for i := 0; i+3 < len(b); i += 4 {
+			dst = append(dst, T(binary.LittleEndian.Uint32(b[i:])))
+		}
+	}
+	return dst, src[n*w:], nil
+}
+
+// UnmarshalUint32s decodes n values encoded by AppendUint32s and appends them to dst.
+func UnmarshalUint32s(dst []uint32, src []byte, n int) ([]uint32, []byte, error) {
+	mode, src, err := columnMode(src, n)
+	if err != nil {
+		return dst, src, err
+	}
 	switch mode {
 	case modeConst:
 		tail, v, err := UnmarshalUvarint(src)
@@ -298,11 +338,7 @@ func UnmarshalUint32s(dst []uint32, src []byte, n int) ([]uint32, []byte, error)
 		if v > 1<<32-1 {
 			return dst, src, errRange
 		}
-		dst = slices.Grow(dst, n)
-		for range n {
-			dst = append(dst, uint32(v))
-		}
-		return dst, tail, nil
+		return appendRepeat(dst, uint32(v), n), tail, nil
 	case modeVarint:
 		if n > len(src) {
 			return dst, src, errShort
@@ -310,7 +346,6 @@ func UnmarshalUint32s(dst []uint32, src []byte, n int) ([]uint32, []byte, error)
 		dst = slices.Grow(dst, n)
 		for range n {
 			var v uint64
-			var err error
 			if len(src) > 0 && src[0] < 0x80 {
 				v = uint64(src[0])
 				src = src[1:]
@@ -324,31 +359,7 @@ func UnmarshalUint32s(dst []uint32, src []byte, n int) ([]uint32, []byte, error)
 		}
 		return dst, src, nil
 	case modeFixed1, modeFixed2, modeFixed3, modeFixed4:
-		w := int(mode-modeFixed1) + 1
-		if n > len(src)/w {
-			return dst, src, errShort
-		}
-		dst = slices.Grow(dst, n)
-		b := src[:n*w]
-		switch w {
-		case 1:
-			for _, c := range b {
-				dst = append(dst, uint32(c))
-			}
-		case 2:
-			for i := 0; i+1 < len(b); i += 2 {
-				dst = append(dst, uint32(b[i])|uint32(b[i+1])<<8)
-			}
-		case 3:
-			for i := 0; i+2 < len(b); i += 3 {
-				dst = append(dst, uint32(b[i])|uint32(b[i+1])<<8|uint32(b[i+2])<<16)
-			}
-		default:
-			for i := 0; i+3 < len(b); i += 4 {
-				dst = append(dst, binary.LittleEndian.Uint32(b[i:]))
-			}
-		}
-		return dst, src[n*w:], nil
+		return unmarshalFixed(dst, src, n, int(mode-modeFixed1)+1)
 	}
 	return dst, src, errMode
 }
@@ -369,60 +380,29 @@ func AppendUint16s(dst []byte, vs []uint16) []byte {
 	if constant {
 		return append(dst, modeConst, byte(vs[0]), byte(vs[0]>>8))
 	}
-	if max < 256 {
-		dst = append(dst, modeFixed1)
-		for _, v := range vs {
-			dst = append(dst, byte(v))
-		}
-		return dst
+	w := 1
+	if max >= 256 {
+		w = 2
 	}
-	dst = append(dst, modeFixed2)
-	for _, v := range vs {
-		dst = append(dst, byte(v), byte(v>>8))
-	}
-	return dst
+	dst = append(dst, byte(modeFixed1+w-1))
+	return appendFixed(dst, vs, w)
 }
 
 // UnmarshalUint16s decodes n values encoded by AppendUint16s and appends them to dst.
 func UnmarshalUint16s(dst []uint16, src []byte, n int) ([]uint16, []byte, error) {
-	if err := checkRows(n); err != nil {
+	mode, src, err := columnMode(src, n)
+	if err != nil {
 		return dst, src, err
 	}
-	if len(src) < 1 {
-		return dst, src, errShort
-	}
-	mode := src[0]
-	src = src[1:]
 	switch mode {
 	case modeConst:
 		if len(src) < 2 {
 			return dst, src, errShort
 		}
 		v := uint16(src[0]) | uint16(src[1])<<8
-		dst = slices.Grow(dst, n)
-		for range n {
-			dst = append(dst, v)
-		}
-		return dst, src[2:], nil
-	case modeFixed1:
-		if n > len(src) {
-			return dst, src, errShort
-		}
-		dst = slices.Grow(dst, n)
-		for _, c := range src[:n] {
-			dst = append(dst, uint16(c))
-		}
-		return dst, src[n:], nil
-	case modeFixed2:
-		if n > len(src)/2 {
-			return dst, src, errShort
-		}
-		dst = slices.Grow(dst, n)
-		b := src[:2*n]
-		for i := 0; i+1 < len(b); i += 2 {
-			dst = append(dst, uint16(b[i])|uint16(b[i+1])<<8)
-		}
-		return dst, src[2*n:], nil
+		return appendRepeat(dst, v, n), src[2:], nil
+	case modeFixed1, modeFixed2:
+		return unmarshalFixed(dst, src, n, int(mode-modeFixed1)+1)
 	}
 	return dst, src, errMode
 }
@@ -443,25 +423,17 @@ func AppendUint8s(dst []byte, vs []uint8) []byte {
 
 // UnmarshalUint8s decodes n values encoded by AppendUint8s and appends them to dst.
 func UnmarshalUint8s(dst []uint8, src []byte, n int) ([]uint8, []byte, error) {
-	if err := checkRows(n); err != nil {
+	mode, src, err := columnMode(src, n)
+	if err != nil {
 		return dst, src, err
 	}
-	if len(src) < 1 {
-		return dst, src, errShort
-	}
-	mode := src[0]
-	src = src[1:]
 	switch mode {
 	case modeConst:
 		if len(src) < 1 {
 			return dst, src, errShort
 		}
 		v := src[0]
-		dst = slices.Grow(dst, n)
-		for range n {
-			dst = append(dst, v)
-		}
-		return dst, src[1:], nil
+		return appendRepeat(dst, v, n), src[1:], nil
 	case modeFixed1:
 		if n > len(src) {
 			return dst, src, errShort
