@@ -582,33 +582,40 @@ func (s *fileStats) appendTable(b []byte) []byte {
 			b = append(b, ' ')
 		}
 	}
-	line("File name")
-	b = append(b, s.file...)
-	b = append(b, '\n')
+	// count, rate and text write a whole line: the label, the value, its unit.
+	count := func(label string, v uint64, unit string) {
+		line(label)
+		b = strconv.AppendUint(b, v, 10)
+		b = append(b, unit...)
+		b = append(b, '\n')
+	}
+	rate := func(label string, v float64, unit string) {
+		line(label)
+		b = strconv.AppendFloat(b, v, 'f', 2, 64)
+		b = append(b, unit...)
+		b = append(b, '\n')
+	}
+	text := func(label, v string) {
+		line(label)
+		b = append(b, v...)
+		b = append(b, '\n')
+	}
+	text("File name", s.file)
 	if s.openFailed {
-		line("Error")
-		b = append(b, s.errMsg...)
-		return append(b, '\n')
+		text("Error", s.errMsg)
+		return b
 	}
 	line("File format")
 	b = append(b, s.format...)
 	b = append(b, " ("...)
 	b = append(b, s.byteOrders...)
 	b = append(b, ")\n"...)
-	line("Compression")
-	b = append(b, s.compression...)
-	b = append(b, '\n')
-	line("Time resolution")
-	b = append(b, s.tsResol...)
-	b = append(b, '\n')
+	text("Compression", s.compression)
+	text("Time resolution", s.tsResol)
 	if s.format == "pcapng" {
-		line("Sections")
-		b = strconv.AppendInt(b, int64(len(s.sections)), 10)
-		b = append(b, '\n')
+		count("Sections", uint64(len(s.sections)), "")
 	}
-	line("Interfaces")
-	b = strconv.AppendInt(b, int64(len(s.ifaces)), 10)
-	b = append(b, '\n')
+	count("Interfaces", uint64(len(s.ifaces)), "")
 	for i := range s.ifaces {
 		ifc := &s.ifaces[i]
 		b = append(b, "  #"...)
@@ -645,9 +652,7 @@ func (s *fileStats) appendTable(b []byte) []byte {
 		}
 		b = append(b, '\n')
 	}
-	line("Packets")
-	b = strconv.AppendUint(b, s.packets, 10)
-	b = append(b, '\n')
+	count("Packets", s.packets, "")
 	line("First packet time")
 	b = appendTableTS(b, s.first.TS, s.hasFirst && s.first.HasTS)
 	line("Last packet time")
@@ -660,66 +665,36 @@ func (s *fileStats) appendTable(b []byte) []byte {
 	line("Capture duration")
 	b = appendSeconds(b, d)
 	b = append(b, " s\n"...)
-	line("Data size (wire)")
-	b = strconv.AppendUint(b, s.frameBytes, 10)
-	b = append(b, " bytes\n"...)
-	line("Data size (captured)")
-	b = strconv.AppendUint(b, s.capturedBytes, 10)
-	b = append(b, " bytes\n"...)
-	line("Largest frame")
-	b = strconv.AppendUint(b, uint64(s.maxFrameLen), 10)
-	b = append(b, " bytes\n"...)
+	count("Data size (wire)", s.frameBytes, " bytes")
+	count("Data size (captured)", s.capturedBytes, " bytes")
+	count("Largest frame", uint64(s.maxFrameLen), " bytes")
 	if s.packets > 0 {
-		line("Average packet size")
-		b = strconv.AppendFloat(b, float64(s.frameBytes)/float64(s.packets), 'f', 2, 64)
-		b = append(b, " bytes\n"...)
+		rate("Average packet size", float64(s.frameBytes)/float64(s.packets), " bytes")
 	}
 	if d > 0 {
 		sec := float64(d) / 1e9
-		line("Data byte rate")
-		b = strconv.AppendFloat(b, float64(s.frameBytes)/sec, 'f', 2, 64)
-		b = append(b, " bytes/s\n"...)
-		line("Data bit rate")
-		b = strconv.AppendFloat(b, float64(s.frameBytes)*8/sec, 'f', 2, 64)
-		b = append(b, " bits/s\n"...)
-		line("Average packet rate")
-		b = strconv.AppendFloat(b, float64(s.packets)/sec, 'f', 2, 64)
-		b = append(b, " packets/s\n"...)
+		rate("Data byte rate", float64(s.frameBytes)/sec, " bytes/s")
+		rate("Data bit rate", float64(s.frameBytes)*8/sec, " bits/s")
+		rate("Average packet rate", float64(s.packets)/sec, " packets/s")
 	}
-	line("Snaplen-truncated frames")
-	b = strconv.AppendUint(b, s.snapTruncated, 10)
-	b = append(b, '\n')
-	line("Packets without time")
-	b = strconv.AppendUint(b, s.noTS, 10)
-	b = append(b, '\n')
-	line("Timestamps going back")
-	b = strconv.AppendUint(b, s.backward, 10)
-	b = append(b, '\n')
+	count("Snaplen-truncated frames", s.snapTruncated, "")
+	count("Packets without time", s.noTS, "")
+	count("Timestamps going back", s.backward, "")
 	if drops, ok := s.ifDrops(); ok {
-		line("Interface drops")
-		b = strconv.AppendUint(b, drops, 10)
-		b = append(b, '\n')
+		count("Interface drops", drops, "")
 	}
-	line("Packet comments")
-	b = strconv.AppendUint(b, s.packetComments, 10)
-	b = append(b, '\n')
+	count("Packet comments", s.packetComments, "")
 	for _, c := range s.comments() {
 		line("Comment")
 		b = infoJSONString(b, c)
 		b = append(b, '\n')
 	}
-	line("Truncated")
-	b = strconv.AppendBool(b, s.truncated)
-	b = append(b, '\n')
+	text("Truncated", strconv.FormatBool(s.truncated))
 	for _, w := range s.warnings {
-		line("Warning")
-		b = append(b, w...)
-		b = append(b, '\n')
+		text("Warning", w)
 	}
 	if s.errMsg != "" {
-		line("Error")
-		b = append(b, s.errMsg...)
-		b = append(b, '\n')
+		text("Error", s.errMsg)
 	}
 	return b
 }
