@@ -221,30 +221,26 @@ func humanDur(d time.Duration) string {
 }
 
 // humanCount prints a rate with an SI suffix: 950, 12.3k, 4.56M.
-func humanCount(v float64) string {
-	switch {
-	case v >= 1e9:
-		return sig3(v/1e9) + "G"
-	case v >= 1e6:
-		return sig3(v/1e6) + "M"
-	case v >= 1e3:
-		return sig3(v/1e3) + "k"
-	}
-	return strconv.FormatFloat(v, 'f', 0, 64)
-}
+func humanCount(v float64) string { return humanSI(v, "", "") }
 
 // humanBytes prints a size in powers of 1000: 512 B, 12.3 kB, 1.23 GB.
-func humanBytes(n uint64) string {
-	v := float64(n)
+func humanBytes(n uint64) string { return humanSI(float64(n), " ", "B") }
+
+// humanSI prints v with three significant digits and a k, M or G prefix before unit, sep
+// after the number; below 1000, v as a whole number.
+func humanSI(v float64, sep, unit string) string {
+	var p string
 	switch {
 	case v >= 1e9:
-		return sig3(v/1e9) + " GB"
+		v, p = v/1e9, "G"
 	case v >= 1e6:
-		return sig3(v/1e6) + " MB"
+		v, p = v/1e6, "M"
 	case v >= 1e3:
-		return sig3(v/1e3) + " kB"
+		v, p = v/1e3, "k"
+	default:
+		return strconv.FormatFloat(v, 'f', 0, 64) + sep + unit
 	}
-	return strconv.FormatUint(n, 10) + " B"
+	return sig3(v) + sep + p + unit
 }
 
 func sig3(v float64) string {
