@@ -70,6 +70,7 @@ func TestInlining(t *testing.T) {
 		// inlining budget, so addrOf is inlined into them instead.
 		"addrOf", "(*Packet).IsTCP", "(*Packet).IsUDP",
 		"(*Packet).markFlags", "FragInfo.IsFragment", "Status.Malformed", "be16", "be32", "b2u",
+		"extHdrLen",
 	}
 	for _, name := range want {
 		if !got[name] {

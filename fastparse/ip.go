@@ -166,15 +166,9 @@ walk:
 		switch nh {
 		case ProtoHopByHop, ProtoRouting, ProtoDstOpts, ProtoShim6:
 			p.Layers |= LayerIPv6Ext // counted even when cut or too long, as Wireshark lists it
-			if cur+8 > end {
-				st = BadIPHeader
+			if l, st = extHdrLen(data, cur, end, 8, 1, 8); st != OK {
 				break walk
 			}
-			if cur+2 > len(data) {
-				st = TruncatedIP
-				break walk
-			}
-			l = (int(data[cur+1]) + 1) * 8
 		case ProtoFragment:
 			p.Layers |= LayerIPv6Ext | LayerIPv6Frag
 			l = 8
@@ -199,15 +193,9 @@ walk:
 		case ProtoAH:
 			// Authentication header (RFC 4302): its length counts 4-byte words, minus 2.
 			// Not an "extension header" in the corpus's ipv6_ext_hdr_frames column.
-			if cur+12 > end {
-				st = BadIPHeader
+			if l, st = extHdrLen(data, cur, end, 12, 2, 4); st != OK {
 				break walk
 			}
-			if cur+2 > len(data) {
-				st = TruncatedIP
-				break walk
-			}
-			l = (int(data[cur+1]) + 2) * 4
 		default:
 			break walk
 		}
@@ -235,4 +223,17 @@ walk:
 		st = IPLengthOverrun
 	}
 	return st
+}
+
+// extHdrLen reads the length of the IPv6 extension header at cur, which counts
+// (data[cur+1]+add) units of unit bytes. The header must have need bytes before end
+// (BadIPHeader) and its length byte must have been captured (TruncatedIP).
+func extHdrLen(data []byte, cur, end, need, add, unit int) (int, Status) {
+	if cur+need > end {
+		return 0, BadIPHeader
+	}
+	if cur+2 > len(data) {
+		return 0, TruncatedIP
+	}
+	return (int(data[cur+1]) + add) * unit, OK
 }
