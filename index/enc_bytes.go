@@ -85,6 +85,37 @@ func readIndex(b []byte, i, w int) uint32 {
 	return binary.LittleEndian.Uint32(b[4*i:])
 }
 
+// unmarshalDictSize reads the entry count d of a dictionary, at least 1 and at most one
+// entry per remaining byte of src.
+func unmarshalDictSize(src []byte) ([]byte, int, error) {
+	tail, d, err := UnmarshalUvarint(src)
+	if err != nil {
+		return src, 0, err
+	}
+	if d == 0 || d > uint64(len(tail)) || d > MaxBlockRows {
+		return tail, 0, errRange
+	}
+	return tail, int(d), nil
+}
+
+// appendDictRows reads the index width and n indexes into dict from the front of src and
+// appends the rows they name to dst.
+func appendDictRows[T any](dst, dict []T, src []byte, n int) ([]T, []byte, error) {
+	idx, w, tail, err := readIndexHeader(src, n, len(dict))
+	if err != nil {
+		return dst, src, err
+	}
+	dst = slices.Grow(dst, n)
+	for i := range n {
+		k := readIndex(idx, i, w)
+		if uint64(k) >= uint64(len(dict)) {
+			return dst, src, errRange
+		}
+		dst = append(dst, dict[k])
+	}
+	return dst, tail, nil
+}
+
 // readIndexHeader reads the width byte and returns the index bytes for n rows.
 func readIndexHeader(src []byte, n, d int) (idx []byte, w int, tail []byte, err error) {
 	if len(src) < 1 {
@@ -105,14 +136,10 @@ func readIndexHeader(src []byte, n, d int) (idx []byte, w int, tail []byte, err 
 // The values are views into src (valid as long as src is). dict is scratch space for the
 // dictionary, returned for reuse; neither allocates once their capacities suffice.
 func UnmarshalBytesColumn(dst, dict [][]byte, src []byte, n int) (rows, dictOut [][]byte, tail []byte, err error) {
-	if err := checkRows(n); err != nil {
+	mode, src, err := columnMode(src, n)
+	if err != nil {
 		return dst, dict, src, err
 	}
-	if len(src) < 1 {
-		return dst, dict, src, errShort
-	}
-	mode := src[0]
-	src = src[1:]
 	switch mode {
 	case modePlain:
 		if n > len(src) {
@@ -128,14 +155,11 @@ func UnmarshalBytesColumn(dst, dict [][]byte, src []byte, n int) (rows, dictOut 
 		}
 		return dst, dict, src, nil
 	case modeDict:
-		var d uint64
-		if src, d, err = UnmarshalUvarint(src); err != nil {
+		var d int
+		if src, d, err = unmarshalDictSize(src); err != nil {
 			return dst, dict, src, err
 		}
-		if d == 0 || d > uint64(len(src)) || d > MaxBlockRows {
-			return dst, dict, src, errRange
-		}
-		dict = slices.Grow(dict[:0], int(d))
+		dict = slices.Grow(dict[:0], d)
 		for range d {
 			var b []byte
 			if src, b, err = UnmarshalBytes(src); err != nil {
@@ -143,19 +167,8 @@ func UnmarshalBytesColumn(dst, dict [][]byte, src []byte, n int) (rows, dictOut 
 			}
 			dict = append(dict, b)
 		}
-		idx, w, tail, err := readIndexHeader(src, n, int(d))
-		if err != nil {
-			return dst, dict, src, err
-		}
-		dst = slices.Grow(dst, n)
-		for i := range n {
-			k := readIndex(idx, i, w)
-			if uint64(k) >= d {
-				return dst, dict, src, errRange
-			}
-			dst = append(dst, dict[k])
-		}
-		return dst, dict, tail, nil
+		dst, src, err = appendDictRows(dst, dict, src, n)
+		return dst, dict, src, err
 	}
 	return dst, dict, src, errMode
 }
@@ -201,14 +214,10 @@ func (e *ColumnEncoder) AppendAddrColumn(dst []byte, vs [][16]byte) []byte {
 // UnmarshalAddrColumn decodes n addresses encoded by AppendAddrColumn and appends them to
 // dst; dict is scratch space returned for reuse.
 func UnmarshalAddrColumn(dst, dict [][16]byte, src []byte, n int) (rows, dictOut [][16]byte, tail []byte, err error) {
-	if err := checkRows(n); err != nil {
+	mode, src, err := columnMode(src, n)
+	if err != nil {
 		return dst, dict, src, err
 	}
-	if len(src) < 1 {
-		return dst, dict, src, errShort
-	}
-	mode := src[0]
-	src = src[1:]
 	switch mode {
 	case modePlain:
 		if n > len(src)/16 {
@@ -220,14 +229,11 @@ func UnmarshalAddrColumn(dst, dict [][16]byte, src []byte, n int) (rows, dictOut
 		}
 		return dst, dict, src[16*n:], nil
 	case modeDict:
-		var d uint64
-		if src, d, err = UnmarshalUvarint(src); err != nil {
+		var d int
+		if src, d, err = unmarshalDictSize(src); err != nil {
 			return dst, dict, src, err
 		}
-		if d == 0 || d > uint64(len(src)) || d > MaxBlockRows {
-			return dst, dict, src, errRange
-		}
-		dict = slices.Grow(dict[:0], int(d))
+		dict = slices.Grow(dict[:0], d)
 		for range d {
 			if len(src) < 1 || src[0] > 16 || int(src[0]) > len(src)-1 {
 				return dst, dict, src, errShort
@@ -238,19 +244,8 @@ func UnmarshalAddrColumn(dst, dict [][16]byte, src []byte, n int) (rows, dictOut
 			src = src[1+k:]
 			dict = append(dict, a)
 		}
-		idx, w, tail, err := readIndexHeader(src, n, int(d))
-		if err != nil {
-			return dst, dict, src, err
-		}
-		dst = slices.Grow(dst, n)
-		for i := range n {
-			k := readIndex(idx, i, w)
-			if uint64(k) >= d {
-				return dst, dict, src, errRange
-			}
-			dst = append(dst, dict[k])
-		}
-		return dst, dict, tail, nil
+		dst, src, err = appendDictRows(dst, dict, src, n)
+		return dst, dict, src, err
 	}
 	return dst, dict, src, errMode
 }
