@@ -35,9 +35,11 @@ func (t *trackFlags) add(fs *pflag.FlagSet) {
 	fs.DurationVar(&t.udpTimeout, "udp-timeout", time.Minute, "idle time that ends a UDP/ICMP/other flow (0: never); other than 1m reads the captures instead of the index")
 }
 
-// apply, after parsing, gives q the tracking options when --udp-timeout is not the index's
-// 1m (0 means never): the command then reads the captures instead of the index.
+// apply, after parsing, gives q --workers, and the tracking options when --udp-timeout is
+// not the index's 1m (0 means never): the command then reads the captures instead of the
+// index.
 func (t *trackFlags) apply(fs *pflag.FlagSet, q *queryFlags) {
+	q.workers = t.workers
 	if !fs.Changed("udp-timeout") || t.udpTimeout == time.Minute {
 		return
 	}

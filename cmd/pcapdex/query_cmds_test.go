@@ -240,8 +240,9 @@ func TestQueryCLIInputs(t *testing.T) {
 
 func mtimeFuture() time.Time { return time.Now().Add(time.Hour) }
 
-// TestTrackFlags: --udp-timeout other than 1m gives the query its own tracking options
-// (0: never, -1 to flowhash), with --workers and events; 1m, given or not, leaves the index.
+// TestTrackFlags: --workers reaches the query (used when the captures are read in one
+// pass); --udp-timeout other than 1m gives the query its own tracking options (0: never, -1
+// to flowhash), with --workers and events; 1m, given or not, leaves the index.
 func TestTrackFlags(t *testing.T) {
 	for _, c := range []struct {
 		args             []string
@@ -249,7 +250,7 @@ func TestTrackFlags(t *testing.T) {
 		workers, timeout int64
 	}{
 		{nil, false, 0, 0},
-		{[]string{"--workers", "2"}, false, 0, 0},
+		{[]string{"--workers", "2"}, false, 2, 0},
 		{[]string{"--udp-timeout", "1m"}, false, 0, 0},
 		{[]string{"--udp-timeout", "30s", "--workers", "2"}, true, 2, 30e9},
 		{[]string{"--udp-timeout", "0"}, true, 0, -1},
@@ -264,6 +265,9 @@ func TestTrackFlags(t *testing.T) {
 		tf.apply(fs, &q)
 		if (q.track != nil) != c.track {
 			t.Fatalf("%v: track options %+v, want set %v", c.args, q.track, c.track)
+		}
+		if q.workers != int(c.workers) {
+			t.Errorf("%v: workers %d, want %d", c.args, q.workers, c.workers)
 		}
 		if q.track != nil && (int64(q.track.Workers) != c.workers || q.track.UDPTimeout != c.timeout || !q.track.Events) {
 			t.Errorf("%v: %+v, want %d workers, UDP timeout %d, events", c.args, *q.track, c.workers, c.timeout)

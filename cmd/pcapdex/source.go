@@ -42,6 +42,9 @@ type queryFlags struct {
 	// track, when set, are flow tracking options other than the index's defaults: the
 	// command then reads the captures in one pass (as with --no-index).
 	track *flowhash.Options
+	// workers is --workers of flows and events: the pipeline's workers when the captures
+	// are read in one pass (0: GOMAXPROCS).
+	workers int
 }
 
 func addQueryFlags(fs *pflag.FlagSet, q *queryFlags) {
@@ -259,7 +262,7 @@ func openQuery(name string, q *queryFlags, args []string, stderr io.Writer) (*qu
 		}
 	}
 	if q.noIndex {
-		opt := flowhash.Options{}
+		opt := flowhash.Options{Workers: q.workers}
 		if q.track != nil {
 			opt = *q.track
 		}
