@@ -128,12 +128,8 @@ func (r *Reader) ngBlock(p *Packet) (bool, error) {
 			return false, r.err
 		}
 		b, ok := r.peek(int(blen))
-		if !ok {
-			return false, r.setTruncated(off, blockName(typ), int64(blen))
-		}
-		if u32(b[blen-4:], r.le) != blen {
-			r.err = r.formatErr(off, blockName(typ), "trailing length %d != total length %d", u32(b[blen-4:], r.le), blen)
-			return false, r.err
+		if !ok || u32(b[blen-4:], r.le) != blen {
+			return false, r.badBlock(off, typ, blen, b, ok)
 		}
 		var local uint32
 		if typ == blockEPB {
@@ -191,12 +187,8 @@ func (r *Reader) ngBlock(p *Packet) (bool, error) {
 			return false, r.err
 		}
 		b, ok := r.peek(int(blen))
-		if !ok {
-			return false, r.setTruncated(off, "SPB", int64(blen))
-		}
-		if u32(b[blen-4:], r.le) != blen {
-			r.err = r.formatErr(off, "SPB", "trailing length %d != total length %d", u32(b[blen-4:], r.le), blen)
-			return false, r.err
+		if !ok || u32(b[blen-4:], r.le) != blen {
+			return false, r.badBlock(off, typ, blen, b, ok)
 		}
 		ifc := &r.ifaces[r.secBase]
 		orig := u32(b[8:], r.le)
@@ -240,12 +232,8 @@ func (r *Reader) ngBlock(p *Packet) (bool, error) {
 			return false, r.err
 		}
 		b, ok := r.peek(int(blen))
-		if !ok {
-			return false, r.setTruncated(off, blockName(typ), int64(blen))
-		}
-		if u32(b[blen-4:], r.le) != blen {
-			r.err = r.formatErr(off, blockName(typ), "trailing length %d != total length %d", u32(b[blen-4:], r.le), blen)
-			return false, r.err
+		if !ok || u32(b[blen-4:], r.le) != blen {
+			return false, r.badBlock(off, typ, blen, b, ok)
 		}
 		var err error
 		switch typ {
@@ -276,6 +264,19 @@ func (r *Reader) ngBlock(p *Packet) (bool, error) {
 		}
 	}
 	return false, nil
+}
+
+// badBlock reports a block that peek could not return whole (ok false: the input ends
+// inside it) or whose trailing length b[blen-4:] differs from its total length blen. It is
+// kept out of ngBlock so the packet path carries only the test.
+//
+//go:noinline
+func (r *Reader) badBlock(off int64, typ, blen uint32, b []byte, ok bool) error {
+	if !ok {
+		return r.setTruncated(off, blockName(typ), int64(blen))
+	}
+	r.err = r.formatErr(off, blockName(typ), "trailing length %d != total length %d", u32(b[blen-4:], r.le), blen)
+	return r.err
 }
 
 // skipBlock consumes a block without parsing its body, checking its trailing length.
