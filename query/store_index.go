@@ -253,30 +253,26 @@ func gatherColumn(dst, src *index.Column, sel []uint32) {
 	dst.Reset()
 	switch src.Kind {
 	case index.KindInt64:
-		for _, r := range sel {
-			dst.I64 = append(dst.I64, src.I64[r])
-		}
+		dst.I64 = gather(dst.I64, src.I64, sel)
 	case index.KindUint32:
-		for _, r := range sel {
-			dst.U32 = append(dst.U32, src.U32[r])
-		}
+		dst.U32 = gather(dst.U32, src.U32, sel)
 	case index.KindUint16:
-		for _, r := range sel {
-			dst.U16 = append(dst.U16, src.U16[r])
-		}
+		dst.U16 = gather(dst.U16, src.U16, sel)
 	case index.KindUint8:
-		for _, r := range sel {
-			dst.U8 = append(dst.U8, src.U8[r])
-		}
+		dst.U8 = gather(dst.U8, src.U8, sel)
 	case index.KindBytes:
-		for _, r := range sel {
-			dst.Bytes = append(dst.Bytes, src.Bytes[r])
-		}
+		dst.Bytes = gather(dst.Bytes, src.Bytes, sel)
 	case index.KindAddr:
-		for _, r := range sel {
-			dst.Addr = append(dst.Addr, src.Addr[r])
-		}
+		dst.Addr = gather(dst.Addr, src.Addr, sel)
 	}
+}
+
+// gather appends the values of src at the offsets sel to dst.
+func gather[T any](dst, src []T, sel []uint32) []T {
+	for _, r := range sel {
+		dst = append(dst, src[r])
+	}
+	return dst
 }
 
 // FlowNeed says which flows-table columns a Flows caller reads: bit i for flowRecordCols[i]
