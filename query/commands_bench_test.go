@@ -23,15 +23,20 @@ import (
 
 var bigOnce sync.Once
 
+// bigIndexPath is where the big capture's index is, or is built.
+func bigIndexPath() string {
+	if p := os.Getenv("PCAPDEX_BIG_INDEX"); p != "" {
+		return p
+	}
+	return "/tmp/pcapdex-query-bench/big.pcap.pcapdex"
+}
+
 func bigIndex(b *testing.B) (string, string) {
 	capture := os.Getenv("PCAPDEX_BIG")
 	if capture == "" {
 		capture = "/tmp/pcapdex-big/big.pcap"
 	}
-	out := os.Getenv("PCAPDEX_BIG_INDEX")
-	if out == "" {
-		out = "/tmp/pcapdex-query-bench/big.pcap.pcapdex"
-	}
+	out := bigIndexPath()
 	host := os.Getenv("PCAPDEX_BIG_HOST")
 	if host == "" {
 		host = "10.1.0.10"

@@ -1,8 +1,8 @@
 package query
 
 import (
+	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -11,6 +11,24 @@ import (
 	"github.com/pcapdex/pcapdex/flowhash"
 	"github.com/pcapdex/pcapdex/index"
 )
+
+// bigStore opens the store of the big capture's index (when built; see BenchmarkCommand),
+// closed when the test ends. The error says why there is none; a store that fails to open
+// over an index that does fails the test.
+func bigStore(t *testing.T) (*IndexStore, error) {
+	t.Helper()
+	path := bigIndexPath()
+	r, err := index.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("no index of the big capture at %s (set PCAPDEX_BIG_INDEX): %w", path, err)
+	}
+	t.Cleanup(func() { r.Close() })
+	st, err := NewIndexStore(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, nil
+}
 
 // openSmallBlocks indexes a corpus capture with small packet blocks, so that flows and
 // key slots cross block edges.
@@ -190,18 +208,9 @@ func TestFlowsNeedsAlternate(t *testing.T) {
 // events of a selection read with time-range block skipping equal the events of all flows
 // filtered by flow, for selections in one, two and many flows blocks.
 func TestEventsSkipBlocksBig(t *testing.T) {
-	path := os.Getenv("PCAPDEX_BIG_INDEX")
-	if path == "" {
-		path = "/tmp/pcapdex-query-bench/big.pcap.pcapdex"
-	}
-	r, err := index.Open(path)
+	st, err := bigStore(t)
 	if err != nil {
-		t.Skipf("no index of the big capture at %s (set PCAPDEX_BIG_INDEX): %v", path, err)
-	}
-	defer r.Close()
-	st, err := NewIndexStore(r)
-	if err != nil {
-		t.Fatal(err)
+		t.Skip(err)
 	}
 	var all []flowhash.Event
 	if err := st.Events(nil, nil, func(e *flowhash.Event) error { all = append(all, *e); return nil }); err != nil {
@@ -258,18 +267,9 @@ func TestOverlapsAny(t *testing.T) {
 // (skipped, end-only and full blocks) equals openAt over every
 // flow's times.
 func TestOpenAtBig(t *testing.T) {
-	path := os.Getenv("PCAPDEX_BIG_INDEX")
-	if path == "" {
-		path = "/tmp/pcapdex-query-bench/big.pcap.pcapdex"
-	}
-	r, err := index.Open(path)
+	st, err := bigStore(t)
 	if err != nil {
-		t.Skipf("no index of the big capture at %s (set PCAPDEX_BIG_INDEX): %v", path, err)
-	}
-	defer r.Close()
-	st, err := NewIndexStore(r)
-	if err != nil {
-		t.Fatal(err)
+		t.Skip(err)
 	}
 	if st.flows.NumBlocks() < 3 {
 		t.Skipf("%d flows blocks", st.flows.NumBlocks())
@@ -308,16 +308,7 @@ func TestOpenAtBig(t *testing.T) {
 // big capture's index when built and on a corpus file.
 func TestWindowBrute(t *testing.T) {
 	stores := []*IndexStore{openSmallBlocks(t, "example.pcap", 256)}
-	path := os.Getenv("PCAPDEX_BIG_INDEX")
-	if path == "" {
-		path = "/tmp/pcapdex-query-bench/big.pcap.pcapdex"
-	}
-	if r, err := index.Open(path); err == nil {
-		defer r.Close()
-		st, err := NewIndexStore(r)
-		if err != nil {
-			t.Fatal(err)
-		}
+	if st, err := bigStore(t); err == nil {
 		stores = append(stores, st)
 	}
 	for _, st := range stores {
