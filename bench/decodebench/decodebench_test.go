@@ -7,6 +7,7 @@ import (
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
+	"github.com/pcapdex/pcapdex/bench/peers"
 	"github.com/pcapdex/pcapdex/fastparse"
 	"github.com/pcapdex/pcapdex/pcapng"
 )
@@ -38,25 +39,6 @@ func loadMix(tb testing.TB) []Packet {
 }
 
 var sink uint64
-
-// dlp is gopacket's fastest decoding path: preallocated layers, one DecodingLayerParser.
-type dlp struct {
-	eth     layers.Ethernet
-	dot1q   layers.Dot1Q
-	ip4     layers.IPv4
-	ip6     layers.IPv6
-	tcp     layers.TCP
-	udp     layers.UDP
-	parser  *gopacket.DecodingLayerParser
-	decoded []gopacket.LayerType
-}
-
-func newDLP() *dlp {
-	d := &dlp{decoded: make([]gopacket.LayerType, 0, 16)}
-	d.parser = gopacket.NewDecodingLayerParser(layers.LayerTypeEthernet, &d.eth, &d.dot1q, &d.ip4, &d.ip6, &d.tcp, &d.udp)
-	d.parser.IgnoreUnsupported = true
-	return d
-}
 
 // BenchmarkFastparse decodes the mix with fastparse.Decode and reads the fields a flow
 // tracker needs. One op is one packet.
@@ -124,7 +106,7 @@ func BenchmarkGopacketDLP(b *testing.B) {
 	for _, warm := range []bool{false, true} {
 		b.Run(mode(warm), func(b *testing.B) {
 			m := loadMix(b)
-			d := newDLP()
+			d := peers.NewLayers()
 			var s uint64
 			b.ReportAllocs()
 			b.SetBytes(avgLen(m))
@@ -138,18 +120,18 @@ func BenchmarkGopacketDLP(b *testing.B) {
 				if warm {
 					s += uint64(pk.Rec[8]) // the reader reads incl_len
 				}
-				_ = d.parser.DecodeLayers(pk.Data, &d.decoded)
-				for _, lt := range d.decoded {
+				_ = d.Parser.DecodeLayers(pk.Data, &d.Decoded)
+				for _, lt := range d.Decoded {
 					switch lt {
 					case layers.LayerTypeIPv4:
-						s += uint64(d.ip4.SrcIP[len(d.ip4.SrcIP)-1])
+						s += uint64(d.IP4.SrcIP[len(d.IP4.SrcIP)-1])
 					case layers.LayerTypeTCP:
-						s += uint64(d.tcp.SrcPort) + uint64(len(d.tcp.Payload))
-						if d.tcp.SYN {
+						s += uint64(d.TCP.SrcPort) + uint64(len(d.TCP.Payload))
+						if d.TCP.SYN {
 							s++
 						}
 					case layers.LayerTypeUDP:
-						s += uint64(d.udp.SrcPort) + uint64(len(d.udp.Payload))
+						s += uint64(d.UDP.SrcPort) + uint64(len(d.UDP.Payload))
 					}
 				}
 			}
@@ -196,15 +178,15 @@ func avgLen(m []Packet) int64 {
 // produce for the packets where gopacket reached TCP or UDP without error.
 func TestAgreeWithGopacket(t *testing.T) {
 	m := loadMix(t)
-	d := newDLP()
+	d := peers.NewLayers()
 	var p fastparse.Packet
 	compared := 0
 	for n, pk := range m {
 		fastparse.Decode(&p, pk.Link, pk.Data, pk.OrigLen)
-		err := d.parser.DecodeLayers(pk.Data, &d.decoded)
+		err := d.Parser.DecodeLayers(pk.Data, &d.Decoded)
 		var ip4, ip6, vlan int
 		var l4 gopacket.LayerType
-		for _, lt := range d.decoded {
+		for _, lt := range d.Decoded {
 			switch lt {
 			case layers.LayerTypeIPv4:
 				ip4++
@@ -232,20 +214,20 @@ func TestAgreeWithGopacket(t *testing.T) {
 		}
 		var src, dst netip.Addr
 		if ip4 == 1 {
-			src, _ = netip.AddrFromSlice(d.ip4.SrcIP)
-			dst, _ = netip.AddrFromSlice(d.ip4.DstIP)
-			if p.TTL != d.ip4.TTL || p.IPID != uint32(d.ip4.Id) {
-				fail("TTL/ID", [2]uint32{uint32(p.TTL), p.IPID}, [2]uint32{uint32(d.ip4.TTL), uint32(d.ip4.Id)})
+			src, _ = netip.AddrFromSlice(d.IP4.SrcIP)
+			dst, _ = netip.AddrFromSlice(d.IP4.DstIP)
+			if p.TTL != d.IP4.TTL || p.IPID != uint32(d.IP4.Id) {
+				fail("TTL/ID", [2]uint32{uint32(p.TTL), p.IPID}, [2]uint32{uint32(d.IP4.TTL), uint32(d.IP4.Id)})
 			}
 		} else {
-			src, _ = netip.AddrFromSlice(d.ip6.SrcIP)
-			dst, _ = netip.AddrFromSlice(d.ip6.DstIP)
+			src, _ = netip.AddrFromSlice(d.IP6.SrcIP)
+			dst, _ = netip.AddrFromSlice(d.IP6.DstIP)
 		}
 		if p.SrcAddr() != src.Unmap() || p.DstAddr() != dst.Unmap() {
 			fail("addresses", [2]netip.Addr{p.SrcAddr(), p.DstAddr()}, [2]netip.Addr{src, dst})
 		}
 		if l4 == layers.LayerTypeTCP {
-			c := &d.tcp
+			c := &d.TCP
 			flags := flagBits(c)
 			if p.SrcPort != uint16(c.SrcPort) || p.DstPort != uint16(c.DstPort) || p.Seq != c.Seq || p.Ack != c.Ack ||
 				p.TCPFlags != flags || p.Window != c.Window || p.Urgent != c.Urgent || int(p.TCPHdrLen) != int(c.DataOffset)*4 {
@@ -257,7 +239,7 @@ func TestAgreeWithGopacket(t *testing.T) {
 			}
 			checkOptions(t, n, &p, c)
 		} else {
-			u := &d.udp
+			u := &d.UDP
 			if p.SrcPort != uint16(u.SrcPort) || p.DstPort != uint16(u.DstPort) {
 				fail("UDP ports", [2]uint16{p.SrcPort, p.DstPort}, [2]layers.UDPPort{u.SrcPort, u.DstPort})
 			}

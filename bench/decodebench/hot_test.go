@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/pcapdex/pcapdex/bench/peers"
 	"github.com/pcapdex/pcapdex/fastparse"
 )
 
@@ -14,7 +15,7 @@ import (
 func BenchmarkHot(b *testing.B) {
 	m := loadMix(b)
 	var p fastparse.Packet
-	d := newDLP()
+	d := peers.NewLayers()
 	for _, idx := range []int{0, 100, 5000, 9000} {
 		if idx >= len(m) {
 			continue
@@ -34,7 +35,7 @@ func BenchmarkHot(b *testing.B) {
 				}
 				t1 := threadCPU()
 				for range reps {
-					_ = d.parser.DecodeLayers(pk.Data, &d.decoded)
+					_ = d.Parser.DecodeLayers(pk.Data, &d.Decoded)
 				}
 				t2 := threadCPU()
 				bestF, bestD = min(bestF, t1-t0), min(bestD, t2-t1)

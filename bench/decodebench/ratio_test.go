@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/gopacket/gopacket/layers"
+	"github.com/pcapdex/pcapdex/bench/peers"
 	"github.com/pcapdex/pcapdex/fastparse"
 )
 
@@ -17,7 +18,7 @@ func BenchmarkRatio(b *testing.B) {
 	m := loadMix(b)
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	d := newDLP()
+	d := peers.NewLayers()
 	var p fastparse.Packet
 	var s uint64
 	fp := func(warm bool) int64 {
@@ -39,18 +40,18 @@ func BenchmarkRatio(b *testing.B) {
 			if warm {
 				s += uint64(pk.Rec[8])
 			}
-			_ = d.parser.DecodeLayers(pk.Data, &d.decoded)
-			for _, lt := range d.decoded {
+			_ = d.Parser.DecodeLayers(pk.Data, &d.Decoded)
+			for _, lt := range d.Decoded {
 				switch lt {
 				case layers.LayerTypeIPv4:
-					s += uint64(d.ip4.SrcIP[len(d.ip4.SrcIP)-1])
+					s += uint64(d.IP4.SrcIP[len(d.IP4.SrcIP)-1])
 				case layers.LayerTypeTCP:
-					s += uint64(d.tcp.SrcPort) + uint64(len(d.tcp.Payload))
-					if d.tcp.SYN {
+					s += uint64(d.TCP.SrcPort) + uint64(len(d.TCP.Payload))
+					if d.TCP.SYN {
 						s++
 					}
 				case layers.LayerTypeUDP:
-					s += uint64(d.udp.SrcPort) + uint64(len(d.udp.Payload))
+					s += uint64(d.UDP.SrcPort) + uint64(len(d.UDP.Payload))
 				}
 			}
 		}

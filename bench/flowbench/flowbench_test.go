@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
+	"github.com/pcapdex/pcapdex/bench/peers"
 	"github.com/pcapdex/pcapdex/flowhash"
 	"github.com/pcapdex/pcapdex/pcapng"
 )
@@ -120,17 +120,7 @@ func runGopacket(tb testing.TB, path string) runStats {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	var (
-		eth   layers.Ethernet
-		dot1q layers.Dot1Q
-		ip4   layers.IPv4
-		ip6   layers.IPv6
-		tcp   layers.TCP
-		udp   layers.UDP
-	)
-	parser := gopacket.NewDecodingLayerParser(layers.LayerTypeEthernet, &eth, &dot1q, &ip4, &ip6, &tcp, &udp)
-	parser.IgnoreUnsupported = true
-	decoded := make([]gopacket.LayerType, 0, 8)
+	l := peers.NewLayers()
 	flows := map[gpKey]*gpFlow{}
 	var n uint64
 	for {
@@ -142,27 +132,27 @@ func runGopacket(tb testing.TB, path string) runStats {
 			tb.Fatal(err)
 		}
 		n++
-		_ = parser.DecodeLayers(data, &decoded)
+		_ = l.Parser.DecodeLayers(data, &l.Decoded)
 		var k gpKey
 		var src, dst [16]byte
 		var sp, dp uint16
 		ok := false
-		for _, lt := range decoded {
+		for _, lt := range l.Decoded {
 			switch lt {
 			case layers.LayerTypeIPv4:
-				copy(src[:], ip4.SrcIP.To4())
-				copy(dst[:], ip4.DstIP.To4())
-				k.proto = uint8(ip4.Protocol)
+				copy(src[:], l.IP4.SrcIP.To4())
+				copy(dst[:], l.IP4.DstIP.To4())
+				k.proto = uint8(l.IP4.Protocol)
 				ok = true
 			case layers.LayerTypeIPv6:
-				copy(src[:], ip6.SrcIP)
-				copy(dst[:], ip6.DstIP)
-				k.proto = uint8(ip6.NextHeader)
+				copy(src[:], l.IP6.SrcIP)
+				copy(dst[:], l.IP6.DstIP)
+				k.proto = uint8(l.IP6.NextHeader)
 				ok = true
 			case layers.LayerTypeTCP:
-				sp, dp = uint16(tcp.SrcPort), uint16(tcp.DstPort)
+				sp, dp = uint16(l.TCP.SrcPort), uint16(l.TCP.DstPort)
 			case layers.LayerTypeUDP:
-				sp, dp = uint16(udp.SrcPort), uint16(udp.DstPort)
+				sp, dp = uint16(l.UDP.SrcPort), uint16(l.UDP.DstPort)
 			}
 		}
 		if !ok {

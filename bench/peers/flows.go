@@ -63,17 +63,7 @@ func CountFlows(r io.Reader) (*Result, error) {
 		next = pr.ZeroCopyReadPacketData
 	}
 
-	var (
-		eth     layers.Ethernet
-		dot1q   layers.Dot1Q
-		ip4     layers.IPv4
-		ip6     layers.IPv6
-		tcp     layers.TCP
-		udp     layers.UDP
-		decoded = make([]gopacket.LayerType, 0, 8)
-	)
-	parser := gopacket.NewDecodingLayerParser(layers.LayerTypeEthernet, &eth, &dot1q, &ip4, &ip6, &tcp, &udp)
-	parser.IgnoreUnsupported = true
+	l := NewLayers()
 	res := &Result{Flows: make(map[FlowKey]*FlowCount)}
 	for {
 		data, ci, err := next()
@@ -85,28 +75,28 @@ func CountFlows(r io.Reader) (*Result, error) {
 		}
 		res.Packets++
 		res.Bytes += uint64(ci.Length)
-		if err := parser.DecodeLayers(data, &decoded); err != nil {
+		if err := l.Parser.DecodeLayers(data, &l.Decoded); err != nil {
 			res.Truncated++
 		}
 		var k FlowKey
 		var ok bool
-		for _, lt := range decoded {
+		for _, lt := range l.Decoded {
 			switch lt {
 			case layers.LayerTypeIPv4:
-				copy(k.A[:], ip4.SrcIP.To4())
-				copy(k.B[:], ip4.DstIP.To4())
-				k.Proto = uint8(ip4.Protocol)
+				copy(k.A[:], l.IP4.SrcIP.To4())
+				copy(k.B[:], l.IP4.DstIP.To4())
+				k.Proto = uint8(l.IP4.Protocol)
 				ok = true
 			case layers.LayerTypeIPv6:
-				copy(k.A[:], ip6.SrcIP)
-				copy(k.B[:], ip6.DstIP)
-				k.Proto = uint8(ip6.NextHeader)
+				copy(k.A[:], l.IP6.SrcIP)
+				copy(k.B[:], l.IP6.DstIP)
+				k.Proto = uint8(l.IP6.NextHeader)
 				k.V6 = true
 				ok = true
 			case layers.LayerTypeTCP:
-				k.PortA, k.PortB = uint16(tcp.SrcPort), uint16(tcp.DstPort)
+				k.PortA, k.PortB = uint16(l.TCP.SrcPort), uint16(l.TCP.DstPort)
 			case layers.LayerTypeUDP:
-				k.PortA, k.PortB = uint16(udp.SrcPort), uint16(udp.DstPort)
+				k.PortA, k.PortB = uint16(l.UDP.SrcPort), uint16(l.UDP.DstPort)
 			}
 		}
 		if !ok {
