@@ -48,24 +48,17 @@ func BenchmarkFastparse(b *testing.B) {
 			m := loadMix(b)
 			var p fastparse.Packet
 			var s uint64
-			b.ReportAllocs()
-			b.SetBytes(avgLen(m))
-			clock := startCPU(b)
+			clock := startMix(b, m)
 			i := 0
 			for range b.N {
 				pk := &m[i]
-				if i++; i == len(m) {
-					i = 0
-				}
-				if warm {
-					s += uint64(pk.Rec[8]) // the reader reads incl_len
-				}
+				i = wrap(i+1, len(m))
+				s += readerTouch(pk, warm)
 				fastparse.Decode(&p, pk.Link, pk.Data, pk.OrigLen)
-				s += uint64(p.SrcPort) + uint64(p.PayloadLen) + uint64(p.SrcIP[3]) + uint64(p.TCPFlags)
+				s += fastparseFields(&p)
 			}
 			sink = s
-			clock.stop(b)
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N), "ns/packet")
+			clock.stopMix(b)
 		})
 	}
 }
@@ -78,24 +71,17 @@ func BenchmarkFastparseStats(b *testing.B) {
 			var p fastparse.Packet
 			var st fastparse.Stats
 			var s uint64
-			b.ReportAllocs()
-			b.SetBytes(avgLen(m))
-			clock := startCPU(b)
+			clock := startMix(b, m)
 			i := 0
 			for range b.N {
 				pk := &m[i]
-				if i++; i == len(m) {
-					i = 0
-				}
-				if warm {
-					s += uint64(pk.Rec[8]) // the reader reads incl_len
-				}
+				i = wrap(i+1, len(m))
+				s += readerTouch(pk, warm)
 				fastparse.Decode(&p, pk.Link, pk.Data, pk.OrigLen)
 				st.Add(&p)
 			}
 			sink = st.TCP + s
-			clock.stop(b)
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N), "ns/packet")
+			clock.stopMix(b)
 		})
 	}
 }
@@ -108,36 +94,16 @@ func BenchmarkGopacketDLP(b *testing.B) {
 			m := loadMix(b)
 			d := peers.NewLayers()
 			var s uint64
-			b.ReportAllocs()
-			b.SetBytes(avgLen(m))
-			clock := startCPU(b)
+			clock := startMix(b, m)
 			i := 0
 			for range b.N {
 				pk := &m[i]
-				if i++; i == len(m) {
-					i = 0
-				}
-				if warm {
-					s += uint64(pk.Rec[8]) // the reader reads incl_len
-				}
-				_ = d.Parser.DecodeLayers(pk.Data, &d.Decoded)
-				for _, lt := range d.Decoded {
-					switch lt {
-					case layers.LayerTypeIPv4:
-						s += uint64(d.IP4.SrcIP[len(d.IP4.SrcIP)-1])
-					case layers.LayerTypeTCP:
-						s += uint64(d.TCP.SrcPort) + uint64(len(d.TCP.Payload))
-						if d.TCP.SYN {
-							s++
-						}
-					case layers.LayerTypeUDP:
-						s += uint64(d.UDP.SrcPort) + uint64(len(d.UDP.Payload))
-					}
-				}
+				i = wrap(i+1, len(m))
+				s += readerTouch(pk, warm)
+				s += decodeDLP(d, pk.Data)
 			}
 			sink = s
-			clock.stop(b)
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N), "ns/packet")
+			clock.stopMix(b)
 		})
 	}
 }
@@ -147,23 +113,75 @@ func BenchmarkGopacketDLP(b *testing.B) {
 func BenchmarkGopacketNewPacket(b *testing.B) {
 	m := loadMix(b)
 	var s uint64
-	b.ReportAllocs()
-	b.SetBytes(avgLen(m))
-	clock := startCPU(b)
+	clock := startMix(b, m)
 	i := 0
 	for range b.N {
 		pk := &m[i]
-		if i++; i == len(m) {
-			i = 0
-		}
+		i = wrap(i+1, len(m))
 		gp := gopacket.NewPacket(pk.Data, layers.LayerTypeEthernet, gopacket.NoCopy)
 		if t, ok := gp.TransportLayer().(*layers.TCP); ok {
 			s += uint64(t.SrcPort)
 		}
 	}
 	sink = s
-	clock.stop(b)
+	clock.stopMix(b)
+}
+
+// fastparseFields sums the fields of a decoded packet a flow tracker reads; it inlines.
+func fastparseFields(p *fastparse.Packet) uint64 {
+	return uint64(p.SrcPort) + uint64(p.PayloadLen) + uint64(p.SrcIP[3]) + uint64(p.TCPFlags)
+}
+
+// decodeDLP decodes data with gopacket's DecodingLayerParser and sums the same fields
+// fastparseFields reads, from the layers gopacket reached.
+func decodeDLP(d *peers.Layers, data []byte) uint64 {
+	var s uint64
+	_ = d.Parser.DecodeLayers(data, &d.Decoded)
+	for _, lt := range d.Decoded {
+		switch lt {
+		case layers.LayerTypeIPv4:
+			s += uint64(d.IP4.SrcIP[len(d.IP4.SrcIP)-1])
+		case layers.LayerTypeTCP:
+			s += uint64(d.TCP.SrcPort) + uint64(len(d.TCP.Payload))
+			if d.TCP.SYN {
+				s++
+			}
+		case layers.LayerTypeUDP:
+			s += uint64(d.UDP.SrcPort) + uint64(len(d.UDP.Payload))
+		}
+	}
+	return s
+}
+
+// startMix prepares a benchmark whose op is one packet of m (allocations, bytes per op)
+// and starts its CPU clock.
+func startMix(b *testing.B, m []Packet) *cpuClock {
+	b.ReportAllocs()
+	b.SetBytes(avgLen(m))
+	return startCPU(b)
+}
+
+// stopMix stops the clock and reports wall ns/packet beside cpu-ns/packet.
+func (c *cpuClock) stopMix(b *testing.B) {
+	c.stop(b)
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N), "ns/packet")
+}
+
+// wrap returns i, or 0 once i reaches n: the benchmarks walk the mix round and round.
+func wrap(i, n int) int {
+	if i == n {
+		return 0
+	}
+	return i
+}
+
+// readerTouch is what the reader reads of pk before a decoder sees it in warm mode (incl_len
+// in the record header); cold mode reads nothing. See the package doc.
+func readerTouch(pk *Packet, warm bool) uint64 {
+	if warm {
+		return uint64(pk.Rec[8])
+	}
+	return 0
 }
 
 func avgLen(m []Packet) int64 {
@@ -302,22 +320,17 @@ func be32(b []byte) uint32 {
 func BenchmarkTouch(b *testing.B) {
 	m := loadMix(b)
 	var s uint64
-	b.ReportAllocs()
-	b.SetBytes(avgLen(m))
-	clock := startCPU(b)
+	clock := startMix(b, m)
 	i := 0
 	for range b.N {
 		pk := &m[i]
-		if i++; i == len(m) {
-			i = 0
-		}
+		i = wrap(i+1, len(m))
 		if len(pk.Data) >= 14 {
 			s += uint64(pk.Data[12])<<8 | uint64(pk.Data[13])
 		}
 	}
 	sink = s
-	clock.stop(b)
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N), "ns/packet")
+	clock.stopMix(b)
 }
 
 func mode(warm bool) string {

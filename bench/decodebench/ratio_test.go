@@ -4,7 +4,6 @@ import (
 	"runtime"
 	"testing"
 
-	"github.com/gopacket/gopacket/layers"
 	"github.com/pcapdex/pcapdex/bench/peers"
 	"github.com/pcapdex/pcapdex/fastparse"
 )
@@ -25,11 +24,9 @@ func BenchmarkRatio(b *testing.B) {
 		t0 := threadCPU()
 		for i := range m {
 			pk := &m[i]
-			if warm {
-				s += uint64(pk.Rec[8])
-			}
+			s += readerTouch(pk, warm)
 			fastparse.Decode(&p, pk.Link, pk.Data, pk.OrigLen)
-			s += uint64(p.SrcPort) + uint64(p.PayloadLen) + uint64(p.SrcIP[3]) + uint64(p.TCPFlags)
+			s += fastparseFields(&p)
 		}
 		return threadCPU() - t0
 	}
@@ -37,23 +34,8 @@ func BenchmarkRatio(b *testing.B) {
 		t0 := threadCPU()
 		for i := range m {
 			pk := &m[i]
-			if warm {
-				s += uint64(pk.Rec[8])
-			}
-			_ = d.Parser.DecodeLayers(pk.Data, &d.Decoded)
-			for _, lt := range d.Decoded {
-				switch lt {
-				case layers.LayerTypeIPv4:
-					s += uint64(d.IP4.SrcIP[len(d.IP4.SrcIP)-1])
-				case layers.LayerTypeTCP:
-					s += uint64(d.TCP.SrcPort) + uint64(len(d.TCP.Payload))
-					if d.TCP.SYN {
-						s++
-					}
-				case layers.LayerTypeUDP:
-					s += uint64(d.UDP.SrcPort) + uint64(len(d.UDP.Payload))
-				}
-			}
+			s += readerTouch(pk, warm)
+			s += decodeDLP(d, pk.Data)
 		}
 		return threadCPU() - t0
 	}
