@@ -5,27 +5,16 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
+	"github.com/pcapdex/pcapdex/bench/internal/modroot"
 	"github.com/pcapdex/pcapdex/bench/synth"
 )
-
-func repoRoot(t *testing.T) string {
-	dir, _ := os.Getwd()
-	for d := dir; d != filepath.Dir(d); d = filepath.Dir(d) {
-		if b, err := os.ReadFile(filepath.Join(d, "go.mod")); err == nil && strings.Contains(string(b), "module github.com/pcapdex/pcapdex\n") {
-			return d
-		}
-	}
-	t.Fatalf("no main module above %s", dir)
-	return ""
-}
 
 // TestCountFlowsMatchesTruth checks the baseline against the generator's ground truth on
 // the committed samples: every flow's packets and frame bytes, and the totals.
 func TestCountFlowsMatchesTruth(t *testing.T) {
-	root := repoRoot(t)
+	root := modroot.Dir(t)
 	for _, name := range []string{"sample.pcap", "sample.pcapng"} {
 		t.Run(name, func(t *testing.T) {
 			res, err := CountFlowsFile(filepath.Join(root, "testdata", name))

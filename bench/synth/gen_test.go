@@ -11,6 +11,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/pcapdex/pcapdex/bench/internal/modroot"
 )
 
 var update = flag.Bool("update", false, "rewrite the tshark golden files (needs tshark)")
@@ -190,18 +192,6 @@ func TestMemoryBounded(t *testing.T) {
 	}
 }
 
-// repoRoot walks up from the package directory to the main module's root.
-func repoRoot(t *testing.T) string {
-	dir, _ := os.Getwd()
-	for d := dir; d != filepath.Dir(d); d = filepath.Dir(d) {
-		if b, err := os.ReadFile(filepath.Join(d, "go.mod")); err == nil && strings.Contains(string(b), "module github.com/pcapdex/pcapdex\n") {
-			return d
-		}
-	}
-	t.Fatalf("no main module above %s", dir)
-	return ""
-}
-
 // sampleConfigs are the committed captures in testdata/ and the configs that made them
 // (testdata/README.md gives the equivalent pcapgen commands).
 var sampleConfigs = []struct {
@@ -215,7 +205,7 @@ var sampleConfigs = []struct {
 // TestTestdataReproducible regenerates the committed captures and truth files and
 // compares them byte for byte.
 func TestTestdataReproducible(t *testing.T) {
-	root := repoRoot(t)
+	root := modroot.Dir(t)
 	for _, s := range sampleConfigs {
 		c, tr := genBytes(t, s.cfg, s.format)
 		for _, f := range []struct {
@@ -241,7 +231,7 @@ func TestTestdataReproducible(t *testing.T) {
 // answers for it, kept in testdata/tshark/ (written by TestTsharkGoldenCurrent -update).
 // It needs no tshark.
 func TestGoldenTshark(t *testing.T) {
-	root := repoRoot(t)
+	root := modroot.Dir(t)
 	for _, s := range sampleConfigs {
 		tr, err := ReadTruthFile(filepath.Join(root, "testdata", s.name+".truth.json"))
 		if err != nil {
@@ -265,7 +255,7 @@ func TestTsharkGoldenCurrent(t *testing.T) {
 	if _, err := execLookPath("tshark"); err != nil {
 		t.Skip("tshark not installed: golden files not re-checked")
 	}
-	root := repoRoot(t)
+	root := modroot.Dir(t)
 	for _, s := range sampleConfigs {
 		lines := tsharkSummary(t, filepath.Join(root, "testdata", s.name))
 		path := filepath.Join("testdata", "tshark", s.name+".tsv")

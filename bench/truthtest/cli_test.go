@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/pcapdex/pcapdex/bench/internal/modroot"
 )
 
 var (
@@ -31,7 +33,7 @@ func pcapdexBin(t *testing.T) string {
 			binPath = p
 			return
 		}
-		root, err := mainModuleRoot()
+		root, err := modroot.Find()
 		if err != nil {
 			binErr = err
 			return
@@ -47,26 +49,6 @@ func pcapdexBin(t *testing.T) string {
 		t.Fatal(binErr)
 	}
 	return binPath
-}
-
-// mainModuleRoot walks up from the working directory to the go.mod of module
-// github.com/pcapdex/pcapdex.
-func mainModuleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		b, err := os.ReadFile(filepath.Join(dir, "go.mod"))
-		if err == nil && bytes.HasPrefix(b, []byte("module github.com/pcapdex/pcapdex\n")) {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("no go.mod of github.com/pcapdex/pcapdex above the test directory")
-		}
-		dir = parent
-	}
 }
 
 // runCLI runs pcapdex with args and returns its stdout; a non-zero exit fails the test.
