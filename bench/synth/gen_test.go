@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -20,11 +21,19 @@ var update = flag.Bool("update", false, "rewrite the tshark golden files (needs 
 // genBytes returns the capture and truth bytes for cfg.
 func genBytes(t testing.TB, cfg Config, format string) (capture, truth []byte) {
 	var cb, tb bytes.Buffer
-	sink, err := NewFileSink(&cb, format)
+	generate(t, cfg, format, &cb, &tb)
+	return cb.Bytes(), tb.Bytes()
+}
+
+// generate runs the generator for cfg, writing the capture in format to capture and its
+// ground truth to truth, as pcapgen does.
+func generate(t testing.TB, cfg Config, format string, capture, truth io.Writer) {
+	t.Helper()
+	sink, err := NewFileSink(capture, format)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tw := NewTruthWriter(&tb, cfg.Seed, format)
+	tw := NewTruthWriter(truth, cfg.Seed, format)
 	cfg.OnFlow = tw.Flow
 	g, err := New(cfg)
 	if err != nil {
@@ -40,7 +49,6 @@ func genBytes(t testing.TB, cfg Config, format string) (capture, truth []byte) {
 	if err := tw.Close(tot); err != nil {
 		t.Fatal(err)
 	}
-	return cb.Bytes(), tb.Bytes()
 }
 
 func hash(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:8]) }

@@ -237,28 +237,13 @@ func writeCapture(t *testing.T, dir string, cfg Config, format string) (string, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	sink, err := NewFileSink(f, format)
-	if err != nil {
+	generate(t, cfg, format, f, tf)
+	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
-	tw := NewTruthWriter(tf, cfg.Seed, format)
-	cfg.OnFlow = tw.Flow
-	g, err := New(cfg)
-	if err != nil {
+	if err := tf.Close(); err != nil {
 		t.Fatal(err)
 	}
-	tot, err := Run(g, sink)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sink.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	if err := tw.Close(tot); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
-	tf.Close()
 	tr, err := ReadTruthFile(tpath)
 	if err != nil {
 		t.Fatal(err)
