@@ -169,24 +169,31 @@ func checkInfo(t *testing.T, tc *tcase, c *capture) {
 	}
 	tot := &c.truth.Totals
 	r.value("format", tc.format, o.str("format"))
-	r.value("packets", tot.Packets, o.num("packets"))
-	r.value("frame_bytes", tot.FrameBytes, o.num("frame_bytes"))
-	r.value("captured_bytes", tot.FrameBytes, o.num("captured_bytes"))
-	r.value("ipv4", tot.IPv4, o.num("ipv4"))
-	r.value("ipv6", tot.IPv6, o.num("ipv6"))
-	r.value("tcp", tot.TCP, o.num("tcp"))
-	r.value("udp", tot.UDP, o.num("udp"))
-	r.value("icmp", tot.ICMP, o.num("icmp"))
-	r.value("vlan_frames", tot.VLANFrames, o.num("vlan_frames"))
-	r.value("malformed", 0, o.num("malformed"))
-	r.value("other", 0, o.num("other"))
-	r.value("ts_backward_steps", 0, o.num("ts_backward_steps"))
-	r.value("tcp_conversations", tot.TCPConvs, o.num("tcp_conversations"))
-	r.value("udp_conversations", tot.UDPConvs, o.num("udp_conversations"))
-	r.value("retransmissions", tot.Retransmissions, o.num("retransmissions"))
-	r.value("out_of_order", tot.OutOfOrder, o.num("out_of_order"))
-	r.value("dup_acks", tot.DupAcks, o.num("dup_acks"))
-	r.value("zero_windows", tot.ZeroWindows, o.num("zero_windows"))
+	for _, k := range []struct {
+		name string
+		want any
+	}{
+		{"packets", tot.Packets},
+		{"frame_bytes", tot.FrameBytes},
+		{"captured_bytes", tot.FrameBytes},
+		{"ipv4", tot.IPv4},
+		{"ipv6", tot.IPv6},
+		{"tcp", tot.TCP},
+		{"udp", tot.UDP},
+		{"icmp", tot.ICMP},
+		{"vlan_frames", tot.VLANFrames},
+		{"malformed", 0},
+		{"other", 0},
+		{"ts_backward_steps", 0},
+		{"tcp_conversations", tot.TCPConvs},
+		{"udp_conversations", tot.UDPConvs},
+		{"retransmissions", tot.Retransmissions},
+		{"out_of_order", tot.OutOfOrder},
+		{"dup_acks", tot.DupAcks},
+		{"zero_windows", tot.ZeroWindows},
+	} {
+		r.value(k.name, k.want, o.num(k.name))
+	}
 	for _, k := range []struct {
 		name string
 		want int64
