@@ -218,12 +218,9 @@ type Postings struct {
 // Postings returns the named postings section. The first use verifies the section's page
 // checksums (4 bytes per 4 KiB) and the pages of its header, not the whole section.
 func (r *Reader) Postings(name string) (*Postings, error) {
-	r.mu.Lock()
-	if p, ok := r.postings[name]; ok {
-		r.mu.Unlock()
+	if p := cached(r, &r.postings, name); p != nil {
 		return p, nil
 	}
-	r.mu.Unlock()
 	i, ok := r.byName[name]
 	if !ok || r.dir[i].Type != SectionPostings {
 		return nil, fmt.Errorf("index: file %s: postings %q: %w", r.path, name, ErrNotFound)
@@ -238,16 +235,7 @@ func (r *Reader) Postings(name string) (*Postings, error) {
 	if err := p.parse(); err != nil {
 		return nil, err
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.postings == nil {
-		r.postings = map[string]*Postings{}
-	}
-	if old, ok := r.postings[name]; ok {
-		return old, nil
-	}
-	r.postings[name] = p
-	return p, nil
+	return keep(r, &r.postings, name, p), nil
 }
 
 // load reads the section's stored bytes (a view of the mapping, or a buffer of its own)

@@ -43,6 +43,30 @@ type Reader struct {
 	postings map[string]*Postings
 }
 
+// cached returns the table or postings section *m holds under name, or nil. m points to
+// a field of r, read under r.mu since keep may replace it.
+func cached[T any](r *Reader, m *map[string]*T, name string) *T {
+	r.mu.Lock()
+	v := (*m)[name]
+	r.mu.Unlock()
+	return v
+}
+
+// keep stores v in *m under name unless another goroutine stored one first, and returns
+// the one stored, so that every caller shares one Table or Postings per name.
+func keep[T any](r *Reader, m *map[string]*T, name string, v *T) *T {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if *m == nil {
+		*m = make(map[string]*T)
+	}
+	if old, ok := (*m)[name]; ok {
+		return old
+	}
+	(*m)[name] = v
+	return v
+}
+
 type secState struct {
 	done  bool   // checksum verified and bytes decoded
 	bytes []byte // verified, decompressed bytes

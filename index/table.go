@@ -431,12 +431,9 @@ type tchunk struct {
 
 // Table returns the named table, reading and checking its block index on first use.
 func (r *Reader) Table(name string) (*Table, error) {
-	r.mu.Lock()
-	if t, ok := r.tables[name]; ok {
-		r.mu.Unlock()
+	if t := cached(r, &r.tables, name); t != nil {
 		return t, nil
 	}
-	r.mu.Unlock()
 	di, ok := r.byName[name]
 	mi, ok2 := r.byName[name+".meta"]
 	if !ok || !ok2 || r.dir[di].Type != SectionTableData || r.dir[mi].Type != SectionTableMeta {
@@ -452,16 +449,7 @@ func (r *Reader) Table(name string) (*Table, error) {
 		return nil, &CorruptError{File: r.path, Section: s.Name, Offset: s.Offset, Msg: "block index", Err: err}
 	}
 	t.r, t.name, t.dataSec = r, name, di
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.tables == nil {
-		r.tables = map[string]*Table{}
-	}
-	if old, ok := r.tables[name]; ok {
-		return old, nil
-	}
-	r.tables[name] = t
-	return t, nil
+	return keep(r, &r.tables, name, t), nil
 }
 
 func parseTableMeta(src []byte, dataLen int64) (*Table, error) {
