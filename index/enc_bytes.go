@@ -85,17 +85,17 @@ func readIndex(b []byte, i, w int) uint32 {
 	return binary.LittleEndian.Uint32(b[4*i:])
 }
 
-// unmarshalDictSize reads the entry count d of a dictionary, at least 1 and at most one
-// entry per remaining byte of src.
-func unmarshalDictSize(src []byte) ([]byte, int, error) {
+// startDict reads the entry count d of a dictionary (at least 1, at most one entry per
+// remaining byte of src) and empties dict with room for d entries.
+func startDict[T any](dict []T, src []byte) ([]T, []byte, int, error) {
 	tail, d, err := UnmarshalUvarint(src)
 	if err != nil {
-		return src, 0, err
+		return dict, src, 0, err
 	}
 	if d == 0 || d > uint64(len(tail)) || d > MaxBlockRows {
-		return tail, 0, errRange
+		return dict, tail, 0, errRange
 	}
-	return tail, int(d), nil
+	return slices.Grow(dict[:0], int(d)), tail, int(d), nil
 }
 
 // appendDictRows reads the index width and n indexes into dict from the front of src and
@@ -156,10 +156,9 @@ func UnmarshalBytesColumn(dst, dict [][]byte, src []byte, n int) (rows, dictOut 
 		return dst, dict, src, nil
 	case modeDict:
 		var d int
-		if src, d, err = unmarshalDictSize(src); err != nil {
+		if dict, src, d, err = startDict(dict, src); err != nil {
 			return dst, dict, src, err
 		}
-		dict = slices.Grow(dict[:0], d)
 		for range d {
 			var b []byte
 			if src, b, err = UnmarshalBytes(src); err != nil {
@@ -230,10 +229,9 @@ func UnmarshalAddrColumn(dst, dict [][16]byte, src []byte, n int) (rows, dictOut
 		return dst, dict, src[16*n:], nil
 	case modeDict:
 		var d int
-		if src, d, err = unmarshalDictSize(src); err != nil {
+		if dict, src, d, err = startDict(dict, src); err != nil {
 			return dst, dict, src, err
 		}
-		dict = slices.Grow(dict[:0], d)
 		for range d {
 			if len(src) < 1 || src[0] > 16 || int(src[0]) > len(src)-1 {
 				return dst, dict, src, errShort
