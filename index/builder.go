@@ -1,6 +1,7 @@
 package index
 
 import (
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -619,7 +620,7 @@ func (b *Builder) writeEvents(events []flowhash.Event) error {
 }
 
 func (b *Builder) writeSeries() error {
-	slices.SortFunc(b.secs, func(x, y secCount) int { return cmpInt64(x.sec, y.sec) })
+	slices.SortFunc(b.secs, func(x, y secCount) int { return cmp.Compare(x.sec, y.sec) })
 	t, err := b.w.NewTable(TableSeries, seriesColumns, TableOptions{BlockRows: PacketBlockRows, TimeColumn: "sec"})
 	if err != nil {
 		return err
@@ -638,16 +639,6 @@ func (b *Builder) writeSeries() error {
 		}
 	}
 	return t.Close()
-}
-
-func cmpInt64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // postingsRows collects rows per key for one postings section: each key is interned once,
