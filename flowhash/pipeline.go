@@ -98,6 +98,9 @@ type Pipeline struct {
 	// Shard-local flow and key serials -> ids, assigned in capture order by the collector.
 	flowIDs, keyIDs [][]uint32
 	nflows, nkeys   uint32
+
+	// waitFreeHook, set by tests, runs in worker w just before it waits for a free batch.
+	waitFreeHook func(w int, free <-chan *Batch)
 }
 
 // NewPipeline returns a pipeline with opt.Workers workers and shards (default
@@ -359,8 +362,18 @@ func (pl *Pipeline) runParallel(r *pcapng.Reader) error {
 						b = <-slot
 					case next >= nread.Load():
 						// Nobody has read it: read (this or a later batch) instead of waiting.
-						readOne(w, <-free, &dec)
-						continue
+						// Wait for a free batch and for this slot at once: while this worker
+						// waits, the other workers may read this batch and every later one,
+						// and then no batch comes free until this shard tracks them.
+						if pl.waitFreeHook != nil {
+							pl.waitFreeHook(w, free)
+						}
+						select {
+						case fb := <-free:
+							readOne(w, fb, &dec)
+							continue
+						case b = <-slot:
+						}
 					default:
 						b = <-slot // read by a worker that is decoding it
 					}
