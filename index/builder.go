@@ -14,6 +14,7 @@ import (
 
 	"github.com/pcapdex/pcapdex/fastparse"
 	"github.com/pcapdex/pcapdex/flowhash"
+	"github.com/pcapdex/pcapdex/internal/textenc"
 	"github.com/pcapdex/pcapdex/pcapng"
 )
 
@@ -871,7 +872,8 @@ func BuildFiles(out string, paths []string, opt BuildOptions, noMmap bool, progr
 				progress(done+off, total)
 			}
 		})
-		info := `{"packets":` + strconv.FormatInt(n, 10) + `,"truncated":` + strconv.FormatBool(truncated)
+		info := strconv.AppendInt([]byte(`{"packets":`), n, 10)
+		info = strconv.AppendBool(append(info, `,"truncated":`...), truncated)
 		if err != nil {
 			if b.w.err != nil || b.addErr != nil || (n == 0 && !b.hasPackets() && len(paths) == 1) {
 				w.Abort()
@@ -879,10 +881,10 @@ func BuildFiles(out string, paths []string, opt BuildOptions, noMmap bool, progr
 			}
 			// Index what was read; the capture's info records why it stopped.
 			b.warnings = append(b.warnings, err.Error())
-			info += `,"error":` + strconv.Quote(err.Error())
+			info = textenc.AppendJSONString(append(info, `,"error":`...), err.Error())
 		}
 		done += fps[i].Size
-		b.EndFile([]byte(info + "}"))
+		b.EndFile(append(info, '}'))
 	}
 	return b.Finish()
 }
