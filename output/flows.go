@@ -19,7 +19,7 @@ type FlowColumn struct {
 	set func(w RowWriter, f *flowhash.Flow, buf []byte)
 }
 
-// flowColumns are every column of the flows command, in the order of flowhash.FlowFields.
+// flowColumns are every column of the flows command (see FlowColumns).
 var flowColumns = [...]FlowColumn{
 	{Col{"flow_id", KindUint}, func(w RowWriter, f *flowhash.Flow, _ []byte) { w.Uint(f.ID) }},
 	{Col{"community_id", KindString}, func(w RowWriter, f *flowhash.Flow, b []byte) { w.StrBytes(f.AppendCommunityID(b)) }},
@@ -76,8 +76,8 @@ func rttCell(w RowWriter, ns int64, ok bool) {
 // count, so the two cannot be told apart there.
 func rttKnown(f *flowhash.Flow) bool { return f.TCP.RTTSamples > 0 && f.TCP.RTTMax != 0 }
 
-// FlowColumns returns every column of the flows command, in the order of
-// flowhash.FlowFields.
+// FlowColumns returns every column of the flows command: Zeek conn.log's fields in its
+// order, then RTTs, the TCP analysis counters and the first frame.
 func FlowColumns() []FlowColumn { return slices.Clone(flowColumns[:]) }
 
 // DefaultFlowTableColumns returns the names of the columns of `flows` in the table format;
