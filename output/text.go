@@ -122,8 +122,9 @@ func append2(dst []byte, v uint64) []byte {
 	return append(dst, byte('0'+v/10%10), byte('0'+v%10))
 }
 
-// appendSeconds appends ns as seconds with the given number of fraction digits (truncated).
-func appendSeconds(dst []byte, ns int64, digits int) []byte {
+// AppendSeconds appends ns as seconds with the given number of fraction digits (1 to 9,
+// truncated): AppendSeconds(dst, -1_500_000_000, 9) appends "-1.500000000".
+func AppendSeconds(dst []byte, ns int64, digits int) []byte {
 	u := uint64(ns)
 	if ns < 0 {
 		dst = append(dst, '-')
