@@ -81,7 +81,7 @@ func Timeline(st Store, sel Selection, o TimelineOptions) (Buckets, error) {
 	}
 	b0, b1 := bucketOf(lo), bucketOf(hi)
 	if b1-b0+1 > MaxBuckets {
-		return tl, fmt.Errorf("%d buckets exceed the limit of %d: use a wider --bucket", b1-b0+1, MaxBuckets)
+		return tl, fmt.Errorf("%d buckets exceed the limit of %d: use wider buckets", b1-b0+1, MaxBuckets)
 	}
 	pk := make([]uint64, b1-b0+1)
 	by := make([]uint64, b1-b0+1)
