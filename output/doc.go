@@ -9,8 +9,9 @@
 // Options.NewRowWriter is the seam where a writer of another kind (an HTML report,
 // Parquet) plugs in and serves every command unchanged.
 //
-// Object writes one JSON object with nested objects and arrays (pcapdex info --format
-// json); strings in every format go through the repository's one JSON escaper and one CSV
+// AppendKey, AppendElem and the AppendKey* functions write one JSON object with nested
+// objects and arrays (reports such as pcapdex info --format json), AppendLabel a key: value
+// report's labels. Strings in every format go through the repository's one JSON escaper and one CSV
 // escaper (internal/textenc). Nothing here holds package-level mutable state: writers on
 // two goroutines share nothing.
 package output

@@ -71,8 +71,9 @@ func (k FlowSort) need() FlowNeed {
 type FlowsOptions struct {
 	Sort  FlowSort
 	Limit int // at most this many flows (0: all)
-	// Need names the flows-table columns the caller reads (NeedFlowColumns); an index
-	// store reads only those (and the sort key's), a stream store fills every field.
+	// Need names the flows-table columns the caller reads (NeedFlowColumns, or FlowAll):
+	// an index store reads only those, the sort key's and the flow key (zero: the key
+	// alone), leaving other fields zero; a stream store fills every field.
 	Need FlowNeed
 }
 
