@@ -1,77 +1,38 @@
 package flowhash
 
 import (
-	"encoding/json"
+	"fmt"
+	"net/netip"
 	"path/filepath"
 	"reflect"
-	"strings"
 	"testing"
+	"time"
 
 	"github.com/pcapdex/pcapdex/fastparse"
 	"github.com/pcapdex/pcapdex/pcapng"
 )
 
-// TestFlowJSON: every flow of two corpus files encodes to valid JSON with every FlowFields
-// key, and the first flow of 206_example_b.pcap has the values tshark reports for it.
-func TestFlowJSON(t *testing.T) {
-	dir := corpusDir(t)
-	for _, name := range []string{"example.pcap", "gnutella.pcap", "206_example_b.pcap"} {
-		res := runFile(t, filepath.Join(dir, name), Options{Workers: 1})
-		if len(res.Flows) == 0 {
-			t.Fatalf("%s: no flows", name)
-		}
-		var buf []byte
-		for i := range res.Flows {
-			buf = AppendFlowJSON(buf[:0], &res.Flows[i])
-			var m map[string]any
-			if err := json.Unmarshal(buf, &m); err != nil {
-				t.Fatalf("%s flow %d: %v: %s", name, i+1, err, buf)
-			}
-			for _, k := range FlowFields {
-				if _, ok := m[k]; !ok {
-					t.Fatalf("%s flow %d: no key %q: %s", name, i+1, k, buf)
-				}
-			}
-			csv := AppendFlowCSV(nil, &res.Flows[i])
-			if n := strings.Count(string(csv), ","); n != len(FlowFields)-1 {
-				t.Fatalf("%s flow %d: CSV has %d commas: %s", name, i+1, n, csv)
-			}
-		}
+// TestFirstFlowValues: the first flow of 206_example_b.pcap has the values tshark reports
+// for it.
+func TestFirstFlowValues(t *testing.T) {
+	res := runFile(t, filepath.Join(corpusDir(t), "206_example_b.pcap"), Options{Workers: 1})
+	if len(res.Flows) == 0 {
+		t.Fatal("no flows")
 	}
-	res := runFile(t, filepath.Join(dir, "206_example_b.pcap"), Options{Workers: 1})
-	var m map[string]any
-	if err := json.Unmarshal(AppendFlowJSON(nil, &res.Flows[0]), &m); err != nil {
-		t.Fatal(err)
-	}
+	f := &res.Flows[0]
+	oa, op := f.OrigEndpoint()
+	ra, rp := f.RespEndpoint()
+	orig := netip.AddrPortFrom(netip.AddrFrom4([4]byte(oa[:4])), op)
+	resp := netip.AddrPortFrom(netip.AddrFrom4([4]byte(ra[:4])), rp)
 	// tshark -z conv,tcp: 192.168.72.14:3254 <-> 65.54.95.206:80, 460 frames ->, 842 <-;
 	// the SYN comes from 192.168.72.14 (frame 1, 2011-01-12 07:08:13.386451 UTC).
-	want := map[string]any{
-		"flow_id": 1.0, "proto": "tcp", "orig_h": "192.168.72.14", "orig_p": 3254.0,
-		"resp_h": "65.54.95.206", "resp_p": 80.0, "orig_pkts": 460.0, "resp_pkts": 842.0,
-		"ts": "2011-01-12T07:08:13.386451000Z", "first_frame": 1.0,
-		"retransmissions": 56.0, "out_of_order": 52.0, "dup_acks": 64.0, "zero_windows": 57.0,
-	}
-	for k, v := range want {
-		if m[k] != v {
-			t.Errorf("%s = %v, want %v", k, m[k], v)
-		}
-	}
-}
-
-func TestAppendFlowNoAllocs(t *testing.T) {
-	dir := corpusDir(t)
-	res := runFile(t, filepath.Join(dir, "example.pcap"), Options{Workers: 1, Events: true})
-	buf := make([]byte, 0, 4096)
-	if n := testing.AllocsPerRun(20, func() {
-		for i := range res.Flows {
-			buf = AppendFlowJSON(buf[:0], &res.Flows[i])
-			buf = AppendFlowCSV(buf[:0], &res.Flows[i])
-		}
-		for i := range res.Events {
-			buf = AppendEventJSON(buf[:0], &res.Events[i])
-		}
-	}); n != 0 {
-		t.Errorf("encoders allocate %v times per pass", n)
+	got := fmt.Sprintf("id %d %s %v %v pkts %d %d ts %s frame %d retr %d ooo %d dup %d zw %d",
+		f.ID, AppendProtoName(nil, f.Key.Proto), orig, resp, f.OrigPkts, f.RespPkts,
+		time.Unix(0, f.FirstTS).UTC().Format(time.RFC3339Nano), f.FirstFrame,
+		f.TCP.Retransmissions, f.TCP.OutOfOrder, f.TCP.DupAcks, f.TCP.ZeroWindows)
+	want := "id 1 tcp 192.168.72.14:3254 65.54.95.206:80 pkts 460 842 ts 2011-01-12T07:08:13.386451Z frame 1 retr 56 ooo 52 dup 64 zw 57"
+	if got != want {
+		t.Errorf("first flow:\n got  %s\n want %s", got, want)
 	}
 }
 

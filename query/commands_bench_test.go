@@ -1,14 +1,14 @@
-package query
+package query_test
 
 import (
 	"io"
 	"math"
-	"os"
-	"path/filepath"
-	"sync"
 	"testing"
+	"time"
 
 	"github.com/pcapdex/pcapdex/index"
+	"github.com/pcapdex/pcapdex/output"
+	. "github.com/pcapdex/pcapdex/query"
 )
 
 // The command benchmarks run on the index of a capture of at least 1 GB: PCAPDEX_BIG names
@@ -21,69 +21,58 @@ import (
 //
 //	go test ./query/ -run '^$' -bench BenchmarkCommand -benchtime 20x
 
-var bigOnce sync.Once
-
-// bigIndexPath is where the big capture's index is, or is built.
-func bigIndexPath() string {
-	if p := os.Getenv("PCAPDEX_BIG_INDEX"); p != "" {
-		return p
-	}
-	return "/tmp/pcapdex-query-bench/big.pcap.pcapdex"
-}
-
-func bigIndex(b *testing.B) (string, string) {
-	capture := os.Getenv("PCAPDEX_BIG")
-	if capture == "" {
-		capture = "/tmp/pcapdex-big/big.pcap"
-	}
-	out := bigIndexPath()
-	host := os.Getenv("PCAPDEX_BIG_HOST")
-	if host == "" {
-		host = "10.1.0.10"
-	}
-	st, err := os.Stat(capture)
-	if err != nil || st.Size() < 1e9 {
-		b.Skipf("no capture of at least 1 GB at %s (set PCAPDEX_BIG)", capture)
-	}
-	bigOnce.Do(func() {
-		if r, err := index.Open(out); err == nil {
-			stale, _, err := r.Stale([]string{capture})
-			r.Close()
-			if err == nil && !stale {
-				return
-			}
-		}
-		os.MkdirAll(filepath.Dir(out), 0o755)
-		if _, err := index.BuildFiles(out, []string{capture}, index.BuildOptions{}); err != nil {
-			b.Fatal(err)
-		}
-	})
-	return out, host
-}
-
 func BenchmarkCommand(b *testing.B) {
-	idx, host := bigIndex(b)
+	idx, host := BigIndex(b)
 	filter := "host " + host
-	out := Options{Format: FormatTable}
+	out := output.Options{Format: output.FormatTable}
 	cases := []struct {
 		name string
 		run  func(st Store, sel Selection) error
 	}{
-		{"flows", func(st Store, sel Selection) error { return WriteFlows(st, sel, FlowsOptions{}, io.Discard, out) }},
+		{"flows", func(st Store, sel Selection) error {
+			cols, _ := output.PickFlowColumns(nil, out.Format)
+			return output.WriteFlows(io.Discard, out, cols, Flows(st, sel, FlowsOptions{Need: output.FlowColumnsNeed(cols)}))
+		}},
 		{"packets", func(st Store, sel Selection) error {
-			return WritePackets(st, sel, PacketsOptions{}, io.Discard, out)
+			return output.WritePackets(io.Discard, out, Packets(st, sel, PacketsOptions{}))
 		}},
 		{"timeline", func(st Store, sel Selection) error {
-			return WriteTimeline(st, sel, TimelineOptions{Bucket: 3600e9}, io.Discard, out)
+			tl, err := Timeline(st, sel, TimelineOptions{Bucket: time.Hour})
+			if err != nil {
+				return err
+			}
+			return output.WriteTimeline(io.Discard, out, tl)
 		}},
-		{"gaps", func(st Store, sel Selection) error { return WriteGaps(st, sel, 1e9, io.Discard, out) }},
+		{"gaps", func(st Store, sel Selection) error {
+			gaps, err := Gaps(st, sel, time.Second)
+			if err != nil {
+				return err
+			}
+			return output.WriteGaps(io.Discard, out, gaps)
+		}},
 		{"top", func(st Store, sel Selection) error {
-			return WriteTop(st, sel, TopOptions{By: "pair", Metric: "bytes", N: 10}, io.Discard, out)
+			rows, err := Top(st, sel, TopOptions{By: TopPair, Metric: TopBytes, N: 10})
+			if err != nil {
+				return err
+			}
+			return output.WriteTop(io.Discard, out, TopPair, rows)
 		}},
-		{"sizes", func(st Store, sel Selection) error { return WriteSizes(st, sel, false, io.Discard, out) }},
-		{"events", func(st Store, sel Selection) error { return WriteEvents(st, sel, EventsOptions{}, io.Discard, out) }},
+		{"sizes", func(st Store, sel Selection) error {
+			s, err := Sizes(st, sel)
+			if err != nil {
+				return err
+			}
+			return output.WriteSizes(io.Discard, out, s)
+		}},
+		{"events", func(st Store, sel Selection) error {
+			return output.WriteEvents(io.Discard, out, Events(st, sel, EventsOptions{}))
+		}},
 		{"concurrent", func(st Store, sel Selection) error {
-			return WriteConcurrent(st, sel, ConcurrentOptions{}, io.Discard, out)
+			rsts, err := RSTs(st, sel, SenderAny)
+			if err != nil {
+				return err
+			}
+			return output.WriteRSTs(io.Discard, out, rsts)
 		}},
 		{"extract", func(st Store, sel Selection) error {
 			_, err := Extract(st, sel, ExtractOptions{}, io.Discard)

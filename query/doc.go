@@ -67,30 +67,31 @@
 //
 // # Commands
 //
-// The pcapdex query commands are thin wrappers over the Write* functions here, each given a
-// Store and a Selection (Select: the filter's flows and the --since/--until window):
+// Each command computes typed rows from a Store and a Selection (Select: the filter's flows
+// and the time window), one file each, and knows nothing of output formats; the output
+// package writes the rows as a table, csv, jsonl or json. Options are typed (enums such as
+// FlowSort, TopBy and TopMetric, parsed by their Parse functions; time.Duration for
+// widths and minimums). The commands that can be long stream their rows in capture order
+// (iter.Seq2 over a reused row, nothing held); the others return slices or a summary:
 //
-//	WriteFlows       flows: FlowColumns (Zeek conn.log names: ts, orig_h, orig_p, resp_h,
-//	                 resp_p, proto, duration, orig_bytes, resp_bytes, conn_state, history,
-//	                 orig_pkts, orig_ip_bytes, ...; plus flow_id, community_id, syn_rtt and the
-//	                 TCP analysis counters), --sort, --limit, --columns
-//	WritePackets     packets of the selected flows: frame ts rel flow_id dir flags seq ack
-//	                 len win analysis (rel: since the flow's first packet; dir: orig or resp,
-//	                 the sender; seq/ack relative as Wireshark shows them; win scaled)
-//	WriteTimeline    ts packets bytes per bucket, empty buckets as zero; bytes are frame
-//	                 lengths (frame.len); AlignStart starts buckets at the first packet as
-//	                 tshark -z io,stat does, AlignEpoch at multiples of the width
-//	WriteGaps        start end duration of silences of at least --min, capture edges included
-//	WriteTop         groups by src, dst, host, port, pair or flow: flows packets bytes share
-//	                 (bytes: IP bytes, both directions)
-//	WriteSizes       packets bytes min p25 p50 p75 p90 p99 max mean of frame lengths, quantiles
-//	                 by nearest rank (rank ceil(q*n)); or the histogram (Wireshark's
-//	                 packet-length buckets) lo hi packets fraction cdf
-//	WriteEvents      frame ts flow_id type from detail, the TCP analysis events
-//	WriteConcurrent  flows open at an instant, or per RST: frame ts flow_id from sender_h
-//	                 orig_h orig_p resp_h resp_p open_flows (other flows open at that instant)
-//	Extract          the selected packets as pcap or pcapng, read back by (file, offset),
-//	                 optionally with a comment per packet saying why it matched
+//	Flows        the selected flows (*flowhash.Flow: Zeek conn.log fields, flow id,
+//	             community id, TCP analysis counters), sorted by FlowSort, at most Limit
+//	Packets      packets of the selected flows (*Packet: the PacketRow with TCP fields, and
+//	             Rel, the time since the flow's first packet)
+//	Timeline     packets and bytes (frame lengths, frame.len) per bucket, empty buckets as
+//	             zero; AlignStart starts buckets at the first packet as tshark -z io,stat
+//	             does, AlignEpoch at multiples of the width
+//	Gaps         silences of at least a minimum, capture edges included
+//	Top          groups by src, dst, host, port, pair or flow: flows packets bytes share
+//	             (bytes: IP bytes, both directions)
+//	Sizes        packets bytes min p25 p50 p75 p90 p99 max mean of frame lengths, quantiles
+//	             by nearest rank (rank ceil(q*n)); SizeStats.Histogram gives Wireshark's
+//	             packet-length buckets with fraction and cdf
+//	Events       the TCP analysis events (*flowhash.Event) in frame order
+//	OpenFlowsAt  the flows open at an instant
+//	RSTs         per RST: who sent it, its flow, and the other flows open at that instant
+//	Extract      the selected packets as pcap or pcapng, read back by (file, offset),
+//	             optionally with a comment per packet saying why it matched
 //
 // A filter selects flows; packet commands print the packets of the selected flows (with no
 // filter, every packet, IP or not). Frames are numbered 1, 2, ... over the whole capture
@@ -111,11 +112,4 @@
 // captures in one pass and keeps the flow tracker's result in memory, plus per-packet rows
 // and events only for the commands that read them (StreamKeepFor; --no-index). Both give byte-identical output for every command (tested on every
 // corpus file and a capture set), which checks the index end to end.
-//
-// # Output
-//
-// Table writes rows of typed columns as an aligned table with human units, or as csv
-// (RFC 4180, LF line ends), jsonl or json with raw numbers: integers, sizes in bytes,
-// durations in nanoseconds, timestamps per TimeFormat (RFC 3339 strings, or epoch or
-// capture-relative seconds as numbers). Times print in UTC.
 package query

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pcapdex/pcapdex/flowhash"
 	"github.com/pcapdex/pcapdex/index"
@@ -103,8 +104,9 @@ func TestTsharkConv(t *testing.T) {
 			}
 			flowEnds := map[uint32][2]netip.AddrPort{}
 			err := st.Flows(sel.Rows, 0, func(f *flowhash.Flow) error {
-				op, rp := flowPorts(f)
-				flowEnds[uint32(f.ID)] = [2]netip.AddrPort{netip.AddrPortFrom(flowAddr(f, true), op), netip.AddrPortFrom(flowAddr(f, false), rp)}
+				op, rp := FlowPorts(f)
+				oa, ra := FlowAddrs(f)
+				flowEnds[uint32(f.ID)] = [2]netip.AddrPort{netip.AddrPortFrom(oa, op), netip.AddrPortFrom(ra, rp)}
 				return nil
 			})
 			if err != nil {
@@ -185,22 +187,16 @@ func TestTsharkConv(t *testing.T) {
 	}
 }
 
-// timelineCSV runs WriteTimeline (1 s buckets from the capture's first packet) and returns
+// timelineCSV runs Timeline (1 s buckets from the capture's first packet) and returns
 // packets and bytes per bucket.
 func timelineCSV(t *testing.T, st Store, sel Selection) [][2]uint64 {
-	var b bytes.Buffer
-	if err := WriteTimeline(st, sel, TimelineOptions{Bucket: 1e9, Align: AlignStart}, &b, Options{Format: FormatCSV}); err != nil {
+	tl, err := Timeline(st, sel, TimelineOptions{Bucket: time.Second, Align: AlignStart})
+	if err != nil {
 		t.Fatal(err)
 	}
-	var out [][2]uint64
-	for i, line := range strings.Split(strings.TrimSpace(b.String()), "\n") {
-		if i == 0 {
-			continue
-		}
-		f := strings.Split(line, ",")
-		p, _ := strconv.ParseUint(f[1], 10, 64)
-		n, _ := strconv.ParseUint(f[2], 10, 64)
-		out = append(out, [2]uint64{p, n})
+	out := make([][2]uint64, len(tl.Packets))
+	for i := range out {
+		out[i] = [2]uint64{tl.Packets[i], tl.Bytes[i]}
 	}
 	return out
 }
@@ -250,7 +246,7 @@ func TestTsharkSizes(t *testing.T) {
 	for _, c := range tsharkCases(t) {
 		t.Run(c.name, func(t *testing.T) {
 			st := openIndexStore(t, c.file)
-			s, err := ComputeSizes(st, Selection{Since: math.MinInt64, Until: math.MaxInt64})
+			s, err := Sizes(st, Selection{Since: math.MinInt64, Until: math.MaxInt64})
 			if err != nil {
 				t.Fatal(err)
 			}

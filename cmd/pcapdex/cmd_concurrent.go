@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/pcapdex/pcapdex/output"
 	"github.com/pcapdex/pcapdex/query"
 )
 
@@ -22,11 +23,10 @@ func init() {
 
 func runConcurrent(args []string, stdout, stderr io.Writer) int {
 	var q queryFlags
-	var at string
-	var o query.ConcurrentOptions
+	var at, from string
 	fs := newQueryFlags("concurrent", &q, stderr)
 	fs.StringVar(&at, "at", "", "list the flows open at TIME (RFC 3339, epoch seconds or +DURATION from the capture start)")
-	fs.StringVar(&o.From, "from", "", "RSTs sent by orig (the client) or resp (the server) only")
+	fs.StringVar(&from, "from", "", "RSTs sent by orig (the client) or resp (the server) only")
 	if code, done := parseFlags(fs, args, stderr); done {
 		return code
 	}
@@ -37,14 +37,20 @@ func runConcurrent(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "pcapdex concurrent: --at: %v\n", err)
 			return exitUsage
 		}
-		o.HasAt = true
 	}
-	if o.From != "" && o.From != "orig" && o.From != "resp" {
-		fmt.Fprintf(stderr, "pcapdex concurrent: --from %q: want orig or resp\n", o.From)
+	sender, err := query.ParseSender(from)
+	if err != nil {
+		fmt.Fprintf(stderr, "pcapdex concurrent: --from %q: want orig or resp\n", from)
 		return exitUsage
 	}
 	return runQuery(fs, &q, stderr, func(ctx *queryCtx) error {
-		o.At = spec.Resolve(ctx.out.Start)
-		return query.WriteConcurrent(ctx.st, ctx.sel, o, stdout, ctx.out)
+		if at != "" {
+			return output.WriteOpenFlows(stdout, ctx.out, query.OpenFlowsAt(ctx.st, ctx.sel, spec.Resolve(ctx.out.Start)))
+		}
+		rsts, err := query.RSTs(ctx.st, ctx.sel, sender)
+		if err != nil {
+			return err
+		}
+		return output.WriteRSTs(stdout, ctx.out, rsts)
 	})
 }

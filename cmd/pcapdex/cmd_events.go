@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/pcapdex/pcapdex/output"
 	"github.com/pcapdex/pcapdex/query"
 )
 
@@ -46,6 +47,6 @@ func runEvents(args []string, stdout, stderr io.Writer) int {
 	}
 	track.apply(fs, &q)
 	return runQuery(fs, &q, stderr, func(ctx *queryCtx) error {
-		return query.WriteEvents(ctx.st, ctx.sel, o, stdout, ctx.out)
+		return output.WriteEvents(stdout, ctx.out, query.Events(ctx.st, ctx.sel, o))
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/pcapdex/pcapdex/flowhash"
+	"github.com/pcapdex/pcapdex/output"
 	"github.com/pcapdex/pcapdex/query"
 	"github.com/spf13/pflag"
 )
@@ -53,10 +54,11 @@ func (t *trackFlags) apply(fs *pflag.FlagSet, q *queryFlags) {
 func runFlows(args []string, stdout, stderr io.Writer) int {
 	var q queryFlags
 	var o query.FlowsOptions
-	var columns string
+	var columns, sortKey string
+	var names []string
 	var track trackFlags
 	fs := newQueryFlags("flows", &q, stderr)
-	fs.StringVar(&o.Sort, "sort", "id", "order: "+strings.Join(query.FlowSortKeys, ", ")+" (id and ts ascending, the others largest first)")
+	fs.StringVar(&sortKey, "sort", "id", "order: "+strings.Join(query.FlowSortNames(), ", ")+" (id and ts ascending, the others largest first)")
 	fs.IntVar(&o.Limit, "limit", 0, "print at most N flows (0: all)")
 	fs.StringVar(&columns, "columns", "", "comma-separated columns (default: a readable subset for the table, all for csv/jsonl/json): "+strings.Join(flowColumnNames(), ","))
 	track.add(fs)
@@ -68,37 +70,33 @@ func runFlows(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	if columns != "" {
-		o.Columns = strings.Split(columns, ",")
+		names = strings.Split(columns, ",")
 	}
-	format, err := query.ParseFormat(q.format)
+	format, err := output.ParseFormat(q.format)
+	var cols []output.FlowColumn
 	if err == nil {
-		_, err = query.PickFlowColumns(o.Columns, format)
+		cols, err = output.PickFlowColumns(names, format)
 	}
-	if err == nil && o.Sort != "" {
-		err = checkSortKey(o.Sort)
+	if err == nil && sortKey != "" {
+		if o.Sort, err = query.ParseFlowSort(sortKey); err != nil {
+			err = fmt.Errorf("unknown --sort %q (%s)", sortKey, strings.Join(query.FlowSortNames(), ", "))
+		}
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "pcapdex flows: %v\n", err)
 		return exitUsage
 	}
+	o.Need = output.FlowColumnsNeed(cols)
 	track.apply(fs, &q)
 	return runQuery(fs, &q, stderr, func(ctx *queryCtx) error {
-		return query.WriteFlows(ctx.st, ctx.sel, o, stdout, ctx.out)
+		return output.WriteFlows(stdout, ctx.out, cols, query.Flows(ctx.st, ctx.sel, o))
 	})
 }
 
-func checkSortKey(k string) error {
-	for _, s := range query.FlowSortKeys {
-		if s == k {
-			return nil
-		}
-	}
-	return fmt.Errorf("unknown --sort %q (%s)", k, strings.Join(query.FlowSortKeys, ", "))
-}
-
 func flowColumnNames() []string {
-	n := make([]string, len(query.FlowColumns))
-	for i, c := range query.FlowColumns {
+	all := output.FlowColumns()
+	n := make([]string, len(all))
+	for i, c := range all {
 		n[i] = c.Name
 	}
 	return n

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/pcapdex/pcapdex/output"
 	"github.com/pcapdex/pcapdex/query"
 )
 
@@ -35,6 +36,6 @@ func runPackets(args []string, stdout, stderr io.Writer) int {
 	}
 	o.Flow = uint32(flow)
 	return runQuery(fs, &q, stderr, func(ctx *queryCtx) error {
-		return query.WritePackets(ctx.st, ctx.sel, o, stdout, ctx.out)
+		return output.WritePackets(stdout, ctx.out, query.Packets(ctx.st, ctx.sel, o))
 	})
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"io"
 
+	"github.com/pcapdex/pcapdex/output"
 	"github.com/pcapdex/pcapdex/query"
 )
 
@@ -27,6 +28,13 @@ func runSizes(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	return runQuery(fs, &q, stderr, func(ctx *queryCtx) error {
-		return query.WriteSizes(ctx.st, ctx.sel, hist, stdout, ctx.out)
+		s, err := query.Sizes(ctx.st, ctx.sel)
+		if err != nil {
+			return err
+		}
+		if hist {
+			return output.WriteSizeHistogram(stdout, ctx.out, s)
+		}
+		return output.WriteSizes(stdout, ctx.out, s)
 	})
 }

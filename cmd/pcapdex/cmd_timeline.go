@@ -3,7 +3,9 @@ package main
 import (
 	"fmt"
 	"io"
+	"time"
 
+	"github.com/pcapdex/pcapdex/output"
 	"github.com/pcapdex/pcapdex/query"
 )
 
@@ -42,7 +44,11 @@ func runTimeline(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	return runQuery(fs, &q, stderr, func(ctx *queryCtx) error {
-		return query.WriteTimeline(ctx.st, ctx.sel, o, stdout, ctx.out)
+		tl, err := query.Timeline(ctx.st, ctx.sel, o)
+		if err != nil {
+			return err
+		}
+		return output.WriteTimeline(stdout, ctx.out, tl)
 	})
 }
 
@@ -55,14 +61,10 @@ func parseBucket(bucket, align string) (query.TimelineOptions, error) {
 		if err != nil || ns == 0 || ns > 1<<62 {
 			return o, fmt.Errorf("--bucket %q: want a positive duration (1s, 1m, 1h, 1d, 100ms)", bucket)
 		}
-		o.Bucket = int64(ns)
+		o.Bucket = time.Duration(ns)
 	}
-	switch align {
-	case "epoch":
-		o.Align = query.AlignEpoch
-	case "start":
-		o.Align = query.AlignStart
-	default:
+	var err error
+	if o.Align, err = query.ParseAlign(align); err != nil {
 		return o, fmt.Errorf("--align %q: want epoch or start", align)
 	}
 	return o, nil
@@ -82,6 +84,10 @@ func runGaps(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	return runQuery(fs, &q, stderr, func(ctx *queryCtx) error {
-		return query.WriteGaps(ctx.st, ctx.sel, int64(ns), stdout, ctx.out)
+		gaps, err := query.Gaps(ctx.st, ctx.sel, time.Duration(ns))
+		if err != nil {
+			return err
+		}
+		return output.WriteGaps(stdout, ctx.out, gaps)
 	})
 }

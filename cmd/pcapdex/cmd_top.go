@@ -3,9 +3,9 @@ package main
 import (
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 
+	"github.com/pcapdex/pcapdex/output"
 	"github.com/pcapdex/pcapdex/query"
 )
 
@@ -24,18 +24,26 @@ func init() {
 func runTop(args []string, stdout, stderr io.Writer) int {
 	var q queryFlags
 	var o query.TopOptions
+	var by, metric string
 	fs := newQueryFlags("top", &q, stderr)
-	fs.StringVar(&o.By, "by", "host", "group by "+strings.Join(query.TopBy, ", ")+" (src/dst: originator/responder address; host: either end; port: responder port)")
-	fs.StringVar(&o.Metric, "metric", "bytes", "rank by bytes (IP bytes, both directions) or packets")
+	fs.StringVar(&by, "by", "host", "group by "+strings.Join(query.TopByNames(), ", ")+" (src/dst: originator/responder address; host: either end; port: responder port)")
+	fs.StringVar(&metric, "metric", "bytes", "rank by bytes (IP bytes, both directions) or packets")
 	fs.IntVarP(&o.N, "n", "n", 10, "rows (0: all)")
 	if code, done := parseFlags(fs, args, stderr); done {
 		return code
 	}
-	if !slices.Contains(query.TopBy, o.By) || (o.Metric != "bytes" && o.Metric != "packets") || o.N < 0 {
-		fmt.Fprintf(stderr, "pcapdex top: --by must be one of %s, --metric bytes or packets, -n not negative\n", strings.Join(query.TopBy, ", "))
+	var errBy, errMetric error
+	o.By, errBy = query.ParseTopBy(by)
+	o.Metric, errMetric = query.ParseTopMetric(metric)
+	if errBy != nil || errMetric != nil || o.N < 0 {
+		fmt.Fprintf(stderr, "pcapdex top: --by must be one of %s, --metric bytes or packets, -n not negative\n", strings.Join(query.TopByNames(), ", "))
 		return exitUsage
 	}
 	return runQuery(fs, &q, stderr, func(ctx *queryCtx) error {
-		return query.WriteTop(ctx.st, ctx.sel, o, stdout, ctx.out)
+		rows, err := query.Top(ctx.st, ctx.sel, o)
+		if err != nil {
+			return err
+		}
+		return output.WriteTop(stdout, ctx.out, o.By, rows)
 	})
 }

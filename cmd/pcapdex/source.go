@@ -12,6 +12,7 @@ import (
 
 	"github.com/pcapdex/pcapdex/flowhash"
 	"github.com/pcapdex/pcapdex/index"
+	"github.com/pcapdex/pcapdex/output"
 	"github.com/pcapdex/pcapdex/query"
 	"github.com/spf13/pflag"
 )
@@ -77,7 +78,7 @@ type queryCtx struct {
 	name   string
 	st     query.Store
 	sel    query.Selection
-	out    query.Options
+	out    output.Options
 	filter string
 	code   int // exitPartial when the captures were read only in part
 	ir     *index.Reader
@@ -148,10 +149,10 @@ func openQuery(name string, q *queryFlags, args []string, stderr io.Writer) (*qu
 		return nil, code
 	}
 	var err error
-	if c.out.Format, err = query.ParseFormat(q.format); err != nil {
+	if c.out.Format, err = output.ParseFormat(q.format); err != nil {
 		return fail(exitUsage, "--format: %v", err)
 	}
-	if c.out.Time, err = query.ParseTimeFormat(q.timeFmt); err != nil {
+	if c.out.Time, err = output.ParseTimeFormat(q.timeFmt); err != nil {
 		return fail(exitUsage, "--time: %v", err)
 	}
 	var since, until *query.TimeSpec

@@ -1,73 +1,80 @@
 package stagebench
 
 import (
-	"encoding/json"
+	"bytes"
 	"fmt"
 	"io"
 	"math"
 	"strconv"
-	"strings"
-	"text/tabwriter"
-	"time"
+
+	"github.com/pcapdex/pcapdex/output"
 )
 
-// JSON keys are stable: every stage object has every key, in this order. Durations are
-// nanoseconds, sizes bytes, rates per second; "speedup" is null outside the flows stages
-// (or when 1 worker was not measured), "matches" is -1 outside the query stages, "eval_ns"
-// (the open+evaluate part of a query, before reading rows back) 0 outside them, and
-// "rss_peak_bytes" 0 where the system cannot tell.
-type jsonStage struct {
-	Stage               string   `json:"stage"`
-	Name                string   `json:"name"`
-	Detail              string   `json:"detail"`
-	Workers             int      `json:"workers"`
-	Runs                int      `json:"runs"`
-	Packets             uint64   `json:"packets"`
-	Bytes               uint64   `json:"bytes"`
-	Flows               uint64   `json:"flows"`
-	Matches             int64    `json:"matches"`
-	EvalNs              int64    `json:"eval_ns"`
-	WallNs              int64    `json:"wall_ns"`
-	WallMinNs           int64    `json:"wall_min_ns"`
-	WallMaxNs           int64    `json:"wall_max_ns"`
-	CPUNs               int64    `json:"cpu_ns"`
-	PacketsPerSec       float64  `json:"packets_per_sec"`
-	GBPerSec            float64  `json:"gb_per_sec"`
-	NsPerPacket         float64  `json:"ns_per_packet"`
-	CPUNsPerPacket      float64  `json:"cpu_ns_per_packet"`
-	Allocs              uint64   `json:"allocs"`
-	AllocBytes          uint64   `json:"alloc_bytes"`
-	AllocsPerPacket     float64  `json:"allocs_per_packet"`
-	AllocBytesPerPacket float64  `json:"alloc_bytes_per_packet"`
-	GCs                 uint32   `json:"gcs"`
-	HeapPeakBytes       uint64   `json:"heap_peak_bytes"`
-	RSSPeakBytes        uint64   `json:"rss_peak_bytes"`
-	Speedup             *float64 `json:"speedup"`
-}
-
-type jsonMachine struct {
-	CPU        string `json:"cpu"`
-	NumCPU     int    `json:"num_cpu"`
-	GOMAXPROCS int    `json:"gomaxprocs"`
-	Go         string `json:"go"`
-	GOOS       string `json:"goos"`
-	GOARCH     string `json:"goarch"`
-}
-
-type jsonReport struct {
-	Capture      string      `json:"capture"`
-	CaptureBytes int64       `json:"capture_bytes"`
-	StreamBytes  uint64      `json:"stream_bytes"`
-	Packets      uint64      `json:"packets"`
-	Machine      jsonMachine `json:"machine"`
-	LoadStart    [3]float64  `json:"load_avg_start"`
-	LoadEnd      [3]float64  `json:"load_avg_end"`
-	Statistic    string      `json:"statistic"`
-	Repeat       int         `json:"repeat"`
-	QueryRepeat  int         `json:"query_repeat"`
-	NoMmap       bool        `json:"no_mmap"`
-	MaxRSSBytes  uint64      `json:"max_rss_bytes"`
-	Stages       []jsonStage `json:"stages"`
+// AppendJSON appends the report as one JSON object (and a newline) to dst. Keys are
+// stable: every stage object has every key, in this order. Durations are nanoseconds,
+// sizes bytes, rates per second; "speedup" is null outside the flows stages (or when 1
+// worker was not measured), "matches" is -1 outside the query stages, "eval_ns" (the
+// open+evaluate part of a query, before reading rows back) 0 outside them, and
+// "rss_peak_bytes" 0 where the system cannot tell. NaN and infinities print as 0.
+func (r *Report) AppendJSON(dst []byte) []byte {
+	m := r.Machine
+	b := append(dst, '{')
+	b = output.AppendKeyString(b, "capture", r.Capture)
+	b = output.AppendKeyInt(b, "capture_bytes", r.CaptureBytes)
+	b = output.AppendKeyUint(b, "stream_bytes", r.StreamBytes)
+	b = output.AppendKeyUint(b, "packets", r.Packets)
+	b = append(output.AppendKey(b, "machine"), '{')
+	b = output.AppendKeyString(b, "cpu", m.CPU)
+	b = output.AppendKeyInt(b, "num_cpu", int64(m.NumCPU))
+	b = output.AppendKeyInt(b, "gomaxprocs", int64(m.GOMAXPROCS))
+	b = output.AppendKeyString(b, "go", m.GoVersion)
+	b = output.AppendKeyString(b, "goos", m.GOOS)
+	b = output.AppendKeyString(b, "goarch", m.GOARCH)
+	b = append(b, '}')
+	b = appendKeyFloats(b, "load_avg_start", r.LoadStart[:])
+	b = appendKeyFloats(b, "load_avg_end", r.LoadEnd[:])
+	b = output.AppendKeyString(b, "statistic", Statistic)
+	b = output.AppendKeyInt(b, "repeat", int64(r.Repeat))
+	b = output.AppendKeyInt(b, "query_repeat", int64(r.QueryRepeat))
+	b = output.AppendKeyBool(b, "no_mmap", r.NoMmap)
+	b = output.AppendKeyUint(b, "max_rss_bytes", r.MaxRSS)
+	b = append(output.AppendKey(b, "stages"), '[')
+	for i := range r.Stages {
+		s := &r.Stages[i]
+		b = append(output.AppendElem(b), '{')
+		b = output.AppendKeyString(b, "stage", s.Stage)
+		b = output.AppendKeyString(b, "name", s.Name)
+		b = output.AppendKeyString(b, "detail", s.Detail)
+		b = output.AppendKeyInt(b, "workers", int64(s.Workers))
+		b = output.AppendKeyInt(b, "runs", int64(s.Runs))
+		b = output.AppendKeyUint(b, "packets", s.Packets)
+		b = output.AppendKeyUint(b, "bytes", s.Bytes)
+		b = output.AppendKeyUint(b, "flows", s.Flows)
+		b = output.AppendKeyInt(b, "matches", s.Matches)
+		b = output.AppendKeyInt(b, "eval_ns", int64(s.Eval))
+		b = output.AppendKeyInt(b, "wall_ns", int64(s.Wall))
+		b = output.AppendKeyInt(b, "wall_min_ns", int64(s.WallMin))
+		b = output.AppendKeyInt(b, "wall_max_ns", int64(s.WallMax))
+		b = output.AppendKeyInt(b, "cpu_ns", int64(s.CPU))
+		b = appendKeyFloat(b, "packets_per_sec", s.PacketsPerSec())
+		b = appendKeyFloat(b, "gb_per_sec", s.GBPerSec())
+		b = appendKeyFloat(b, "ns_per_packet", s.NsPerPacket())
+		b = appendKeyFloat(b, "cpu_ns_per_packet", s.CPUNsPerPacket())
+		b = output.AppendKeyUint(b, "allocs", s.Mallocs)
+		b = output.AppendKeyUint(b, "alloc_bytes", s.AllocBytes)
+		b = appendKeyFloat(b, "allocs_per_packet", s.AllocsPerPacket())
+		b = appendKeyFloat(b, "alloc_bytes_per_packet", s.AllocBytesPerPacket())
+		b = output.AppendKeyUint(b, "gcs", uint64(s.GCs))
+		b = output.AppendKeyUint(b, "heap_peak_bytes", s.HeapPeak)
+		b = output.AppendKeyUint(b, "rss_peak_bytes", s.RSSPeak)
+		if s.Stage == StageFlows && s.Speedup > 0 {
+			b = appendKeyFloat(b, "speedup", s.Speedup)
+		} else {
+			b = append(output.AppendKey(b, "speedup"), "null"...)
+		}
+		b = append(b, '}')
+	}
+	return append(b, ']', '}', '\n')
 }
 
 // finite keeps NaN and infinities (which JSON cannot hold) out of the output.
@@ -78,39 +85,18 @@ func finite(v float64) float64 {
 	return v
 }
 
-// AppendJSON appends the report as one JSON object (and a newline) to dst.
-func (r *Report) AppendJSON(dst []byte) []byte {
-	m := r.Machine
-	j := jsonReport{
-		Capture: r.Capture, CaptureBytes: r.CaptureBytes, StreamBytes: r.StreamBytes, Packets: r.Packets,
-		Machine:   jsonMachine{m.CPU, m.NumCPU, m.GOMAXPROCS, m.GoVersion, m.GOOS, m.GOARCH},
-		LoadStart: r.LoadStart, LoadEnd: r.LoadEnd, Statistic: Statistic,
-		Repeat: r.Repeat, QueryRepeat: r.QueryRepeat, NoMmap: r.NoMmap, MaxRSSBytes: r.MaxRSS,
-		Stages: make([]jsonStage, len(r.Stages)),
+// appendKeyFloat appends the member k with v (0 when not finite) in its shortest form.
+func appendKeyFloat(dst []byte, k string, v float64) []byte {
+	return output.AppendKeyFloat(dst, k, finite(v), -1)
+}
+
+// appendKeyFloats appends the member k with an array of numbers.
+func appendKeyFloats(dst []byte, k string, v []float64) []byte {
+	dst = append(output.AppendKey(dst, k), '[')
+	for _, x := range v {
+		dst = strconv.AppendFloat(output.AppendElem(dst), finite(x), 'f', -1, 64)
 	}
-	for i := range r.Stages {
-		s := &r.Stages[i]
-		js := jsonStage{
-			Stage: s.Stage, Name: s.Name, Detail: s.Detail, Workers: s.Workers, Runs: s.Runs,
-			Packets: s.Packets, Bytes: s.Bytes, Flows: s.Flows, Matches: s.Matches, EvalNs: int64(s.Eval),
-			WallNs: int64(s.Wall), WallMinNs: int64(s.WallMin), WallMaxNs: int64(s.WallMax), CPUNs: int64(s.CPU),
-			PacketsPerSec: finite(s.PacketsPerSec()), GBPerSec: finite(s.GBPerSec()),
-			NsPerPacket: finite(s.NsPerPacket()), CPUNsPerPacket: finite(s.CPUNsPerPacket()),
-			Allocs: s.Mallocs, AllocBytes: s.AllocBytes,
-			AllocsPerPacket: finite(s.AllocsPerPacket()), AllocBytesPerPacket: finite(s.AllocBytesPerPacket()),
-			GCs: s.GCs, HeapPeakBytes: s.HeapPeak, RSSPeakBytes: s.RSSPeak,
-		}
-		if s.Stage == StageFlows && s.Speedup > 0 {
-			v := finite(s.Speedup)
-			js.Speedup = &v
-		}
-		j.Stages[i] = js
-	}
-	b, err := json.Marshal(&j)
-	if err != nil { // cannot happen: plain values only, floats made finite
-		panic("stagebench: " + err.Error())
-	}
-	return append(append(dst, b...), '\n')
+	return append(dst, ']')
 }
 
 // MachineLine describes the machine and its load in one line.
@@ -125,10 +111,10 @@ func (r *Report) MachineLine() string {
 		r.LoadStart[0], r.LoadStart[1], r.LoadStart[2], r.LoadEnd[0], r.LoadEnd[1], r.LoadEnd[2])
 }
 
-// WriteTable writes the report as aligned tables: packet stages with rates, then queries
-// with their latencies.
+// WriteTable writes the report as aligned tables (the output package's table format):
+// packet stages with rates, then queries with their latencies.
 func (r *Report) WriteTable(w io.Writer) error {
-	var b strings.Builder
+	var b bytes.Buffer
 	hasQuery := false
 	var flows uint64
 	for i := range r.Stages {
@@ -137,7 +123,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 			flows = r.Stages[i].Flows
 		}
 	}
-	fmt.Fprintf(&b, "pcapdex bench %s: %s, %d packets", r.Capture, humanBytes(uint64(r.CaptureBytes)), r.Packets)
+	fmt.Fprintf(&b, "pcapdex bench %s: %s, %d packets", r.Capture, output.AppendHumanSize(nil, uint64(r.CaptureBytes)), r.Packets)
 	if flows > 0 {
 		fmt.Fprintf(&b, ", %d flows", flows)
 	}
@@ -149,106 +135,95 @@ func (r *Report) WriteTable(w io.Writer) error {
 	b.WriteString(r.MachineLine())
 	b.WriteString("\n\n")
 
-	nameW := len("stage")
-	for i := range r.Stages {
-		nameW = max(nameW, len(r.Stages[i].Name))
-	}
-	pad := func(s string) string { return s + strings.Repeat(" ", nameW-len(s)) }
-
-	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "%s\tpackets\twall\tcpu\tpkts/s\tGB/s\tns/pkt\tcpu ns/pkt\tallocs/pkt\tB/pkt\tGCs\theap peak\tRSS peak\tspeedup\t\n", pad("stage"))
+	opt := output.Options{Format: output.FormatTable}
+	t := output.NewTable(&b, opt, output.Col{Name: "stage", Kind: output.KindString},
+		output.Col{Name: "packets", Kind: output.KindUint}, output.Col{Name: "wall", Kind: output.KindDuration},
+		output.Col{Name: "cpu", Kind: output.KindDuration}, output.Col{Name: "pkts/s", Kind: output.KindUint},
+		output.Col{Name: "GB/s", Kind: output.KindFloat}, output.Col{Name: "ns/pkt", Kind: output.KindFloat},
+		output.Col{Name: "cpu ns/pkt", Kind: output.KindFloat}, output.Col{Name: "allocs/pkt", Kind: output.KindFloat},
+		output.Col{Name: "B/pkt", Kind: output.KindFloat}, output.Col{Name: "GCs", Kind: output.KindUint},
+		output.Col{Name: "heap peak", Kind: output.KindBytes}, output.Col{Name: "RSS peak", Kind: output.KindBytes},
+		output.Col{Name: "speedup", Kind: output.KindFloat})
 	for i := range r.Stages {
 		s := &r.Stages[i]
 		if s.Stage == StageQuery {
 			continue
 		}
-		speed := "-"
+		t.Str(s.Name)
+		t.Uint(s.Packets)
+		t.Duration(int64(s.Wall))
+		t.Duration(int64(s.CPU))
+		t.Uint(uint64(math.Round(finite(s.PacketsPerSec()))))
+		t.Float(s.GBPerSec())
+		t.Float(s.NsPerPacket())
+		t.Float(s.CPUNsPerPacket())
+		t.Float(s.AllocsPerPacket())
+		t.Float(s.AllocBytesPerPacket())
+		t.Uint(uint64(s.GCs))
+		t.Size(s.HeapPeak)
+		sizeOrNull(t, s.RSSPeak)
 		if s.Stage == StageFlows && s.Speedup > 0 {
-			speed = strconv.FormatFloat(s.Speedup, 'f', 2, 64) + "x"
+			t.Float(s.Speedup)
+		} else {
+			t.Null()
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%.2f\t%.1f\t%.1f\t%.3f\t%.1f\t%d\t%s\t%s\t%s\t\n",
-			pad(s.Name), s.Packets, humanDur(s.Wall), humanDur(s.CPU), humanCount(s.PacketsPerSec()),
-			s.GBPerSec(), s.NsPerPacket(), s.CPUNsPerPacket(), s.AllocsPerPacket(), s.AllocBytesPerPacket(),
-			s.GCs, humanBytes(s.HeapPeak), rssText(s.RSSPeak), speed)
+		if err := t.EndRow(); err != nil {
+			return err
+		}
 	}
-	if err := tw.Flush(); err != nil {
+	if err := t.Close(); err != nil {
 		return err
 	}
 	if hasQuery {
 		b.WriteString("\n")
-		qw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintf(qw, "%s\tmatches\tmedian\teval\tmin\tmax\tcpu\tallocs\talloc\theap peak\t  %s\n", pad("query"), "filter")
+		t := output.NewTable(&b, opt, output.Col{Name: "query", Kind: output.KindString},
+			output.Col{Name: "matches", Kind: output.KindInt}, output.Col{Name: "median", Kind: output.KindDuration},
+			output.Col{Name: "eval", Kind: output.KindDuration}, output.Col{Name: "min", Kind: output.KindDuration},
+			output.Col{Name: "max", Kind: output.KindDuration}, output.Col{Name: "cpu", Kind: output.KindDuration},
+			output.Col{Name: "allocs", Kind: output.KindUint}, output.Col{Name: "alloc", Kind: output.KindBytes},
+			output.Col{Name: "heap peak", Kind: output.KindBytes}, output.Col{Name: "filter", Kind: output.KindString})
 		for i := range r.Stages {
 			s := &r.Stages[i]
 			if s.Stage != StageQuery {
 				continue
 			}
-			eval := "-"
+			t.Str(s.Name)
+			t.Int(s.Matches)
+			t.Duration(int64(s.Wall))
 			if s.Eval > 0 {
-				eval = humanDur(s.Eval)
+				t.Duration(int64(s.Eval))
+			} else {
+				t.Null()
 			}
-			fmt.Fprintf(qw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t  %s\n",
-				pad(s.Name), s.Matches, humanDur(s.Wall), eval, humanDur(s.WallMin), humanDur(s.WallMax), humanDur(s.CPU),
-				s.Mallocs, humanBytes(s.AllocBytes), humanBytes(s.HeapPeak), s.Detail)
+			t.Duration(int64(s.WallMin))
+			t.Duration(int64(s.WallMax))
+			t.Duration(int64(s.CPU))
+			t.Uint(s.Mallocs)
+			t.Size(s.AllocBytes)
+			t.Size(s.HeapPeak)
+			t.Str(s.Detail)
+			if err := t.EndRow(); err != nil {
+				return err
+			}
 		}
-		if err := qw.Flush(); err != nil {
+		if err := t.Close(); err != nil {
 			return err
 		}
 	}
-	fmt.Fprintf(&b, "\nprocess max RSS %s (getrusage; mapped capture pages count); cpu = user+sys of the whole process\n", rssText(r.MaxRSS))
-	_, err := io.WriteString(w, b.String())
+	rss := "?"
+	if r.MaxRSS > 0 {
+		rss = string(output.AppendHumanSize(nil, r.MaxRSS))
+	}
+	fmt.Fprintf(&b, "\nprocess max RSS %s (getrusage; mapped capture pages count); cpu = user+sys of the whole process\n", rss)
+	_, err := w.Write(b.Bytes())
 	return err
 }
 
-func rssText(n uint64) string {
+// sizeOrNull sets a size cell, null for 0 (unknown).
+func sizeOrNull(t *output.Table, n uint64) {
 	if n == 0 {
-		return "?"
+		t.Null()
+	} else {
+		t.Size(n)
 	}
-	return humanBytes(n)
-}
-
-// humanDur prints a duration with three significant digits: 812µs, 12.3ms, 1.23s.
-func humanDur(d time.Duration) string {
-	switch {
-	case d < time.Microsecond:
-		return strconv.FormatInt(int64(d), 10) + "ns"
-	case d < time.Millisecond:
-		return sig3(float64(d)/1e3) + "µs"
-	case d < time.Second:
-		return sig3(float64(d)/1e6) + "ms"
-	}
-	return sig3(d.Seconds()) + "s"
-}
-
-// humanCount prints a rate with an SI suffix: 950, 12.3k, 4.56M.
-func humanCount(v float64) string { return humanSI(v, "", "") }
-
-// humanBytes prints a size in powers of 1000: 512 B, 12.3 kB, 1.23 GB.
-func humanBytes(n uint64) string { return humanSI(float64(n), " ", "B") }
-
-// humanSI prints v with three significant digits and a k, M or G prefix before unit, sep
-// after the number; below 1000, v as a whole number.
-func humanSI(v float64, sep, unit string) string {
-	var p string
-	switch {
-	case v >= 1e9:
-		v, p = v/1e9, "G"
-	case v >= 1e6:
-		v, p = v/1e6, "M"
-	case v >= 1e3:
-		v, p = v/1e3, "k"
-	default:
-		return strconv.FormatFloat(v, 'f', 0, 64) + sep + unit
-	}
-	return sig3(v) + sep + p + unit
-}
-
-func sig3(v float64) string {
-	switch {
-	case v >= 100:
-		return strconv.FormatFloat(v, 'f', 0, 64)
-	case v >= 10:
-		return strconv.FormatFloat(v, 'f', 1, 64)
-	}
-	return strconv.FormatFloat(v, 'f', 2, 64)
 }

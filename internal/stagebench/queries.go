@@ -10,6 +10,7 @@ import (
 	"github.com/RoaringBitmap/roaring/v2"
 
 	"github.com/pcapdex/pcapdex/index"
+	"github.com/pcapdex/pcapdex/output"
 	"github.com/pcapdex/pcapdex/query"
 )
 
@@ -150,7 +151,9 @@ func (b *bench) answer(filter string, o *outcome) error {
 	}
 	o.eval = time.Since(t0)
 	var lines lineCounter
-	if err := query.WriteFlows(st, sel, query.FlowsOptions{}, &lines, query.Options{Format: query.FormatCSV}); err != nil {
+	cols := output.FlowColumns()
+	flows := query.Flows(st, sel, query.FlowsOptions{Need: output.FlowColumnsNeed(cols)})
+	if err := output.WriteFlows(&lines, output.Options{Format: output.FormatCSV}, cols, flows); err != nil {
 		return err
 	}
 	got := int64(lines) - 1 // the header

@@ -40,6 +40,7 @@ import (
 	"github.com/pcapdex/pcapdex/fastparse"
 	"github.com/pcapdex/pcapdex/flowhash"
 	"github.com/pcapdex/pcapdex/index"
+	"github.com/pcapdex/pcapdex/output"
 	"github.com/pcapdex/pcapdex/pcapng"
 )
 
@@ -327,7 +328,7 @@ func (b *bench) record(sp stageSpec, samples []sample, outs []outcome) {
 	}
 	b.rep.Stages = append(b.rep.Stages, st)
 	if b.opt.Progress != nil {
-		fmt.Fprintf(b.opt.Progress, "bench: %-14s %8s wall, %8s cpu (median of %d)\n", sp.name, humanDur(s.wall), humanDur(s.cpu), runs)
+		fmt.Fprintf(b.opt.Progress, "bench: %-14s %8s wall, %8s cpu (median of %d)\n", sp.name, output.AppendHumanDuration(nil, int64(s.wall)), output.AppendHumanDuration(nil, int64(s.cpu)), runs)
 	}
 }
 

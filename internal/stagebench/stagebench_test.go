@@ -122,22 +122,6 @@ func TestMeasureCPU(t *testing.T) {
 	_ = x
 }
 
-func TestHuman(t *testing.T) {
-	for _, c := range []struct {
-		got, want string
-	}{
-		{humanDur(999), "999ns"}, {humanDur(1500), "1.50µs"}, {humanDur(12300 * time.Microsecond), "12.3ms"},
-		{humanDur(2500 * time.Millisecond), "2.50s"}, {humanDur(125 * time.Second), "125s"},
-		{humanCount(950), "950"}, {humanCount(12345), "12.3k"}, {humanCount(4.56e6), "4.56M"},
-		{humanCount(2.5e9), "2.50G"}, {humanBytes(512), "512 B"}, {humanBytes(12_345), "12.3 kB"},
-		{humanBytes(456_789_000), "457 MB"}, {humanBytes(2_001_685_288), "2.00 GB"},
-	} {
-		if c.got != c.want {
-			t.Errorf("got %q, want %q", c.got, c.want)
-		}
-	}
-}
-
 // sampleCapture is the repository's sample capture (testdata/sample.pcapng).
 func sampleCapture(t *testing.T) string {
 	t.Helper()

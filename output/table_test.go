@@ -1,4 +1,4 @@
-package query
+package output
 
 import (
 	"bufio"
@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/pcapdex/pcapdex/internal/textenc"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -198,19 +200,19 @@ func TestTableMisuse(t *testing.T) {
 	cols := []Col{{"a", KindInt}, {"b", KindString}}
 	tb := NewTable(io.Discard, Options{Format: FormatCSV}, cols...)
 	tb.Str("x")
-	if err := tb.EndRow(); err == nil || err.Error() != `query: column "a" is int, set as string` {
+	if err := tb.EndRow(); err == nil || err.Error() != `output: column "a" is int, set as string` {
 		t.Fatalf("wrong kind: %v", err)
 	}
 	tb = NewTable(io.Discard, Options{Format: FormatCSV}, cols...)
 	tb.Int(1)
-	if err := tb.EndRow(); err == nil || err.Error() != "query: row 0 has 1 cells, want 2" {
+	if err := tb.EndRow(); err == nil || err.Error() != "output: row 0 has 1 cells, want 2" {
 		t.Fatalf("short row: %v", err)
 	}
 	tb = NewTable(io.Discard, Options{Format: FormatJSONL}, cols...)
 	tb.Int(1)
 	tb.Str("x")
 	tb.Null()
-	if err := tb.EndRow(); err == nil || err.Error() != "query: row 0 has more than 2 cells" {
+	if err := tb.EndRow(); err == nil || err.Error() != "output: row 0 has more than 2 cells" {
 		t.Fatalf("long row: %v", err)
 	}
 	tb = NewTable(io.Discard, Options{Format: FormatJSON}, cols...)
@@ -292,7 +294,7 @@ func TestHumanUnits(t *testing.T) {
 			t.Errorf("duration %d: %q, want %q", tc.ns, got, tc.want)
 		}
 	}
-	if got := string(appendSeconds(nil, -1_500_000_000, 9)); got != "-1.500000000" {
+	if got := string(AppendSeconds(nil, -1_500_000_000, 9)); got != "-1.500000000" {
 		t.Errorf("appendSeconds: %q", got)
 	}
 	if got := string(AppendRFC3339(nil, captureStart+1, 9)); got != "2024-03-01T12:00:00.000000001Z" {
@@ -327,7 +329,7 @@ func FuzzStringEncoders(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		valid := validEach(s)
-		j := appendJSONString(nil, []byte(s))
+		j := textenc.AppendJSONString(nil, []byte(s))
 		var back string
 		if err := json.Unmarshal(j, &back); err != nil {
 			t.Fatalf("JSON %q of %q: %v", j, s, err)
@@ -335,10 +337,10 @@ func FuzzStringEncoders(f *testing.F) {
 		if back != valid {
 			t.Fatalf("JSON of %q decodes to %q, want %q", s, back, valid)
 		}
-		if js := appendJSONString(nil, s); !bytes.Equal(js, j) {
+		if js := textenc.AppendJSONString(nil, s); !bytes.Equal(js, j) {
 			t.Fatalf("string and []byte encodings differ")
 		}
-		c := appendCSVString(nil, s)
+		c := textenc.AppendCSVField(nil, s)
 		r := csv.NewReader(bytes.NewReader(append(c, '\n')))
 		r.LazyQuotes = false
 		rec, err := r.Read()

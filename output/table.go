@@ -1,4 +1,4 @@
-package query
+package output
 
 import (
 	"errors"
@@ -8,97 +8,9 @@ import (
 	"slices"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/pcapdex/pcapdex/internal/textenc"
 )
-
-// Format is an output format (--format).
-type Format uint8
-
-const (
-	FormatTable Format = iota // aligned columns, human units; buffers all rows
-	FormatCSV                 // RFC 4180, header line, raw numbers; streams
-	FormatJSONL               // one JSON object per line, raw numbers; streams
-	FormatJSON                // one JSON array of objects, raw numbers; streams
-)
-
-// ParseFormat parses a --format value: table, csv, jsonl or json.
-func ParseFormat(s string) (Format, error) {
-	switch s {
-	case "table":
-		return FormatTable, nil
-	case "csv":
-		return FormatCSV, nil
-	case "jsonl":
-		return FormatJSONL, nil
-	case "json":
-		return FormatJSON, nil
-	}
-	return 0, fmt.Errorf("unknown format %q (want table, csv, jsonl or json)", s)
-}
-
-// TimeFormat says how timestamp columns print (--time).
-type TimeFormat uint8
-
-const (
-	// TimeRFC3339 prints UTC RFC 3339: nanoseconds in machine formats (a JSON string),
-	// microseconds in the table.
-	TimeRFC3339 TimeFormat = iota
-	// TimeEpoch prints Unix seconds with a fraction: 1709294400.123456789 (a JSON number).
-	TimeEpoch
-	// TimeRelative prints seconds since Options.Start, the capture start (a JSON number).
-	TimeRelative
-)
-
-// ParseTimeFormat parses a --time value: rfc3339, epoch or relative.
-func ParseTimeFormat(s string) (TimeFormat, error) {
-	switch s {
-	case "rfc3339":
-		return TimeRFC3339, nil
-	case "epoch":
-		return TimeEpoch, nil
-	case "relative":
-		return TimeRelative, nil
-	}
-	return 0, fmt.Errorf("unknown time format %q (want rfc3339, epoch or relative)", s)
-}
-
-// Kind is the type of a column. In csv, jsonl and json, values print raw: integers as
-// integers, durations as integer nanoseconds, sizes as integer bytes, addresses as text. In
-// the table they print for people: "1.23 MB", "350 ms".
-type Kind uint8
-
-const (
-	KindString   Kind = iota
-	KindInt           // int64
-	KindUint          // uint64
-	KindFloat         // float64; NaN and infinities print as null in JSON
-	KindDuration      // int64 nanoseconds
-	KindTime          // int64 Unix nanoseconds, printed per TimeFormat
-	KindAddr          // netip.Addr
-	KindBytes         // uint64 byte count
-)
-
-var kindNames = [...]string{"string", "int", "uint", "float", "duration", "time", "addr", "bytes"}
-
-func (k Kind) String() string {
-	if int(k) < len(kindNames) {
-		return kindNames[k]
-	}
-	return "kind?"
-}
-
-// Col declares one output column. Names are part of the command's interface: keep them
-// stable, lower_snake_case.
-type Col struct {
-	Name string
-	Kind Kind
-}
-
-// Options configure a Table.
-type Options struct {
-	Format Format
-	Time   TimeFormat
-	Start  int64 // Unix nanoseconds of the capture start, for TimeRelative
-}
 
 // flushAt is the buffered size at which streaming formats write to the io.Writer.
 const flushAt = 64 << 10
@@ -136,13 +48,13 @@ func NewTable(w io.Writer, opt Options, cols ...Col) *Table {
 			if i > 0 {
 				t.buf = append(t.buf, ',')
 			}
-			t.buf = appendCSVString(t.buf, c.Name)
+			t.buf = textenc.AppendCSVField(t.buf, c.Name)
 		}
 		t.buf = append(t.buf, '\n')
 	case FormatJSON, FormatJSONL:
 		t.keys = make([][]byte, len(cols))
 		for i, c := range cols {
-			t.keys[i] = append(appendJSONString(nil, c.Name), ':')
+			t.keys[i] = append(textenc.AppendJSONString(nil, c.Name), ':')
 		}
 		if opt.Format == FormatJSON {
 			t.buf = append(t.buf, '[', '\n')
@@ -153,7 +65,7 @@ func NewTable(w io.Writer, opt Options, cols ...Col) *Table {
 			t.width[i] = utf8.RuneCountInString(c.Name)
 		}
 	default:
-		t.err = fmt.Errorf("query: unknown format %d", opt.Format)
+		t.err = fmt.Errorf("output: unknown format %d", opt.Format)
 	}
 	return t
 }
@@ -167,11 +79,11 @@ func (t *Table) begin(k Kind, null bool) bool {
 		return false
 	}
 	if t.col >= len(t.cols) {
-		t.err = fmt.Errorf("query: row %d has more than %d cells", t.rows, len(t.cols))
+		t.err = fmt.Errorf("output: row %d has more than %d cells", t.rows, len(t.cols))
 		return false
 	}
 	if c := t.cols[t.col]; c.Kind != k && !null {
-		t.err = fmt.Errorf("query: column %q is %v, set as %v", c.Name, c.Kind, k)
+		t.err = fmt.Errorf("output: column %q is %v, set as %v", c.Name, c.Kind, k)
 		return false
 	}
 	switch t.opt.Format {
@@ -236,9 +148,9 @@ func (t *Table) Str(s string) {
 	case FormatTable:
 		t.cells = appendTableString(t.cells, s)
 	case FormatCSV:
-		t.buf = appendCSVString(t.buf, s)
+		t.buf = textenc.AppendCSVField(t.buf, s)
 	default:
-		t.buf = appendJSONString(t.buf, s)
+		t.buf = textenc.AppendJSONString(t.buf, s)
 	}
 	t.end()
 }
@@ -253,9 +165,9 @@ func (t *Table) StrBytes(b []byte) {
 	case FormatTable:
 		t.cells = appendTableString(t.cells, b)
 	case FormatCSV:
-		t.buf = appendCSVString(t.buf, b)
+		t.buf = textenc.AppendCSVField(t.buf, b)
 	default:
-		t.buf = appendJSONString(t.buf, b)
+		t.buf = textenc.AppendJSONString(t.buf, b)
 	}
 	t.end()
 }
@@ -368,9 +280,9 @@ func (t *Table) Time(ns int64) {
 func (t *Table) appendTime(dst []byte, ns int64, digits int) []byte {
 	switch t.opt.Time {
 	case TimeEpoch:
-		return appendSeconds(dst, ns, digits)
+		return AppendSeconds(dst, ns, digits)
 	case TimeRelative:
-		return appendSeconds(dst, ns-t.opt.Start, digits)
+		return AppendSeconds(dst, ns-t.opt.Start, digits)
 	}
 	return AppendRFC3339(dst, ns, digits)
 }
@@ -403,7 +315,7 @@ func (t *Table) EndRow() error {
 		return t.err
 	}
 	if t.col != len(t.cols) {
-		t.err = fmt.Errorf("query: row %d has %d cells, want %d", t.rows, t.col, len(t.cols))
+		t.err = fmt.Errorf("output: row %d has %d cells, want %d", t.rows, t.col, len(t.cols))
 		return t.err
 	}
 	switch t.opt.Format {
@@ -436,7 +348,7 @@ func (t *Table) flush() {
 }
 
 // errPartialRow is returned by Close when a row was begun but not ended.
-var errPartialRow = errors.New("query: Close with a row not ended")
+var errPartialRow = errors.New("output: Close with a row not ended")
 
 // Close writes what is left (all of it for the table format) and returns the first error.
 // It does not close the underlying writer.
@@ -459,7 +371,7 @@ func (t *Table) Close() error {
 	t.flush()
 	err := t.err
 	if err == nil {
-		t.err = errors.New("query: Table used after Close")
+		t.err = errors.New("output: Table used after Close")
 	}
 	return err
 }

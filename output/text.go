@@ -1,4 +1,4 @@
-package query
+package output
 
 import (
 	"math"
@@ -6,113 +6,9 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/pcapdex/pcapdex/internal/textenc"
 )
-
-// decodeRune decodes the rune at s[i] for strings and byte slices alike, without converting.
-func decodeRune[S string | []byte](s S, i int) (rune, int) {
-	var b [utf8.UTFMax]byte
-	n := copy(b[:], s[i:])
-	return utf8.DecodeRune(b[:n])
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendJSONString appends s as a JSON string: quotes, backslashes and control characters
-// escaped, U+2028 and U+2029 escaped (JavaScript line terminators), and each byte of
-// invalid UTF-8 replaced by \ufffd, so that the output is valid UTF-8 whatever the input.
-func appendJSONString[S string | []byte](dst []byte, s S) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		if c < utf8.RuneSelf {
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := decodeRune(s, i)
-		if r == utf8.RuneError && size == 1 || r == '\u2028' || r == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			switch r {
-			case '\u2028':
-				dst = append(dst, `\u2028`...)
-			case '\u2029':
-				dst = append(dst, `\u2029`...)
-			default:
-				dst = append(dst, `\ufffd`...)
-			}
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
-}
-
-// appendValidUTF8 appends s with each byte of invalid UTF-8 replaced by U+FFFD.
-func appendValidUTF8[S string | []byte](dst []byte, s S) []byte {
-	start := 0
-	for i := 0; i < len(s); {
-		if s[i] < utf8.RuneSelf {
-			i++
-			continue
-		}
-		r, size := decodeRune(s, i)
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, "\uFFFD"...)
-			start = i + 1
-		}
-		i += size
-	}
-	return append(dst, s[start:]...)
-}
-
-// appendCSVString appends s as a CSV field per RFC 4180: quoted (with quotes doubled) when it
-// holds a comma, quote, CR or LF, and as "" when empty so that it differs from a null field.
-// Invalid UTF-8 is replaced by U+FFFD.
-func appendCSVString[S string | []byte](dst []byte, s S) []byte {
-	quote := len(s) == 0
-	for i := 0; i < len(s) && !quote; i++ {
-		switch s[i] {
-		case ',', '"', '\r', '\n':
-			quote = true
-		}
-	}
-	if !quote {
-		return appendValidUTF8(dst, s)
-	}
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); i++ {
-		if s[i] == '"' {
-			dst = appendValidUTF8(dst, s[start:i+1])
-			dst = append(dst, '"')
-			start = i + 1
-		}
-	}
-	dst = appendValidUTF8(dst, s[start:])
-	return append(dst, '"')
-}
 
 // appendTableString appends s for the aligned table: ASCII control characters as \xNN and
 // other unprintable runes (U+2028, ...) as \uNNNN, since they would break the alignment, and
@@ -121,7 +17,7 @@ func appendTableString[S string | []byte](dst []byte, s S) []byte {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < 0x20 || c == 0x7f {
-			dst = append(dst, '\\', 'x', hexDigits[c>>4], hexDigits[c&0xf])
+			dst = append(dst, '\\', 'x', textenc.HexDigits[c>>4], textenc.HexDigits[c&0xf])
 			i++
 			continue
 		}
@@ -130,7 +26,7 @@ func appendTableString[S string | []byte](dst []byte, s S) []byte {
 			i++
 			continue
 		}
-		r, size := decodeRune(s, i)
+		r, size := textenc.DecodeRune(s, i)
 		switch {
 		case r == utf8.RuneError && size == 1:
 			dst = append(dst, "\uFFFD"...)
@@ -142,7 +38,7 @@ func appendTableString[S string | []byte](dst []byte, s S) []byte {
 				dst = append(dst, '\\', 'u')
 			}
 			for sh := 4 * (n - 1); sh >= 0; sh -= 4 {
-				dst = append(dst, hexDigits[r>>sh&0xf])
+				dst = append(dst, textenc.HexDigits[r>>sh&0xf])
 			}
 		default:
 			dst = append(dst, s[i:i+size]...)
@@ -226,8 +122,9 @@ func append2(dst []byte, v uint64) []byte {
 	return append(dst, byte('0'+v/10%10), byte('0'+v%10))
 }
 
-// appendSeconds appends ns as seconds with the given number of fraction digits (truncated).
-func appendSeconds(dst []byte, ns int64, digits int) []byte {
+// AppendSeconds appends ns as seconds with the given number of fraction digits (1 to 9,
+// truncated): AppendSeconds(dst, -1_500_000_000, 9) appends "-1.500000000".
+func AppendSeconds(dst []byte, ns int64, digits int) []byte {
 	u := uint64(ns)
 	if ns < 0 {
 		dst = append(dst, '-')

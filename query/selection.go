@@ -1,0 +1,56 @@
+package query
+
+import (
+	"errors"
+	"math"
+
+	"github.com/RoaringBitmap/roaring/v2"
+)
+
+// Selection is what a command's filter and time window chose.
+type Selection struct {
+	// Rows are the matching flow rows; nil when there is no filter, in which case packet
+	// commands see every packet, with or without IP.
+	Rows *roaring.Bitmap
+	// Since and Until bound packet times (inclusive, Unix ns); flows must be active in
+	// [Since, Until] to match. math.MinInt64 / math.MaxInt64 when not given.
+	Since, Until int64
+}
+
+// Windowed reports whether --since or --until narrowed the selection.
+func (s *Selection) Windowed() bool { return s.Since != math.MinInt64 || s.Until != math.MaxInt64 }
+
+func (s *Selection) inTime(ts int64) bool { return ts >= s.Since && ts <= s.Until }
+
+// Select evaluates plan (nil: no filter) over st and applies the time window.
+func Select(st Store, plan *Plan, since, until int64) (Selection, error) {
+	sel := Selection{Since: since, Until: until}
+	if plan != nil && plan.root.kind != pAll {
+		rows, err := plan.Eval(st)
+		if err != nil {
+			return sel, err
+		}
+		sel.Rows = rows
+	}
+	if sel.Windowed() && sel.Rows != nil {
+		w, err := st.Window(since, until)
+		if err != nil {
+			return sel, err
+		}
+		sel.Rows = roaring.And(sel.Rows, w)
+	}
+	return sel, nil
+}
+
+// FlowRows returns the flows the selection names: its Rows, or with no filter the flows
+// active in the window (nil: all).
+func (s *Selection) FlowRows(st Store) (*roaring.Bitmap, error) {
+	if s.Rows != nil || !s.Windowed() {
+		return s.Rows, nil
+	}
+	return st.Window(s.Since, s.Until)
+}
+
+// errStop ends a store's iteration early: a limit was reached or the consumer of an
+// iterator stopped.
+var errStop = errors.New("query: stop")
