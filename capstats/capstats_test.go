@@ -9,16 +9,6 @@ import (
 	"github.com/pcapdex/pcapdex/pcapng"
 )
 
-func TestInfoJSONString(t *testing.T) {
-	got := string(infoJSONString(nil, "a\"b\\c\n\x01\xff€"))
-	if want := `"a\"b\\c\n\u0001\ufffd€"`; got != want {
-		t.Fatalf("%s != %s", got, want)
-	}
-	if got := string(appendSeconds(nil, -1_500_000_000)); got != "-1.500000000" {
-		t.Fatalf("negative seconds: %s", got)
-	}
-}
-
 // TestObserveNoAllocs: the per-packet counters allocate nothing.
 func TestObserveNoAllocs(t *testing.T) {
 	dir := testcorpus.Dir(t)

@@ -3,11 +3,10 @@ package capstats
 import (
 	"math"
 	"strconv"
-	"time"
-	"unicode/utf8"
 
 	"github.com/pcapdex/pcapdex/fastparse"
 	"github.com/pcapdex/pcapdex/flowhash"
+	"github.com/pcapdex/pcapdex/internal/textenc"
 	"github.com/pcapdex/pcapdex/pcapng"
 )
 
@@ -134,7 +133,7 @@ func (s *File) finish(r *pcapng.Reader) {
 			if res != "" {
 				res += ","
 			}
-			res += tsResolName(ifc.TSResol)
+			res += TSResolName(ifc.TSResol)
 		}
 	}
 	s.TSResol = res
@@ -144,7 +143,7 @@ func (s *File) finish(r *pcapng.Reader) {
 // file header. (OpenFailed is worse: nothing was read.)
 func (s *File) Partial() bool { return !s.OpenFailed && (s.Truncated || s.Err != "") }
 
-func tsResolName(r uint8) string {
+func TSResolName(r uint8) string {
 	n := int(r & 0x7f)
 	if r&0x80 != 0 {
 		return "2^-" + strconv.Itoa(n)
@@ -162,7 +161,7 @@ func tsResolName(r uint8) string {
 	return "10^-" + strconv.Itoa(n)
 }
 
-func (s *File) linkTypes() []pcapng.LinkType {
+func (s *File) LinkTypes() []pcapng.LinkType {
 	var lts []pcapng.LinkType
 outer:
 	for _, ifc := range s.Interfaces {
@@ -176,7 +175,7 @@ outer:
 	return lts
 }
 
-func (s *File) ifDrops() (uint64, bool) {
+func (s *File) IfDrops() (uint64, bool) {
 	var n uint64
 	has := false
 	for _, ifc := range s.Interfaces {
@@ -188,7 +187,7 @@ func (s *File) ifDrops() (uint64, bool) {
 	return n, has
 }
 
-func (s *File) comments() []string {
+func (s *File) Comments() []string {
 	var c []string
 	for _, sec := range s.Sections {
 		c = append(c, sec.Comments...)
@@ -199,7 +198,7 @@ func (s *File) comments() []string {
 	return c
 }
 
-func (s *File) durationNS() int64 {
+func (s *File) Duration() int64 {
 	if !s.HaveTS {
 		return 0
 	}
@@ -213,66 +212,66 @@ func (s *File) durationNS() int64 {
 // appendJSON appends one flat JSON object, keys in a fixed order (manifest names first).
 func (s *File) AppendJSON(b []byte) []byte {
 	b = append(b, '{')
-	b = infoKeyString(b, "file", s.Path)
+	b = textenc.AppendKeyString(b, "file", s.Path)
 	if s.OpenFailed {
-		b = infoKeyUint(b, "packets", 0)
-		b = infoKeyString(b, "error", s.Err)
+		b = textenc.AppendKeyUint(b, "packets", 0)
+		b = textenc.AppendKeyString(b, "error", s.Err)
 		return append(b, '}')
 	}
-	b = infoKeyString(b, "format", s.Format)
-	b = infoKeyString(b, "compression", s.Compression)
-	b = infoKey(b, "linktypes")
+	b = textenc.AppendKeyString(b, "format", s.Format)
+	b = textenc.AppendKeyString(b, "compression", s.Compression)
+	b = textenc.AppendKey(b, "linktypes")
 	b = append(b, '[')
-	for i, l := range s.linkTypes() {
+	for i, l := range s.LinkTypes() {
 		if i > 0 {
 			b = append(b, ',')
 		}
 		b = strconv.AppendUint(b, uint64(l), 10)
 	}
 	b = append(b, ']')
-	b = infoKeyUint(b, "packets", s.Packets)
-	b = infoKey(b, "first_ts")
+	b = textenc.AppendKeyUint(b, "packets", s.Packets)
+	b = textenc.AppendKey(b, "first_ts")
 	b = infoTS(b, s.First.TS, s.First.Has)
-	b = infoKey(b, "last_ts")
+	b = textenc.AppendKey(b, "last_ts")
 	b = infoTS(b, s.Last.TS, s.Last.Has)
-	b = infoKeyUint(b, "frame_bytes", s.FrameBytes)
-	b = infoKeyUint(b, "captured_bytes", s.CapturedBytes)
-	b = infoKeyUint(b, "snaplen_truncated_frames", s.SnapTruncated)
-	b = infoKeyUint(b, "max_frame_len", uint64(s.MaxFrameLen))
-	b = infoKeyUint(b, "ts_backward_steps", s.Backward)
-	b = infoKeyUint(b, "no_timestamp_packets", s.NoTS)
-	b = infoKeyBool(b, "truncated", s.Truncated)
-	b = infoKey(b, "warnings")
+	b = textenc.AppendKeyUint(b, "frame_bytes", s.FrameBytes)
+	b = textenc.AppendKeyUint(b, "captured_bytes", s.CapturedBytes)
+	b = textenc.AppendKeyUint(b, "snaplen_truncated_frames", s.SnapTruncated)
+	b = textenc.AppendKeyUint(b, "max_frame_len", uint64(s.MaxFrameLen))
+	b = textenc.AppendKeyUint(b, "ts_backward_steps", s.Backward)
+	b = textenc.AppendKeyUint(b, "no_timestamp_packets", s.NoTS)
+	b = textenc.AppendKeyBool(b, "truncated", s.Truncated)
+	b = textenc.AppendKey(b, "warnings")
 	b = append(b, '[')
 	for i, w := range s.Warnings {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = infoJSONString(b, w)
+		b = textenc.AppendJSONString(b, w)
 	}
 	b = append(b, ']')
 	if s.Err != "" {
-		b = infoKeyString(b, "error", s.Err)
+		b = textenc.AppendKeyString(b, "error", s.Err)
 	}
 	b = append(b, ',')
 	b = s.Decode.AppendJSONFields(b)
 	b = append(b, ',')
 	b = s.Flows.AppendInfoJSONFields(b)
 	// Container details.
-	b = infoKeyString(b, "byte_order", s.ByteOrders)
-	b = infoKeyString(b, "time_resolution", s.TSResol)
+	b = textenc.AppendKeyString(b, "byte_order", s.ByteOrders)
+	b = textenc.AppendKeyString(b, "time_resolution", s.TSResol)
 	if s.Format == "pcap" {
-		b = infoKeyString(b, "pcap_version", strconv.Itoa(int(s.PcapMajor))+"."+strconv.Itoa(int(s.PcapMinor)))
-		b = infoKeyUint(b, "pcap_linktype_field", uint64(s.PcapLinkField))
+		b = textenc.AppendKeyString(b, "pcap_version", strconv.Itoa(int(s.PcapMajor))+"."+strconv.Itoa(int(s.PcapMinor)))
+		b = textenc.AppendKeyUint(b, "pcap_linktype_field", uint64(s.PcapLinkField))
 	}
-	b = infoKeyUint(b, "snaplen", uint64(s.maxSnaplen()))
-	b = infoKeyUint(b, "sections", uint64(len(s.Sections)))
-	b = infoKey(b, "earliest_ts")
+	b = textenc.AppendKeyUint(b, "snaplen", uint64(s.MaxSnaplen()))
+	b = textenc.AppendKeyUint(b, "sections", uint64(len(s.Sections)))
+	b = textenc.AppendKey(b, "earliest_ts")
 	b = infoTS(b, s.MinTS, s.HaveTS)
-	b = infoKey(b, "latest_ts")
+	b = textenc.AppendKey(b, "latest_ts")
 	b = infoTS(b, s.MaxTS, s.HaveTS)
-	d := s.durationNS()
-	b = infoKey(b, "duration")
+	d := s.Duration()
+	b = textenc.AppendKey(b, "duration")
 	b = infoTS(b, d, true)
 	avg := 0.0
 	if s.Packets > 0 {
@@ -290,34 +289,34 @@ func (s *File) AppendJSON(b []byte) []byte {
 	} else {
 		b = infoKeyFloat(b, "packet_rate", 0, 2)
 	}
-	if drops, ok := s.ifDrops(); ok {
-		b = infoKeyUint(b, "if_drops", drops)
+	if drops, ok := s.IfDrops(); ok {
+		b = textenc.AppendKeyUint(b, "if_drops", drops)
 	}
-	b = infoKeyUint(b, "packet_comments", s.PacketComments)
-	b = infoKey(b, "comments")
+	b = textenc.AppendKeyUint(b, "packet_comments", s.PacketComments)
+	b = textenc.AppendKey(b, "comments")
 	b = append(b, '[')
-	for i, c := range s.comments() {
+	for i, c := range s.Comments() {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = infoJSONString(b, c)
+		b = textenc.AppendJSONString(b, c)
 	}
 	b = append(b, ']')
 	if s.Format == "pcapng" {
 		c := s.Blocks
-		b = infoKeyUint(b, "blocks_shb", uint64(c.SHB))
-		b = infoKeyUint(b, "blocks_idb", uint64(c.IDB))
-		b = infoKeyUint(b, "blocks_epb", uint64(c.EPB))
-		b = infoKeyUint(b, "blocks_spb", uint64(c.SPB))
-		b = infoKeyUint(b, "blocks_opb", uint64(c.OPB))
-		b = infoKeyUint(b, "blocks_nrb", uint64(c.NRB))
-		b = infoKeyUint(b, "blocks_isb", uint64(c.ISB))
-		b = infoKeyUint(b, "blocks_dsb", uint64(c.DSB))
-		b = infoKeyUint(b, "blocks_custom", uint64(c.Custom))
-		b = infoKeyUint(b, "blocks_unknown", uint64(c.Unknown))
-		b = infoKeyUint(b, "name_entries", uint64(s.NameEntries))
+		b = textenc.AppendKeyUint(b, "blocks_shb", uint64(c.SHB))
+		b = textenc.AppendKeyUint(b, "blocks_idb", uint64(c.IDB))
+		b = textenc.AppendKeyUint(b, "blocks_epb", uint64(c.EPB))
+		b = textenc.AppendKeyUint(b, "blocks_spb", uint64(c.SPB))
+		b = textenc.AppendKeyUint(b, "blocks_opb", uint64(c.OPB))
+		b = textenc.AppendKeyUint(b, "blocks_nrb", uint64(c.NRB))
+		b = textenc.AppendKeyUint(b, "blocks_isb", uint64(c.ISB))
+		b = textenc.AppendKeyUint(b, "blocks_dsb", uint64(c.DSB))
+		b = textenc.AppendKeyUint(b, "blocks_custom", uint64(c.Custom))
+		b = textenc.AppendKeyUint(b, "blocks_unknown", uint64(c.Unknown))
+		b = textenc.AppendKeyUint(b, "name_entries", uint64(s.NameEntries))
 	}
-	b = infoKey(b, "interfaces")
+	b = textenc.AppendKey(b, "interfaces")
 	b = append(b, '[')
 	for i := range s.Interfaces {
 		if i > 0 {
@@ -329,7 +328,7 @@ func (s *File) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
-func (s *File) maxSnaplen() uint32 {
+func (s *File) MaxSnaplen() uint32 {
 	var m uint32
 	for _, ifc := range s.Interfaces {
 		m = max(m, ifc.SnapLen)
@@ -339,54 +338,35 @@ func (s *File) maxSnaplen() uint32 {
 
 func infoInterfaceJSON(b []byte, ifc *pcapng.Interface) []byte {
 	b = append(b, '{')
-	b = infoKeyUint(b, "linktype", uint64(ifc.LinkType))
-	b = infoKeyUint(b, "snaplen", uint64(ifc.SnapLen))
-	b = infoKeyString(b, "name", ifc.Name)
-	b = infoKeyString(b, "description", ifc.Description)
-	b = infoKeyString(b, "tsresol", tsResolName(ifc.TSResol))
-	b = infoKey(b, "tsoffset")
+	b = textenc.AppendKeyUint(b, "linktype", uint64(ifc.LinkType))
+	b = textenc.AppendKeyUint(b, "snaplen", uint64(ifc.SnapLen))
+	b = textenc.AppendKeyString(b, "name", ifc.Name)
+	b = textenc.AppendKeyString(b, "description", ifc.Description)
+	b = textenc.AppendKeyString(b, "tsresol", TSResolName(ifc.TSResol))
+	b = textenc.AppendKey(b, "tsoffset")
 	b = strconv.AppendInt(b, ifc.TSOffset, 10)
-	b = infoKey(b, "fcslen")
+	b = textenc.AppendKey(b, "fcslen")
 	b = strconv.AppendInt(b, int64(ifc.FCSLen), 10)
-	b = infoKeyUint(b, "section", uint64(ifc.Section))
+	b = textenc.AppendKeyUint(b, "section", uint64(ifc.Section))
 	if ifc.HasIfRecv {
-		b = infoKeyUint(b, "if_recv", ifc.IfRecv)
+		b = textenc.AppendKeyUint(b, "if_recv", ifc.IfRecv)
 	}
 	if ifc.HasIfDrop {
-		b = infoKeyUint(b, "if_drop", ifc.IfDrop)
+		b = textenc.AppendKeyUint(b, "if_drop", ifc.IfDrop)
 	}
 	if ifc.HasOSDrop {
-		b = infoKeyUint(b, "os_drop", ifc.OSDrop)
+		b = textenc.AppendKeyUint(b, "os_drop", ifc.OSDrop)
 	}
 	return append(b, '}')
 }
 
-// JSON helpers, append-style. infoKey writes the comma unless the object just opened.
-
-func infoKey(b []byte, k string) []byte {
-	if len(b) > 0 && b[len(b)-1] != '{' {
-		b = append(b, ',')
-	}
-	b = append(b, '"')
-	b = append(b, k...)
-	return append(b, '"', ':')
-}
-
-func infoKeyString(b []byte, k, v string) []byte { return infoJSONString(infoKey(b, k), v) }
-
-func infoKeyUint(b []byte, k string, v uint64) []byte {
-	return strconv.AppendUint(infoKey(b, k), v, 10)
-}
-
-func infoKeyBool(b []byte, k string, v bool) []byte {
-	return strconv.AppendBool(infoKey(b, k), v)
-}
-
+// infoKeyFloat appends the member k with v in fixed notation; NaN and infinities, which
+// info reports as 0, never as null.
 func infoKeyFloat(b []byte, k string, v float64, prec int) []byte {
 	if math.IsInf(v, 0) || math.IsNaN(v) {
 		v = 0
 	}
-	return strconv.AppendFloat(infoKey(b, k), v, 'f', prec, 64)
+	return textenc.AppendKeyFloat(b, k, v, prec)
 }
 
 // infoTS appends ns as a JSON string of epoch seconds with 9 decimals, or "-" when !ok.
@@ -395,197 +375,6 @@ func infoTS(b []byte, ns int64, ok bool) []byte {
 		return append(b, '"', '-', '"')
 	}
 	b = append(b, '"')
-	b = appendSeconds(b, ns)
+	b = textenc.AppendSeconds(b, ns, 9)
 	return append(b, '"')
-}
-
-// appendSeconds formats ns as seconds with exactly 9 decimals ("-1.500000000" for -1.5 s).
-func appendSeconds(b []byte, ns int64) []byte {
-	u := uint64(ns)
-	if ns < 0 {
-		b = append(b, '-')
-		u = uint64(-(ns + 1)) + 1
-	}
-	b = strconv.AppendUint(b, u/1e9, 10)
-	frac := u % 1e9
-	var d [10]byte
-	d[0] = '.'
-	for i := 9; i >= 1; i-- {
-		d[i] = byte('0' + frac%10)
-		frac /= 10
-	}
-	return append(b, d[:]...)
-}
-
-const hexDigits = "0123456789abcdef"
-
-// infoJSONString appends s as a JSON string; invalid UTF-8 becomes U+FFFD.
-func infoJSONString(b []byte, s string) []byte {
-	b = append(b, '"')
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c == '"' || c == '\\':
-				b = append(b, '\\', c)
-			case c == '\n':
-				b = append(b, '\\', 'n')
-			case c == '\t':
-				b = append(b, '\\', 't')
-			case c == '\r':
-				b = append(b, '\\', 'r')
-			case c < 0x20 || c == 0x7f:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			default:
-				b = append(b, c)
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, "\\ufffd"...)
-		} else {
-			b = append(b, s[i:i+size]...)
-		}
-		i += size
-	}
-	return append(b, '"')
-}
-
-// appendTable appends a capinfos-like report: one "Label: value" line per fact.
-func (s *File) AppendTable(b []byte) []byte {
-	line := func(label string) {
-		b = append(b, label...)
-		b = append(b, ':')
-		for i := len(label) + 1; i < 26; i++ {
-			b = append(b, ' ')
-		}
-	}
-	// count, rate and text write a whole line: the label, the value, its unit.
-	count := func(label string, v uint64, unit string) {
-		line(label)
-		b = strconv.AppendUint(b, v, 10)
-		b = append(b, unit...)
-		b = append(b, '\n')
-	}
-	rate := func(label string, v float64, unit string) {
-		line(label)
-		b = strconv.AppendFloat(b, v, 'f', 2, 64)
-		b = append(b, unit...)
-		b = append(b, '\n')
-	}
-	text := func(label, v string) {
-		line(label)
-		b = append(b, v...)
-		b = append(b, '\n')
-	}
-	text("File name", s.Path)
-	if s.OpenFailed {
-		text("Error", s.Err)
-		return b
-	}
-	line("File format")
-	b = append(b, s.Format...)
-	b = append(b, " ("...)
-	b = append(b, s.ByteOrders...)
-	b = append(b, ")\n"...)
-	text("Compression", s.Compression)
-	text("Time resolution", s.TSResol)
-	if s.Format == "pcapng" {
-		count("Sections", uint64(len(s.Sections)), "")
-	}
-	count("Interfaces", uint64(len(s.Interfaces)), "")
-	for i := range s.Interfaces {
-		ifc := &s.Interfaces[i]
-		b = append(b, "  #"...)
-		b = strconv.AppendInt(b, int64(i), 10)
-		b = append(b, ": linktype "...)
-		b = strconv.AppendUint(b, uint64(ifc.LinkType), 10)
-		b = append(b, ", snaplen "...)
-		b = strconv.AppendUint(b, uint64(ifc.SnapLen), 10)
-		b = append(b, ", tsresol "...)
-		b = append(b, tsResolName(ifc.TSResol)...)
-		if ifc.TSOffset != 0 {
-			b = append(b, ", tsoffset "...)
-			b = strconv.AppendInt(b, ifc.TSOffset, 10)
-		}
-		if ifc.FCSLen >= 0 {
-			b = append(b, ", fcslen "...)
-			b = strconv.AppendInt(b, int64(ifc.FCSLen), 10)
-		}
-		if ifc.Name != "" {
-			b = append(b, ", name "...)
-			b = infoJSONString(b, ifc.Name)
-		}
-		if ifc.Description != "" {
-			b = append(b, ", description "...)
-			b = infoJSONString(b, ifc.Description)
-		}
-		if ifc.HasIfDrop {
-			b = append(b, ", dropped "...)
-			b = strconv.AppendUint(b, ifc.IfDrop, 10)
-		}
-		if ifc.HasIfRecv {
-			b = append(b, ", received "...)
-			b = strconv.AppendUint(b, ifc.IfRecv, 10)
-		}
-		b = append(b, '\n')
-	}
-	count("Packets", s.Packets, "")
-	line("First packet time")
-	b = appendTableTS(b, s.First.TS, s.First.Has)
-	line("Last packet time")
-	b = appendTableTS(b, s.Last.TS, s.Last.Has)
-	line("Earliest packet time")
-	b = appendTableTS(b, s.MinTS, s.HaveTS)
-	line("Latest packet time")
-	b = appendTableTS(b, s.MaxTS, s.HaveTS)
-	d := s.durationNS()
-	line("Capture duration")
-	b = appendSeconds(b, d)
-	b = append(b, " s\n"...)
-	count("Data size (wire)", s.FrameBytes, " bytes")
-	count("Data size (captured)", s.CapturedBytes, " bytes")
-	count("Largest frame", uint64(s.MaxFrameLen), " bytes")
-	if s.Packets > 0 {
-		rate("Average packet size", float64(s.FrameBytes)/float64(s.Packets), " bytes")
-	}
-	if d > 0 {
-		sec := float64(d) / 1e9
-		rate("Data byte rate", float64(s.FrameBytes)/sec, " bytes/s")
-		rate("Data bit rate", float64(s.FrameBytes)*8/sec, " bits/s")
-		rate("Average packet rate", float64(s.Packets)/sec, " packets/s")
-	}
-	count("Snaplen-truncated frames", s.SnapTruncated, "")
-	count("Packets without time", s.NoTS, "")
-	count("Timestamps going back", s.Backward, "")
-	if drops, ok := s.ifDrops(); ok {
-		count("Interface drops", drops, "")
-	}
-	count("Packet comments", s.PacketComments, "")
-	for _, c := range s.comments() {
-		line("Comment")
-		b = infoJSONString(b, c)
-		b = append(b, '\n')
-	}
-	text("Truncated", strconv.FormatBool(s.Truncated))
-	for _, w := range s.Warnings {
-		text("Warning", w)
-	}
-	if s.Err != "" {
-		text("Error", s.Err)
-	}
-	return b
-}
-
-func appendTableTS(b []byte, ns int64, ok bool) []byte {
-	if !ok {
-		return append(b, "-\n"...)
-	}
-	b = appendSeconds(b, ns)
-	b = append(b, " ("...)
-	b = time.Unix(0, ns).UTC().AppendFormat(b, "2006-01-02 15:04:05.000000000 UTC")
-	b = append(b, ')')
-	return append(b, '\n')
 }

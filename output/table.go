@@ -280,9 +280,9 @@ func (t *Table) Time(ns int64) {
 func (t *Table) appendTime(dst []byte, ns int64, digits int) []byte {
 	switch t.opt.Time {
 	case TimeEpoch:
-		return AppendSeconds(dst, ns, digits)
+		return textenc.AppendSeconds(dst, ns, digits)
 	case TimeRelative:
-		return AppendSeconds(dst, ns-t.opt.Start, digits)
+		return textenc.AppendSeconds(dst, ns-t.opt.Start, digits)
 	}
 	return AppendRFC3339(dst, ns, digits)
 }

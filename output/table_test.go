@@ -294,7 +294,7 @@ func TestHumanUnits(t *testing.T) {
 			t.Errorf("duration %d: %q, want %q", tc.ns, got, tc.want)
 		}
 	}
-	if got := string(AppendSeconds(nil, -1_500_000_000, 9)); got != "-1.500000000" {
+	if got := string(textenc.AppendSeconds(nil, -1_500_000_000, 9)); got != "-1.500000000" {
 		t.Errorf("appendSeconds: %q", got)
 	}
 	if got := string(AppendRFC3339(nil, captureStart+1, 9)); got != "2024-03-01T12:00:00.000000001Z" {

@@ -122,28 +122,6 @@ func append2(dst []byte, v uint64) []byte {
 	return append(dst, byte('0'+v/10%10), byte('0'+v%10))
 }
 
-// AppendSeconds appends ns as seconds with the given number of fraction digits (1 to 9,
-// truncated): AppendSeconds(dst, -1_500_000_000, 9) appends "-1.500000000".
-func AppendSeconds(dst []byte, ns int64, digits int) []byte {
-	u := uint64(ns)
-	if ns < 0 {
-		dst = append(dst, '-')
-		u = -u
-	}
-	dst = strconv.AppendUint(dst, u/1e9, 10)
-	dst = append(dst, '.')
-	frac := u % 1e9
-	for i := 9; i > digits; i-- {
-		frac /= 10
-	}
-	var b [9]byte
-	for i := digits - 1; i >= 0; i-- {
-		b[i] = byte('0' + frac%10)
-		frac /= 10
-	}
-	return append(dst, b[:digits]...)
-}
-
 // AppendRFC3339 appends Unix nanoseconds as UTC RFC 3339 with 6 or 9 fraction digits
 // (truncated, as the time package does). Times from 1970 on are formatted by hand (a
 // packet command prints one per row); earlier ones go through the time package.

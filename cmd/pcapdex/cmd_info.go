@@ -6,6 +6,7 @@ import (
 
 	"github.com/pcapdex/pcapdex/capstats"
 	"github.com/pcapdex/pcapdex/flowhash"
+	"github.com/pcapdex/pcapdex/output"
 	"github.com/pcapdex/pcapdex/pcapng"
 )
 
@@ -71,7 +72,7 @@ func runInfo(args []string, stdout, stderr io.Writer) int {
 			if i > 0 {
 				out = append(out, '\n')
 			}
-			out = s.AppendTable(out)
+			out = output.AppendInfoTable(out, s)
 		case "json":
 			if len(files) > 1 && i > 0 {
 				out = append(out, ',', '\n')

@@ -7,6 +7,7 @@ import (
 	"math"
 	"strconv"
 
+	"github.com/pcapdex/pcapdex/internal/textenc"
 	"github.com/pcapdex/pcapdex/output"
 )
 
@@ -19,58 +20,58 @@ import (
 func (r *Report) AppendJSON(dst []byte) []byte {
 	m := r.Machine
 	b := append(dst, '{')
-	b = output.AppendKeyString(b, "capture", r.Capture)
-	b = output.AppendKeyInt(b, "capture_bytes", r.CaptureBytes)
-	b = output.AppendKeyUint(b, "stream_bytes", r.StreamBytes)
-	b = output.AppendKeyUint(b, "packets", r.Packets)
-	b = append(output.AppendKey(b, "machine"), '{')
-	b = output.AppendKeyString(b, "cpu", m.CPU)
-	b = output.AppendKeyInt(b, "num_cpu", int64(m.NumCPU))
-	b = output.AppendKeyInt(b, "gomaxprocs", int64(m.GOMAXPROCS))
-	b = output.AppendKeyString(b, "go", m.GoVersion)
-	b = output.AppendKeyString(b, "goos", m.GOOS)
-	b = output.AppendKeyString(b, "goarch", m.GOARCH)
+	b = textenc.AppendKeyString(b, "capture", r.Capture)
+	b = textenc.AppendKeyInt(b, "capture_bytes", r.CaptureBytes)
+	b = textenc.AppendKeyUint(b, "stream_bytes", r.StreamBytes)
+	b = textenc.AppendKeyUint(b, "packets", r.Packets)
+	b = append(textenc.AppendKey(b, "machine"), '{')
+	b = textenc.AppendKeyString(b, "cpu", m.CPU)
+	b = textenc.AppendKeyInt(b, "num_cpu", int64(m.NumCPU))
+	b = textenc.AppendKeyInt(b, "gomaxprocs", int64(m.GOMAXPROCS))
+	b = textenc.AppendKeyString(b, "go", m.GoVersion)
+	b = textenc.AppendKeyString(b, "goos", m.GOOS)
+	b = textenc.AppendKeyString(b, "goarch", m.GOARCH)
 	b = append(b, '}')
 	b = appendKeyFloats(b, "load_avg_start", r.LoadStart[:])
 	b = appendKeyFloats(b, "load_avg_end", r.LoadEnd[:])
-	b = output.AppendKeyString(b, "statistic", Statistic)
-	b = output.AppendKeyInt(b, "repeat", int64(r.Repeat))
-	b = output.AppendKeyInt(b, "query_repeat", int64(r.QueryRepeat))
-	b = output.AppendKeyBool(b, "no_mmap", r.NoMmap)
-	b = output.AppendKeyUint(b, "max_rss_bytes", r.MaxRSS)
-	b = append(output.AppendKey(b, "stages"), '[')
+	b = textenc.AppendKeyString(b, "statistic", Statistic)
+	b = textenc.AppendKeyInt(b, "repeat", int64(r.Repeat))
+	b = textenc.AppendKeyInt(b, "query_repeat", int64(r.QueryRepeat))
+	b = textenc.AppendKeyBool(b, "no_mmap", r.NoMmap)
+	b = textenc.AppendKeyUint(b, "max_rss_bytes", r.MaxRSS)
+	b = append(textenc.AppendKey(b, "stages"), '[')
 	for i := range r.Stages {
 		s := &r.Stages[i]
-		b = append(output.AppendElem(b), '{')
-		b = output.AppendKeyString(b, "stage", s.Stage)
-		b = output.AppendKeyString(b, "name", s.Name)
-		b = output.AppendKeyString(b, "detail", s.Detail)
-		b = output.AppendKeyInt(b, "workers", int64(s.Workers))
-		b = output.AppendKeyInt(b, "runs", int64(s.Runs))
-		b = output.AppendKeyUint(b, "packets", s.Packets)
-		b = output.AppendKeyUint(b, "bytes", s.Bytes)
-		b = output.AppendKeyUint(b, "flows", s.Flows)
-		b = output.AppendKeyInt(b, "matches", s.Matches)
-		b = output.AppendKeyInt(b, "eval_ns", int64(s.Eval))
-		b = output.AppendKeyInt(b, "wall_ns", int64(s.Wall))
-		b = output.AppendKeyInt(b, "wall_min_ns", int64(s.WallMin))
-		b = output.AppendKeyInt(b, "wall_max_ns", int64(s.WallMax))
-		b = output.AppendKeyInt(b, "cpu_ns", int64(s.CPU))
+		b = append(textenc.AppendElem(b), '{')
+		b = textenc.AppendKeyString(b, "stage", s.Stage)
+		b = textenc.AppendKeyString(b, "name", s.Name)
+		b = textenc.AppendKeyString(b, "detail", s.Detail)
+		b = textenc.AppendKeyInt(b, "workers", int64(s.Workers))
+		b = textenc.AppendKeyInt(b, "runs", int64(s.Runs))
+		b = textenc.AppendKeyUint(b, "packets", s.Packets)
+		b = textenc.AppendKeyUint(b, "bytes", s.Bytes)
+		b = textenc.AppendKeyUint(b, "flows", s.Flows)
+		b = textenc.AppendKeyInt(b, "matches", s.Matches)
+		b = textenc.AppendKeyInt(b, "eval_ns", int64(s.Eval))
+		b = textenc.AppendKeyInt(b, "wall_ns", int64(s.Wall))
+		b = textenc.AppendKeyInt(b, "wall_min_ns", int64(s.WallMin))
+		b = textenc.AppendKeyInt(b, "wall_max_ns", int64(s.WallMax))
+		b = textenc.AppendKeyInt(b, "cpu_ns", int64(s.CPU))
 		b = appendKeyFloat(b, "packets_per_sec", s.PacketsPerSec())
 		b = appendKeyFloat(b, "gb_per_sec", s.GBPerSec())
 		b = appendKeyFloat(b, "ns_per_packet", s.NsPerPacket())
 		b = appendKeyFloat(b, "cpu_ns_per_packet", s.CPUNsPerPacket())
-		b = output.AppendKeyUint(b, "allocs", s.Mallocs)
-		b = output.AppendKeyUint(b, "alloc_bytes", s.AllocBytes)
+		b = textenc.AppendKeyUint(b, "allocs", s.Mallocs)
+		b = textenc.AppendKeyUint(b, "alloc_bytes", s.AllocBytes)
 		b = appendKeyFloat(b, "allocs_per_packet", s.AllocsPerPacket())
 		b = appendKeyFloat(b, "alloc_bytes_per_packet", s.AllocBytesPerPacket())
-		b = output.AppendKeyUint(b, "gcs", uint64(s.GCs))
-		b = output.AppendKeyUint(b, "heap_peak_bytes", s.HeapPeak)
-		b = output.AppendKeyUint(b, "rss_peak_bytes", s.RSSPeak)
+		b = textenc.AppendKeyUint(b, "gcs", uint64(s.GCs))
+		b = textenc.AppendKeyUint(b, "heap_peak_bytes", s.HeapPeak)
+		b = textenc.AppendKeyUint(b, "rss_peak_bytes", s.RSSPeak)
 		if s.Stage == StageFlows && s.Speedup > 0 {
 			b = appendKeyFloat(b, "speedup", s.Speedup)
 		} else {
-			b = append(output.AppendKey(b, "speedup"), "null"...)
+			b = append(textenc.AppendKey(b, "speedup"), "null"...)
 		}
 		b = append(b, '}')
 	}
@@ -87,14 +88,14 @@ func finite(v float64) float64 {
 
 // appendKeyFloat appends the member k with v (0 when not finite) in its shortest form.
 func appendKeyFloat(dst []byte, k string, v float64) []byte {
-	return output.AppendKeyFloat(dst, k, finite(v), -1)
+	return textenc.AppendKeyFloat(dst, k, finite(v), -1)
 }
 
 // appendKeyFloats appends the member k with an array of numbers.
 func appendKeyFloats(dst []byte, k string, v []float64) []byte {
-	dst = append(output.AppendKey(dst, k), '[')
+	dst = append(textenc.AppendKey(dst, k), '[')
 	for _, x := range v {
-		dst = strconv.AppendFloat(output.AppendElem(dst), finite(x), 'f', -1, 64)
+		dst = strconv.AppendFloat(textenc.AppendElem(dst), finite(x), 'f', -1, 64)
 	}
 	return append(dst, ']')
 }
