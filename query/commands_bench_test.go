@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/pcapdex/pcapdex/filter"
 	"github.com/pcapdex/pcapdex/index"
 )
 
@@ -63,7 +64,7 @@ func bigIndex(b *testing.B) (string, string) {
 
 func BenchmarkCommand(b *testing.B) {
 	idx, host := bigIndex(b)
-	filter := "host " + host
+	expr := "host " + host
 	out := Options{Format: FormatTable}
 	cases := []struct {
 		name string
@@ -90,7 +91,7 @@ func BenchmarkCommand(b *testing.B) {
 			return err
 		}},
 	}
-	plan, err := Compile(MustParse(filter))
+	plan, err := Compile(filter.MustParse(expr))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -11,6 +11,8 @@ import (
 	"net/netip"
 	"strconv"
 	"testing"
+
+	"github.com/pcapdex/pcapdex/filter"
 )
 
 var benchCols = []Col{
@@ -96,7 +98,7 @@ func BenchmarkEvalBitmap(b *testing.B) {
 	fs := benchFlows()
 	set := NewFlowSet(fs, 4096)
 	src := &cachedSource{FlowSet: set}
-	p, _ := Compile(MustParse(benchFilter))
+	p, _ := Compile(filter.MustParse(benchFilter))
 	got, _ := p.Eval(src) // warm the caches: postings and columns built once
 	b.ReportMetric(float64(got.GetCardinality()), "matches")
 	b.ResetTimer()
@@ -109,7 +111,7 @@ func BenchmarkEvalBitmap(b *testing.B) {
 // BenchmarkEvalRows is the baseline: MatchFlow over every flow.
 func BenchmarkEvalRows(b *testing.B) {
 	fs := benchFlows()
-	p, _ := Compile(MustParse(benchFilter))
+	p, _ := Compile(filter.MustParse(benchFilter))
 	n := 0
 	for b.Loop() {
 		n = 0
@@ -143,15 +145,15 @@ func (s *cachedSource) memo(key string, f func() (*roaring.Bitmap, error)) (*roa
 	return b, err
 }
 
-func (s *cachedSource) Host(a netip.Addr, d Dir) (*roaring.Bitmap, error) {
+func (s *cachedSource) Host(a netip.Addr, d filter.Dir) (*roaring.Bitmap, error) {
 	return s.memo(fmt.Sprint("host", a, d), func() (*roaring.Bitmap, error) { return s.FlowSet.Host(a, d) })
 }
 
-func (s *cachedSource) Net(p netip.Prefix, d Dir) (*roaring.Bitmap, error) {
+func (s *cachedSource) Net(p netip.Prefix, d filter.Dir) (*roaring.Bitmap, error) {
 	return s.memo(fmt.Sprint("net", p, d), func() (*roaring.Bitmap, error) { return s.FlowSet.Net(p, d) })
 }
 
-func (s *cachedSource) Ports(lo, hi uint16, d Dir) (*roaring.Bitmap, error) {
+func (s *cachedSource) Ports(lo, hi uint16, d filter.Dir) (*roaring.Bitmap, error) {
 	return s.memo(fmt.Sprint("port", lo, hi, d), func() (*roaring.Bitmap, error) { return s.FlowSet.Ports(lo, hi, d) })
 }
 

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/pcapdex/pcapdex/filter"
 	"github.com/pcapdex/pcapdex/flowhash"
 	"github.com/pcapdex/pcapdex/index"
 	"github.com/pcapdex/pcapdex/query"
@@ -195,16 +196,16 @@ func openQuery(name string, q *queryFlags, args []string, stderr io.Writer) (*qu
 	if c.out.Time, err = query.ParseTimeFormat(q.timeFmt); err != nil {
 		return fail(exitUsage, "--time: %v", err)
 	}
-	var since, until *query.TimeSpec
+	var since, until *filter.TimeSpec
 	for _, x := range []struct {
 		s   string
-		dst **query.TimeSpec
+		dst **filter.TimeSpec
 		nm  string
 	}{{q.since, &since, "--since"}, {q.until, &until, "--until"}} {
 		if x.s == "" {
 			continue
 		}
-		ts, err := query.ParseTime(x.s)
+		ts, err := filter.ParseTime(x.s)
 		if err != nil {
 			return fail(exitUsage, "%s: %v", x.nm, err)
 		}
@@ -215,9 +216,9 @@ func openQuery(name string, q *queryFlags, args []string, stderr io.Writer) (*qu
 		return fail(exitUsage, "%v (see 'pcapdex %s --help')", err, name)
 	}
 	c.filter = strings.Join(words, " ")
-	node, err := query.Parse(c.filter)
+	node, err := filter.Parse(c.filter)
 	if err != nil {
-		return fail(exitUsage, "%v", err) // a *query.Error: "filter: ..." with a caret line
+		return fail(exitUsage, "%v", err) // a *filter.Error: "filter: ..." with a caret line
 	}
 	plan, err := query.Compile(node)
 	if err != nil {

@@ -1,4 +1,4 @@
-package query
+package filter
 
 import (
 	"net/netip"
@@ -107,22 +107,6 @@ func (p *parser) expr(depth int) (Node, error) {
 			left = &Or{Terms: appendFlat(appendFlat(nil, left, false), right, false)}
 		}
 	}
-}
-
-// appendFlat appends n, or n's terms when n is an And (and is true) or an Or (and is false),
-// keeping trees flat.
-func appendFlat(dst []Node, n Node, and bool) []Node {
-	switch x := n.(type) {
-	case *And:
-		if and {
-			return append(dst, x.Terms...)
-		}
-	case *Or:
-		if !and {
-			return append(dst, x.Terms...)
-		}
-	}
-	return append(dst, n)
 }
 
 func (p *parser) unary(depth int) (Node, error) {
