@@ -101,10 +101,26 @@ func (p *parser) expr(depth int) (Node, error) {
 		if err != nil {
 			return nil, err
 		}
-		if op.kind == tAnd {
-			left = &And{Terms: appendFlat(appendFlat(nil, left, true), right, true)}
+		// Extend the junction in place when the operator repeats: rebuilding it for every
+		// term made a chain of n terms cost O(n²). The left node is the parser's own (no
+		// other node holds it), so growing its Terms is safe.
+		and := op.kind == tAnd
+		switch x := left.(type) {
+		case *And:
+			if and {
+				x.Terms = appendFlat(x.Terms, right, true)
+				continue
+			}
+		case *Or:
+			if !and {
+				x.Terms = appendFlat(x.Terms, right, false)
+				continue
+			}
+		}
+		if and {
+			left = NewAnd(left, right)
 		} else {
-			left = &Or{Terms: appendFlat(appendFlat(nil, left, false), right, false)}
+			left = NewOr(left, right)
 		}
 	}
 }

@@ -2,7 +2,9 @@ package filter
 
 import (
 	"errors"
+	"net/netip"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -235,4 +237,95 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("canonical form unstable: %q -> %q", c, c2)
 		}
 	})
+}
+
+// TestParseLongChains parses and/or chains of 100,000 terms. Parsing used to rebuild the
+// And/Or node for every term, so a chain of n terms cost O(n²): 100,000 terms took minutes.
+// There is no timing assertion; a quadratic parser makes this test take minutes again, a
+// linear one takes a fraction of a second.
+func TestParseLongChains(t *testing.T) {
+	const n = 100_000
+	addr := func(i int) netip.Addr { return netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)}) }
+	for _, op := range []string{" or ", " && "} {
+		var b strings.Builder
+		for i := range n {
+			if i > 0 {
+				b.WriteString(op)
+			}
+			b.WriteString("host ")
+			b.WriteString(addr(i).String())
+		}
+		node, err := Parse(b.String())
+		if err != nil {
+			t.Fatalf("%q chain: %v", op, err)
+		}
+		var terms []Node
+		switch x := node.(type) {
+		case *Or:
+			if op != " or " {
+				t.Fatalf("%q chain parsed to an Or", op)
+			}
+			terms = x.Terms
+		case *And:
+			if op == " or " {
+				t.Fatalf("%q chain parsed to an And", op)
+			}
+			terms = x.Terms
+		default:
+			t.Fatalf("%q chain parsed to %T", op, node)
+		}
+		if len(terms) != n {
+			t.Fatalf("%q chain: %d terms, want %d", op, len(terms), n)
+		}
+		for i, term := range terms {
+			h, ok := term.(*Host)
+			if !ok || h.Dir != DirEither || h.Addr != addr(i) {
+				t.Fatalf("%q chain: term %d is %v, want host %s", op, i, term, addr(i))
+			}
+		}
+	}
+
+	// Shorthands and alternation over a long filter: "port 1 or 2 or ... and tcp or udp",
+	// which groups left to right as ((port 1 or ... or port N) and tcp) or udp.
+	var b strings.Builder
+	b.WriteString("port 1")
+	for i := 2; i <= n; i++ {
+		b.WriteString(" or ")
+		b.WriteString(strconv.Itoa(i % 65536))
+	}
+	b.WriteString(" and tcp or udp")
+	node, err := Parse(b.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	or, ok := node.(*Or)
+	if !ok || len(or.Terms) != 2 || !reflect.DeepEqual(or.Terms[1], &Proto{N: 17}) {
+		t.Fatalf("long shorthand filter: top node %T %v", node, shorten(String(node)))
+	}
+	and, ok := or.Terms[0].(*And)
+	if !ok || len(and.Terms) != 2 || !reflect.DeepEqual(and.Terms[1], &Proto{N: 6}) {
+		t.Fatalf("long shorthand filter: second node %v", shorten(String(or.Terms[0])))
+	}
+	ports, ok := and.Terms[0].(*Or)
+	if !ok || len(ports.Terms) != n {
+		t.Fatalf("long shorthand filter: port list %T", and.Terms[0])
+	}
+	for i, term := range ports.Terms {
+		p := uint16((i + 1) % 65536)
+		if !reflect.DeepEqual(term, &Port{Lo: p, Hi: p}) {
+			t.Fatalf("port list term %d is %v, want port %d", i, term, p)
+		}
+	}
+	// The canonical text parses back to the same tree (String is linear too).
+	again, err := Parse(String(node))
+	if err != nil || !reflect.DeepEqual(again, node) {
+		t.Fatalf("reparse of the long canonical form: %v", err)
+	}
+}
+
+func shorten(s string) string {
+	if len(s) > 200 {
+		return s[:100] + " ... " + s[len(s)-100:]
+	}
+	return s
 }
