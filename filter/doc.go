@@ -52,7 +52,10 @@
 // Keywords are case-insensitive. [String] prints a parsed filter in canonical form (every
 // shorthand expanded, nested and/or in parentheses, values in plain units), which parses
 // back to the same tree. Errors are [*Error], whose text shows the filter with a caret under
-// the fault. Parsing takes time linear in the length of the filter.
+// the fault. Parsing takes time linear in the length of the filter. Filters nest at most 256
+// levels of "not" and parentheses, counted in the filter and in its canonical form (where
+// each switch between an unparenthesized "and" and "or" adds a level), so that every parsed
+// filter prints as text that parses back.
 //
 // # Time bounds
 //

@@ -169,6 +169,71 @@ var invalidFilters = []struct {
 	{strings.Repeat("(", 300) + "tcp" + strings.Repeat(")", 300), 257, `filter nests too deeply`},
 }
 
+// alternating joins n+1 primitives with n operators that alternate "and", "or", "and", ...:
+// each switch nests the tree one level deeper ("((a and b) or c) and d" in canonical form).
+// It returns the filter and the offset of each operator.
+func alternating(n int) (string, []int) {
+	var b strings.Builder
+	var ops []int
+	b.WriteString("tcp")
+	for i := range n {
+		op := " and "
+		if i%2 == 1 {
+			op = " or "
+		}
+		ops = append(ops, b.Len()+1)
+		b.WriteString(op)
+		b.WriteString("port ")
+		b.WriteString(strconv.Itoa(i))
+	}
+	return b.String(), ops
+}
+
+// TestNestingLimit checks the limit on nesting at its edge. Parse bounds the nesting of the
+// filter text and also that of the canonical text of its tree, which can be deeper: a
+// shorthand adds parentheses ("not tcp port 80" is "not (tcp and port 80)"), and so does each
+// switch between "and" and "or". Below the limit the canonical text parses back; above it
+// Parse fails, where it used to return a tree whose text it then rejected.
+func TestNestingLimit(t *testing.T) {
+	alt254, _ := alternating(255)
+	alt256, _ := alternating(257)
+	alt257, ops := alternating(258)
+	for _, ok := range []string{
+		strings.Repeat("(", maxDepth) + "tcp port 80" + strings.Repeat(")", maxDepth),
+		strings.Repeat("not ", maxDepth) + "tcp",
+		strings.Repeat("not ", maxDepth-1) + "tcp port 80",
+		strings.Repeat("! ", maxDepth-1) + "state != SF",
+		alt256,
+		"not (" + alt254 + ")", // "not" and the parentheses: 256
+	} {
+		n, err := Parse(ok)
+		if err != nil {
+			t.Fatalf("Parse(%.40q...): %v", ok, err)
+		}
+		c := String(n)
+		n2, err := Parse(c)
+		if err != nil || !reflect.DeepEqual(n, n2) {
+			t.Fatalf("canonical form of %.40q... does not parse back: %v", ok, err)
+		}
+	}
+	for _, tc := range []struct {
+		in  string
+		pos int
+	}{
+		{strings.Repeat("not ", maxDepth) + "tcp port 80", 0},
+		{strings.Repeat("! ", maxDepth) + "state != SF", 0},
+		{strings.Repeat("not ", maxDepth+1) + "tcp", 4 * (maxDepth + 1)},
+		{alt257, ops[len(ops)-1]},
+		{"not (" + alt256 + ")", 0},
+	} {
+		_, err := Parse(tc.in)
+		var e *Error
+		if !errors.As(err, &e) || e.Pos != tc.pos || e.Msg != "filter nests too deeply" {
+			t.Errorf("Parse(%.40q...) = %v, want \"filter nests too deeply\" at %d", tc.in, err, tc.pos)
+		}
+	}
+}
+
 func TestParseInvalid(t *testing.T) {
 	for _, tc := range invalidFilters {
 		t.Run(tc.in, func(t *testing.T) {
@@ -212,6 +277,9 @@ func FuzzParse(f *testing.F) {
 	for _, tc := range invalidFilters {
 		f.Add(tc.in)
 	}
+	alt, _ := alternating(258)
+	f.Add(alt)
+	f.Add(strings.Repeat("not ", maxDepth-1) + "tcp port 80 or 443")
 	f.Fuzz(func(t *testing.T, s string) {
 		n, err := Parse(s)
 		if err != nil {
