@@ -31,8 +31,9 @@ type FlowFields struct {
 	DupAcks                  uint64
 }
 
-// Value returns the value of column c for the flow, in the column's unit (Missing when the
-// flow has none). A Source built from a slice of FlowFields uses it to fill its columns.
+// Value returns the value of column c for the flow, in the column's unit ([filter.Missing]
+// when the flow has none). A Source built from a slice of FlowFields uses it to fill its
+// columns.
 func (f *FlowFields) Value(c filter.Field) uint64 {
 	switch c {
 	case filter.FieldBytes:

@@ -29,7 +29,7 @@ type Source interface {
 	Proto(p uint8) (*roaring.Bitmap, error)
 	// VLAN returns the flows whose outermost VLAN id is id, or all tagged flows when id < 0.
 	VLAN(id int) (*roaring.Bitmap, error)
-	// State returns the flows whose Zeek conn_state is code (one of StateCodes).
+	// State returns the flows whose Zeek conn_state is code (one of [filter.StateCodes]).
 	State(code string) (*roaring.Bitmap, error)
 	// Column returns a numeric column, one value per flow.
 	Column(f filter.Field) (NumericColumn, error)
@@ -47,7 +47,7 @@ type NumericColumn interface {
 }
 
 // BlockInfo describes one block of a NumericColumn. Min and Max bound every value of the
-// block (Missing values included) when HasStats.
+// block ([filter.Missing] values included) when HasStats.
 type BlockInfo struct {
 	First    uint32
 	Len      int
@@ -98,7 +98,7 @@ func Compile(n filter.Node) (*Plan, error) {
 func (p *Plan) Normalized() filter.Node { return p.norm }
 
 // Normalize rewrites n with every Not pushed down to a leaf (De Morgan), double negations
-// removed, negated comparisons inverted where the column has no Missing values
+// removed, negated comparisons inverted where the column has no [filter.Missing] values
 // ("not bytes > 10" is "bytes <= 10"), and nested And/Or flattened. It returns a new tree.
 func Normalize(n filter.Node) filter.Node { return normalize(n, false) }
 
