@@ -104,7 +104,6 @@ func (p *parser) expr(depth int) (Node, int, error) {
 		if err != nil {
 			return nil, 0, err
 		}
-		rnest = termNesting(right, rnest, op.kind)
 		// Extend the junction in place when the operator repeats: rebuilding it for every
 		// term made a chain of n terms cost O(n²). The left node is the parser's own (no
 		// other node holds it), so growing its Terms is safe.
@@ -113,24 +112,26 @@ func (p *parser) expr(depth int) (Node, int, error) {
 		case *And:
 			if and {
 				x.Terms = appendFlat(x.Terms, right, true)
-				nest = max(nest, rnest)
-				continue
+				break
 			}
+			nest = termNesting(left, nest, op.kind)
+			left = NewOr(left, right)
 		case *Or:
 			if !and {
 				x.Terms = appendFlat(x.Terms, right, false)
-				nest = max(nest, rnest)
-				continue
+				break
+			}
+			nest = termNesting(left, nest, op.kind)
+			left = NewAnd(left, right)
+		default:
+			if and {
+				left = NewAnd(left, right)
+			} else {
+				left = NewOr(left, right)
 			}
 		}
-		nest = max(termNesting(left, nest, op.kind), rnest)
-		if nest > maxDepth {
+		if nest = max(nest, termNesting(right, rnest, op.kind)); nest > maxDepth {
 			return nil, 0, p.errAt(op, "filter nests too deeply")
-		}
-		if and {
-			left = NewAnd(left, right)
-		} else {
-			left = NewOr(left, right)
 		}
 	}
 }

@@ -196,6 +196,7 @@ func alternating(n int) (string, []int) {
 // Parse fails, where it used to return a tree whose text it then rejected.
 func TestNestingLimit(t *testing.T) {
 	alt254, _ := alternating(255)
+	alt255, _ := alternating(256)
 	alt256, _ := alternating(257)
 	alt257, ops := alternating(258)
 	for _, ok := range []string{
@@ -205,6 +206,8 @@ func TestNestingLimit(t *testing.T) {
 		strings.Repeat("! ", maxDepth-1) + "state != SF",
 		alt256,
 		"not (" + alt254 + ")", // "not" and the parentheses: 256
+		"tcp or udp or (" + alt255 + ")",
+		"(" + alt255 + ") or tcp",
 	} {
 		n, err := Parse(ok)
 		if err != nil {
@@ -225,6 +228,9 @@ func TestNestingLimit(t *testing.T) {
 		{strings.Repeat("not ", maxDepth+1) + "tcp", 4 * (maxDepth + 1)},
 		{alt257, ops[len(ops)-1]},
 		{"not (" + alt256 + ")", 0},
+		{"tcp or udp or (" + alt256 + ")", 11}, // the Or grows in place
+		{"tcp or (" + alt256 + ")", 4},
+		{"(" + alt256 + ") or tcp", 1 + len(alt256) + 2},
 	} {
 		_, err := Parse(tc.in)
 		var e *Error
