@@ -23,7 +23,7 @@ type pktOut struct {
 func consumeFiles(t *testing.T, paths []string, opt Options, noMmap bool) ([]pktOut, *Result) {
 	t.Helper()
 	var out []pktOut
-	pl := NewPipeline(opt, func(b *Batch) error {
+	pl := NewPipeline(opt, BatchFunc(func(b *Batch) error {
 		if b.Frame != uint64(len(out))+1 {
 			t.Fatalf("batch starts at frame %d, want %d", b.Frame, len(out)+1)
 		}
@@ -34,7 +34,7 @@ func consumeFiles(t *testing.T, paths []string, opt Options, noMmap bool) ([]pkt
 			out = append(out, pktOut{b.Frame + uint64(i), b.Packets[i].TS, b.Info[i]})
 		}
 		return nil
-	})
+	}))
 	for _, path := range paths {
 		r, err := pcapng.Open(path, pcapng.Options{NoMmap: noMmap})
 		if err != nil {
@@ -177,7 +177,7 @@ func checkInfo(t *testing.T, name string, pk []pktOut, res *Result) {
 func TestPipelineNoAllocs(t *testing.T) {
 	path := filepath.Join(corpusDir(t), "example.pcap")
 	for _, w := range []int{1, 2} {
-		pl := NewPipeline(Options{Workers: w}, func(*Batch) error { return nil })
+		pl := NewPipeline(Options{Workers: w}, BatchFunc(func(*Batch) error { return nil }))
 		var n uint64
 		run := func() {
 			r, err := pcapng.Open(path, pcapng.Options{})
@@ -238,12 +238,12 @@ func TestConsumerStops(t *testing.T) {
 	path := filepath.Join(corpusDir(t), "example.pcap")
 	stop := errors.New("stop")
 	for _, w := range []int{1, 2, 3} {
-		pl := NewPipeline(Options{Workers: w, Events: true}, func(b *Batch) error { return stop })
+		pl := NewPipeline(Options{Workers: w, Events: true}, BatchFunc(func(b *Batch) error { return stop }))
 		r, err := pcapng.Open(path, pcapng.Options{})
 		if err != nil {
 			t.Skip(err)
 		}
-		if err := pl.Run(r); err != stop {
+		if err := pl.Run(r); !errors.Is(err, stop) {
 			t.Errorf("workers=%d: Run returned %v", w, err)
 		}
 		r.Close()

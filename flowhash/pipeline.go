@@ -85,10 +85,10 @@ func newBatch(n int) *Batch {
 // captures (a capture set: flows continue from one Run to the next). Create it with
 // NewPipeline, call Run per capture, then Result once.
 type Pipeline struct {
-	opt     Options
-	consume func(*Batch) error
-	tables  []*Table
-	free    []*Batch // batches kept between runs
+	opt       Options
+	consumers []Consumer
+	tables    []*Table
+	free      []*Batch // batches kept between runs
 
 	frames    uint64 // packets read by all runs
 	ipPackets uint64
@@ -104,15 +104,16 @@ type Pipeline struct {
 }
 
 // NewPipeline returns a pipeline with opt.Workers workers and shards (default
-// GOMAXPROCS). consume, if not nil, is called once per batch, in capture order, in the
-// goroutine that calls Run; an error from it stops the run and is returned by Run.
-func NewPipeline(opt Options, consume func(*Batch) error) *Pipeline {
+// GOMAXPROCS) feeding consumers (see Consumer): each batch goes to each of them, in the
+// order given, in capture order, on the goroutine that calls Run; an error from one stops
+// the run and is returned by Run.
+func NewPipeline(opt Options, consumers ...Consumer) *Pipeline {
 	if opt.Workers <= 0 {
 		opt.Workers = runtime.GOMAXPROCS(0)
 	}
 	opt.defaults()
 	n := opt.Workers
-	pl := &Pipeline{opt: opt, consume: consume, tables: make([]*Table, n),
+	pl := &Pipeline{opt: opt, consumers: consumers, tables: make([]*Table, n),
 		flowIDs: make([][]uint32, n), keyIDs: make([][]uint32, n)}
 	for i := range pl.tables {
 		pl.tables[i] = NewTable(opt)
@@ -124,19 +125,70 @@ func NewPipeline(opt Options, consume func(*Batch) error) *Pipeline {
 // opt.Workers shards. The result is the same for any number of workers. It returns the
 // reader's error (other than io.EOF) together with what was read before it.
 func Process(r *pcapng.Reader, opt Options) (*Result, error) {
-	pl := NewPipeline(opt, nil)
+	pl := NewPipeline(opt)
 	err := pl.Run(r)
 	return pl.Result(), err
 }
 
-// Run reads r to its end through the pipeline. It returns the consumer's error, else the
-// reader's error other than io.EOF; what was read before a reader error is tracked.
+// Run reads r to its end through the pipeline and its consumers (one capture of the set). It
+// returns a consumer's error as a *ConsumerError, else the reader's error other than
+// io.EOF; what was read before a reader error is tracked and delivered, and EndFile sees
+// that error.
 func (pl *Pipeline) Run(r *pcapng.Reader) error {
 	pl.last = fastparse.Stats{}
-	if len(pl.tables) == 1 {
-		return pl.runSerial(r)
+	for _, c := range pl.consumers {
+		if err := c.BeginFile(r); err != nil {
+			return &ConsumerError{err}
+		}
 	}
-	return pl.runParallel(r)
+	var err error
+	if len(pl.tables) == 1 {
+		err = pl.runSerial(r)
+	} else {
+		err = pl.runParallel(r)
+	}
+	var cerr *ConsumerError
+	if errors.As(err, &cerr) {
+		return err
+	}
+	end := &FileEnd{Reader: r, ReadErr: err, Decode: pl.last, Pipeline: pl}
+	for _, c := range pl.consumers {
+		if e := c.EndFile(end); e != nil {
+			return &ConsumerError{e}
+		}
+	}
+	return err
+}
+
+// ConsumerError is a consumer's error as Run returns it, telling it from the reader's.
+type ConsumerError struct{ Err error }
+
+func (e *ConsumerError) Error() string { return e.Err.Error() }
+func (e *ConsumerError) Unwrap() error { return e.Err }
+
+// consume hands b to every consumer.
+func (pl *Pipeline) consume(b *Batch) error {
+	for _, c := range pl.consumers {
+		if err := c.Batch(b); err != nil {
+			return &ConsumerError{err}
+		}
+	}
+	return nil
+}
+
+// Finish finishes the shard tables (Result), hands the result to every consumer that is a
+// Finisher, and returns it. The Pipeline must not be used afterwards.
+func (pl *Pipeline) Finish() (*Result, error) {
+	consumers := pl.consumers
+	res := pl.Result()
+	for _, c := range consumers {
+		if f, ok := c.(Finisher); ok {
+			if err := f.Finish(res); err != nil {
+				return res, err
+			}
+		}
+	}
+	return res, nil
 }
 
 // RunStats returns the decoder counts of the last Run's packets (only ByStatus without
@@ -269,10 +321,8 @@ func (pl *Pipeline) runSerial(r *pcapng.Reader) error {
 		pl.ipPackets += decodeBatch(b, 1, pl.opt.DecodeStats, &st, &dec)
 		track(t, b, 0)
 		pl.collect(b)
-		if pl.consume != nil {
-			if err := pl.consume(b); err != nil {
-				return err
-			}
+		if err := pl.consume(b); err != nil {
+			return err
 		}
 	}
 }
@@ -406,10 +456,8 @@ func (pl *Pipeline) runParallel(r *pcapng.Reader) error {
 			next++
 			if cerr == nil {
 				pl.collect(c)
-				if pl.consume != nil {
-					if cerr = pl.consume(c); cerr != nil {
-						stop.Store(true)
-					}
+				if cerr = pl.consume(c); cerr != nil {
+					stop.Store(true)
 				}
 			}
 			free <- c

@@ -20,7 +20,7 @@ func benchBatches(b *testing.B) (*Pipeline, []*Batch) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	pl := NewPipeline(Options{Workers: 1}, nil)
+	pl := NewPipeline(Options{Workers: 1})
 	var bs []*Batch
 	var frames uint64
 	for {

@@ -57,7 +57,7 @@ func TestParallelStallNoDeadlock(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		pl := NewPipeline(Options{Workers: 2}, nil)
+		pl := NewPipeline(Options{Workers: 2})
 		stalls := 0
 		pl.waitFreeHook = func(w int, free <-chan *Batch) {
 			if w != 0 || stalls >= 3 {

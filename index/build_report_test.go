@@ -61,7 +61,7 @@ func TestBuildReport(t *testing.T) {
 	}
 	build := func(w int) func() uint64 {
 		return func() uint64 {
-			bs, err := BuildFiles(out, []string{in}, BuildOptions{Flow: flowhash.Options{Workers: w}}, false, nil)
+			bs, err := BuildFiles(out, []string{in}, BuildOptions{Flow: flowhash.Options{Workers: w}})
 			if err != nil {
 				t.Fatal(err)
 			}

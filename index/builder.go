@@ -106,6 +106,14 @@ const chainedBit = 1 << 15
 type BuildOptions struct {
 	BlockRows int              // packets per block; 0 means PacketBlockRows
 	Flow      flowhash.Options // flow tracking options (Events is always on)
+	// Consumers are more users of the same pass over the captures (ReadCapture): each gets
+	// every batch after the Builder, in capture order (flowhash.Consumer).
+	Consumers []flowhash.Consumer
+	// NoMmap reads captures with plain reads (BuildFiles).
+	NoMmap bool
+	// Progress, if not nil, is called while BuildFiles reads (about every 64 Ki packets, on
+	// the goroutine that called it).
+	Progress func(Progress)
 }
 
 // BuildStats summarise a build.
@@ -186,10 +194,9 @@ type Builder struct {
 	slotFlow []uint32 // flow id of each key slot's previous packet in the block
 	info     flowhash.PacketInfo
 
-	fl         paged[flowRec]        // by flow row (id - 1)
-	flowBlocks []flowBlock           // each block each flow reached, for wide-flow bitmaps
-	addErr     error                 // a write error from the packet loop
-	observe    func(*flowhash.Batch) // ReadCapture's observer
+	fl         paged[flowRec] // by flow row (id - 1)
+	flowBlocks []flowBlock    // each block each flow reached, for wide-flow bitmaps
+	addErr     error          // a write error from the packet loop
 }
 
 // NewBuilder starts building into w. Finish closes w.
@@ -246,37 +253,29 @@ func (b *Builder) Add(p *pcapng.Packet, d *fastparse.Packet) error {
 	return b.add(p, &b.info)
 }
 
-// ReadCapture indexes every packet of r, running it through the flow pipeline (decode and
+// ReadCapture feeds the capture r to the index through the flow pipeline (decoding and
 // flow tracking on BuildOptions.Flow.Workers goroutines; the packet tables are filled on
-// this one). observe, if not nil, is called with each batch after the Builder has seen it,
-// in capture order, on this goroutine. readErr is the reader's error other than io.EOF (the
-// packets before it are indexed); err is a write error, after which the index can only be
+// this one), and every batch, after the Builder has seen it, to BuildOptions.Consumers in
+// the same pass. readErr is the reader's error other than io.EOF (the packets before it are
+// indexed); err is a write error or a consumer's, after which the index can only be
 // aborted (Finish reports it again).
-func (b *Builder) ReadCapture(r *pcapng.Reader, observe func(*flowhash.Batch)) (readErr, err error) {
+func (b *Builder) ReadCapture(r *pcapng.Reader) (readErr, err error) {
 	if b.tr != nil {
 		return nil, errors.New("index: Builder.ReadCapture after Add")
 	}
 	if b.pl == nil {
-		b.pl = flowhash.NewPipeline(b.opt.Flow, b.addBatch)
+		cs := append([]flowhash.Consumer{flowhash.BatchFunc(b.addBatch)}, b.opt.Consumers...)
+		b.pl = flowhash.NewPipeline(b.opt.Flow, cs...)
 	}
-	b.observe = observe
 	rerr := b.pl.Run(r)
-	b.observe = nil
 	if b.addErr != nil {
 		return nil, b.addErr
 	}
-	return rerr, nil
-}
-
-// Summary returns, for the captures read with ReadCapture so far, the flow facts and counts
-// `pcapdex info` reports (flowhash.Pipeline.Summary: for a one-file set, that file's) and
-// the decoder counts of the last capture alone. Nil before the first ReadCapture.
-func (b *Builder) Summary() (*flowhash.Result, *fastparse.Stats) {
-	if b.pl == nil {
-		return nil, nil
+	if cerr := (*flowhash.ConsumerError)(nil); errors.As(rerr, &cerr) {
+		b.addErr = cerr.Err
+		return nil, cerr.Err
 	}
-	st := b.pl.RunStats()
-	return b.pl.Summary(), &st
+	return rerr, nil
 }
 
 func (b *Builder) addBatch(bt *flowhash.Batch) error {
@@ -285,9 +284,6 @@ func (b *Builder) addBatch(bt *flowhash.Batch) error {
 			b.addErr = err
 			return err
 		}
-	}
-	if b.observe != nil {
-		b.observe(bt)
 	}
 	return nil
 }
@@ -835,84 +831,4 @@ func hasPorts(proto uint8) bool {
 		return true
 	}
 	return false
-}
-
-// BuildFiles indexes the captures at paths (one capture set, in order) into the index file
-// out, in one pass. progress, if not nil, is called after each batch of packets with the
-// bytes read so far and the total size of the inputs.
-func BuildFiles(out string, paths []string, opt BuildOptions, noMmap bool, progress func(done, total int64)) (*BuildStats, error) {
-	var total int64
-	fps := make([]CaptureFile, len(paths))
-	for i, p := range paths {
-		cf, err := Fingerprint(p)
-		if err != nil {
-			return nil, err
-		}
-		fps[i] = cf
-		total += cf.Size
-	}
-	w, err := Create(out)
-	if err != nil {
-		return nil, err
-	}
-	b, err := NewBuilder(w, opt)
-	if err != nil {
-		w.Abort()
-		return nil, err
-	}
-	var done int64
-	for i, path := range paths {
-		if err := b.BeginFile(fps[i]); err != nil {
-			w.Abort()
-			return nil, err
-		}
-		n, truncated, err := buildFile(b, path, noMmap, func(off int64) {
-			if progress != nil {
-				progress(done+off, total)
-			}
-		})
-		info := `{"packets":` + strconv.FormatInt(n, 10) + `,"truncated":` + strconv.FormatBool(truncated)
-		if err != nil {
-			if b.w.err != nil || b.addErr != nil || (n == 0 && !b.hasPackets() && len(paths) == 1) {
-				w.Abort()
-				return nil, err
-			}
-			// Index what was read; the capture's info records why it stopped.
-			b.warnings = append(b.warnings, err.Error())
-			info += `,"error":` + strconv.Quote(err.Error())
-		}
-		done += fps[i].Size
-		b.EndFile([]byte(info + "}"))
-	}
-	return b.Finish()
-}
-
-func (b *Builder) hasPackets() bool { return b.npk > 0 }
-
-// buildFile feeds one capture to b. A read error ends the file early: the packets before
-// it are indexed and the error returned.
-func buildFile(b *Builder, path string, noMmap bool, progress func(int64)) (n int64, truncated bool, err error) {
-	r, err := pcapng.Open(path, pcapng.Options{NoMmap: noMmap})
-	if err != nil {
-		return 0, false, err
-	}
-	defer r.Close()
-	defer func() { truncated = r.Truncated() }()
-	before := b.npk
-	var batches int
-	readErr, err := b.ReadCapture(r, func(bt *flowhash.Batch) {
-		if batches++; batches&31 == 0 && progress != nil && len(bt.Packets) > 0 {
-			// Not r.Offset(): the reader runs on another goroutine.
-			last := &bt.Packets[len(bt.Packets)-1]
-			progress(last.Offset + int64(last.CapLen))
-		}
-	})
-	n = int64(b.npk - before)
-	if err != nil {
-		return n, false, err
-	}
-	if readErr != nil {
-		return n, false, readErr
-	}
-	return n, false, nil
 }

@@ -21,7 +21,7 @@ func corpusDir(t testing.TB) string { return testcorpus.Dir(t) }
 func TestBuildCorpusExample(t *testing.T) {
 	capPath := filepath.Join(corpusDir(t), "example.pcap")
 	out := filepath.Join(t.TempDir(), "example.pcapdex")
-	st, err := BuildFiles(out, []string{capPath}, BuildOptions{BlockRows: 1024}, false, nil)
+	st, err := BuildFiles(out, []string{capPath}, BuildOptions{BlockRows: 1024})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +145,7 @@ func TestBuildCorpusExample(t *testing.T) {
 func TestPacketsRoundTrip(t *testing.T) {
 	capPath := filepath.Join(corpusDir(t), "example.pcap")
 	out := filepath.Join(t.TempDir(), "example.pcapdex")
-	if _, err := BuildFiles(out, []string{capPath}, BuildOptions{BlockRows: 300}, false, nil); err != nil {
+	if _, err := BuildFiles(out, []string{capPath}, BuildOptions{BlockRows: 300}); err != nil {
 		t.Fatal(err)
 	}
 	type want struct {

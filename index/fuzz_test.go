@@ -35,7 +35,7 @@ func FuzzOpen(f *testing.F) {
 	if dir := corpusDirOrEmpty(); dir != "" {
 		for _, name := range []string{"tcp-handshake-nano.pcap", "802.1ad_QinQ.pcap", "y2038-bgp.pcap"} {
 			out := filepath.Join(f.TempDir(), name+".pcapdex")
-			if _, err := BuildFiles(out, []string{filepath.Join(dir, name)}, BuildOptions{BlockRows: 2}, false, nil); err == nil {
+			if _, err := BuildFiles(out, []string{filepath.Join(dir, name)}, BuildOptions{BlockRows: 2}); err == nil {
 				if b, err := os.ReadFile(out); err == nil {
 					f.Add(b)
 				}

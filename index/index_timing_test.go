@@ -13,7 +13,7 @@ import (
 func benchIndex(b *testing.B) string {
 	b.Helper()
 	out := filepath.Join(b.TempDir(), "example.pcapdex")
-	if _, err := BuildFiles(out, []string{filepath.Join(corpusDir(b), "example.pcap")}, BuildOptions{}, false, nil); err != nil {
+	if _, err := BuildFiles(out, []string{filepath.Join(corpusDir(b), "example.pcap")}, BuildOptions{}); err != nil {
 		b.Fatal(err)
 	}
 	return out
@@ -112,7 +112,7 @@ func BenchmarkBuild(b *testing.B) {
 	b.SetBytes(fp.Size)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := BuildFiles(out, []string{in}, BuildOptions{}, false, nil); err != nil {
+		if _, err := BuildFiles(out, []string{in}, BuildOptions{}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -128,7 +128,7 @@ func BenchmarkHostQuery(b *testing.B) {
 		in = filepath.Join(corpusDir(b), "example.pcap")
 	}
 	out := filepath.Join(b.TempDir(), "q.pcapdex")
-	if _, err := BuildFiles(out, []string{in}, BuildOptions{}, false, nil); err != nil {
+	if _, err := BuildFiles(out, []string{in}, BuildOptions{}); err != nil {
 		b.Fatal(err)
 	}
 	r, _ := Open(out)

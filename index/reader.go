@@ -6,10 +6,11 @@ import (
 
 	"encoding/binary"
 	"fmt"
-	"github.com/RoaringBitmap/roaring/v2"
 	"io"
 	"os"
 	"sync"
+
+	"github.com/RoaringBitmap/roaring/v2"
 )
 
 // Options tune Open.

@@ -16,7 +16,7 @@ func TestSizeReport(t *testing.T) {
 	}
 	out := filepath.Join(t.TempDir(), "x.pcapdex")
 	t0 := time.Now()
-	st, err := BuildFiles(out, []string{capPath}, BuildOptions{}, false, nil)
+	st, err := BuildFiles(out, []string{capPath}, BuildOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

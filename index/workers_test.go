@@ -6,9 +6,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"testing"
 
+	"github.com/pcapdex/pcapdex/capstats"
 	"github.com/pcapdex/pcapdex/fastparse"
 	"github.com/pcapdex/pcapdex/flowhash"
 	"github.com/pcapdex/pcapdex/pcapng"
@@ -40,7 +40,6 @@ func buildWithAdd(t *testing.T, out string, paths []string) {
 		}
 		var p pcapng.Packet
 		var d fastparse.Packet
-		var n int64
 		for {
 			if err = r.Next(&p); err != nil {
 				break
@@ -53,14 +52,13 @@ func buildWithAdd(t *testing.T, out string, paths []string) {
 			if err := b.Add(&p, &d); err != nil {
 				t.Fatal(err)
 			}
-			n++
 		}
 		if !errors.Is(err, io.EOF) {
 			t.Fatalf("%s: %v", path, err)
 		}
-		info := `{"packets":` + strconv.FormatInt(n, 10) + `,"truncated":` + strconv.FormatBool(r.Truncated()) + "}"
 		r.Close()
-		b.EndFile([]byte(info))
+		// The per-capture info BuildFiles stores: the statistics of the file alone.
+		b.EndFile(capstats.ReadFile(path, pcapng.Options{}, flowhash.Options{}).AppendJSON(nil))
 	}
 	if _, err := b.Finish(); err != nil {
 		t.Fatal(err)
@@ -91,7 +89,7 @@ func TestBuildSameBytesAnyWorkers(t *testing.T) {
 					continue
 				}
 				out := filepath.Join(tmp, "x.pcapdex")
-				if _, err := BuildFiles(out, set, BuildOptions{BlockRows: 1000, Flow: flowhash.Options{Workers: w}}, noMmap, nil); err != nil {
+				if _, err := BuildFiles(out, set, BuildOptions{BlockRows: 1000, Flow: flowhash.Options{Workers: w}, NoMmap: noMmap}); err != nil {
 					t.Fatalf("%s: workers=%d: %v", name, w, err)
 				}
 				got, err := os.ReadFile(out)
@@ -112,7 +110,7 @@ func TestBuildSameBytesAnyWorkers(t *testing.T) {
 			out := filepath.Join(tmp, "add.pcapdex")
 			buildWithAdd(t, out, set)
 			ref := filepath.Join(tmp, "ref.pcapdex")
-			if _, err := BuildFiles(ref, set, BuildOptions{}, false, nil); err != nil {
+			if _, err := BuildFiles(ref, set, BuildOptions{}); err != nil {
 				t.Fatal(err)
 			}
 			a, _ := os.ReadFile(out)

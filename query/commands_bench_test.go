@@ -55,7 +55,7 @@ func bigIndex(b *testing.B) (string, string) {
 			}
 		}
 		os.MkdirAll(filepath.Dir(out), 0o755)
-		if _, err := index.BuildFiles(out, []string{capture}, index.BuildOptions{}, false, nil); err != nil {
+		if _, err := index.BuildFiles(out, []string{capture}, index.BuildOptions{}); err != nil {
 			b.Fatal(err)
 		}
 	})

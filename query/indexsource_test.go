@@ -40,7 +40,7 @@ func TestIndexSource(t *testing.T) {
 		}
 		ran++
 		out := filepath.Join(t.TempDir(), name+".pcapdex")
-		if _, err := index.BuildFiles(out, []string{path}, index.BuildOptions{}, false, nil); err != nil {
+		if _, err := index.BuildFiles(out, []string{path}, index.BuildOptions{}); err != nil {
 			t.Fatalf("%s: build: %v", name, err)
 		}
 		r, err := index.Open(out)

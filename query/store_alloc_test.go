@@ -13,7 +13,7 @@ import (
 func TestPacketsAllocs(t *testing.T) {
 	// Small packet blocks, so a run crosses many of them.
 	out := filepath.Join(t.TempDir(), "x.pcapdex")
-	if _, err := index.BuildFiles(out, []string{filepath.Join(corpusDir(t), "example.pcap")}, index.BuildOptions{BlockRows: 256}, false, nil); err != nil {
+	if _, err := index.BuildFiles(out, []string{filepath.Join(corpusDir(t), "example.pcap")}, index.BuildOptions{BlockRows: 256}); err != nil {
 		t.Fatal(err)
 	}
 	r, err := index.Open(out)

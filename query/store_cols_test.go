@@ -35,7 +35,7 @@ func bigStore(t *testing.T) (*IndexStore, error) {
 func openSmallBlocks(t *testing.T, name string, blockRows int) *IndexStore {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "x.pcapdex")
-	if _, err := index.BuildFiles(out, []string{filepath.Join(corpusDir(t), name)}, index.BuildOptions{BlockRows: blockRows}, false, nil); err != nil {
+	if _, err := index.BuildFiles(out, []string{filepath.Join(corpusDir(t), name)}, index.BuildOptions{BlockRows: blockRows}); err != nil {
 		t.Fatal(err)
 	}
 	r, err := index.Open(out)

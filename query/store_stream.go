@@ -51,23 +51,17 @@ type StreamKeep struct {
 // StreamKeepAll keeps everything any command reads.
 var StreamKeepAll = StreamKeep{Packets: true, Need: NeedTCP | NeedRecord, Events: true}
 
-// StreamKeepFor returns what the query command named command (flows, packets, timeline,
-// gaps, top, sizes, events, concurrent, extract: the Write* functions and Extract) reads
-// from a store; an unknown name gets StreamKeepAll. It does not depend on the filter:
-// filters select flows and never read packets.
-func StreamKeepFor(command string) StreamKeep {
-	switch command {
-	case "flows", "top": // Flows, Window, FlowTimes
-		return StreamKeep{}
-	case "events", "concurrent": // plus Events, OpenAt
-		return StreamKeep{Events: true}
-	case "timeline", "gaps", "sizes": // Packets(NeedBasic)
-		return StreamKeep{Packets: true, Need: NeedBasic}
-	case "packets":
-		return StreamKeep{Packets: true, Need: NeedTCP}
-	}
-	return StreamKeepAll
-}
+// What the query commands read from a store, for StreamKeep: Flows and Top read flows
+// only (Flows, Window, FlowTimes); Events and Concurrent also events (Events, OpenAt);
+// Timeline, Gaps and Sizes packet times and lengths (Packets with NeedBasic); Packets the
+// TCP fields (NeedTCP); Extract everything (StreamKeepAll). Filters select flows and never
+// read packets, so what a store must keep does not depend on the filter.
+var (
+	KeepFlows       = StreamKeep{}
+	KeepEvents      = StreamKeep{Events: true}
+	KeepPacketTimes = StreamKeep{Packets: true, Need: NeedBasic}
+	KeepPackets     = StreamKeep{Packets: true, Need: NeedTCP}
+)
 
 // ErrNotKept is returned by a StreamStore asked for packets, packet fields or events it
 // was built without (see StreamKeep).
@@ -135,7 +129,7 @@ func NewStreamStoreOptions(paths []string, noMmap bool, opt flowhash.Options, ke
 	var flowKey []uint32 // flow id - 1 -> key id
 	var flags []uint16   // flow id - 1 -> TCP flags of its packets, ORed
 	fi := 0
-	pl := flowhash.NewPipeline(opt, func(b *flowhash.Batch) error {
+	pl := flowhash.NewPipeline(opt, flowhash.BatchFunc(func(b *flowhash.Batch) error {
 		for i := range b.Packets {
 			p, in := &b.Packets[i], &b.Info[i]
 			s.first, s.last = min(s.first, p.TS), max(s.last, p.TS)
@@ -181,7 +175,7 @@ func NewStreamStoreOptions(paths []string, noMmap bool, opt flowhash.Options, ke
 			}
 		}
 		return nil
-	})
+	}))
 	for n, path := range paths {
 		fi = n
 		r, err := pcapng.Open(path, pcapng.Options{NoMmap: noMmap})

@@ -39,7 +39,7 @@ func corpusCaptures(t testing.TB) []string {
 func openBoth(t testing.TB, paths []string) (ix *IndexStore, st *StreamStore, ok bool) {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "x.pcapdex")
-	_, berr := index.BuildFiles(out, paths, index.BuildOptions{}, false, nil)
+	_, berr := index.BuildFiles(out, paths, index.BuildOptions{})
 	st, serr := NewStreamStore(paths, false)
 	if berr != nil || serr != nil {
 		if (berr == nil) != (serr == nil) && !(serr == nil && st.NumPackets() == 0) {

@@ -43,7 +43,7 @@ func tsharkCases(t *testing.T) []tsharkCase {
 func openIndexStore(t *testing.T, paths ...string) *IndexStore {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "x.pcapdex")
-	if _, err := index.BuildFiles(out, paths, index.BuildOptions{}, false, nil); err != nil {
+	if _, err := index.BuildFiles(out, paths, index.BuildOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	r, err := index.Open(out)

@@ -374,7 +374,7 @@ func TestPipelinePerPacket(t *testing.T) {
 			}
 			var flows []perFlow
 			var nonIP uint64
-			pl := flowhash.NewPipeline(flowhash.Options{Workers: 2}, func(b *flowhash.Batch) error {
+			pl := flowhash.NewPipeline(flowhash.Options{Workers: 2}, flowhash.BatchFunc(func(b *flowhash.Batch) error {
 				for i := range b.Info {
 					in := &b.Info[i]
 					if !in.IP {
@@ -397,7 +397,7 @@ func TestPipelinePerPacket(t *testing.T) {
 					}
 				}
 				return nil
-			})
+			}))
 			if err := pl.Run(r); err != nil {
 				t.Fatal(err)
 			}

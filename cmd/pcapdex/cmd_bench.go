@@ -1,12 +1,10 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"slices"
 
-	"github.com/pcapdex/pcapdex/index"
 	"github.com/pcapdex/pcapdex/internal/stagebench"
 )
 
@@ -81,7 +79,7 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	}
 	opt := stagebench.Options{
 		Stages: o.stages, Workers: o.workers, Repeat: o.repeat, QueryRepeat: o.queryRepeat,
-		NoMmap: o.input.noMmap, TempDir: o.tmpDir, IndexFile: benchIndexFile,
+		NoMmap: o.input.noMmap, TempDir: o.tmpDir,
 	}
 	if !o.quiet {
 		opt.Progress = stderr
@@ -102,18 +100,4 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 		return exitInput
 	}
 	return exitOK
-}
-
-// benchIndexFile is the index stage's packet loop: the one `pcapdex index` runs (info
-// statistics and the builder fed from the same pass), so the stage times what users run.
-func benchIndexFile(b *index.Builder, path string, noMmap bool) error {
-	s, err := indexFile(b, path, noMmap, &progress{})
-	if err != nil {
-		return err
-	}
-	if s.errMsg != "" {
-		return errors.New(s.errMsg)
-	}
-	b.EndFile(s.appendJSON(nil))
-	return nil
 }

@@ -95,34 +95,6 @@ func TestIndexOutputSetAndDir(t *testing.T) {
 	}
 }
 
-func TestIndexReadOnlyFolderUsesCache(t *testing.T) {
-	dir := t.TempDir()
-	capPath := copyCorpusFile(t, "VlanPackets.pcap", dir)
-	cache := t.TempDir()
-	t.Setenv("XDG_CACHE_HOME", cache)
-	t.Setenv("HOME", cache)
-	old := sidecarWritable
-	sidecarWritable = func(d string) bool { return d != dir && old(d) }
-	defer func() { sidecarWritable = old }()
-	code, out, errs := runIndexTest(t, capPath)
-	if code != exitOK {
-		t.Fatalf("%d %q %q", code, out, errs)
-	}
-	want, _ := cachedIndexPath(capPath)
-	if !strings.HasPrefix(want, cache) {
-		t.Fatalf("cache path %s not under %s", want, cache)
-	}
-	if _, err := os.Stat(want); err != nil {
-		t.Fatalf("index not in the cache: %v (%s)", err, out)
-	}
-	if _, err := os.Stat(capPath + ".pcapdex"); err == nil {
-		t.Error("sidecar written into the read-only folder")
-	}
-	if p, _ := indexPathFor(capPath); p != want {
-		t.Errorf("indexPathFor = %s, want %s", p, want)
-	}
-}
-
 func TestIndexUsageErrors(t *testing.T) {
 	if code, _, _ := runIndexTest(t); code != exitUsage {
 		t.Errorf("no args: %d", code)
@@ -237,7 +209,7 @@ func TestIndexProgress(t *testing.T) {
 func TestProgressLine(t *testing.T) {
 	var w bytes.Buffer
 	p := &progress{w: &w, mode: "json", total: 1000, start: time.Now().Add(-time.Second)}
-	p.update(250, 10)
+	p.update(index.Progress{Bytes: 250, TotalBytes: 1000, Packets: 10})
 	got := w.String()
 	for _, want := range []string{`"bytes":250`, `"total_bytes":1000`, `"packets":10`, `"eta_s":3.0`} {
 		if !strings.Contains(got, want) {
@@ -246,14 +218,13 @@ func TestProgressLine(t *testing.T) {
 	}
 	w.Reset()
 	p.mode, p.last = "always", time.Time{}
-	p.next(250, 10)
-	p.update(250, 10) // 500 of 1000 bytes, 20 packets
+	p.update(index.Progress{Bytes: 500, TotalBytes: 1000, Packets: 20})
 	if got := w.String(); !strings.HasPrefix(got, "indexing: 0/0 MB") || !strings.Contains(got, "ETA 1s") {
 		t.Errorf("text progress %q", got)
 	}
 	w.Reset()
 	p.mode, p.last = "never", time.Time{}
-	p.update(600, 30)
+	p.update(index.Progress{Bytes: 600, TotalBytes: 1000, Packets: 30})
 	if w.Len() != 0 {
 		t.Errorf("never printed %q", w.String())
 	}

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/pcapdex/pcapdex/internal/testcorpus"
-	"github.com/pcapdex/pcapdex/pcapng"
 )
 
 func infoCorpusDir(t *testing.T) string { return testcorpus.Dir(t) }
@@ -90,36 +89,5 @@ func TestInfoFormats(t *testing.T) {
 	}
 	if code, _, _ := runInfoTest(t, filepath.Join(dir, "does-not-exist.pcap")); code != exitInput {
 		t.Errorf("missing file: exit %d", code)
-	}
-}
-
-func TestInfoJSONString(t *testing.T) {
-	got := string(infoJSONString(nil, "a\"b\\c\n\x01\xff€"))
-	if want := `"a\"b\\c\n\u0001\ufffd€"`; got != want {
-		t.Fatalf("%s != %s", got, want)
-	}
-	if got := string(appendSeconds(nil, -1_500_000_000)); got != "-1.500000000" {
-		t.Fatalf("negative seconds: %s", got)
-	}
-}
-
-func TestInfoObserveNoAllocs(t *testing.T) {
-	dir := infoCorpusDir(t)
-	r, err := openCapture(filepath.Join(dir, "pcapng-example.pcapng"), false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	s := &fileStats{}
-	s.begin(r)
-	var p pcapng.Packet
-	n := testing.AllocsPerRun(100, func() {
-		if err := r.Next(&p); err != nil {
-			t.Fatal(err)
-		}
-		s.observe(&p)
-	})
-	if n != 0 || s.packetComments == 0 {
-		t.Fatalf("observe: %v allocations per packet (%d comments seen)", n, s.packetComments)
 	}
 }

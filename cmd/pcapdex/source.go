@@ -1,13 +1,9 @@
 package main
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -40,6 +36,7 @@ type queryFlags struct {
 	noIndex   bool
 	indexPath string
 	input     inputFlags
+	locator   index.Locator // where indexes go (tests simulate read-only folders)
 	// track, when set, are flow tracking options other than the index's defaults: the
 	// command then reads the captures in one pass (as with --no-index).
 	track *flowhash.Options
@@ -85,16 +82,14 @@ type queryCtx struct {
 	filter string
 	code   int // exitPartial when the captures were read only in part
 	ir     *index.Reader
+	in     *query.Input
 
 	restoreGC func() // undoes openQuery's GC settings (for in-process callers such as tests)
 }
 
 func (c *queryCtx) close() {
-	if c.st != nil {
-		c.st.Close()
-	}
-	if c.ir != nil {
-		c.ir.Close()
+	if c.in != nil {
+		c.in.Close()
 	}
 	if c.restoreGC != nil {
 		c.restoreGC()
@@ -108,20 +103,6 @@ func (c *queryCtx) finish(err error, stderr io.Writer) int {
 		return exitInput
 	}
 	return c.code
-}
-
-// isIndexFile reports whether path starts with the index header magic.
-func isIndexFile(path string) bool {
-	f, err := os.Open(path)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	var b [8]byte
-	if _, err := io.ReadFull(f, b[:]); err != nil {
-		return false
-	}
-	return bytes.Equal(b[:], []byte("\x89PDX\r\n\x1a\n"))
 }
 
 // splitInputs returns the leading arguments that name inputs (existing paths, "-", or
@@ -154,28 +135,6 @@ func splitInputs(args []string) (inputs, filter []string, err error) {
 		return nil, nil, fmt.Errorf("%s: no such capture, directory or index", args[0])
 	}
 	return inputs, args[i:], nil
-}
-
-// setIndexPath is where the index of a capture set goes: the user cache directory, named
-// by a hash of the captures' absolute paths in order.
-func setIndexPath(captures []string) (string, error) {
-	h := sha256.New()
-	for _, c := range captures {
-		abs, err := filepath.Abs(c)
-		if err != nil {
-			return "", err
-		}
-		io.WriteString(h, abs+"\n")
-	}
-	dir, err := os.UserCacheDir()
-	if err != nil {
-		return "", err
-	}
-	dir = filepath.Join(dir, "pcapdex")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
-	return filepath.Join(dir, "set-"+hex.EncodeToString(h.Sum(nil)[:8])+indexSuffix), nil
 }
 
 // openQuery resolves args into a store and a selection. On failure it has reported the
@@ -216,69 +175,16 @@ func openQuery(name string, q *queryFlags, args []string, stderr io.Writer) (*qu
 		return fail(exitUsage, "%v (see 'pcapdex %s --help')", err, name)
 	}
 	c.filter = strings.Join(words, " ")
-	node, err := filter.Parse(c.filter)
+	plan, err := query.CompileFilter(c.filter)
 	if err != nil {
-		return fail(exitUsage, "%v", err) // a *filter.Error: "filter: ..." with a caret line
+		return fail(exitUsage, "%v", err) // "filter: ..." with a caret line
 	}
-	plan, err := query.Compile(node)
-	if err != nil {
-		return fail(exitUsage, "filter: %v", err)
+	if name == "extract" && slices.Contains(inputs, "-") {
+		return fail(exitUsage, "extract reads the matching packets back from the capture by offset: give a file, not stdin")
 	}
-
-	// Inputs: one index file, or captures.
-	var captures []string
-	idxPath := ""
-	if len(inputs) == 1 && inputs[0] != "-" && isIndexFile(inputs[0]) {
-		idxPath = inputs[0]
-		if q.noIndex {
-			r, err := index.Open(idxPath)
-			if err != nil {
-				return fail(exitInput, "%v", err)
-			}
-			cf, err := r.Captures()
-			r.Close()
-			if err != nil {
-				return fail(exitInput, "%v", err)
-			}
-			for _, f := range cf {
-				captures = append(captures, f.Path)
-			}
-		}
-	} else {
-		if captures, err = expandCaptures(inputs); err != nil {
-			return fail(exitInput, "%v", err)
-		}
-		if slices.Contains(captures, "-") {
-			if name == "extract" {
-				return fail(exitUsage, "extract reads the matching packets back from the capture by offset: give a file, not stdin")
-			}
-			q.noIndex = true // a pipe cannot be indexed and then re-read by offset: stream it
-		}
-	}
-	if q.track != nil && !q.noIndex {
-		fmt.Fprintf(stderr, "pcapdex %s: non-default flow options: reading the captures instead of the index\n", name)
-		q.noIndex = true
-		if idxPath != "" {
-			return fail(exitUsage, "non-default flow options need captures, not an index")
-		}
-	}
-	if q.noIndex {
-		opt := flowhash.Options{Workers: q.workers}
-		if q.track != nil {
-			opt = *q.track
-		}
-		// Keep only what the command reads: flows, top, events and concurrent hold memory in
-		// proportion to flows (and events), not to packets.
-		s, err := query.NewStreamStoreOptions(captures, q.input.noMmap, opt, query.StreamKeepFor(name))
-		if err != nil {
-			return fail(exitInput, "%v", err)
-		}
-		for _, w := range s.Warnings {
-			fmt.Fprintf(stderr, "pcapdex %s: warning: %s\n", name, w)
-			c.code = exitPartial
-		}
-		c.st = s
-	} else {
+	opt := query.OpenOptions{NoIndex: q.noIndex, Keep: keepFor(name), IndexPath: q.indexPath,
+		NoMmap: q.input.noMmap, Workers: q.workers, Flow: q.track, Locator: q.locator}
+	if !q.noIndex {
 		// An index query is short and its garbage is a few block buffers: collecting during
 		// it costs more than it saves (GC start-up, signals to stop the world). Leave it to a
 		// memory limit unless the user set GOGC or GOMEMLIMIT.
@@ -286,54 +192,62 @@ func openQuery(name string, q *queryFlags, args []string, stderr io.Writer) (*qu
 			gc, limit := debug.SetGCPercent(-1), debug.SetMemoryLimit(1<<30)
 			c.restoreGC = func() { debug.SetGCPercent(gc); debug.SetMemoryLimit(limit) }
 		}
-		if idxPath == "" {
-			switch {
-			case q.indexPath != "":
-				idxPath = q.indexPath
-			case len(captures) == 1:
-				idxPath, err = indexPathFor(captures[0])
-			default:
-				idxPath, err = setIndexPath(captures)
-			}
-			if err != nil {
-				return fail(exitInput, "%v", err)
-			}
-			if ok, _ := upToDate(idxPath, captures); !ok {
-				// Build it as `pcapdex index` would; its report goes to stderr, never stdout.
-				code := indexSet(captures, idxPath, &indexOptions{blockRows: index.PacketBlockRows, input: q.input}, stderr, stderr)
-				if code == exitInput || code == exitUsage {
-					if c.restoreGC != nil {
-						c.restoreGC()
-					}
-					return nil, code
-				}
-				c.code = max(c.code, code)
-			}
-		}
-		r, err := index.Open(idxPath)
-		if err != nil {
-			return fail(exitInput, "%v", err)
-		}
-		c.ir = r
-		s, err := query.NewIndexStore(r)
-		if err != nil {
-			r.Close()
-			return fail(exitInput, "%v", err)
-		}
-		c.st = s
 	}
-	first, _ := c.st.Span()
+	in, err := query.Open(inputs, opt)
+	if err != nil {
+		if errors.Is(err, query.ErrNeedCaptures) {
+			return fail(exitUsage, "%v", err)
+		}
+		return fail(exitInput, "%v", err)
+	}
+	c.in, c.st, c.ir = in, in.Store, in.Index
+	if in.Streamed != "" && q.track != nil {
+		fmt.Fprintf(stderr, "pcapdex %s: %s\n", name, in.Streamed)
+	}
+	if in.Rebuilt != "" {
+		fmt.Fprintf(stderr, "pcapdex %s: rebuilding %s: %s\n", name, in.IndexPath, in.Rebuilt)
+	}
+	if in.Built != nil {
+		// The build report goes to stderr, never stdout.
+		c.code = max(c.code, reportBuild(name, in.Built, stderr))
+		reportBuilt(stderr, in.IndexPath, in.Built, 0)
+	} else {
+		for _, w := range in.Warnings {
+			fmt.Fprintf(stderr, "pcapdex %s: warning: %s\n", name, w)
+		}
+		if in.Partial {
+			c.code = exitPartial
+		}
+	}
+	first := in.Start()
 	c.out.Start = first
-	lo, hi := int64(math.MinInt64), int64(math.MaxInt64)
+	lo, hi := int64(query.NoSince), int64(query.NoUntil)
 	if since != nil {
 		lo = since.Resolve(first)
 	}
 	if until != nil {
 		hi = until.Resolve(first)
 	}
-	if c.sel, err = query.Select(c.st, plan, lo, hi); err != nil {
+	if c.sel, err = in.Select(plan, lo, hi); err != nil {
 		c.close()
 		return fail(exitInput, "%v", err)
 	}
 	return c, exitOK
+}
+
+// keepFor says what the in-memory store of --no-index keeps for command name: only what the
+// command reads, so flows, top, events and concurrent hold memory in proportion to flows
+// (and events), not to packets.
+func keepFor(name string) query.StreamKeep {
+	switch name {
+	case "flows", "top":
+		return query.KeepFlows
+	case "events", "concurrent":
+		return query.KeepEvents
+	case "timeline", "gaps", "sizes":
+		return query.KeepPacketTimes
+	case "packets":
+		return query.KeepPackets
+	}
+	return query.StreamKeepAll
 }

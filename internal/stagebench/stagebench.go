@@ -64,12 +64,6 @@ type Options struct {
 	NoMmap      bool     // decode, flows and index read with plain reads (read/plain always does)
 	TempDir     string   // parent of the temporary index directory ("" = os.TempDir())
 
-	// IndexFile, when set, feeds every packet of path to b and calls b.EndFile, between the
-	// BeginFile and Finish that Run calls; `pcapdex bench` passes the loop `pcapdex index`
-	// runs, so the index stage measures what users run. When nil Run uses a minimal loop
-	// (read, decode, Builder.Add).
-	IndexFile func(b *index.Builder, path string, noMmap bool) error
-
 	// Progress, when set, gets one line per stage as it finishes (for long runs).
 	Progress io.Writer
 }
@@ -498,56 +492,13 @@ func (b *bench) index(timed bool) error {
 	return nil
 }
 
-// buildIndex writes the index of the capture at path to out.
+// buildIndex writes the index of the capture at path to out with index.BuildFiles, the
+// build `pcapdex index` runs (info statistics and the builder fed by the same pass), so the
+// stage times what users run.
 func buildIndex(path, out string, opt Options) (*index.BuildStats, error) {
-	w, err := index.Create(out)
+	res, err := index.BuildFiles(out, []string{path}, index.BuildOptions{NoMmap: opt.NoMmap})
 	if err != nil {
 		return nil, err
 	}
-	bd, err := index.NewBuilder(w, index.BuildOptions{})
-	if err != nil {
-		w.Abort()
-		return nil, err
-	}
-	cf, err := index.Fingerprint(path)
-	if err == nil {
-		err = bd.BeginFile(cf)
-	}
-	if err == nil {
-		if opt.IndexFile != nil {
-			err = opt.IndexFile(bd, path, opt.NoMmap)
-		} else {
-			err = indexFile(bd, path, opt.NoMmap)
-		}
-	}
-	if err != nil {
-		w.Abort()
-		return nil, err
-	}
-	return bd.Finish()
-}
-
-// indexFile is the minimal builder loop: read, decode, Add.
-func indexFile(bd *index.Builder, path string, noMmap bool) error {
-	r, err := pcapng.Open(path, pcapng.Options{NoMmap: noMmap})
-	if err != nil {
-		return err
-	}
-	defer r.Close()
-	var p pcapng.Packet
-	var d fastparse.Packet
-	for {
-		if err = r.Next(&p); err != nil {
-			break
-		}
-		fastparse.DecodeFCS(&d, p.LinkType, p.Data, p.OrigLen, int(p.FCSLen))
-		if err := bd.Add(&p, &d); err != nil {
-			return err
-		}
-	}
-	if err != io.EOF {
-		return err
-	}
-	bd.EndFile(nil)
-	return nil
+	return &res.BuildStats, nil
 }

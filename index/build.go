@@ -1,0 +1,127 @@
+package index
+
+import (
+	"github.com/pcapdex/pcapdex/capstats"
+	"github.com/pcapdex/pcapdex/flowhash"
+	"github.com/pcapdex/pcapdex/pcapng"
+)
+
+// Progress is how far BuildFiles has read.
+type Progress struct {
+	Bytes, TotalBytes int64 // bytes read of all captures (compressed ones: of the file), and their total size
+	Packets           uint64
+}
+
+// BuildResult is what BuildFiles wrote and found.
+type BuildResult struct {
+	BuildStats
+	// Files holds each capture's statistics (what `pcapdex info` reports, from the same
+	// pass), in order; their JSON is the per-capture info the index stores.
+	Files []*capstats.File
+}
+
+// Partial reports whether some capture was read only in part (a truncated tail, an error
+// after its header): the index holds what was read.
+func (r *BuildResult) Partial() bool {
+	for _, f := range r.Files {
+		if f.Partial() {
+			return true
+		}
+	}
+	return false
+}
+
+// BuildFiles indexes the captures at paths (one capture set, in order; "-" reads stdin)
+// into the index file out, in one pass that also fills each capture's statistics and
+// feeds opt.Consumers. It is the one build driver: `pcapdex index`, the queries that build
+// a missing index, and the tests all use it.
+//
+// A capture that cannot be opened (or is not a capture) aborts the build: out is not
+// written and the error names the file. A capture that ends early (truncated, a corrupt
+// record) is indexed up to that point; its File says why (Err, Truncated) and Partial
+// reports it. A write error aborts the build.
+func BuildFiles(out string, paths []string, opt BuildOptions) (*BuildResult, error) {
+	fps := make([]CaptureFile, len(paths))
+	var total int64
+	for i, p := range paths {
+		if p == "-" {
+			fps[i] = CaptureFile{Path: p}
+			continue
+		}
+		cf, err := Fingerprint(p)
+		if err != nil {
+			return nil, err
+		}
+		fps[i] = cf
+		total += cf.Size
+	}
+	stats := &capstats.Collector{PerFileFlows: len(paths) > 1, Flow: opt.Flow}
+	prog := &buildProgress{fn: opt.Progress, total: total}
+	opt.Consumers = append([]flowhash.Consumer{stats, prog}, opt.Consumers...)
+	w, err := Create(out)
+	if err != nil {
+		return nil, err
+	}
+	b, err := NewBuilder(w, opt)
+	if err != nil {
+		w.Abort()
+		return nil, err
+	}
+	res := &BuildResult{}
+	for i, path := range paths {
+		if err := b.BeginFile(fps[i]); err != nil {
+			w.Abort()
+			return nil, err
+		}
+		r, err := pcapng.Open(path, pcapng.Options{NoMmap: opt.NoMmap})
+		if err != nil {
+			w.Abort()
+			return nil, err
+		}
+		_, werr := b.ReadCapture(r)
+		r.Close()
+		if werr != nil {
+			w.Abort()
+			return nil, werr
+		}
+		f := stats.Files()[len(stats.Files())-1]
+		f.Path = path
+		prog.base += fps[i].Size
+		b.EndFile(f.AppendJSON(nil))
+		if f.Err != "" {
+			b.warnings = append(b.warnings, f.Err)
+		}
+	}
+	res.Files = stats.Files()
+	st, err := b.Finish()
+	if err != nil {
+		return nil, err
+	}
+	res.BuildStats = *st
+	return res, nil
+}
+
+// buildProgress is the consumer that reports BuildFiles' progress.
+type buildProgress struct {
+	fn       func(Progress)
+	total    int64
+	base     int64 // bytes of the captures done
+	packets  uint64
+	nbatches int
+}
+
+func (p *buildProgress) BeginFile(*pcapng.Reader) error  { return nil }
+func (p *buildProgress) EndFile(*flowhash.FileEnd) error { return nil }
+
+func (p *buildProgress) Batch(bt *flowhash.Batch) error {
+	p.packets += uint64(len(bt.Packets))
+	if p.fn == nil || len(bt.Packets) == 0 {
+		return nil
+	}
+	if p.nbatches++; p.nbatches&31 == 0 {
+		// Not the reader's Offset(): the reader runs on another goroutine.
+		last := &bt.Packets[len(bt.Packets)-1]
+		p.fn(Progress{Bytes: p.base + last.Offset + int64(last.CapLen), TotalBytes: p.total, Packets: p.packets})
+	}
+	return nil
+}

@@ -1,0 +1,48 @@
+package index
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestLocatorReadOnlyFolderUsesCache: a capture in a folder where no index can be created
+// gets its index in the cache directory, and the build writes it there, not beside it.
+func TestLocatorReadOnlyFolderUsesCache(t *testing.T) {
+	dir := t.TempDir()
+	b, err := os.ReadFile(filepath.Join(corpusDir(t), "VlanPackets.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	capPath := filepath.Join(dir, "VlanPackets.pcap")
+	if err := os.WriteFile(capPath, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cache := filepath.Join(t.TempDir(), "cache")
+	l := Locator{CacheDir: cache, Writable: func(d string) bool { return d != dir }}
+	want, err := l.CachePath(capPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(want, cache+string(filepath.Separator)) || !strings.HasSuffix(want, "-VlanPackets.pcap"+Suffix) {
+		t.Fatalf("cache path %s: want CACHE/HASH-VlanPackets.pcap.pcapdex under %s", want, cache)
+	}
+	p, err := l.PathFor(capPath)
+	if err != nil || p != want {
+		t.Fatalf("PathFor = %s, %v; want %s", p, err, want)
+	}
+	if _, err := BuildFiles(p, []string{capPath}, BuildOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if ok, why := UpToDate(want, []string{capPath}); !ok {
+		t.Errorf("index in the cache is not up to date: %s", why)
+	}
+	if _, err := os.Stat(capPath + Suffix); err == nil {
+		t.Error("sidecar written into the read-only folder")
+	}
+	// A writable folder gets the sidecar.
+	if p, _ := (Locator{CacheDir: cache}).PathFor(capPath); p != capPath+Suffix {
+		t.Errorf("writable folder: PathFor = %s, want the sidecar", p)
+	}
+}
