@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pcapdex/pcapdex/filter"
 	"github.com/pcapdex/pcapdex/index"
 	"github.com/pcapdex/pcapdex/output"
 	. "github.com/pcapdex/pcapdex/query"
@@ -23,7 +24,7 @@ import (
 
 func BenchmarkCommand(b *testing.B) {
 	idx, host := BigIndex(b)
-	filter := "host " + host
+	expr := "host " + host
 	out := output.Options{Format: output.FormatTable}
 	cases := []struct {
 		name string
@@ -79,7 +80,7 @@ func BenchmarkCommand(b *testing.B) {
 			return err
 		}},
 	}
-	plan, err := Compile(MustParse(filter))
+	plan, err := Compile(filter.MustParse(expr))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pcapdex/pcapdex/filter"
 	"github.com/pcapdex/pcapdex/flowhash"
 	"github.com/pcapdex/pcapdex/output"
 	. "github.com/pcapdex/pcapdex/query"
@@ -152,7 +153,7 @@ func compareStores(t *testing.T, name string, ix *IndexStore, st *StreamStore, k
 	}
 	out := output.Options{Format: output.FormatJSONL, Start: a0}
 	for _, f := range equalFilters {
-		plan, err := Compile(MustParse(f))
+		plan, err := Compile(filter.MustParse(f))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,6 +6,7 @@ import (
 	"sort"
 
 	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/pcapdex/pcapdex/filter"
 )
 
 var (
@@ -126,25 +127,25 @@ func (e *evaluator) and(kids []*pnode, within *roaring.Bitmap) (*roaring.Bitmap,
 	return cur, nil
 }
 
-func (e *evaluator) posting(n Node) (*roaring.Bitmap, error) {
+func (e *evaluator) posting(n filter.Node) (*roaring.Bitmap, error) {
 	s := e.src
 	switch x := n.(type) {
-	case *Host:
+	case *filter.Host:
 		return s.Host(x.Addr, x.Dir)
-	case *Net:
+	case *filter.Net:
 		return s.Net(x.Prefix, x.Dir)
-	case *Port:
+	case *filter.Port:
 		return s.Ports(x.Lo, x.Hi, x.Dir)
-	case *Proto:
+	case *filter.Proto:
 		return s.Proto(x.N)
-	case *IPVersion:
+	case *filter.IPVersion:
 		if x.V == 6 {
-			return s.Net(all6, DirEither)
+			return s.Net(all6, filter.DirEither)
 		}
-		return s.Net(all4, DirEither)
-	case *VLAN:
+		return s.Net(all4, filter.DirEither)
+	case *filter.VLAN:
 		return s.VLAN(x.ID)
-	case *State:
+	case *filter.State:
 		return s.State(x.Code)
 	}
 	return nil, fmt.Errorf("query: %T is not a posting predicate", n)
@@ -153,18 +154,18 @@ func (e *evaluator) posting(n Node) (*roaring.Bitmap, error) {
 // column scans a numeric column for the flows of within that the Cmp or Flag n matches,
 // one block at a time: blocks with no candidate are not read, blocks whose statistics
 // decide them are not scanned, and the comparison is chosen once per block, not per row.
-func (e *evaluator) column(n Node, within *roaring.Bitmap) (*roaring.Bitmap, error) {
+func (e *evaluator) column(n filter.Node, within *roaring.Bitmap) (*roaring.Bitmap, error) {
 	var (
-		f    Field
-		op   Op
+		f    filter.Field
+		op   filter.Op
 		c    uint64
 		mask uint64
 	)
 	switch x := n.(type) {
-	case *Cmp:
+	case *filter.Cmp:
 		f, op, c = x.F, x.Op, x.Value
-	case *Flag:
-		f, mask = FieldTCPFlags, uint64(x.F)
+	case *filter.Flag:
+		f, mask = filter.FieldTCPFlags, uint64(x.F)
 	default:
 		return nil, fmt.Errorf("query: %T is not a column predicate", n)
 	}
@@ -218,7 +219,7 @@ func (e *evaluator) column(n Node, within *roaring.Bitmap) (*roaring.Bitmap, err
 			for it.HasNext() && uint64(it.PeekNext()) < hi {
 				id := it.Next()
 				v := vals[id-info.First]
-				if mask != 0 && v&mask != 0 && v != Missing || mask == 0 && v != Missing && op.holds(v, c) {
+				if mask != 0 && v&mask != 0 && v != filter.Missing || mask == 0 && v != filter.Missing && op.Holds(v, c) {
 					out.Add(id)
 				}
 			}
@@ -241,53 +242,53 @@ const (
 
 // decide says whether every value in [lo, hi] satisfies "v op c", none does, or some may.
 // Missing never satisfies a comparison, so a block whose max is Missing is never "every".
-func decide(op Op, c, lo, hi uint64) verdict {
+func decide(op filter.Op, c, lo, hi uint64) verdict {
 	if lo > hi {
 		return some
 	}
 	v := some
 	switch op {
-	case OpEq:
+	case filter.OpEq:
 		if c < lo || c > hi {
 			v = none
 		} else if lo == hi {
 			v = every
 		}
-	case OpNe:
+	case filter.OpNe:
 		if lo == hi && lo == c {
 			v = none
 		} else if c < lo || c > hi {
 			v = every
 		}
-	case OpLt:
+	case filter.OpLt:
 		if lo >= c {
 			v = none
 		} else if hi < c {
 			v = every
 		}
-	case OpLe:
+	case filter.OpLe:
 		if lo > c {
 			v = none
 		} else if hi <= c {
 			v = every
 		}
-	case OpGt:
+	case filter.OpGt:
 		if hi <= c {
 			v = none
 		} else if lo > c {
 			v = every
 		}
-	case OpGe:
+	case filter.OpGe:
 		if hi < c {
 			v = none
 		} else if lo >= c {
 			v = every
 		}
 	}
-	if v == every && hi == Missing {
+	if v == every && hi == filter.Missing {
 		return some
 	}
-	if lo == Missing {
+	if lo == filter.Missing {
 		return none
 	}
 	return v
@@ -295,49 +296,49 @@ func decide(op Op, c, lo, hi uint64) verdict {
 
 // scan appends the ids (first + index) of the values satisfying the predicate: "v & mask
 // != 0" when mask is set, else "v op c". Missing values never satisfy a comparison.
-func scan(ids []uint32, vals []uint64, first uint32, op Op, c, mask uint64) []uint32 {
+func scan(ids []uint32, vals []uint64, first uint32, op filter.Op, c, mask uint64) []uint32 {
 	if mask != 0 {
 		for i, v := range vals {
-			if v&mask != 0 && v != Missing {
+			if v&mask != 0 && v != filter.Missing {
 				ids = append(ids, first+uint32(i))
 			}
 		}
 		return ids
 	}
 	switch op {
-	case OpEq:
+	case filter.OpEq:
 		for i, v := range vals {
 			if v == c {
 				ids = append(ids, first+uint32(i))
 			}
 		}
-	case OpNe:
+	case filter.OpNe:
 		for i, v := range vals {
-			if v != c && v != Missing {
+			if v != c && v != filter.Missing {
 				ids = append(ids, first+uint32(i))
 			}
 		}
-	case OpLt:
+	case filter.OpLt:
 		for i, v := range vals {
 			if v < c {
 				ids = append(ids, first+uint32(i))
 			}
 		}
-	case OpLe:
+	case filter.OpLe:
 		for i, v := range vals {
 			if v <= c {
 				ids = append(ids, first+uint32(i))
 			}
 		}
-	case OpGt:
+	case filter.OpGt:
 		for i, v := range vals {
-			if v > c && v != Missing {
+			if v > c && v != filter.Missing {
 				ids = append(ids, first+uint32(i))
 			}
 		}
-	case OpGe:
+	case filter.OpGe:
 		for i, v := range vals {
-			if v >= c && v != Missing {
+			if v >= c && v != filter.Missing {
 				ids = append(ids, first+uint32(i))
 			}
 		}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pcapdex/pcapdex/filter"
 	"github.com/pcapdex/pcapdex/flowhash"
 	"github.com/pcapdex/pcapdex/pcapng"
 )
@@ -29,7 +30,7 @@ func TestSetFlow(t *testing.T) {
 	ff.SetFlow(&f)
 	want := FlowFields{
 		Src: netip.MustParseAddr("192.168.1.1"), Dst: netip.MustParseAddr("10.0.0.5"),
-		SrcPort: 51000, DstPort: 443, Proto: 6, VLAN: -1, State: "RSTO", Flags: FlagSYN | FlagRST, Start: 1e9, End: 3.5e9,
+		SrcPort: 51000, DstPort: 443, Proto: 6, VLAN: -1, State: "RSTO", Flags: filter.FlagSYN | filter.FlagRST, Start: 1e9, End: 3.5e9,
 		OrigIPBytes: 220, RespIPBytes: 2160, OrigBytes: 100, RespBytes: 2000, OrigPkts: 3, RespPkts: 4,
 		Duration: 2.5e9, SynRTT: 25e6, Retransmissions: 1, DupAcks: 2, ZeroWindows: 3, OutOfOrder: 4,
 	}
@@ -84,7 +85,7 @@ func TestCorpusFlows(t *testing.T) {
 		set := NewFlowSet(flows, 64)
 		counts := map[string]uint64{}
 		for _, fs := range filters {
-			n, err := Parse(fs)
+			n, err := filter.Parse(fs)
 			if err != nil {
 				t.Fatalf("%q: %v", fs, err)
 			}

@@ -4,6 +4,7 @@ import (
 	"net/netip"
 
 	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/pcapdex/pcapdex/filter"
 )
 
 // FlowSet is a Source over flows held in memory (a batch in streaming mode, or tests): flow
@@ -12,7 +13,7 @@ import (
 type FlowSet struct {
 	flows    []FlowFields
 	blockLen int
-	cols     [NumFields]*SliceColumn
+	cols     [filter.NumFields]*SliceColumn
 }
 
 // NewFlowSet returns a Source over flows, with columns in blocks of blockLen flows
@@ -40,18 +41,18 @@ func (s *FlowSet) where(pred func(f *FlowFields) bool) *roaring.Bitmap {
 	return b
 }
 
-func (s *FlowSet) Host(a netip.Addr, d Dir) (*roaring.Bitmap, error) {
-	n := &Host{Dir: d, Addr: a}
+func (s *FlowSet) Host(a netip.Addr, d filter.Dir) (*roaring.Bitmap, error) {
+	n := &filter.Host{Dir: d, Addr: a}
 	return s.where(func(f *FlowFields) bool { return matchLeaf(n, f) }), nil
 }
 
-func (s *FlowSet) Net(p netip.Prefix, d Dir) (*roaring.Bitmap, error) {
-	n := &Net{Dir: d, Prefix: p}
+func (s *FlowSet) Net(p netip.Prefix, d filter.Dir) (*roaring.Bitmap, error) {
+	n := &filter.Net{Dir: d, Prefix: p}
 	return s.where(func(f *FlowFields) bool { return matchLeaf(n, f) }), nil
 }
 
-func (s *FlowSet) Ports(lo, hi uint16, d Dir) (*roaring.Bitmap, error) {
-	n := &Port{Dir: d, Lo: lo, Hi: hi}
+func (s *FlowSet) Ports(lo, hi uint16, d filter.Dir) (*roaring.Bitmap, error) {
+	n := &filter.Port{Dir: d, Lo: lo, Hi: hi}
 	return s.where(func(f *FlowFields) bool { return matchLeaf(n, f) }), nil
 }
 
@@ -60,7 +61,7 @@ func (s *FlowSet) Proto(p uint8) (*roaring.Bitmap, error) {
 }
 
 func (s *FlowSet) VLAN(id int) (*roaring.Bitmap, error) {
-	n := &VLAN{ID: id}
+	n := &filter.VLAN{ID: id}
 	return s.where(func(f *FlowFields) bool { return matchLeaf(n, f) }), nil
 }
 
@@ -68,8 +69,8 @@ func (s *FlowSet) State(code string) (*roaring.Bitmap, error) {
 	return s.where(func(f *FlowFields) bool { return f.State == code }), nil
 }
 
-func (s *FlowSet) Column(c Field) (NumericColumn, error) {
-	if c >= NumFields {
+func (s *FlowSet) Column(c filter.Field) (NumericColumn, error) {
+	if c >= filter.NumFields {
 		return nil, nil
 	}
 	if s.cols[c] == nil {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/pcapdex/pcapdex/filter"
 	"github.com/pcapdex/pcapdex/flowhash"
 	"github.com/pcapdex/pcapdex/index"
 )
@@ -125,11 +126,11 @@ func (s *IndexSource) scan(name string, lo, hi []byte, keep func(k []byte) bool)
 
 // either answers a directional predicate: the originator's postings, the responder's, or
 // their union.
-func either(d Dir, orig, resp func() (*roaring.Bitmap, error)) (*roaring.Bitmap, error) {
+func either(d filter.Dir, orig, resp func() (*roaring.Bitmap, error)) (*roaring.Bitmap, error) {
 	switch d {
-	case DirSrc:
+	case filter.DirSrc:
 		return orig()
-	case DirDst:
+	case filter.DirDst:
 		return resp()
 	}
 	a, err := orig()
@@ -160,14 +161,14 @@ func addrKey(a netip.Addr) []byte {
 	return b[:]
 }
 
-func (s *IndexSource) Host(a netip.Addr, d Dir) (*roaring.Bitmap, error) {
+func (s *IndexSource) Host(a netip.Addr, d filter.Dir) (*roaring.Bitmap, error) {
 	k := addrKey(a.Unmap())
 	return either(d,
 		func() (*roaring.Bitmap, error) { return s.lookup(index.PostOrigAddr, k) },
 		func() (*roaring.Bitmap, error) { return s.lookup(index.PostRespAddr, k) })
 }
 
-func (s *IndexSource) Net(p netip.Prefix, d Dir) (*roaring.Bitmap, error) {
+func (s *IndexSource) Net(p netip.Prefix, d filter.Dir) (*roaring.Bitmap, error) {
 	p = p.Masked()
 	lo := addrKey(p.Addr())
 	hi := bytes.Clone(lo)
@@ -178,14 +179,14 @@ func (s *IndexSource) Net(p netip.Prefix, d Dir) (*roaring.Bitmap, error) {
 	scan := func(name string) func() (*roaring.Bitmap, error) {
 		return func() (*roaring.Bitmap, error) { return s.scan(name, lo, hi, keep) }
 	}
-	if p.Bits() == 0 && d == DirEither {
+	if p.Bits() == 0 && d == filter.DirEither {
 		// Both ends of a flow share its address family: the originators suffice.
 		return scan(index.PostOrigAddr)()
 	}
 	return either(d, scan(index.PostOrigAddr), scan(index.PostRespAddr))
 }
 
-func (s *IndexSource) Ports(lo, hi uint16, d Dir) (*roaring.Bitmap, error) {
+func (s *IndexSource) Ports(lo, hi uint16, d filter.Dir) (*roaring.Bitmap, error) {
 	l, h := binary.BigEndian.AppendUint16(nil, lo), binary.BigEndian.AppendUint16(nil, hi)
 	return either(d,
 		func() (*roaring.Bitmap, error) { return s.scan(index.PostOrigPort, l, h, nil) },
@@ -212,19 +213,19 @@ func (s *IndexSource) State(code string) (*roaring.Bitmap, error) {
 
 // Column returns f computed from the flows table: bytes is orig_ip_bytes + resp_ip_bytes,
 // pkts orig_pkts + resp_pkts, duration ts_end - ts, and syn_rtt 0 (not measured) is Missing.
-func (s *IndexSource) Column(f Field) (NumericColumn, error) {
+func (s *IndexSource) Column(f filter.Field) (NumericColumn, error) {
 	c := &indexColumn{s: s, f: f}
 	switch f {
-	case FieldBytes:
+	case filter.FieldBytes:
 		c.parts = []string{"orig_ip_bytes", "resp_ip_bytes"}
-	case FieldPkts:
+	case filter.FieldPkts:
 		c.parts = []string{"orig_pkts", "resp_pkts"}
-	case FieldDuration:
+	case filter.FieldDuration:
 		c.parts = []string{"ts_end", "ts"}
-	case FieldTCPFlags:
+	case filter.FieldTCPFlags:
 		c.parts = []string{"tcp_flags"}
-	case FieldOrigBytes, FieldRespBytes, FieldOrigPkts, FieldRespPkts, FieldSynRTT,
-		FieldRetransmissions, FieldZeroWindows, FieldOutOfOrder, FieldDupAcks:
+	case filter.FieldOrigBytes, filter.FieldRespBytes, filter.FieldOrigPkts, filter.FieldRespPkts, filter.FieldSynRTT,
+		filter.FieldRetransmissions, filter.FieldZeroWindows, filter.FieldOutOfOrder, filter.FieldDupAcks:
 		c.parts = []string{f.String()}
 	default:
 		return nil, fmt.Errorf("query: no column for %v", f)
@@ -234,7 +235,7 @@ func (s *IndexSource) Column(f Field) (NumericColumn, error) {
 
 type indexColumn struct {
 	s     *IndexSource
-	f     Field
+	f     filter.Field
 	parts []string
 }
 
@@ -259,18 +260,18 @@ func (c *indexColumn) Values(b int, buf []uint64) ([]uint64, error) {
 		return nil, fmt.Errorf("query: flows block %d: column of %d values, want %d", b, v0.Len(), rows)
 	}
 	switch c.f {
-	case FieldBytes, FieldPkts:
+	case filter.FieldBytes, filter.FieldPkts:
 		for i, v := range v0.I64 {
 			buf = append(buf, uint64(max(v, 0))+uint64(max(s.bufs[1].I64[i], 0)))
 		}
-	case FieldDuration:
+	case filter.FieldDuration:
 		for i, v := range v0.I64 {
 			buf = append(buf, uint64(max(v-s.bufs[1].I64[i], 0)))
 		}
-	case FieldSynRTT:
+	case filter.FieldSynRTT:
 		for _, v := range v0.I64 {
 			if v <= 0 {
-				buf = append(buf, Missing)
+				buf = append(buf, filter.Missing)
 			} else {
 				buf = append(buf, uint64(v))
 			}
@@ -337,7 +338,7 @@ func (s *IndexSource) FlowRows(b int, dst []FlowFields) (rows []FlowFields, firs
 		ff := FlowFields{
 			Src: addrOf(&oh[i], ipver[i]), Dst: addrOf(&rh[i], ipver[i]),
 			Proto: proto[i], VLAN: -1, State: flowhash.ConnState(state[i]).String(),
-			Flags:       TCPFlag(flags[i]) & (FlagFIN | FlagSYN | FlagRST),
+			Flags:       filter.TCPFlag(flags[i]) & (filter.FlagFIN | filter.FlagSYN | filter.FlagRST),
 			OrigIPBytes: uint64(max(oib[i], 0)), RespIPBytes: uint64(max(rib[i], 0)),
 			OrigBytes: uint64(max(ob[i], 0)), RespBytes: uint64(max(rb[i], 0)),
 			OrigPkts: uint64(max(opk[i], 0)), RespPkts: uint64(max(rpk[i], 0)),

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/pcapdex/pcapdex/filter"
 	"github.com/pcapdex/pcapdex/flowhash"
 	"github.com/pcapdex/pcapdex/index"
 	"github.com/pcapdex/pcapdex/pcapng"
@@ -74,7 +75,7 @@ func TestIndexSource(t *testing.T) {
 			}
 		}
 		for _, fs := range indexFilters {
-			p, err := Compile(MustParse(fs))
+			p, err := Compile(filter.MustParse(fs))
 			if err != nil {
 				t.Fatal(err)
 			}

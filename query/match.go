@@ -1,5 +1,7 @@
 package query
 
+import "github.com/pcapdex/pcapdex/filter"
+
 // MatchFlow reports whether the flow matches the plan, evaluating the normalized tree row by
 // row. It is the streaming-mode evaluator and the reference the bitmap evaluation is tested
 // against; it does not allocate.
@@ -29,55 +31,55 @@ func matchNode(n *pnode, f *FlowFields) bool {
 	return matchLeaf(n.leaf, f)
 }
 
-func matchLeaf(n Node, f *FlowFields) bool {
+func matchLeaf(n filter.Node, f *FlowFields) bool {
 	switch x := n.(type) {
-	case *Host:
+	case *filter.Host:
 		switch x.Dir {
-		case DirSrc:
+		case filter.DirSrc:
 			return f.Src == x.Addr
-		case DirDst:
+		case filter.DirDst:
 			return f.Dst == x.Addr
 		}
 		return f.Src == x.Addr || f.Dst == x.Addr
-	case *Net:
+	case *filter.Net:
 		switch x.Dir {
-		case DirSrc:
+		case filter.DirSrc:
 			return x.Prefix.Contains(f.Src)
-		case DirDst:
+		case filter.DirDst:
 			return x.Prefix.Contains(f.Dst)
 		}
 		return x.Prefix.Contains(f.Src) || x.Prefix.Contains(f.Dst)
-	case *Port:
+	case *filter.Port:
 		if !hasPorts(f.Proto) {
 			return false
 		}
 		in := func(p uint16) bool { return p >= x.Lo && p <= x.Hi }
 		switch x.Dir {
-		case DirSrc:
+		case filter.DirSrc:
 			return in(f.SrcPort)
-		case DirDst:
+		case filter.DirDst:
 			return in(f.DstPort)
 		}
 		return in(f.SrcPort) || in(f.DstPort)
-	case *Proto:
+	case *filter.Proto:
 		return f.Proto == x.N
-	case *IPVersion:
+	case *filter.IPVersion:
 		if x.V == 6 {
 			return all6.Contains(f.Src) || all6.Contains(f.Dst)
 		}
 		return all4.Contains(f.Src) || all4.Contains(f.Dst)
-	case *VLAN:
+	case *filter.VLAN:
 		if x.ID < 0 {
 			return f.VLAN >= 0
 		}
 		return f.VLAN == x.ID
-	case *State:
+	case *filter.State:
 		return f.State == x.Code
-	case *Flag:
+	case *filter.Flag:
 		return f.Flags&x.F != 0
-	case *Cmp:
+	case *filter.Cmp:
 		v := f.Value(x.F)
-		return v != Missing && x.Op.holds(v, x.Value)
+		return v != filter.Missing && x.Op.Holds(v, x.Value)
 	}
 	return false
 }

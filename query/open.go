@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/pcapdex/pcapdex/filter"
 	"github.com/pcapdex/pcapdex/flowhash"
 	"github.com/pcapdex/pcapdex/index"
 )
@@ -178,9 +179,9 @@ func (in *Input) Select(plan *Plan, since, until int64) (Selection, error) {
 }
 
 // CompileFilter parses and compiles a filter ("" matches every flow). Its errors are
-// *Error (the filter with a caret under the fault) or a compile error: usage errors.
+// *filter.Error (the filter with a caret under the fault) or a compile error: usage errors.
 func CompileFilter(text string) (*Plan, error) {
-	n, err := Parse(text)
+	n, err := filter.Parse(text)
 	if err != nil {
 		return nil, err
 	}

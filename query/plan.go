@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/pcapdex/pcapdex/filter"
 )
 
 // Source answers the leaves of a plan over a set of flows numbered 0..n-1 (an index, or a
@@ -17,21 +18,21 @@ type Source interface {
 	// Universe returns all flows.
 	Universe() *roaring.Bitmap
 	// Host returns the flows with address a at the end(s) d selects (DirSrc: originator).
-	Host(a netip.Addr, d Dir) (*roaring.Bitmap, error)
+	Host(a netip.Addr, d filter.Dir) (*roaring.Bitmap, error)
 	// Net returns the flows with an address inside p at the end(s) d selects. "ip" asks for
 	// 0.0.0.0/0 and "ip6" for ::/0, either end.
-	Net(p netip.Prefix, d Dir) (*roaring.Bitmap, error)
+	Net(p netip.Prefix, d filter.Dir) (*roaring.Bitmap, error)
 	// Ports returns the TCP, UDP and SCTP flows whose port at the end(s) d selects lies in
 	// [lo, hi] (other protocols have no ports, as in tcpdump).
-	Ports(lo, hi uint16, d Dir) (*roaring.Bitmap, error)
+	Ports(lo, hi uint16, d filter.Dir) (*roaring.Bitmap, error)
 	// Proto returns the flows of transport protocol p.
 	Proto(p uint8) (*roaring.Bitmap, error)
 	// VLAN returns the flows whose outermost VLAN id is id, or all tagged flows when id < 0.
 	VLAN(id int) (*roaring.Bitmap, error)
-	// State returns the flows whose Zeek conn_state is code (one of StateCodes).
+	// State returns the flows whose Zeek conn_state is code (one of [filter.StateCodes]).
 	State(code string) (*roaring.Bitmap, error)
 	// Column returns a numeric column, one value per flow.
-	Column(f Field) (NumericColumn, error)
+	Column(f filter.Field) (NumericColumn, error)
 }
 
 // NumericColumn is one value per flow, stored in blocks of consecutive flows. Predicates
@@ -46,7 +47,7 @@ type NumericColumn interface {
 }
 
 // BlockInfo describes one block of a NumericColumn. Min and Max bound every value of the
-// block (Missing values included) when HasStats.
+// block ([filter.Missing] values included) when HasStats.
 type BlockInfo struct {
 	First    uint32
 	Len      int
@@ -68,7 +69,7 @@ const (
 type pnode struct {
 	kind pkind
 	kids []*pnode
-	leaf Node
+	leaf filter.Node
 	cost int
 }
 
@@ -76,12 +77,12 @@ type pnode struct {
 // with each leaf classified as a posting lookup or a column scan. A Plan is immutable and
 // safe for concurrent use.
 type Plan struct {
-	norm Node
+	norm filter.Node
 	root *pnode
 }
 
 // Compile normalizes n and builds its plan. A nil n (the empty filter) matches every flow.
-func Compile(n Node) (*Plan, error) {
+func Compile(n filter.Node) (*Plan, error) {
 	if n == nil {
 		return &Plan{root: &pnode{kind: pAll}}, nil
 	}
@@ -94,57 +95,57 @@ func Compile(n Node) (*Plan, error) {
 }
 
 // Normalized returns the normalized filter the plan runs.
-func (p *Plan) Normalized() Node { return p.norm }
+func (p *Plan) Normalized() filter.Node { return p.norm }
 
 // Normalize rewrites n with every Not pushed down to a leaf (De Morgan), double negations
-// removed, negated comparisons inverted where the column has no Missing values
+// removed, negated comparisons inverted where the column has no [filter.Missing] values
 // ("not bytes > 10" is "bytes <= 10"), and nested And/Or flattened. It returns a new tree.
-func Normalize(n Node) Node { return normalize(n, false) }
+func Normalize(n filter.Node) filter.Node { return normalize(n, false) }
 
-func normalize(n Node, neg bool) Node {
+func normalize(n filter.Node, neg bool) filter.Node {
 	switch x := n.(type) {
-	case *And:
+	case *filter.And:
 		return junction(x.Terms, neg, !neg)
-	case *Or:
+	case *filter.Or:
 		return junction(x.Terms, neg, neg)
-	case *Not:
+	case *filter.Not:
 		return normalize(x.X, !neg)
-	case *Cmp:
+	case *filter.Cmp:
 		c := *x
 		if neg {
-			if c.F == FieldSynRTT { // may be Missing: inverting would change the meaning
-				return &Not{X: &c}
+			if c.F == filter.FieldSynRTT { // may be Missing: inverting would change the meaning
+				return &filter.Not{X: &c}
 			}
-			c.Op = [...]Op{OpEq: OpNe, OpNe: OpEq, OpLt: OpGe, OpLe: OpGt, OpGt: OpLe, OpGe: OpLt}[c.Op]
+			c.Op = [...]filter.Op{filter.OpEq: filter.OpNe, filter.OpNe: filter.OpEq, filter.OpLt: filter.OpGe, filter.OpLe: filter.OpGt, filter.OpGt: filter.OpLe, filter.OpGe: filter.OpLt}[c.Op]
 		}
 		return &c
 	}
 	if neg {
-		return &Not{X: n}
+		return &filter.Not{X: n}
 	}
 	return n
 }
 
-func junction(terms []Node, neg, and bool) Node {
-	out := make([]Node, 0, len(terms))
-	for _, t := range terms {
-		out = appendFlat(out, normalize(t, neg), and)
+func junction(terms []filter.Node, neg, and bool) filter.Node {
+	out := make([]filter.Node, len(terms))
+	for i, t := range terms {
+		out[i] = normalize(t, neg)
 	}
 	if and {
-		return &And{Terms: out}
+		return filter.NewAnd(out...)
 	}
-	return &Or{Terms: out}
+	return filter.NewOr(out...)
 }
 
-func build(n Node) (*pnode, error) {
+func build(n filter.Node) (*pnode, error) {
 	switch x := n.(type) {
-	case *And, *Or:
-		var terms []Node
+	case *filter.And, *filter.Or:
+		var terms []filter.Node
 		k := pAnd
-		if a, ok := x.(*And); ok {
+		if a, ok := x.(*filter.And); ok {
 			terms = a.Terms
 		} else {
-			terms, k = x.(*Or).Terms, pOr
+			terms, k = x.(*filter.Or).Terms, pOr
 		}
 		if len(terms) == 0 {
 			return nil, fmt.Errorf("query: empty %T", x)
@@ -163,20 +164,20 @@ func build(n Node) (*pnode, error) {
 			sort.SliceStable(p.kids, func(i, j int) bool { return p.kids[i].cost < p.kids[j].cost })
 		}
 		return p, nil
-	case *Not:
+	case *filter.Not:
 		c, err := build(x.X)
 		if err != nil {
 			return nil, err
 		}
 		return &pnode{kind: pNot, kids: []*pnode{c}, cost: c.cost}, nil
-	case *Host, *Net, *Port, *Proto, *IPVersion, *VLAN, *State:
+	case *filter.Host, *filter.Net, *filter.Port, *filter.Proto, *filter.IPVersion, *filter.VLAN, *filter.State:
 		return &pnode{kind: pPost, leaf: n, cost: 1}, nil
-	case *Cmp:
-		if x.F >= FieldTCPFlags || x.Op > OpGe || x.Value == Missing {
+	case *filter.Cmp:
+		if x.F >= filter.FieldTCPFlags || x.Op > filter.OpGe || x.Value == filter.Missing {
 			return nil, fmt.Errorf("query: bad comparison %v", x)
 		}
 		return &pnode{kind: pCol, leaf: n, cost: 16}, nil
-	case *Flag:
+	case *filter.Flag:
 		return &pnode{kind: pCol, leaf: n, cost: 16}, nil
 	case nil:
 		return nil, fmt.Errorf("query: nil node")
@@ -203,9 +204,9 @@ func (p *Plan) Explain() string {
 			b.WriteString("not\n")
 			walk(n.kids[0], depth+1)
 		case pPost:
-			fmt.Fprintf(&b, "posting %s\n", String(n.leaf))
+			fmt.Fprintf(&b, "posting %s\n", filter.String(n.leaf))
 		case pCol:
-			fmt.Fprintf(&b, "column %s\n", String(n.leaf))
+			fmt.Fprintf(&b, "column %s\n", filter.String(n.leaf))
 		}
 	}
 	walk(p.root, 0)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/pcapdex/pcapdex/filter"
 )
 
 var (
@@ -34,10 +35,10 @@ func randFlow(r *rand.Rand) FlowFields {
 		SrcPort: testPorts[r.IntN(len(testPorts))], DstPort: testPorts[r.IntN(len(testPorts))],
 		Proto: testProto[r.IntN(len(testProto))],
 		VLAN:  []int{-1, -1, 10, 20}[r.IntN(4)],
-		Flags: TCPFlag(r.IntN(8)),
+		Flags: filter.TCPFlag(r.IntN(8)),
 	}
 	if r.IntN(5) > 0 {
-		f.State = StateCodes[r.IntN(len(StateCodes))]
+		f.State = filter.StateCodes[r.IntN(len(filter.StateCodes))]
 	}
 	small := func() uint64 { return uint64(r.IntN(4)) * uint64(r.IntN(3)) }
 	f.OrigBytes, f.RespBytes = uint64(r.IntN(3000)), uint64(r.IntN(3))*uint64(r.IntN(2_000_000))
@@ -49,64 +50,64 @@ func randFlow(r *rand.Rand) FlowFields {
 	return f
 }
 
-func randDir(r *rand.Rand) Dir { return Dir(r.IntN(3)) }
+func randDir(r *rand.Rand) filter.Dir { return filter.Dir(r.IntN(3)) }
 
-func randLeaf(r *rand.Rand) Node {
+func randLeaf(r *rand.Rand) filter.Node {
 	switch r.IntN(11) {
 	case 0:
-		return &Host{Dir: randDir(r), Addr: testAddrs[r.IntN(len(testAddrs))]}
+		return &filter.Host{Dir: randDir(r), Addr: testAddrs[r.IntN(len(testAddrs))]}
 	case 1:
-		return &Net{Dir: randDir(r), Prefix: testNets[r.IntN(len(testNets))]}
+		return &filter.Net{Dir: randDir(r), Prefix: testNets[r.IntN(len(testNets))]}
 	case 2:
 		lo := testPorts[r.IntN(len(testPorts))]
 		hi := lo
 		if r.IntN(2) == 0 {
 			hi = max(lo, testPorts[r.IntN(len(testPorts))])
 		}
-		return &Port{Dir: randDir(r), Lo: lo, Hi: hi}
+		return &filter.Port{Dir: randDir(r), Lo: lo, Hi: hi}
 	case 3:
-		return &Proto{N: testProto[r.IntN(len(testProto))]}
+		return &filter.Proto{N: testProto[r.IntN(len(testProto))]}
 	case 4:
-		return &IPVersion{V: []uint8{4, 6}[r.IntN(2)]}
+		return &filter.IPVersion{V: []uint8{4, 6}[r.IntN(2)]}
 	case 5:
-		return &VLAN{ID: []int{-1, 10, 20, 30}[r.IntN(4)]}
+		return &filter.VLAN{ID: []int{-1, 10, 20, 30}[r.IntN(4)]}
 	case 6:
-		return &State{Code: StateCodes[r.IntN(len(StateCodes))]}
+		return &filter.State{Code: filter.StateCodes[r.IntN(len(filter.StateCodes))]}
 	case 7:
-		return &Flag{F: []TCPFlag{FlagSYN, FlagFIN, FlagRST}[r.IntN(3)]}
+		return &filter.Flag{F: []filter.TCPFlag{filter.FlagSYN, filter.FlagFIN, filter.FlagRST}[r.IntN(3)]}
 	}
-	f := Field(r.IntN(int(FieldTCPFlags)))
+	f := filter.Field(r.IntN(int(filter.FieldTCPFlags)))
 	var v uint64
 	switch f.Unit() {
-	case UnitBytes:
+	case filter.UnitBytes:
 		v = uint64(r.IntN(3)) * uint64(r.IntN(2_000_000))
-	case UnitDuration:
+	case filter.UnitDuration:
 		v = uint64(r.IntN(8)) * 100 * uint64(time.Millisecond)
 	default:
 		v = uint64(r.IntN(10))
 	}
-	return &Cmp{F: f, Op: Op(r.IntN(6)), Value: v}
+	return &filter.Cmp{F: f, Op: filter.Op(r.IntN(6)), Value: v}
 }
 
-func randNode(r *rand.Rand, depth int) Node {
+func randNode(r *rand.Rand, depth int) filter.Node {
 	if depth <= 0 || r.IntN(3) == 0 {
 		return randLeaf(r)
 	}
 	switch r.IntN(3) {
 	case 0:
-		return &Not{X: randNode(r, depth-1)}
+		return &filter.Not{X: randNode(r, depth-1)}
 	case 1:
-		n := &And{}
-		for range 2 + r.IntN(3) {
-			n.Terms = appendFlat(n.Terms, randNode(r, depth-1), true)
-		}
-		return n
+		return filter.NewAnd(randTerms(r, depth-1)...)
 	}
-	n := &Or{}
-	for range 2 + r.IntN(3) {
-		n.Terms = appendFlat(n.Terms, randNode(r, depth-1), false)
+	return filter.NewOr(randTerms(r, depth-1)...)
+}
+
+func randTerms(r *rand.Rand, depth int) []filter.Node {
+	terms := make([]filter.Node, 2+r.IntN(3))
+	for i := range terms {
+		terms[i] = randNode(r, depth)
 	}
-	return n
+	return terms
 }
 
 // noStats hides a column's block statistics, so that every block is scanned.
@@ -120,7 +121,7 @@ func (c noStats) Info(b int) BlockInfo {
 
 type noStatsSource struct{ *FlowSet }
 
-func (s noStatsSource) Column(f Field) (NumericColumn, error) {
+func (s noStatsSource) Column(f filter.Field) (NumericColumn, error) {
 	c, err := s.FlowSet.Column(f)
 	return noStats{c}, err
 }
@@ -137,13 +138,13 @@ func TestPlanMatchesRows(t *testing.T) {
 			flows[i] = randFlow(r)
 		}
 		n := randNode(r, 4)
-		text := String(n)
-		parsed, err := Parse(text)
+		text := filter.String(n)
+		parsed, err := filter.Parse(text)
 		if err != nil {
 			t.Fatalf("iter %d: canonical %q does not parse: %v", iter, text, err)
 		}
 		if !reflect.DeepEqual(parsed, n) {
-			t.Fatalf("iter %d: %q parses to %q", iter, text, String(parsed))
+			t.Fatalf("iter %d: %q parses to %q", iter, text, filter.String(parsed))
 		}
 		p, err := Compile(n)
 		if err != nil {
@@ -156,7 +157,7 @@ func TestPlanMatchesRows(t *testing.T) {
 			}
 			// The normalized tree means the same as the original.
 			if p.MatchFlow(&flows[i]) != refMatch(n, &flows[i]) {
-				t.Fatalf("iter %d: normalize(%q) = %q differs on flow %d", iter, text, String(p.Normalized()), i)
+				t.Fatalf("iter %d: normalize(%q) = %q differs on flow %d", iter, text, filter.String(p.Normalized()), i)
 			}
 		}
 		if len(want) > 0 {
@@ -178,23 +179,23 @@ func TestPlanMatchesRows(t *testing.T) {
 }
 
 // refMatch evaluates the tree as written, without normalization.
-func refMatch(n Node, f *FlowFields) bool {
+func refMatch(n filter.Node, f *FlowFields) bool {
 	switch x := n.(type) {
-	case *And:
+	case *filter.And:
 		for _, t := range x.Terms {
 			if !refMatch(t, f) {
 				return false
 			}
 		}
 		return true
-	case *Or:
+	case *filter.Or:
 		for _, t := range x.Terms {
 			if refMatch(t, f) {
 				return true
 			}
 		}
 		return false
-	case *Not:
+	case *filter.Not:
 		return !refMatch(x.X, f)
 	}
 	return matchLeaf(n, f)
@@ -203,7 +204,7 @@ func refMatch(n Node, f *FlowFields) bool {
 func TestFlowSemantics(t *testing.T) {
 	flow := FlowFields{
 		Src: netip.MustParseAddr("10.0.0.5"), Dst: netip.MustParseAddr("192.168.1.1"),
-		SrcPort: 51000, DstPort: 443, Proto: 6, VLAN: -1, State: "SF", Flags: FlagSYN | FlagFIN,
+		SrcPort: 51000, DstPort: 443, Proto: 6, VLAN: -1, State: "SF", Flags: filter.FlagSYN | filter.FlagFIN,
 		OrigBytes: 1500, RespBytes: 2_000_000, OrigPkts: 10, RespPkts: 20,
 		OrigIPBytes: 1900, RespIPBytes: 2_000_800,
 		Duration: 6 * time.Second, SynRTT: -1, Retransmissions: 2,
@@ -253,7 +254,7 @@ func TestFlowSemantics(t *testing.T) {
 		{"", true},
 	}
 	for _, tc := range cases {
-		n, err := Parse(tc.filter)
+		n, err := filter.Parse(tc.filter)
 		if err != nil {
 			t.Fatalf("%q: %v", tc.filter, err)
 		}
@@ -286,14 +287,14 @@ func TestNormalize(t *testing.T) {
 		{"not (tcp and (udp or not icmp))", "not tcp or (not udp and icmp)"},
 	}
 	for _, tc := range cases {
-		if got := String(Normalize(MustParse(tc.in))); got != tc.want {
+		if got := filter.String(Normalize(filter.MustParse(tc.in))); got != tc.want {
 			t.Errorf("Normalize(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
 }
 
 func TestExplain(t *testing.T) {
-	p, err := Compile(MustParse("bytes > 1MB and host 10.0.0.5 and (port 80 or syn_rtt > 300ms) and not tcp"))
+	p, err := Compile(filter.MustParse("bytes > 1MB and host 10.0.0.5 and (port 80 or syn_rtt > 300ms) and not tcp"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -316,12 +317,12 @@ type countingSource struct {
 	calls []string
 }
 
-func (s *countingSource) Host(a netip.Addr, d Dir) (*roaring.Bitmap, error) {
+func (s *countingSource) Host(a netip.Addr, d filter.Dir) (*roaring.Bitmap, error) {
 	s.calls = append(s.calls, "host "+a.String())
 	return s.FlowSet.Host(a, d)
 }
 
-func (s *countingSource) Column(f Field) (NumericColumn, error) {
+func (s *countingSource) Column(f filter.Field) (NumericColumn, error) {
 	s.calls = append(s.calls, "column "+f.String())
 	return s.FlowSet.Column(f)
 }
@@ -329,7 +330,7 @@ func (s *countingSource) Column(f Field) (NumericColumn, error) {
 func TestAndStopsEarly(t *testing.T) {
 	flows := []FlowFields{{Src: testAddrs[0], Dst: testAddrs[1], VLAN: -1, OrigIPBytes: 5}}
 	src := &countingSource{FlowSet: NewFlowSet(flows, 0)}
-	p, _ := Compile(MustParse("bytes > 1 and host 10.9.9.9 and duration > 1s"))
+	p, _ := Compile(filter.MustParse("bytes > 1 and host 10.9.9.9 and duration > 1s"))
 	got, err := p.Eval(src)
 	if err != nil || !got.IsEmpty() {
 		t.Fatalf("got %v, %v", got, err)
@@ -355,7 +356,7 @@ type blockCountSource struct {
 	reads int
 }
 
-func (s *blockCountSource) Column(f Field) (NumericColumn, error) {
+func (s *blockCountSource) Column(f filter.Field) (NumericColumn, error) {
 	c, err := s.FlowSet.Column(f)
 	return blockCounter{c, &s.reads}, err
 }
@@ -381,7 +382,7 @@ func TestColumnSkipsBlocks(t *testing.T) {
 	}
 	for _, tc := range cases {
 		src := &blockCountSource{FlowSet: NewFlowSet(flows, 100)}
-		p, _ := Compile(MustParse(tc.filter))
+		p, _ := Compile(filter.MustParse(tc.filter))
 		got, err := p.Eval(src)
 		if err != nil {
 			t.Fatal(err)
@@ -393,7 +394,7 @@ func TestColumnSkipsBlocks(t *testing.T) {
 }
 
 func TestMatchFlowNoAllocs(t *testing.T) {
-	p, _ := Compile(MustParse("(host 10.0.0.5 or net 2001:db8::/32) and tcp and port 80 or 443 and not state == S0 and bytes > 1MB and syn"))
+	p, _ := Compile(filter.MustParse("(host 10.0.0.5 or net 2001:db8::/32) and tcp and port 80 or 443 and not state == S0 and bytes > 1MB and syn"))
 	f := randFlow(rand.New(rand.NewPCG(3, 4)))
 	if n := testing.AllocsPerRun(1000, func() { p.MatchFlow(&f) }); n != 0 {
 		t.Fatalf("MatchFlow: %v allocs, want 0", n)
@@ -401,12 +402,12 @@ func TestMatchFlowNoAllocs(t *testing.T) {
 }
 
 func TestCompileRejects(t *testing.T) {
-	for _, n := range []Node{
-		&And{},
-		&Cmp{F: FieldTCPFlags, Op: OpGt},
-		&Cmp{F: FieldBytes, Op: 9},
-		&Cmp{F: FieldBytes, Op: OpGt, Value: Missing},
-		&Not{X: nil},
+	for _, n := range []filter.Node{
+		&filter.And{},
+		&filter.Cmp{F: filter.FieldTCPFlags, Op: filter.OpGt},
+		&filter.Cmp{F: filter.FieldBytes, Op: 9},
+		&filter.Cmp{F: filter.FieldBytes, Op: filter.OpGt, Value: filter.Missing},
+		&filter.Not{X: nil},
 	} {
 		if _, err := Compile(n); err == nil {
 			t.Errorf("Compile(%#v) accepted", n)
@@ -414,8 +415,50 @@ func TestCompileRejects(t *testing.T) {
 	}
 }
 
+// FuzzCompile checks that every filter Parse accepts compiles, and that its plan agrees with
+// the tree as written (refMatch) row by row and as a bitmap, over a fixed set of flows.
+// filter.FuzzParse covers the parser itself.
+func FuzzCompile(f *testing.F) {
+	for _, s := range []string{
+		"host 10.0.0.5 and tcp and (syn_rtt > 300ms or retransmissions)",
+		"tcp port 80 or 443 and not state == S0",
+		"src net 10.0.0.0/8 or dst portrange 1024-2047",
+		"not (udp or vlan 10) and bytes >= 1.5kb",
+		"ip6 or proto 47 or syn and not fin or rst",
+		"not syn_rtt < 1s and duration > 0",
+	} {
+		f.Add(s)
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	flows := make([]FlowFields, 200)
+	for i := range flows {
+		flows[i] = randFlow(r)
+	}
+	set := NewFlowSet(flows, 16)
+	f.Fuzz(func(t *testing.T, s string) {
+		n, err := filter.Parse(s)
+		if err != nil {
+			return
+		}
+		p, err := Compile(n)
+		if err != nil {
+			t.Fatalf("Compile(%q): %v", filter.String(n), err)
+		}
+		got, err := p.Eval(set)
+		if err != nil {
+			t.Fatalf("Eval(%q): %v", filter.String(n), err)
+		}
+		for i := range flows {
+			want := n == nil || refMatch(n, &flows[i])
+			if p.MatchFlow(&flows[i]) != want || got.Contains(uint32(i)) != want {
+				t.Fatalf("%q on flow %d: MatchFlow %v, Eval %v, want %v", filter.String(n), i, p.MatchFlow(&flows[i]), got.Contains(uint32(i)), want)
+			}
+		}
+	})
+}
+
 func ExamplePlan_Explain() {
-	p, _ := Compile(MustParse("syn_rtt > 300ms and host 10.0.0.5"))
+	p, _ := Compile(filter.MustParse("syn_rtt > 300ms and host 10.0.0.5"))
 	fmt.Print(p.Explain())
 	// Output:
 	// and

@@ -3,10 +3,13 @@ package query
 import (
 	"fmt"
 
-	"github.com/RoaringBitmap/roaring/v2"
 	"math/rand/v2"
 	"net/netip"
 	"testing"
+
+	"github.com/RoaringBitmap/roaring/v2"
+
+	"github.com/pcapdex/pcapdex/filter"
 )
 
 var benchFlows = func() []FlowFields {
@@ -26,7 +29,7 @@ func BenchmarkEvalBitmap(b *testing.B) {
 	fs := benchFlows()
 	set := NewFlowSet(fs, 4096)
 	src := &cachedSource{FlowSet: set}
-	p, _ := Compile(MustParse(benchFilter))
+	p, _ := Compile(filter.MustParse(benchFilter))
 	got, _ := p.Eval(src) // warm the caches: postings and columns built once
 	b.ReportMetric(float64(got.GetCardinality()), "matches")
 	b.ResetTimer()
@@ -39,7 +42,7 @@ func BenchmarkEvalBitmap(b *testing.B) {
 // BenchmarkEvalRows is the baseline: MatchFlow over every flow.
 func BenchmarkEvalRows(b *testing.B) {
 	fs := benchFlows()
-	p, _ := Compile(MustParse(benchFilter))
+	p, _ := Compile(filter.MustParse(benchFilter))
 	n := 0
 	for b.Loop() {
 		n = 0
@@ -73,15 +76,15 @@ func (s *cachedSource) memo(key string, f func() (*roaring.Bitmap, error)) (*roa
 	return b, err
 }
 
-func (s *cachedSource) Host(a netip.Addr, d Dir) (*roaring.Bitmap, error) {
+func (s *cachedSource) Host(a netip.Addr, d filter.Dir) (*roaring.Bitmap, error) {
 	return s.memo(fmt.Sprint("host", a, d), func() (*roaring.Bitmap, error) { return s.FlowSet.Host(a, d) })
 }
 
-func (s *cachedSource) Net(p netip.Prefix, d Dir) (*roaring.Bitmap, error) {
+func (s *cachedSource) Net(p netip.Prefix, d filter.Dir) (*roaring.Bitmap, error) {
 	return s.memo(fmt.Sprint("net", p, d), func() (*roaring.Bitmap, error) { return s.FlowSet.Net(p, d) })
 }
 
-func (s *cachedSource) Ports(lo, hi uint16, d Dir) (*roaring.Bitmap, error) {
+func (s *cachedSource) Ports(lo, hi uint16, d filter.Dir) (*roaring.Bitmap, error) {
 	return s.memo(fmt.Sprint("port", lo, hi, d), func() (*roaring.Bitmap, error) { return s.FlowSet.Ports(lo, hi, d) })
 }
 

@@ -4,6 +4,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/pcapdex/pcapdex/filter"
 	"github.com/pcapdex/pcapdex/index"
 )
 
@@ -25,7 +26,7 @@ func BenchmarkIndexPackets(b *testing.B) {
 	var plan *Plan
 	var tcp Selection
 	if err == nil {
-		plan, err = Compile(MustParse("tcp"))
+		plan, err = Compile(filter.MustParse("tcp"))
 	}
 	if err == nil {
 		tcp, err = Select(st, plan, math.MinInt64, math.MaxInt64)

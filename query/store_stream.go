@@ -7,6 +7,7 @@ import (
 	"unsafe"
 
 	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/pcapdex/pcapdex/filter"
 	"github.com/pcapdex/pcapdex/flowhash"
 	"github.com/pcapdex/pcapdex/pcapng"
 )
@@ -200,7 +201,7 @@ func NewStreamStoreOptions(paths []string, noMmap bool, opt flowhash.Options, ke
 	for i := range s.flows {
 		s.ff[i].SetFlow(&s.flows[i])
 		if i < len(flowKey) {
-			s.ff[i].Flags = TCPFlag(flags[i]) & (FlagFIN | FlagSYN | FlagRST)
+			s.ff[i].Flags = filter.TCPFlag(flags[i]) & (filter.FlagFIN | filter.FlagSYN | filter.FlagRST)
 			s.ff[i].VLAN = keys[flowKey[i]-1].vlan
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pcapdex/pcapdex/filter"
 	"github.com/pcapdex/pcapdex/flowhash"
 	"github.com/pcapdex/pcapdex/index"
 	"github.com/pcapdex/pcapdex/pcapng"
@@ -67,9 +68,9 @@ func golden(t *testing.T, name string) string {
 	return string(b)
 }
 
-func selectFilter(t *testing.T, st Store, filter string) Selection {
+func selectFilter(t *testing.T, st Store, expr string) Selection {
 	t.Helper()
-	plan, err := Compile(MustParse(filter))
+	plan, err := Compile(filter.MustParse(expr))
 	if err != nil {
 		t.Fatal(err)
 	}

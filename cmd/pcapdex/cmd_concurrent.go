@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/pcapdex/pcapdex/filter"
 	"github.com/pcapdex/pcapdex/output"
 	"github.com/pcapdex/pcapdex/query"
 )
@@ -30,10 +31,10 @@ func runConcurrent(args []string, stdout, stderr io.Writer) int {
 	if code, done := parseFlags(fs, args, stderr); done {
 		return code
 	}
-	var spec query.TimeSpec
+	var spec filter.TimeSpec
 	if at != "" {
 		var err error
-		if spec, err = query.ParseTime(at); err != nil {
+		if spec, err = filter.ParseTime(at); err != nil {
 			fmt.Fprintf(stderr, "pcapdex concurrent: --at: %v\n", err)
 			return exitUsage
 		}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/pcapdex/pcapdex/filter"
 	"github.com/pcapdex/pcapdex/output"
 	"github.com/pcapdex/pcapdex/query"
 )
@@ -57,7 +58,7 @@ func parseBucket(bucket, align string) (query.TimelineOptions, error) {
 	if bucket == "1d" {
 		o.Bucket = 86400e9
 	} else {
-		ns, err := query.ParseDuration(bucket)
+		ns, err := filter.ParseDuration(bucket)
 		if err != nil || ns == 0 || ns > 1<<62 {
 			return o, fmt.Errorf("--bucket %q: want a positive duration (1s, 1m, 1h, 1d, 100ms)", bucket)
 		}
@@ -78,7 +79,7 @@ func runGaps(args []string, stdout, stderr io.Writer) int {
 	if code, done := parseFlags(fs, args, stderr); done {
 		return code
 	}
-	ns, err := query.ParseDuration(minGap)
+	ns, err := filter.ParseDuration(minGap)
 	if err != nil || ns > 1<<62 {
 		fmt.Fprintf(stderr, "pcapdex gaps: --min %q: want a duration such as 500ms, 5s, 1m\n", minGap)
 		return exitUsage

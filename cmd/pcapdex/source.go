@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/pcapdex/pcapdex/filter"
 	"github.com/pcapdex/pcapdex/flowhash"
 	"github.com/pcapdex/pcapdex/index"
 	"github.com/pcapdex/pcapdex/output"
@@ -155,16 +156,16 @@ func openQuery(name string, q *queryFlags, args []string, stderr io.Writer) (*qu
 	if c.out.Time, err = output.ParseTimeFormat(q.timeFmt); err != nil {
 		return fail(exitUsage, "--time: %v", err)
 	}
-	var since, until *query.TimeSpec
+	var since, until *filter.TimeSpec
 	for _, x := range []struct {
 		s   string
-		dst **query.TimeSpec
+		dst **filter.TimeSpec
 		nm  string
 	}{{q.since, &since, "--since"}, {q.until, &until, "--until"}} {
 		if x.s == "" {
 			continue
 		}
-		ts, err := query.ParseTime(x.s)
+		ts, err := filter.ParseTime(x.s)
 		if err != nil {
 			return fail(exitUsage, "%s: %v", x.nm, err)
 		}

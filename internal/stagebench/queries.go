@@ -9,6 +9,7 @@ import (
 
 	"github.com/RoaringBitmap/roaring/v2"
 
+	"github.com/pcapdex/pcapdex/filter"
 	"github.com/pcapdex/pcapdex/index"
 	"github.com/pcapdex/pcapdex/output"
 	"github.com/pcapdex/pcapdex/query"
@@ -126,14 +127,14 @@ func busiest(r *index.Reader, names ...string) (key []byte, ok bool, err error) 
 // answer is one query as `pcapdex flows --format csv INDEX FILTER` runs it: open the index,
 // parse and compile the filter, select the matching flows (postings and column scans), then
 // write them with the same encoder the command uses, to a writer that only counts rows.
-func (b *bench) answer(filter string, o *outcome) error {
+func (b *bench) answer(expr string, o *outcome) error {
 	t0 := time.Now()
 	r, err := index.Open(b.idx)
 	if err != nil {
 		return err
 	}
 	defer r.Close()
-	n, err := query.Parse(filter)
+	n, err := filter.Parse(expr)
 	if err != nil {
 		return err
 	}
@@ -158,7 +159,7 @@ func (b *bench) answer(filter string, o *outcome) error {
 	}
 	got := int64(lines) - 1 // the header
 	if card := int64(sel.Rows.GetCardinality()); got != card {
-		return fmt.Errorf("%q: wrote %d flow rows for %d matches", filter, got, card)
+		return fmt.Errorf("%q: wrote %d flow rows for %d matches", expr, got, card)
 	}
 	o.packets, o.bytes, o.flows, o.matches = b.rep.Packets, b.rep.StreamBytes, b.idxFlow, got
 	return nil

@@ -1,9 +1,6 @@
-package query
+package filter
 
-import (
-	"strings"
-	"unicode/utf8"
-)
+import "strings"
 
 type tokKind uint8
 
@@ -143,6 +140,3 @@ func (e *Error) Error() string {
 	b.WriteByte('^')
 	return b.String()
 }
-
-// runeWidth is the number of runes in s (used for caret and table alignment).
-func runeWidth(s string) int { return utf8.RuneCountInString(s) }

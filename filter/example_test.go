@@ -1,19 +1,19 @@
-package query_test
+package filter_test
 
 import (
 	"fmt"
 
-	"github.com/pcapdex/pcapdex/query"
+	"github.com/pcapdex/pcapdex/filter"
 )
 
 func ExampleParse() {
-	n, err := query.Parse("tcp port 80 or 443 and bytes > 1MB")
+	n, err := filter.Parse("tcp port 80 or 443 and bytes > 1MB")
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(query.String(n))
-	_, err = query.Parse("host 10.0.0.1 and port x")
+	fmt.Println(filter.String(n))
+	_, err = filter.Parse("host 10.0.0.1 and port x")
 	fmt.Println(err)
 	// Output:
 	// ((tcp and port 80) or (tcp and port 443)) and bytes > 1000000

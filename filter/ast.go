@@ -1,4 +1,4 @@
-package query
+package filter
 
 import (
 	"net/netip"
@@ -48,6 +48,42 @@ type And struct{ Terms []Node }
 
 // Or matches flows matched by any term. The parser keeps Or nodes flat: no term is an Or.
 type Or struct{ Terms []Node }
+
+// NewAnd returns the And of terms, with the terms of any And among them spliced in, so that
+// the result is flat as the parser makes it. It does not modify terms.
+func NewAnd(terms ...Node) *And {
+	n := &And{Terms: make([]Node, 0, len(terms))}
+	for _, t := range terms {
+		n.Terms = appendFlat(n.Terms, t, true)
+	}
+	return n
+}
+
+// NewOr returns the Or of terms, with the terms of any Or among them spliced in, so that the
+// result is flat as the parser makes it. It does not modify terms.
+func NewOr(terms ...Node) *Or {
+	n := &Or{Terms: make([]Node, 0, len(terms))}
+	for _, t := range terms {
+		n.Terms = appendFlat(n.Terms, t, false)
+	}
+	return n
+}
+
+// appendFlat appends n, or n's terms when n is an And (and is true) or an Or (and is false),
+// keeping trees flat.
+func appendFlat(dst []Node, n Node, and bool) []Node {
+	switch x := n.(type) {
+	case *And:
+		if and {
+			return append(dst, x.Terms...)
+		}
+	case *Or:
+		if !and {
+			return append(dst, x.Terms...)
+		}
+	}
+	return append(dst, n)
+}
 
 // Not matches flows that X does not match.
 type Not struct{ X Node }
@@ -245,8 +281,9 @@ func (o Op) String() string {
 	return "?"
 }
 
-// holds reports whether "v o c" is true.
-func (o Op) holds(v, c uint64) bool {
+// Holds reports whether "v o c" is true. It knows nothing of Missing: an evaluator checks
+// for a missing value before it asks.
+func (o Op) Holds(v, c uint64) bool {
 	switch o {
 	case OpEq:
 		return v == c

@@ -1,9 +1,4 @@
-package query
-
-import (
-	"net/netip"
-	"time"
-)
+package filter
 
 // Field names a numeric flow column. The names (Field.String) are stable: they are filter
 // keywords and column names in the output of the flow commands.
@@ -71,72 +66,6 @@ func (f Field) Unit() Unit {
 
 // Missing is the value of a column for a flow that has none (syn_rtt of a flow without a
 // handshake). No comparison matches Missing: "syn_rtt > 0" and "syn_rtt == 0" are both false
-// for such a flow, while "not syn_rtt > 0" is true.
+// for such a flow, while "not syn_rtt > 0" is true. Parse never gives a Cmp whose Value is
+// Missing (the value is "too large"), so an evaluator may use it as its marker.
 const Missing = ^uint64(0)
-
-// FlowFields is the flat record of one flow that the row evaluator (Plan.MatchFlow) reads:
-// streaming mode fills one per flow, and tests use it as the reference for the bitmap plan.
-// Src is the originator, Dst the responder.
-type FlowFields struct {
-	Src, Dst         netip.Addr
-	SrcPort, DstPort uint16
-	Proto            uint8
-	VLAN             int    // outermost VLAN id, -1 when untagged
-	State            string // Zeek conn_state code, "" when unknown
-	Flags            TCPFlag
-	Start, End       int64 // first and last packet, Unix nanoseconds
-
-	OrigIPBytes, RespIPBytes uint64 // IP total lengths, summed
-	OrigBytes, RespBytes     uint64 // transport payload bytes
-	OrigPkts, RespPkts       uint64
-	Duration                 time.Duration
-	SynRTT                   time.Duration // < 0 when no handshake was seen
-	Retransmissions          uint64
-	ZeroWindows              uint64
-	OutOfOrder               uint64
-	DupAcks                  uint64
-}
-
-// Value returns the value of column c for the flow, in the column's unit (Missing when the
-// flow has none). A Source built from a slice of FlowFields uses it to fill its columns.
-func (f *FlowFields) Value(c Field) uint64 {
-	switch c {
-	case FieldBytes:
-		return f.OrigIPBytes + f.RespIPBytes
-	case FieldPkts:
-		return f.OrigPkts + f.RespPkts
-	case FieldOrigBytes:
-		return f.OrigBytes
-	case FieldRespBytes:
-		return f.RespBytes
-	case FieldOrigPkts:
-		return f.OrigPkts
-	case FieldRespPkts:
-		return f.RespPkts
-	case FieldDuration:
-		if f.Duration < 0 {
-			return 0
-		}
-		return uint64(f.Duration)
-	case FieldSynRTT:
-		if f.SynRTT < 0 {
-			return Missing
-		}
-		return uint64(f.SynRTT)
-	case FieldRetransmissions:
-		return f.Retransmissions
-	case FieldZeroWindows:
-		return f.ZeroWindows
-	case FieldOutOfOrder:
-		return f.OutOfOrder
-	case FieldDupAcks:
-		return f.DupAcks
-	case FieldTCPFlags:
-		return uint64(f.Flags)
-	}
-	return Missing
-}
-
-// Overlaps reports whether the flow was active at some time in [since, until] (Unix ns):
-// its first packet is not after until and its last is not before since.
-func (f *FlowFields) Overlaps(since, until int64) bool { return f.Start <= until && f.End >= since }

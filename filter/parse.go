@@ -1,4 +1,4 @@
-package query
+package filter
 
 import (
 	"net/netip"
@@ -6,7 +6,9 @@ import (
 	"strings"
 )
 
-// maxDepth bounds the nesting of parentheses and "not", so that no input exhausts the stack.
+// maxDepth bounds the nesting of parentheses and "not", in the filter and in the canonical
+// text of the tree it parses to (see nesting), so that no input exhausts the stack and every
+// tree Parse returns prints as text that Parse accepts.
 const maxDepth = 256
 
 // Parse parses a filter (the language is described in doc.go). An empty or all-space filter
@@ -20,7 +22,7 @@ func Parse(filter string) (Node, error) {
 	if p.peek().kind == tEOF {
 		return nil, nil
 	}
-	n, err := p.expr(0)
+	n, _, err := p.expr(0)
 	if err != nil {
 		return nil, err
 	}
@@ -82,85 +84,145 @@ func (p *parser) errAt(t token, msg string) *Error {
 }
 
 // expr parses terms joined by and/or. As in tcpdump, "and" and "or" have the same precedence
-// and group left to right: "a or b and c" is "(a or b) and c".
-func (p *parser) expr(depth int) (Node, error) {
-	left, err := p.unary(depth)
+// and group left to right: "a or b and c" is "(a or b) and c". It returns the node and its
+// nesting (see nesting).
+func (p *parser) expr(depth int) (Node, int, error) {
+	left, nest, err := p.unary(depth)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	for {
 		op := p.peek()
 		if op.kind != tAnd && op.kind != tOr {
-			return left, nil
+			return left, nest, nil
 		}
 		p.next()
 		if t := p.peek(); t.kind == tEOF || t.kind == tRParen || t.kind == tAnd || t.kind == tOr {
-			return nil, p.errAt(t, "expected a primitive after "+strconv.Quote(op.text))
+			return nil, 0, p.errAt(t, "expected a primitive after "+strconv.Quote(op.text))
 		}
-		right, err := p.unary(depth)
+		right, rnest, err := p.unary(depth)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
-		if op.kind == tAnd {
-			left = &And{Terms: appendFlat(appendFlat(nil, left, true), right, true)}
-		} else {
-			left = &Or{Terms: appendFlat(appendFlat(nil, left, false), right, false)}
+		// Extend the junction in place when the operator repeats: rebuilding it for every
+		// term made a chain of n terms cost O(n²). The left node is the parser's own (no
+		// other node holds it), so growing its Terms is safe.
+		and := op.kind == tAnd
+		switch x := left.(type) {
+		case *And:
+			if and {
+				x.Terms = appendFlat(x.Terms, right, true)
+				break
+			}
+			nest = termNesting(left, nest, op.kind)
+			left = NewOr(left, right)
+		case *Or:
+			if !and {
+				x.Terms = appendFlat(x.Terms, right, false)
+				break
+			}
+			nest = termNesting(left, nest, op.kind)
+			left = NewAnd(left, right)
+		default:
+			if and {
+				left = NewAnd(left, right)
+			} else {
+				left = NewOr(left, right)
+			}
+		}
+		if nest = max(nest, termNesting(right, rnest, op.kind)); nest > maxDepth {
+			return nil, 0, p.errAt(op, "filter nests too deeply")
 		}
 	}
 }
 
-// appendFlat appends n, or n's terms when n is an And (and is true) or an Or (and is false),
-// keeping trees flat.
-func appendFlat(dst []Node, n Node, and bool) []Node {
-	switch x := n.(type) {
-	case *And:
-		if and {
-			return append(dst, x.Terms...)
-		}
-	case *Or:
-		if !and {
-			return append(dst, x.Terms...)
-		}
-	}
-	return append(dst, n)
-}
-
-func (p *parser) unary(depth int) (Node, error) {
+// unary parses a primitive, a "not" or a group in parentheses, and returns the node and its
+// nesting.
+func (p *parser) unary(depth int) (Node, int, error) {
 	if depth > maxDepth {
-		return nil, p.errAt(p.peek(), "filter nests too deeply")
+		return nil, 0, p.errAt(p.peek(), "filter nests too deeply")
 	}
 	t := p.peek()
 	switch t.kind {
 	case tNot:
 		p.next()
-		x, err := p.unary(depth + 1)
+		x, nest, err := p.unary(depth + 1)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
-		return &Not{X: x}, nil
+		if nest = 1 + termNesting(x, nest, tNot); nest > maxDepth {
+			return nil, 0, p.errAt(t, "filter nests too deeply")
+		}
+		return &Not{X: x}, nest, nil
 	case tLParen:
 		p.next()
 		if p.peek().kind == tRParen {
-			return nil, p.errAt(p.peek(), `empty "()"`)
+			return nil, 0, p.errAt(p.peek(), `empty "()"`)
 		}
-		x, err := p.expr(depth + 1)
+		x, nest, err := p.expr(depth + 1)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		if c := p.peek(); c.kind != tRParen {
 			if c.kind == tEOF {
-				return nil, p.errAt(t, `unclosed "("`)
+				return nil, 0, p.errAt(t, `unclosed "("`)
 			}
-			return nil, p.errAt(c, "expected \"and\", \"or\" or \")\" before "+strconv.Quote(c.text))
+			return nil, 0, p.errAt(c, "expected \"and\", \"or\" or \")\" before "+strconv.Quote(c.text))
 		}
 		p.next()
-		return x, nil
+		return x, nest, nil
 	case tWord:
-		return p.primitive()
+		n, err := p.primitive()
+		if err != nil {
+			return nil, 0, err
+		}
+		return n, nesting(n), nil // a primitive's node is small: "tcp port 80", "state != SF"
 	case tEOF:
-		return nil, p.errAt(t, "unexpected end of filter")
+		return nil, 0, p.errAt(t, "unexpected end of filter")
 	}
-	return nil, p.errAt(t, "unexpected "+strconv.Quote(t.text))
+	return nil, 0, p.errAt(t, "unexpected "+strconv.Quote(t.text))
+}
+
+// nesting is how deeply String(n) nests: the most "not"s and parentheses around a primitive
+// of it. Parsing that text goes as deep, so Parse keeps the nesting of what it returns at
+// most maxDepth, else a tree could print as text that does not parse back. The nesting of
+// the text a tree was parsed from may differ: "((tcp))" is "tcp", and "a and b or c" groups
+// as "(a and b) or c" and "tcp port 80 or 443" as "(tcp and port 80) or (tcp and port 443)".
+func nesting(n Node) int {
+	switch x := n.(type) {
+	case *Not:
+		return 1 + termNesting(x.X, nesting(x.X), tNot)
+	case *And:
+		return junctionNesting(x.Terms, tAnd)
+	case *Or:
+		return junctionNesting(x.Terms, tOr)
+	}
+	return 0
+}
+
+func junctionNesting(terms []Node, op tokKind) int {
+	nest := 0
+	for _, t := range terms {
+		nest = max(nest, termNesting(t, nesting(t), op))
+	}
+	return nest
+}
+
+// termNesting is the nesting of n (whose own nesting is nest) as a term of a node of kind
+// parent (tAnd, tOr or tNot): an And or Or prints in parentheses (one level deeper), except
+// that the parser splices an And into an And and an Or into an Or.
+func termNesting(n Node, nest int, parent tokKind) int {
+	switch n.(type) {
+	case *And:
+		if parent != tAnd {
+			return nest + 1
+		}
+	case *Or:
+		if parent != tOr {
+			return nest + 1
+		}
+	}
+	return nest
 }
 
 // keyword returns the lower-case keyword w is, or "" when w is not one.

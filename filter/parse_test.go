@@ -1,8 +1,10 @@
-package query
+package filter
 
 import (
 	"errors"
+	"net/netip"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -167,6 +169,77 @@ var invalidFilters = []struct {
 	{strings.Repeat("(", 300) + "tcp" + strings.Repeat(")", 300), 257, `filter nests too deeply`},
 }
 
+// alternating joins n+1 primitives with n operators that alternate "and", "or", "and", ...:
+// each switch nests the tree one level deeper ("((a and b) or c) and d" in canonical form).
+// It returns the filter and the offset of each operator.
+func alternating(n int) (string, []int) {
+	var b strings.Builder
+	var ops []int
+	b.WriteString("tcp")
+	for i := range n {
+		op := " and "
+		if i%2 == 1 {
+			op = " or "
+		}
+		ops = append(ops, b.Len()+1)
+		b.WriteString(op)
+		b.WriteString("port ")
+		b.WriteString(strconv.Itoa(i))
+	}
+	return b.String(), ops
+}
+
+// TestNestingLimit checks the limit on nesting at its edge. Parse bounds the nesting of the
+// filter text and also that of the canonical text of its tree, which can be deeper: a
+// shorthand adds parentheses ("not tcp port 80" is "not (tcp and port 80)"), and so does each
+// switch between "and" and "or". Below the limit the canonical text parses back; above it
+// Parse fails, where it used to return a tree whose text it then rejected.
+func TestNestingLimit(t *testing.T) {
+	alt254, _ := alternating(255)
+	alt255, _ := alternating(256)
+	alt256, _ := alternating(257)
+	alt257, ops := alternating(258)
+	for _, ok := range []string{
+		strings.Repeat("(", maxDepth) + "tcp port 80" + strings.Repeat(")", maxDepth),
+		strings.Repeat("not ", maxDepth) + "tcp",
+		strings.Repeat("not ", maxDepth-1) + "tcp port 80",
+		strings.Repeat("! ", maxDepth-1) + "state != SF",
+		alt256,
+		"not (" + alt254 + ")", // "not" and the parentheses: 256
+		"tcp or udp or (" + alt255 + ")",
+		"(" + alt255 + ") or tcp",
+	} {
+		n, err := Parse(ok)
+		if err != nil {
+			t.Fatalf("Parse(%.40q...): %v", ok, err)
+		}
+		c := String(n)
+		n2, err := Parse(c)
+		if err != nil || !reflect.DeepEqual(n, n2) {
+			t.Fatalf("canonical form of %.40q... does not parse back: %v", ok, err)
+		}
+	}
+	for _, tc := range []struct {
+		in  string
+		pos int
+	}{
+		{strings.Repeat("not ", maxDepth) + "tcp port 80", 0},
+		{strings.Repeat("! ", maxDepth) + "state != SF", 0},
+		{strings.Repeat("not ", maxDepth+1) + "tcp", 4 * (maxDepth + 1)},
+		{alt257, ops[len(ops)-1]},
+		{"not (" + alt256 + ")", 0},
+		{"tcp or udp or (" + alt256 + ")", 11}, // the Or grows in place
+		{"tcp or (" + alt256 + ")", 4},
+		{"(" + alt256 + ") or tcp", 1 + len(alt256) + 2},
+	} {
+		_, err := Parse(tc.in)
+		var e *Error
+		if !errors.As(err, &e) || e.Pos != tc.pos || e.Msg != "filter nests too deeply" {
+			t.Errorf("Parse(%.40q...) = %v, want \"filter nests too deeply\" at %d", tc.in, err, tc.pos)
+		}
+	}
+}
+
 func TestParseInvalid(t *testing.T) {
 	for _, tc := range invalidFilters {
 		t.Run(tc.in, func(t *testing.T) {
@@ -210,6 +283,9 @@ func FuzzParse(f *testing.F) {
 	for _, tc := range invalidFilters {
 		f.Add(tc.in)
 	}
+	alt, _ := alternating(258)
+	f.Add(alt)
+	f.Add(strings.Repeat("not ", maxDepth-1) + "tcp port 80 or 443")
 	f.Fuzz(func(t *testing.T, s string) {
 		n, err := Parse(s)
 		if err != nil {
@@ -234,8 +310,96 @@ func FuzzParse(f *testing.F) {
 		if c2 := String(n2); c2 != c {
 			t.Fatalf("canonical form unstable: %q -> %q", c, c2)
 		}
-		if _, err := Compile(n); err != nil {
-			t.Fatalf("Compile(%q): %v", c, err)
-		}
 	})
+}
+
+// TestParseLongChains parses and/or chains of 100,000 terms. Parsing used to rebuild the
+// And/Or node for every term, so a chain of n terms cost O(n²): 100,000 terms took minutes.
+// There is no timing assertion; a quadratic parser makes this test take minutes again, a
+// linear one takes a fraction of a second.
+func TestParseLongChains(t *testing.T) {
+	const n = 100_000
+	addr := func(i int) netip.Addr { return netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)}) }
+	for _, op := range []string{" or ", " && "} {
+		var b strings.Builder
+		for i := range n {
+			if i > 0 {
+				b.WriteString(op)
+			}
+			b.WriteString("host ")
+			b.WriteString(addr(i).String())
+		}
+		node, err := Parse(b.String())
+		if err != nil {
+			t.Fatalf("%q chain: %v", op, err)
+		}
+		var terms []Node
+		switch x := node.(type) {
+		case *Or:
+			if op != " or " {
+				t.Fatalf("%q chain parsed to an Or", op)
+			}
+			terms = x.Terms
+		case *And:
+			if op == " or " {
+				t.Fatalf("%q chain parsed to an And", op)
+			}
+			terms = x.Terms
+		default:
+			t.Fatalf("%q chain parsed to %T", op, node)
+		}
+		if len(terms) != n {
+			t.Fatalf("%q chain: %d terms, want %d", op, len(terms), n)
+		}
+		for i, term := range terms {
+			h, ok := term.(*Host)
+			if !ok || h.Dir != DirEither || h.Addr != addr(i) {
+				t.Fatalf("%q chain: term %d is %v, want host %s", op, i, term, addr(i))
+			}
+		}
+	}
+
+	// Shorthands and alternation over a long filter: "port 1 or 2 or ... and tcp or udp",
+	// which groups left to right as ((port 1 or ... or port N) and tcp) or udp.
+	var b strings.Builder
+	b.WriteString("port 1")
+	for i := 2; i <= n; i++ {
+		b.WriteString(" or ")
+		b.WriteString(strconv.Itoa(i % 65536))
+	}
+	b.WriteString(" and tcp or udp")
+	node, err := Parse(b.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	or, ok := node.(*Or)
+	if !ok || len(or.Terms) != 2 || !reflect.DeepEqual(or.Terms[1], &Proto{N: 17}) {
+		t.Fatalf("long shorthand filter: top node %T %v", node, shorten(String(node)))
+	}
+	and, ok := or.Terms[0].(*And)
+	if !ok || len(and.Terms) != 2 || !reflect.DeepEqual(and.Terms[1], &Proto{N: 6}) {
+		t.Fatalf("long shorthand filter: second node %v", shorten(String(or.Terms[0])))
+	}
+	ports, ok := and.Terms[0].(*Or)
+	if !ok || len(ports.Terms) != n {
+		t.Fatalf("long shorthand filter: port list %T", and.Terms[0])
+	}
+	for i, term := range ports.Terms {
+		p := uint16((i + 1) % 65536)
+		if !reflect.DeepEqual(term, &Port{Lo: p, Hi: p}) {
+			t.Fatalf("port list term %d is %v, want port %d", i, term, p)
+		}
+	}
+	// The canonical text parses back to the same tree (String is linear too).
+	again, err := Parse(String(node))
+	if err != nil || !reflect.DeepEqual(again, node) {
+		t.Fatalf("reparse of the long canonical form: %v", err)
+	}
+}
+
+func shorten(s string) string {
+	if len(s) > 200 {
+		return s[:100] + " ... " + s[len(s)-100:]
+	}
+	return s
 }
