@@ -68,6 +68,7 @@ func TestGoldenRun(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	t.Setenv("TZ", "UTC")
 	work := filepath.Join(os.TempDir(), fmt.Sprintf("pcapdex-golden-run-%d", os.Getuid()))
+	lockGoldenRun(t, work+".lock")
 	if err := os.RemoveAll(work); err != nil {
 		t.Fatal(err)
 	}
