@@ -8,8 +8,8 @@ import (
 	"github.com/pcapdex/pcapdex/internal/stagebench"
 )
 
-func init() {
-	register(&command{
+func cmdBench() *command {
+	return &command{
 		name:    "bench",
 		summary: "time each stage (read, decode, flows with 1..N workers, index, queries) on one capture",
 		usage:   "pcapdex bench [--stages LIST] [--workers LIST] [--repeat N] [--format table|json] CAPTURE",
@@ -18,7 +18,7 @@ func init() {
   pcapdex bench --workers 1,2,4 --stages flows trace.pcap
   pcapdex bench --format json trace.pcap > bench.json`,
 		run: runBench,
-	})
+	}
 }
 
 type benchOptions struct {
@@ -33,7 +33,7 @@ type benchOptions struct {
 }
 
 func runBench(args []string, stdout, stderr io.Writer) int {
-	c := commands["bench"]
+	c := lookup("bench")
 	var o benchOptions
 	fl := newFlags(c, stderr)
 	fl.StringVar(&o.format, "format", "table", "output: table or json (one object with a stage array)")

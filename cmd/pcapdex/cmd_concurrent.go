@@ -9,8 +9,8 @@ import (
 	"github.com/pcapdex/pcapdex/query"
 )
 
-func init() {
-	register(&command{
+func cmdConcurrent() *command {
+	return &command{
 		name:    "concurrent",
 		summary: "flows open at an instant (--at), or at each RST: who sent it and how many other flows were open",
 		usage:   "pcapdex concurrent [--at TIME] [--from orig|resp] [flags] CAPTURE...|DIR|INDEX [FILTER]",
@@ -19,7 +19,7 @@ func init() {
   pcapdex concurrent trace.pcap --at +30s             # flows open 30 s into the capture
   pcapdex concurrent trace.pcap --at 2024-03-01T12:00:00Z port 443`,
 		run: runConcurrent,
-	})
+	}
 }
 
 func runConcurrent(args []string, stdout, stderr io.Writer) int {

@@ -8,8 +8,8 @@ import (
 	"github.com/pcapdex/pcapdex/query"
 )
 
-func init() {
-	register(&command{
+func cmdEvents() *command {
+	return &command{
 		name:    "events",
 		summary: "print the TCP analysis event stream (retransmissions, dup ACKs, zero windows, RSTs, RTTs, ...)",
 		usage:   "pcapdex events [--type T[,T...]] [--limit N] [flags] CAPTURE...|DIR|INDEX [FILTER]",
@@ -17,7 +17,7 @@ func init() {
   pcapdex events --type retransmission,duplicate_ack --format jsonl trace.pcapng host 10.0.0.5
   pcapdex events --type rst --limit 20 trace.pcap`,
 		run: runEvents,
-	})
+	}
 }
 
 func runEvents(args []string, stdout, stderr io.Writer) int {

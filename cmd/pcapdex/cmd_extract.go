@@ -11,8 +11,8 @@ import (
 	"github.com/pcapdex/pcapdex/query"
 )
 
-func init() {
-	register(&command{
+func cmdExtract() *command {
+	return &command{
 		name:    "extract",
 		summary: "write the matching packets, in capture order, to a pcap or pcapng file (read back by offset)",
 		usage:   "pcapdex extract -w OUT.pcap|OUT.pcapng|- [--annotate] [flags] CAPTURE...|DIR|INDEX [FILTER]",
@@ -20,7 +20,7 @@ func init() {
   pcapdex extract -w - trace.pcap host 10.0.0.5 and port 443 | wireshark -k -i -
   pcapdex extract -w retrans.pcapng --annotate trace.pcap 'retransmissions > 0'`,
 		run: runExtract,
-	})
+	}
 }
 
 func runExtract(args []string, stdout, stderr io.Writer) int {

@@ -12,8 +12,8 @@ import (
 	"github.com/spf13/pflag"
 )
 
-func init() {
-	register(&command{
+func cmdFlows() *command {
+	return &command{
 		name:    "flows",
 		summary: "list flows (TCP, UDP, ICMP, other IP) with Zeek conn_state/history and Wireshark TCP analysis",
 		usage:   "pcapdex flows [--sort KEY] [--limit N] [--columns C,...] [flags] CAPTURE...|DIR|INDEX [FILTER]",
@@ -22,7 +22,7 @@ func init() {
   pcapdex flows --format jsonl --sort bytes --limit 10 trace.pcapng.gz
   pcapdex flows --columns flow_id,orig_h,resp_h,resp_p,duration,conn_state trace.pcap rst`,
 		run: runFlows,
-	})
+	}
 }
 
 // trackFlags are --workers and --udp-timeout, the flow tracking flags of flows and events.

@@ -12,8 +12,8 @@ import (
 	"github.com/pcapdex/pcapdex/index"
 )
 
-func init() {
-	register(&command{
+func cmdIndex() *command {
+	return &command{
 		name:    "index",
 		summary: "index captures once (flows, packets, events, postings) so later queries answer in milliseconds",
 		usage:   "pcapdex index [-o PATH] [--force] [--verify] [--no-mmap] [--workers N] CAPTURE...|DIR",
@@ -22,7 +22,7 @@ func init() {
   pcapdex index -o day.pcapdex rot-*.pcap  # one index over a set of rotated files
   pcapdex index --verify trace.pcapng.zst`,
 		run: runIndex,
-	})
+	}
 }
 
 type indexOptions struct {
@@ -37,7 +37,7 @@ type indexOptions struct {
 }
 
 func runIndex(args []string, stdout, stderr io.Writer) int {
-	c := commands["index"]
+	c := lookup("index")
 	var o indexOptions
 	fl := newFlags(c, stderr)
 	fl.StringVarP(&o.output, "output", "o", "", "write one index over all CAPTUREs (a capture set, in order) to PATH")

@@ -10,8 +10,8 @@ import (
 	"github.com/pcapdex/pcapdex/pcapng"
 )
 
-func init() {
-	register(&command{
+func cmdInfo() *command {
+	return &command{
 		name:    "info",
 		summary: "summarize captures like capinfos: format, link types, packets, time span, sizes, drops",
 		usage:   "pcapdex info [--format table|json|jsonl] [--no-mmap] CAPTURE...",
@@ -20,7 +20,7 @@ func init() {
   pcapdex info --format jsonl *.pcap > summary.jsonl
   cat trace.pcap | pcapdex info -`,
 		run: runInfo,
-	})
+	}
 }
 
 type infoOptions struct {
@@ -29,7 +29,7 @@ type infoOptions struct {
 }
 
 func runInfo(args []string, stdout, stderr io.Writer) int {
-	c := commands["info"]
+	c := lookup("info")
 	var o infoOptions
 	fs := newFlags(c, stderr)
 	fs.StringVar(&o.format, "format", "table", "output format: table, json (one object per file; an array for several files) or jsonl")

@@ -8,8 +8,8 @@ import (
 	"github.com/pcapdex/pcapdex/query"
 )
 
-func init() {
-	register(&command{
+func cmdPackets() *command {
+	return &command{
 		name:    "packets",
 		summary: "per packet of the matching flows: time, time in flow, direction, TCP flags, relative seq/ack, length, scaled window, analysis",
 		usage:   "pcapdex packets [flags] CAPTURE...|DIR|INDEX [FILTER]",
@@ -17,7 +17,7 @@ func init() {
   pcapdex packets trace.pcap host 10.0.0.5 and port 443 --format csv
   pcapdex packets trace.pcap 'retransmissions > 0' --limit 100`,
 		run: runPackets,
-	})
+	}
 }
 
 func runPackets(args []string, stdout, stderr io.Writer) int {

@@ -7,8 +7,8 @@ import (
 	"github.com/pcapdex/pcapdex/query"
 )
 
-func init() {
-	register(&command{
+func cmdSizes() *command {
+	return &command{
 		name:    "sizes",
 		summary: "frame size distribution: min, quartiles, p90, p99, max (nearest rank), or a histogram with its CDF",
 		usage:   "pcapdex sizes [--histogram] [flags] CAPTURE...|DIR|INDEX [FILTER]",
@@ -16,7 +16,7 @@ func init() {
   pcapdex sizes trace.pcap --histogram port 443
   pcapdex sizes trace.pcap --format json udp`,
 		run: runSizes,
-	})
+	}
 }
 
 func runSizes(args []string, stdout, stderr io.Writer) int {

@@ -10,8 +10,8 @@ import (
 	"github.com/pcapdex/pcapdex/query"
 )
 
-func init() {
-	register(&command{
+func cmdTimeline() *command {
+	return &command{
 		name:    "timeline",
 		summary: "packets and bytes per time bucket (empty buckets as zero), optionally for a filter",
 		usage:   "pcapdex timeline [--bucket 1s|1m|1h|1d] [--align epoch|start] [flags] CAPTURE...|DIR|INDEX [FILTER]",
@@ -19,15 +19,18 @@ func init() {
   pcapdex timeline trace.pcap --bucket 1s host 10.0.0.5 and port 443
   pcapdex timeline trace.pcap --bucket 10s --align start --format csv`,
 		run: runTimeline,
-	})
-	register(&command{
+	}
+}
+
+func cmdGaps() *command {
+	return &command{
 		name:    "gaps",
 		summary: "silent intervals: stretches of at least --min with no (matching) packet",
 		usage:   "pcapdex gaps [--min DURATION] [flags] CAPTURE...|DIR|INDEX [FILTER]",
 		examples: `  pcapdex gaps trace.pcap --min 5s
   pcapdex gaps trace.pcap --min 1s host 10.0.0.5 and port 443`,
 		run: runGaps,
-	})
+	}
 }
 
 func runTimeline(args []string, stdout, stderr io.Writer) int {

@@ -9,8 +9,8 @@ import (
 	"github.com/pcapdex/pcapdex/query"
 )
 
-func init() {
-	register(&command{
+func cmdTop() *command {
+	return &command{
 		name:    "top",
 		summary: "the addresses, ports, address pairs or flows carrying the most bytes or packets",
 		usage:   "pcapdex top [--by src|dst|host|port|pair|flow] [--metric bytes|packets] [-n N] [flags] CAPTURE...|DIR|INDEX [FILTER]",
@@ -18,7 +18,7 @@ func init() {
   pcapdex top trace.pcap --by port --metric packets
   pcapdex top trace.pcap --by flow -n 1 host 10.0.0.5`,
 		run: runTop,
-	})
+	}
 }
 
 func runTop(args []string, stdout, stderr io.Writer) int {

@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"runtime/pprof"
-	"sort"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -26,8 +25,8 @@ const (
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
-// command is one subcommand. Each command lives in its own cmd_NAME.go file and registers
-// itself from init, so commands do not share a file.
+// command is one subcommand. Each command lives in its own cmd_NAME.go file, whose
+// cmdNAME function describes it; commandList names them all, in the order help shows.
 type command struct {
 	name     string
 	summary  string // one line for `pcapdex help`
@@ -37,13 +36,19 @@ type command struct {
 	run func(args []string, stdout, stderr io.Writer) int
 }
 
-var commands = map[string]*command{}
+// commandList returns every command, in the order `pcapdex help` lists them.
+func commandList() []*command {
+	return []*command{cmdInfo(), cmdIndex(), cmdFlows(), cmdPackets(), cmdTimeline(), cmdGaps(), cmdTop(), cmdSizes(), cmdEvents(), cmdConcurrent(), cmdExtract(), cmdBench()}
+}
 
-func register(c *command) {
-	if _, dup := commands[c.name]; dup {
-		panic("pcapdex: command registered twice: " + c.name)
+// lookup returns the command named name, or nil.
+func lookup(name string) *command {
+	for _, c := range commandList() {
+		if c.name == name {
+			return c
+		}
 	}
-	commands[c.name] = c
+	return nil
 }
 
 func main() {
@@ -75,7 +80,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch name {
 	case "help", "-h", "--help":
 		if len(args) > 1 {
-			if c, ok := commands[args[1]]; ok {
+			if c := lookup(args[1]); c != nil {
 				return c.run([]string{"--help"}, stdout, stderr)
 			}
 			fmt.Fprintf(stderr, "pcapdex: unknown command %q\n", args[1])
@@ -87,8 +92,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "pcapdex %s\n", version)
 		return exitOK
 	}
-	c, ok := commands[name]
-	if !ok {
+	c := lookup(name)
+	if c == nil {
 		fmt.Fprintf(stderr, "pcapdex: unknown command %q (see 'pcapdex help')\n", name)
 		return exitUsage
 	}
@@ -102,13 +107,8 @@ Usage: pcapdex COMMAND [flags] [ARGS]
 
 Commands:
 `)
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
+	for _, c := range commandList() {
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 	}
 	fmt.Fprint(w, `  help       show this help, or 'pcapdex help COMMAND'
   version    print the version

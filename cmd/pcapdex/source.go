@@ -58,7 +58,7 @@ func addQueryFlags(fs *pflag.FlagSet, q *queryFlags) {
 
 // newQueryFlags returns the FlagSet of query command name, the shared flags bound to q.
 func newQueryFlags(name string, q *queryFlags, stderr io.Writer) *pflag.FlagSet {
-	fs := newFlags(commands[name], stderr)
+	fs := newFlags(lookup(name), stderr)
 	addQueryFlags(fs, q)
 	return fs
 }
