@@ -6,7 +6,7 @@ import (
 	"net/netip"
 	"os"
 
-	"golang.org/x/sys/unix"
+	"github.com/pcapdex/pcapdex/internal/mmap"
 )
 
 // Format is the container format of a capture.
@@ -191,7 +191,7 @@ func (r *Reader) Close() error {
 		err = r.closer.Close()
 	}
 	if r.mapped != nil {
-		if e := unix.Munmap(r.mapped); e != nil && err == nil {
+		if e := mmap.Unmap(r.mapped); e != nil && err == nil {
 			err = e
 		}
 		r.mapped, r.buf = nil, nil
