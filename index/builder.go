@@ -14,6 +14,7 @@ import (
 
 	"github.com/pcapdex/pcapdex/fastparse"
 	"github.com/pcapdex/pcapdex/flowhash"
+	"github.com/pcapdex/pcapdex/internal/slab"
 	"github.com/pcapdex/pcapdex/pcapng"
 )
 
@@ -130,27 +131,6 @@ type flowRec struct {
 	flags       uint16 // TCP flags seen
 }
 
-// paged is an append-only list in fixed pages: growing it never copies what it holds.
-type paged[T any] struct {
-	pages [][]T
-	n     int
-}
-
-const pagedBits = 12
-
-func (p *paged[T]) len() int { return p.n }
-
-func (p *paged[T]) at(i int) *T { return &p.pages[i>>pagedBits][i&(1<<pagedBits-1)] }
-
-// add appends a zero element and returns it.
-func (p *paged[T]) add() *T {
-	if p.n&(1<<pagedBits-1) == 0 {
-		p.pages = append(p.pages, make([]T, 1<<pagedBits))
-	}
-	p.n++
-	return p.at(p.n - 1)
-}
-
 // flowBlock records that flow row reached packet block blk (once per flow and block).
 type flowBlock struct{ row, blk uint32 }
 
@@ -163,11 +143,11 @@ type flowBlock struct{ row, blk uint32 }
 type Builder struct {
 	w        *Writer
 	opt      BuildOptions
-	tr       *flowhash.Tracker  // Add
-	pl       *flowhash.Pipeline // ReadCapture
-	pk       *TableWriter       // packets
-	pf       *TableWriter       // packets.flow (spooled)
-	ks       paged[keyState]    // by key id - 1
+	tr       *flowhash.Tracker   // Add
+	pl       *flowhash.Pipeline  // ReadCapture
+	pk       *TableWriter        // packets
+	pf       *TableWriter        // packets.flow (spooled)
+	ks       slab.List[keyState] // by key id - 1
 	files    []CaptureFile
 	inFile   bool
 	secs     []secCount
@@ -186,7 +166,7 @@ type Builder struct {
 	slotFlow []uint32 // flow id of each key slot's previous packet in the block
 	info     flowhash.PacketInfo
 
-	fl         paged[flowRec]        // by flow row (id - 1)
+	fl         slab.List[flowRec]    // by flow row (id - 1)
 	flowBlocks []flowBlock           // each block each flow reached, for wide-flow bitmaps
 	addErr     error                 // a write error from the packet loop
 	observe    func(*flowhash.Batch) // ReadCapture's observer
@@ -325,25 +305,25 @@ func (b *Builder) add(p *pcapng.Packet, in *flowhash.PacketInfo) error {
 	id := uint32(0)
 	if in.IP {
 		ki := in.Key - 1
-		if int(ki) == b.ks.len() {
-			*b.ks.add() = keyState{rel: flowhash.NewRelSeq(), vlan: in.VLAN}
+		if int(ki) == b.ks.Len() {
+			*b.ks.Add() = keyState{rel: flowhash.NewRelSeq(), vlan: in.VLAN}
 		}
 		id = in.Flow
 		dir, plen = uint8(in.Dir), in.PayloadLen
 		if in.Proto == flowhash.ProtoTCP && in.HasL4 {
 			flags = in.TCPFlags
-			s := b.ks.at(int(ki))
+			s := b.ks.At(int(ki))
 			seq, ack, win = s.rel.Next(&in.Segment, int(in.Dir))
 			slot, seq, ack, win, plen = s.chain.encode(blk, &b.nslot, int(in.Dir), seq, ack, win, plen, p.CapLen, flags)
 		}
 		// Per flow: key, block range, TCP flags; a new block entry for wide-flow bitmaps.
 		r := id - 1
 		var fr *flowRec
-		if int(r) == b.fl.len() {
-			fr = b.fl.add()
+		if int(r) == b.fl.Len() {
+			fr = b.fl.Add()
 			*fr = flowRec{key: ki, first: blk, last: blk}
 			b.flowBlocks = append(b.flowBlocks, flowBlock{r, blk})
-		} else if fr = b.fl.at(int(r)); fr.last != blk {
+		} else if fr = b.fl.At(int(r)); fr.last != blk {
 			fr.last = blk
 			b.flowBlocks = append(b.flowBlocks, flowBlock{r, blk})
 		}
@@ -460,8 +440,8 @@ func (b *Builder) finish() (*BuildStats, error) {
 	if len(flows) >= 1<<32-1 {
 		return nil, fmt.Errorf("index: %d flows exceed the format's limit", len(flows))
 	}
-	if len(flows) != b.fl.len() {
-		return nil, fmt.Errorf("index: flow tracking found %d flows, the packets named %d", len(flows), b.fl.len())
+	if len(flows) != b.fl.Len() {
+		return nil, fmt.Errorf("index: flow tracking found %d flows, the packets named %d", len(flows), b.fl.Len())
 	}
 	blockRows := b.opt.BlockRows
 	nf := len(flows)
@@ -469,7 +449,7 @@ func (b *Builder) finish() (*BuildStats, error) {
 	// Block bitmaps of wide flows.
 	wide := map[uint32]*roaring.Bitmap{}
 	for _, fb := range b.flowBlocks {
-		if fr := b.fl.at(int(fb.row)); fr.last-fr.first <= WideFlowBlocks {
+		if fr := b.fl.At(int(fb.row)); fr.last-fr.first <= WideFlowBlocks {
 			continue
 		}
 		bm := wide[fb.row]
@@ -532,8 +512,8 @@ func (b *Builder) writeFlows(flows []flowhash.Flow) error {
 		c := t.Pending()
 		oh, op := f.OrigEndpoint()
 		rh, rp := f.RespEndpoint()
-		fr := b.fl.at(i)
-		vlan := b.ks.at(int(fr.key)).vlan
+		fr := b.fl.At(i)
+		vlan := b.ks.At(int(fr.key)).vlan
 		c[0].I64 = append(c[0].I64, f.FirstTS)
 		c[1].I64 = append(c[1].I64, f.LastTS)
 		c[2].I64 = append(c[2].I64, int64(f.FirstFrame))
@@ -765,7 +745,7 @@ func (b *Builder) startPostings(flows []flowhash.Flow, events []flowhash.Event, 
 		{PostVLAN, 2, func(m *postingsRows) {
 			var k [2]byte
 			for i := range flows {
-				if v := b.ks.at(int(b.fl.at(i).key)).vlan; v != 0xffff {
+				if v := b.ks.At(int(b.fl.At(i).key)).vlan; v != 0xffff {
 					binary.BigEndian.PutUint16(k[:], v)
 					m.add(k[:], uint32(i))
 				}
