@@ -106,15 +106,15 @@ func (r *Result) AppendInfoJSONFields(dst []byte) []byte {
 // its number.
 func AppendProtoName(dst []byte, proto uint8) []byte {
 	switch proto {
-	case ProtoTCP:
+	case fastparse.ProtoTCP:
 		return append(dst, "tcp"...)
-	case ProtoUDP:
+	case fastparse.ProtoUDP:
 		return append(dst, "udp"...)
-	case ProtoICMP:
+	case fastparse.ProtoICMP:
 		return append(dst, "icmp"...)
-	case ProtoICMPv6:
+	case fastparse.ProtoICMPv6:
 		return append(dst, "icmp6"...)
-	case ProtoSCTP:
+	case fastparse.ProtoSCTP:
 		return append(dst, "sctp"...)
 	}
 	return strconv.AppendUint(dst, uint64(proto), 10)
@@ -205,7 +205,7 @@ func appendFlow(dst []byte, f *Flow, js bool) []byte {
 	}
 	oa, op := f.OrigEndpoint()
 	ra, rp := f.RespEndpoint()
-	if f.Key.Proto == ProtoICMP || f.Key.Proto == ProtoICMPv6 {
+	if f.Key.Proto == fastparse.ProtoICMP || f.Key.Proto == fastparse.ProtoICMPv6 {
 		op, rp = uint16(f.ICMPType), uint16(f.ICMPCode)
 	}
 	u(f.ID)
@@ -243,7 +243,7 @@ func appendFlow(dst []byte, f *Flow, js bool) []byte {
 	dst = append(dst, f.Hist[:f.HistLen]...)
 	end(true)
 	st := &f.TCP
-	isTCP := f.Key.Proto == ProtoTCP
+	isTCP := f.Key.Proto == fastparse.ProtoTCP
 	sec(st.SynRTT, isTCP && st.SynRTT != 0)
 	sec(st.AckRTT, isTCP && st.AckRTT != 0)
 	sec(st.RTTMin, st.RTTSamples > 0)

@@ -3,6 +3,8 @@ package flowhash
 import (
 	"cmp"
 	"slices"
+
+	"github.com/pcapdex/pcapdex/fastparse"
 )
 
 // retire ends the live flow idx (in index slot slot): its record goes to the finished list and
@@ -40,7 +42,7 @@ func (t *Table) fill(out *Flow, idx int32) {
 		// originator sent, SF when both did; anything else (ICMP, other IP protocols, TCP
 		// without a decoded header) is OTH, as Zeek returns for every other transport.
 		out.ConnState = StateOTH
-		if f.key.proto == ProtoUDP {
+		if f.key.proto == fastparse.ProtoUDP {
 			out.ConnState = StateS0
 			if f.pkts[r] > 0 {
 				out.ConnState = StateSF

@@ -440,9 +440,9 @@ func (pl *Pipeline) Summary() *Result {
 	res.DecodeStatus = pl.decode.ByStatus
 	count := func(proto uint8) {
 		switch proto {
-		case ProtoTCP:
+		case fastparse.ProtoTCP:
 			res.TCPConversations++
-		case ProtoUDP:
+		case fastparse.ProtoUDP:
 			res.UDPConversations++
 		}
 	}
@@ -611,9 +611,9 @@ func (res *Result) merge(tables []*Table, ids [][]uint32) {
 		// (tcp.stream, UDP timeouts) one pair had.
 		if f.newConv {
 			switch f.Key.Proto {
-			case ProtoTCP:
+			case fastparse.ProtoTCP:
 				res.TCPConversations++
-			case ProtoUDP:
+			case fastparse.ProtoUDP:
 				res.UDPConversations++
 			}
 		}

@@ -233,7 +233,7 @@ func (t *Table) add(k *Key, h uint64, d Dir, p *Segment, frame uint64, ts int64)
 	idx, slot, ok := t.lookup(k, h)
 	reused, seenL4 := false, false
 	keySerial := ^uint32(0) // a new key unless a retired flow had it
-	isTCP := k.Proto == ProtoTCP && p.HasL4 && p.Frag&fastparse.FragNonFirst == 0
+	isTCP := k.Proto == fastparse.ProtoTCP && p.HasL4 && p.Frag&fastparse.FragNonFirst == 0
 	// Wireshark analyses no segment of a fragmented datagram (pinfo->fragmented, with
 	// reassembly off): a first fragment carries the header but is not analysed.
 	analyze := isTCP && !p.Frag.IsFragment()
@@ -251,7 +251,7 @@ func (t *Table) add(k *Key, h uint64, d Dir, p *Segment, frame uint64, ts int64)
 				_, slot, _ = t.lookup(k, h)
 				ok, reused = false, true
 			}
-		case k.Proto != ProtoTCP && t.opt.UDPTimeout > 0 && ts-f.lastTS > t.opt.UDPTimeout:
+		case k.Proto != fastparse.ProtoTCP && t.opt.UDPTimeout > 0 && ts-f.lastTS > t.opt.UDPTimeout:
 			seenL4, keySerial = f.bits != 0, f.keySerial
 			t.retire(slot, idx)
 			_, slot, _ = t.lookup(k, h)
@@ -301,7 +301,7 @@ func (t *Table) newFlow(k *Key, h, slot uint64, d Dir, p *Segment, frame uint64,
 		*t.v6.At(vi) = [2][16]byte{k.A, k.B}
 		f.key.addr = uint64(vi)
 	}
-	if k.Proto == ProtoICMP || k.Proto == ProtoICMPv6 {
+	if k.Proto == fastparse.ProtoICMP || k.Proto == fastparse.ProtoICMPv6 {
 		f.icmpType, f.icmpCode = p.ICMPType, p.ICMPCode
 	}
 	if isTCP {

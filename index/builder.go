@@ -14,6 +14,7 @@ import (
 
 	"github.com/pcapdex/pcapdex/fastparse"
 	"github.com/pcapdex/pcapdex/flowhash"
+	"github.com/pcapdex/pcapdex/internal/intmath"
 	"github.com/pcapdex/pcapdex/internal/slab"
 	"github.com/pcapdex/pcapdex/pcapng"
 )
@@ -310,7 +311,7 @@ func (b *Builder) add(p *pcapng.Packet, in *flowhash.PacketInfo) error {
 		}
 		id = in.Flow
 		dir, plen = uint8(in.Dir), in.PayloadLen
-		if in.Proto == flowhash.ProtoTCP && in.HasL4 {
+		if in.Proto == fastparse.ProtoTCP && in.HasL4 {
 			flags = in.TCPFlags
 			s := b.ks.At(int(ki))
 			seq, ack, win = s.rel.Next(&in.Segment, int(in.Dir))
@@ -366,7 +367,7 @@ func (b *Builder) countSecond(ts, bytes int64) {
 		b.secs[i].bytes += bytes
 		return
 	}
-	sec := floorDiv(ts, 1e9)
+	sec := intmath.FloorDiv(ts, 1e9)
 	b.lastLo, b.lastOK = sec*1e9, sec > math.MinInt64/int64(1e9) // no overflow
 	i := b.last
 	if i < 0 || b.secs[i].sec != sec {
@@ -383,7 +384,7 @@ func (b *Builder) countSecond(ts, bytes int64) {
 }
 
 func (b *Builder) addSecond(ts int64, flows, events int64) {
-	sec := floorDiv(ts, 1e9)
+	sec := intmath.FloorDiv(ts, 1e9)
 	i, ok := b.secIdx[sec]
 	if !ok {
 		i = len(b.secs)
@@ -392,14 +393,6 @@ func (b *Builder) addSecond(ts int64, flows, events int64) {
 	}
 	b.secs[i].flows += flows
 	b.secs[i].events += events
-}
-
-func floorDiv(a, b int64) int64 {
-	q := a / b
-	if a%b != 0 && (a < 0) != (b < 0) {
-		q--
-	}
-	return q
 }
 
 // Finish ends flow tracking, writes the flow, packet-flow, event and series tables and the
@@ -550,7 +543,7 @@ func (b *Builder) writeFlows(flows []flowhash.Flow) error {
 		c[32].U16 = append(c[32].U16, tc.MSS[0])
 		c[33].U16 = append(c[33].U16, tc.MSS[1])
 		ws0, ws1 := uint8(0xff), uint8(0xff)
-		if f.Key.Proto == flowhash.ProtoTCP {
+		if f.Key.Proto == fastparse.ProtoTCP {
 			ws0, ws1 = uint8(tc.WScale[0]), uint8(tc.WScale[1])
 		}
 		c[34].U8 = append(c[34].U8, ws0)
@@ -720,7 +713,7 @@ func (b *Builder) startPostings(flows []flowhash.Flow, events []flowhash.Event, 
 		{PostOrigPort, 2, func(m *postingsRows) {
 			var k [2]byte
 			for i := range flows {
-				if f := &flows[i]; f.HasL4 && hasPorts(f.Key.Proto) {
+				if f := &flows[i]; f.HasL4 && HasPortPostings(f.Key.Proto) {
 					_, p := f.OrigEndpoint()
 					binary.BigEndian.PutUint16(k[:], p)
 					m.add(k[:], uint32(i))
@@ -730,7 +723,7 @@ func (b *Builder) startPostings(flows []flowhash.Flow, events []flowhash.Event, 
 		{PostRespPort, 2, func(m *postingsRows) {
 			var k [2]byte
 			for i := range flows {
-				if f := &flows[i]; f.HasL4 && hasPorts(f.Key.Proto) {
+				if f := &flows[i]; f.HasL4 && HasPortPostings(f.Key.Proto) {
 					_, p := f.RespEndpoint()
 					binary.BigEndian.PutUint16(k[:], p)
 					m.add(k[:], uint32(i))
@@ -808,10 +801,15 @@ func (b *Builder) startPostings(flows []flowhash.Flow, events []flowhash.Event, 
 	}
 }
 
-// hasPorts reports whether flows of protocol proto have port postings.
-func hasPorts(proto uint8) bool {
+// HasPortPostings reports whether flows of IP protocol proto (with a transport header) have
+// their ports in the port postings: TCP, UDP and SCTP, the protocols tcpdump's port
+// primitives apply to. ICMP flows carry type and code in the flow key's port fields; they are
+// not indexed as ports. Everything that reads or shows flow ports (a port filter evaluated
+// without the index, the port columns of a flow row, top by port) follows this, so a query
+// answers the same from an index and from a capture.
+func HasPortPostings(proto uint8) bool {
 	switch proto {
-	case flowhash.ProtoTCP, flowhash.ProtoUDP, flowhash.ProtoSCTP:
+	case fastparse.ProtoTCP, fastparse.ProtoUDP, fastparse.ProtoSCTP:
 		return true
 	}
 	return false

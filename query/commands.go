@@ -12,7 +12,10 @@ import (
 	"strings"
 
 	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/pcapdex/pcapdex/fastparse"
 	"github.com/pcapdex/pcapdex/flowhash"
+	"github.com/pcapdex/pcapdex/index"
+	"github.com/pcapdex/pcapdex/internal/intmath"
 )
 
 // Selection is what a command's filter and time window chose.
@@ -111,7 +114,7 @@ func rttKnown(f *flowhash.Flow) bool { return f.TCP.RTTSamples > 0 && f.TCP.RTTM
 func flowPorts(f *flowhash.Flow) (uint16, uint16) {
 	_, op := f.OrigEndpoint()
 	_, rp := f.RespEndpoint()
-	if f.Key.Proto == flowhash.ProtoICMP || f.Key.Proto == flowhash.ProtoICMPv6 {
+	if f.Key.Proto == fastparse.ProtoICMP || f.Key.Proto == fastparse.ProtoICMPv6 {
 		op, rp = uint16(f.ICMPType), uint16(f.ICMPCode)
 	}
 	return op, rp
@@ -148,10 +151,10 @@ var FlowColumns = []FlowColumn{
 	{Col{"conn_state", KindString}, func(t *Table, f *flowhash.Flow) { t.Str(f.ConnState.String()) }},
 	{Col{"history", KindString}, func(t *Table, f *flowhash.Flow) { t.StrBytes(f.Hist[:min(int(f.HistLen), len(f.Hist))]) }},
 	{Col{"syn_rtt", KindDuration}, func(t *Table, f *flowhash.Flow) {
-		rttCell(t, f.TCP.SynRTT, f.Key.Proto == flowhash.ProtoTCP && f.TCP.SynRTT != 0)
+		rttCell(t, f.TCP.SynRTT, f.Key.Proto == fastparse.ProtoTCP && f.TCP.SynRTT != 0)
 	}},
 	{Col{"ack_rtt", KindDuration}, func(t *Table, f *flowhash.Flow) {
-		rttCell(t, f.TCP.AckRTT, f.Key.Proto == flowhash.ProtoTCP && f.TCP.AckRTT != 0)
+		rttCell(t, f.TCP.AckRTT, f.Key.Proto == fastparse.ProtoTCP && f.TCP.AckRTT != 0)
 	}},
 	{Col{"rtt_min", KindDuration}, func(t *Table, f *flowhash.Flow) { rttCell(t, f.TCP.RTTMin, rttKnown(f)) }},
 	{Col{"rtt_avg", KindDuration}, func(t *Table, f *flowhash.Flow) { rttCell(t, f.TCP.RTTAvg, rttKnown(f)) }},
@@ -494,7 +497,7 @@ func WriteTimeline(st Store, sel Selection, o TimelineOptions, w io.Writer, out 
 	if o.Align == AlignStart {
 		base = first
 	}
-	bucketOf := func(ts int64) int64 { return floorDiv(ts-base, o.Bucket) }
+	bucketOf := func(ts int64) int64 { return intmath.FloorDiv(ts-base, o.Bucket) }
 	t := NewTable(w, out, Col{"ts", KindTime}, Col{"packets", KindUint}, Col{"bytes", KindBytes})
 	if st.NumPackets() == 0 || lo > hi {
 		return t.Close()
@@ -543,14 +546,6 @@ func WriteTimeline(st Store, sel Selection, o TimelineOptions, w io.Writer, out 
 		}
 	}
 	return t.Close()
-}
-
-func floorDiv(a, b int64) int64 {
-	q := a / b
-	if a%b != 0 && (a < 0) != (b < 0) {
-		q--
-	}
-	return q
 }
 
 // ---- gaps ----
@@ -681,7 +676,7 @@ func WriteTop(st Store, sel Selection, o TopOptions, w io.Writer, out Options) e
 				add(topKey{a: ra}, f)
 			}
 		case "port":
-			if !f.HasL4 || !hasPorts(f.Key.Proto) {
+			if !f.HasL4 || !index.HasPortPostings(f.Key.Proto) {
 				return nil
 			}
 			_, rp := f.RespEndpoint()

@@ -1,5 +1,7 @@
 package query
 
+import "github.com/pcapdex/pcapdex/index"
+
 // MatchFlow reports whether the flow matches the plan, evaluating the normalized tree row by
 // row. It is the streaming-mode evaluator and the reference the bitmap evaluation is tested
 // against; it does not allocate.
@@ -48,7 +50,7 @@ func matchLeaf(n Node, f *FlowFields) bool {
 		}
 		return x.Prefix.Contains(f.Src) || x.Prefix.Contains(f.Dst)
 	case *Port:
-		if !hasPorts(f.Proto) {
+		if !index.HasPortPostings(f.Proto) {
 			return false
 		}
 		in := func(p uint16) bool { return p >= x.Lo && p <= x.Hi }
