@@ -136,13 +136,17 @@ func newStreamReader(src io.Reader, opts Options) (*Reader, error) {
 		case CompressionGzip:
 			zr, err := gzip.NewReader(rest)
 			if err != nil {
-				return nil, r.formatErr(0, "gzip header", "%v", err)
+				fe := r.formatErr(0, "gzip header", "%v", err)
+				fe.Err = err
+				return nil, fe
 			}
 			dec, r.closer = zr, zr
 		case CompressionZstd:
 			zr, err := zstd.NewReader(rest, zstd.WithDecoderConcurrency(1))
 			if err != nil {
-				return nil, r.formatErr(0, "zstd header", "%v", err)
+				fe := r.formatErr(0, "zstd header", "%v", err)
+				fe.Err = err
+				return nil, fe
 			}
 			dec, r.closer = zr, zstdCloser{zr}
 		case CompressionLZ4:
