@@ -1,12 +1,9 @@
 package fastparse
 
 import (
-	"bytes"
-	"os/exec"
-	"regexp"
-	"runtime"
-	"strings"
 	"testing"
+
+	"github.com/pcapdex/pcapdex/internal/inlinetest"
 )
 
 func TestDecodeNoAllocs(t *testing.T) {
@@ -38,27 +35,8 @@ func TestAppendJSONFieldsNoAllocs(t *testing.T) {
 }
 
 // TestInlining checks that the accessors the packet loop calls stay inlinable, the way
-// net/netip pins its own: it builds the package with -gcflags=-m and reads the verdicts.
+// net/netip pins its own.
 func TestInlining(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the package with the compiler's optimisation report")
-	}
-	if runtime.Compiler != "gc" {
-		t.Skip("needs the gc compiler")
-	}
-	gotool := runtime.GOROOT() + "/bin/go"
-	out, err := exec.Command(gotool, "build", "-gcflags=-m", ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build -gcflags=-m: %v\n%s", err, out)
-	}
-	got := map[string]bool{}
-	re := regexp.MustCompile(`: can inline (\S+)`)
-	for _, line := range bytes.Split(out, []byte("\n")) {
-		if m := re.FindSubmatch(line); m != nil {
-			got[strings.TrimPrefix(string(m[1]), "(*Packet).")] = true
-			got[string(m[1])] = true
-		}
-	}
 	want := []string{
 		"IPv4.Version", "IPv4.HeaderLen", "IPv4.TotalLen", "IPv4.ID", "IPv4.FlagsFragment",
 		"IPv4.TTL", "IPv4.Protocol",
@@ -72,9 +50,5 @@ func TestInlining(t *testing.T) {
 		"(*Packet).markFlags", "FragInfo.IsFragment", "Status.Malformed", "be16", "be32", "b2u",
 		"extHdrLen",
 	}
-	for _, name := range want {
-		if !got[name] {
-			t.Errorf("%s is not inlinable", name)
-		}
-	}
+	inlinetest.Check(t, want, nil)
 }

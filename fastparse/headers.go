@@ -73,6 +73,7 @@ const (
 	ProtoICMPv6   = 58
 	ProtoNoNext   = 59
 	ProtoDstOpts  = 60
+	ProtoSCTP     = 132
 	ProtoMobility = 135
 	ProtoHIP      = 139
 	ProtoShim6    = 140

@@ -203,7 +203,7 @@ func TestPipelineNoAllocs(t *testing.T) {
 func TestMergeParallel(t *testing.T) {
 	run := func() *Result {
 		tr := NewTracker(Options{Events: true})
-		p := fastparse.Packet{IPVersion: 4, Proto: ProtoTCP, HasL4: true, TCPFlags: fastparse.TCPSyn, IPLen: 40, IPHdrLen: 20}
+		p := fastparse.Packet{IPVersion: 4, Proto: fastparse.ProtoTCP, HasL4: true, TCPFlags: fastparse.TCPSyn, IPLen: 40, IPHdrLen: 20}
 		for i := 0; i < 50_000; i++ {
 			p.SrcIP[0], p.SrcIP[1], p.SrcIP[2], p.SrcIP[3] = 10, byte(i>>16), byte(i>>8), byte(i)
 			p.DstIP[0], p.DstIP[3] = 192, 1

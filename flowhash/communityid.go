@@ -3,6 +3,8 @@ package flowhash
 import (
 	"crypto/sha1"
 	"encoding/base64"
+
+	"github.com/pcapdex/pcapdex/fastparse"
 )
 
 // AppendCommunityID appends the Community ID v1 string ("1:" + base64(sha1(...))) of a flow
@@ -23,9 +25,9 @@ func AppendCommunityID(dst []byte, seed uint16, ipv6 bool, saddr, daddr *[16]byt
 	}
 	oneWay := false
 	switch proto {
-	case ProtoICMP:
+	case fastparse.ProtoICMP:
 		sport, dport, oneWay = icmpPorts(false, uint8(sport), uint8(dport))
-	case ProtoICMPv6:
+	case fastparse.ProtoICMPv6:
 		sport, dport, oneWay = icmpPorts(true, uint8(sport), uint8(dport))
 	}
 	sa, da := saddr[:alen], daddr[:alen]
@@ -40,7 +42,7 @@ func AppendCommunityID(dst []byte, seed uint16, ipv6 bool, saddr, daddr *[16]byt
 	n += copy(buf[n:], da)
 	buf[n], buf[n+1] = proto, 0
 	n += 2
-	if hasPorts(proto) {
+	if keyHasPorts(proto) {
 		buf[n], buf[n+1], buf[n+2], buf[n+3] = byte(sport>>8), byte(sport), byte(dport>>8), byte(dport)
 		n += 4
 	}

@@ -1,6 +1,10 @@
 package flowhash
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/pcapdex/pcapdex/fastparse"
+)
 
 // TestConnStates drives one short exchange per Zeek conn_state and checks state and history.
 func TestConnStates(t *testing.T) {
@@ -74,13 +78,13 @@ func TestConnStatesNonTCP(t *testing.T) {
 		reply    bool
 		want     ConnState
 	}{
-		{"udp one-way", "10.0.0.1", "10.0.0.2", ProtoUDP, 5000, 53, 0, 0, false, StateS0},
-		{"udp answered", "10.0.0.1", "10.0.0.2", ProtoUDP, 5000, 53, 53, 5000, true, StateSF},
-		{"udp6 answered", "fd00::1", "fd00::2", ProtoUDP, 5000, 53, 53, 5000, true, StateSF},
-		{"icmp echo answered", "10.0.0.1", "10.0.0.2", ProtoICMP, 8, 0, 0, 0, true, StateOTH},
-		{"icmp echo unanswered", "10.0.0.1", "10.0.0.2", ProtoICMP, 8, 0, 0, 0, false, StateOTH},
-		{"icmp6 echo answered", "fd00::1", "fd00::2", ProtoICMPv6, 128, 0, 129, 0, true, StateOTH},
-		{"icmp unreachable", "10.0.0.1", "10.0.0.2", ProtoICMP, 3, 3, 0, 0, false, StateOTH},
+		{"udp one-way", "10.0.0.1", "10.0.0.2", fastparse.ProtoUDP, 5000, 53, 0, 0, false, StateS0},
+		{"udp answered", "10.0.0.1", "10.0.0.2", fastparse.ProtoUDP, 5000, 53, 53, 5000, true, StateSF},
+		{"udp6 answered", "fd00::1", "fd00::2", fastparse.ProtoUDP, 5000, 53, 53, 5000, true, StateSF},
+		{"icmp echo answered", "10.0.0.1", "10.0.0.2", fastparse.ProtoICMP, 8, 0, 0, 0, true, StateOTH},
+		{"icmp echo unanswered", "10.0.0.1", "10.0.0.2", fastparse.ProtoICMP, 8, 0, 0, 0, false, StateOTH},
+		{"icmp6 echo answered", "fd00::1", "fd00::2", fastparse.ProtoICMPv6, 128, 0, 129, 0, true, StateOTH},
+		{"icmp unreachable", "10.0.0.1", "10.0.0.2", fastparse.ProtoICMP, 3, 3, 0, 0, false, StateOTH},
 		{"gre both ways", "10.0.0.1", "10.0.0.2", 47, 0, 0, 0, 0, true, StateOTH},
 	}
 	for _, c := range cases {

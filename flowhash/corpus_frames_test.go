@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/pcapdex/pcapdex/fastparse"
 )
 
 // goldenCols are the .tcpa columns after frame and tcp.stream, and the event each maps to.
@@ -130,7 +132,7 @@ func compareFrames(t *testing.T, res *Result, tcpa, streamsFile, knownStreamDiff
 	wantStreams, _ := strconv.Atoi(strings.TrimSpace(string(sb)))
 	streams := 0
 	for i := range res.Flows {
-		if res.Flows[i].Key.Proto == ProtoTCP && res.Flows[i].HasL4 {
+		if res.Flows[i].Key.Proto == fastparse.ProtoTCP && res.Flows[i].HasL4 {
 			streams++
 		}
 	}

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/pcapdex/pcapdex/fastparse"
 )
 
 // TestCorpusRTTAgainstAckRTT compares each TCP flow's mean data->ACK RTT with the mean of
@@ -46,7 +48,7 @@ func TestCorpusRTTAgainstAckRTT(t *testing.T) {
 		for i := range res.Flows {
 			fl := &res.Flows[i]
 			w, ok := want[fl.FirstFrame]
-			if !ok || fl.Key.Proto != ProtoTCP || fl.TCP.RTTSamples == 0 {
+			if !ok || fl.Key.Proto != fastparse.ProtoTCP || fl.TCP.RTTSamples == 0 {
 				continue
 			}
 			streams++

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pcapdex/pcapdex/fastparse"
 	"github.com/pcapdex/pcapdex/internal/testcorpus"
 	"github.com/pcapdex/pcapdex/pcapng"
 )
@@ -55,11 +56,11 @@ func convRows(res *Result) map[string][2]uint64 {
 	out := map[string][2]uint64{}
 	for i := range res.Flows {
 		f := &res.Flows[i]
-		if !f.HasL4 || (f.Key.Proto != ProtoTCP && f.Key.Proto != ProtoUDP) {
+		if !f.HasL4 || (f.Key.Proto != fastparse.ProtoTCP && f.Key.Proto != fastparse.ProtoUDP) {
 			continue
 		}
 		proto := "tcp"
-		if f.Key.Proto == ProtoUDP {
+		if f.Key.Proto == fastparse.ProtoUDP {
 			proto = "udp"
 		}
 		id := fmt.Sprintf("%s %s %d %s %d", proto, f.Key.Addr(DirAB), f.Key.PortA, f.Key.Addr(DirBA), f.Key.PortB)

@@ -71,7 +71,7 @@
 // (TestPipelineNoAllocs). Live memory per flow (TestBytesPerFlow, with FLOWBENCH=1 at 1
 // million flows; the pipeline's collector adds 8 bytes a flow for its serial-to-id maps):
 //
-//	flow state (slab.go)         104  key compacted to 14 bytes: IPv4 addresses inline,
+//	flow state (internal/slab)   104  key compacted to 14 bytes: IPv4 addresses inline,
 //	                                  IPv6 address pairs in a slab of their own (+32)
 //	TCP state                    152  both halves' sequence state, handshake times that turn
 //	                                  into RTTs in place, RTT samples, packed history (16)

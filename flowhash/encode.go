@@ -105,15 +105,15 @@ func (r *Result) AppendInfoJSONFields(dst []byte) []byte {
 // its number.
 func AppendProtoName(dst []byte, proto uint8) []byte {
 	switch proto {
-	case ProtoTCP:
+	case fastparse.ProtoTCP:
 		return append(dst, "tcp"...)
-	case ProtoUDP:
+	case fastparse.ProtoUDP:
 		return append(dst, "udp"...)
-	case ProtoICMP:
+	case fastparse.ProtoICMP:
 		return append(dst, "icmp"...)
-	case ProtoICMPv6:
+	case fastparse.ProtoICMPv6:
 		return append(dst, "icmp6"...)
-	case ProtoSCTP:
+	case fastparse.ProtoSCTP:
 		return append(dst, "sctp"...)
 	}
 	return strconv.AppendUint(dst, uint64(proto), 10)

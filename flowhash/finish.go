@@ -3,23 +3,25 @@ package flowhash
 import (
 	"cmp"
 	"slices"
+
+	"github.com/pcapdex/pcapdex/fastparse"
 )
 
 // retire ends the live flow idx (in index slot slot): its record goes to the finished list and
 // its state is freed.
 func (t *Table) retire(slot uint64, idx int32) {
-	t.fill(t.done.add(), idx)
+	t.fill(t.done.Add(), idx)
 	f := t.flow(idx)
 	if f.tcp >= 0 {
 		if c := t.tcpAt(f.tcp).cold; c != 0 {
-			t.cold.release(c - 1)
+			t.cold.Release(c - 1)
 		}
-		t.tcp.release(f.tcp)
+		t.tcp.Release(f.tcp)
 	}
 	if f.key.ipVersion == 6 {
-		t.v6.release(f.key.v6())
+		t.v6.Release(f.key.v6())
 	}
-	t.flows.release(idx)
+	t.flows.Release(idx)
 	t.remove(slot)
 }
 
@@ -40,7 +42,7 @@ func (t *Table) fill(out *Flow, idx int32) {
 		// originator sent, SF when both did; anything else (ICMP, other IP protocols, TCP
 		// without a decoded header) is OTH, as Zeek returns for every other transport.
 		out.ConnState = StateOTH
-		if f.key.proto == ProtoUDP {
+		if f.key.proto == fastparse.ProtoUDP {
 			out.ConnState = StateS0
 			if f.pkts[r] > 0 {
 				out.ConnState = StateSF
@@ -171,8 +173,8 @@ func (t *Table) Finish() ([]Flow, []Event, Totals) {
 	// Deterministic order regardless of hash order.
 	slices.SortFunc(live, func(a, b liveFlow) int { return cmp.Compare(a.first, b.first) })
 	for i := range live {
-		t.fill(t.done.add(), live[i].idx)
+		t.fill(t.done.Add(), live[i].idx)
 	}
 	t.slots, t.nlive = nil, 0
-	return t.done.appendTo(nil), t.events.appendTo(nil), t.totals
+	return t.done.AppendTo(nil), t.events.AppendTo(nil), t.totals
 }

@@ -1,5 +1,7 @@
 package flowhash
 
+import "github.com/pcapdex/pcapdex/fastparse"
+
 // ConnState is Zeek's conn_state for a flow (TCP; UDP flows get S0 one-way, SF answered;
 // ICMP and other IP flows get OTH, as Zeek assigns them).
 type ConnState uint8
@@ -83,7 +85,7 @@ func (f *Flow) RespEndpoint() (addr *[16]byte, port uint16) {
 func (f *Flow) AppendCommunityID(dst []byte) []byte {
 	sa, sp := f.OrigEndpoint()
 	da, dp := f.RespEndpoint()
-	if f.Key.Proto == ProtoICMP || f.Key.Proto == ProtoICMPv6 {
+	if f.Key.Proto == fastparse.ProtoICMP || f.Key.Proto == fastparse.ProtoICMPv6 {
 		sp, dp = uint16(f.ICMPType), uint16(f.ICMPCode)
 	}
 	return AppendCommunityID(dst, 0, f.Key.IPVersion == 6, sa, da, f.Key.Proto, sp, dp)

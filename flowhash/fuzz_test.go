@@ -56,7 +56,7 @@ func FuzzTCPSegments(f *testing.F) {
 			if b[0]&1 != 0 {
 				src, dst, sp, dp = dst, src, dp, sp
 			}
-			p := ipPacket(t, src, dst, ProtoTCP, sp, dp)
+			p := ipPacket(t, src, dst, fastparse.ProtoTCP, sp, dp)
 			p.TCPFlags = binary.BigEndian.Uint16(b[1:]) & 0x1ff
 			p.Seq = binary.BigEndian.Uint32(b[3:])
 			p.Ack = binary.BigEndian.Uint32(b[7:])

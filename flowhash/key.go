@@ -33,20 +33,12 @@ const (
 // Reverse returns the other direction.
 func (d Dir) Reverse() Dir { return d ^ 1 }
 
-// IP protocol numbers the flow layer treats specially.
-const (
-	ProtoICMP   = 1
-	ProtoTCP    = 6
-	ProtoUDP    = 17
-	ProtoICMPv6 = 58
-	ProtoSCTP   = 132
-)
-
-// hasPorts reports whether proto carries ports (or ICMP port equivalents) in Key and in the
-// Community ID hash.
-func hasPorts(proto uint8) bool {
+// keyHasPorts reports whether proto carries ports (or ICMP port equivalents) in Key and in
+// the Community ID hash. Which flows have port postings in an index is a narrower set:
+// index.HasPortPostings.
+func keyHasPorts(proto uint8) bool {
 	switch proto {
-	case ProtoTCP, ProtoUDP, ProtoSCTP, ProtoICMP, ProtoICMPv6:
+	case fastparse.ProtoTCP, fastparse.ProtoUDP, fastparse.ProtoSCTP, fastparse.ProtoICMP, fastparse.ProtoICMPv6:
 		return true
 	}
 	return false
@@ -102,12 +94,12 @@ func keyInto(k *Key, p *fastparse.Packet) (d Dir, ok bool) {
 	var sp, dp uint16
 	if p.HasL4 && p.Frag&fastparse.FragNonFirst == 0 {
 		switch p.Proto {
-		case ProtoICMP:
+		case fastparse.ProtoICMP:
 			sp, dp, _ = icmpPorts(false, p.ICMPType, p.ICMPCode)
-		case ProtoICMPv6:
+		case fastparse.ProtoICMPv6:
 			sp, dp, _ = icmpPorts(true, p.ICMPType, p.ICMPCode)
 		default:
-			if hasPorts(p.Proto) {
+			if keyHasPorts(p.Proto) {
 				sp, dp = p.SrcPort, p.DstPort
 			}
 		}

@@ -20,7 +20,7 @@ func ipPacket(t testing.TB, src, dst string, proto uint8, sp, dp uint16) fastpar
 	if len(src) > 15 || containsColon(src) {
 		p.IPVersion, p.IPHdrLen = 6, 40
 	}
-	if proto == ProtoICMP || proto == ProtoICMPv6 {
+	if proto == fastparse.ProtoICMP || proto == fastparse.ProtoICMPv6 {
 		p.ICMPType, p.ICMPCode = uint8(sp), uint8(dp)
 		p.SrcPort, p.DstPort = 0, 0
 	}
@@ -42,20 +42,20 @@ func TestKeySymmetric(t *testing.T) {
 		proto    uint8
 		sp, dp   uint16
 	}{
-		{"10.0.0.1", "10.0.0.2", ProtoTCP, 1234, 80},
-		{"10.0.0.2", "10.0.0.1", ProtoTCP, 80, 1234},
-		{"10.0.0.1", "10.0.0.1", ProtoUDP, 53, 5353}, // same address: ports decide
-		{"2001:db8::1", "2001:db8::2", ProtoUDP, 5000, 53},
-		{"192.168.0.89", "192.168.0.1", ProtoICMP, 8, 0}, // echo request
-		{"fe80::1", "fe80::2", ProtoICMPv6, 135, 0},      // neighbour solicitation
+		{"10.0.0.1", "10.0.0.2", fastparse.ProtoTCP, 1234, 80},
+		{"10.0.0.2", "10.0.0.1", fastparse.ProtoTCP, 80, 1234},
+		{"10.0.0.1", "10.0.0.1", fastparse.ProtoUDP, 53, 5353}, // same address: ports decide
+		{"2001:db8::1", "2001:db8::2", fastparse.ProtoUDP, 5000, 53},
+		{"192.168.0.89", "192.168.0.1", fastparse.ProtoICMP, 8, 0}, // echo request
+		{"fe80::1", "fe80::2", fastparse.ProtoICMPv6, 135, 0},      // neighbour solicitation
 	}
 	for _, c := range cases {
 		fwd := ipPacket(t, c.src, c.dst, c.proto, c.sp, c.dp)
 		rev := ipPacket(t, c.dst, c.src, c.proto, c.dp, c.sp)
-		if c.proto == ProtoICMP {
+		if c.proto == fastparse.ProtoICMP {
 			rev = ipPacket(t, c.dst, c.src, c.proto, 0, 0) // echo reply
 		}
-		if c.proto == ProtoICMPv6 {
+		if c.proto == fastparse.ProtoICMPv6 {
 			rev = ipPacket(t, c.dst, c.src, c.proto, 136, 0) // neighbour advertisement
 		}
 		k1, d1, ok1 := KeyOf(&fwd)
@@ -74,8 +74,8 @@ func TestKeySymmetric(t *testing.T) {
 		}
 	}
 	// Different flows give different keys.
-	a := ipPacket(t, "10.0.0.1", "10.0.0.2", ProtoTCP, 1234, 80)
-	b := ipPacket(t, "10.0.0.1", "10.0.0.2", ProtoTCP, 1235, 80)
+	a := ipPacket(t, "10.0.0.1", "10.0.0.2", fastparse.ProtoTCP, 1234, 80)
+	b := ipPacket(t, "10.0.0.1", "10.0.0.2", fastparse.ProtoTCP, 1235, 80)
 	ka, _, _ := KeyOf(&a)
 	kb, _, _ := KeyOf(&b)
 	if ka == kb || ka.Hash() == kb.Hash() {
@@ -101,9 +101,9 @@ func TestHashGolden(t *testing.T) {
 		sp, dp   uint16
 		want     uint64
 	}{
-		{"10.0.0.1", "10.0.0.2", ProtoTCP, 1234, 80, 0xe5733efca619e764},
-		{"192.168.1.52", "8.8.8.8", ProtoUDP, 54585, 53, 0xd01ff933eecbc10a},
-		{"2001:db8::1", "2001:db8::2", ProtoTCP, 443, 50000, 0x7686e75ee1700435},
+		{"10.0.0.1", "10.0.0.2", fastparse.ProtoTCP, 1234, 80, 0xe5733efca619e764},
+		{"192.168.1.52", "8.8.8.8", fastparse.ProtoUDP, 54585, 53, 0xd01ff933eecbc10a},
+		{"2001:db8::1", "2001:db8::2", fastparse.ProtoTCP, 443, 50000, 0x7686e75ee1700435},
 		{"0.0.0.0", "0.0.0.0", 0, 0, 0, 0xf2ba3e1358ce4122},
 	}
 	for _, c := range cases {

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 
 	"github.com/pcapdex/pcapdex/fastparse"
+	"github.com/pcapdex/pcapdex/internal/slab"
 	"github.com/pcapdex/pcapdex/pcapng"
 )
 
@@ -487,16 +488,16 @@ func (pl *Pipeline) Summary() *Result {
 	res.DecodeStatus = pl.decode.ByStatus
 	count := func(proto uint8) {
 		switch proto {
-		case ProtoTCP:
+		case fastparse.ProtoTCP:
 			res.TCPConversations++
-		case ProtoUDP:
+		case fastparse.ProtoUDP:
 			res.UDPConversations++
 		}
 	}
 	for _, t := range pl.tables {
 		res.Totals.add(&t.totals)
-		for i := range t.done.len() {
-			if f := t.done.at(i); f.newConv {
+		for i := range t.done.Len() {
+			if f := t.done.At(i); f.newConv {
 				count(f.Key.Proto)
 			}
 		}
@@ -531,7 +532,7 @@ func (pl *Pipeline) Result() *Result {
 func (res *Result) merge(tables []*Table, ids [][]uint32) {
 	ne := 0
 	for _, t := range tables {
-		ne += t.events.len()
+		ne += t.events.Len()
 		res.Totals.add(&t.totals)
 	}
 	// Flow ids: the order of each flow's first frame (unique: a frame belongs to one flow).
@@ -544,7 +545,7 @@ func (res *Result) merge(tables []*Table, ids [][]uint32) {
 	}
 	n := 0
 	for _, t := range tables {
-		n += t.done.len() + t.nlive
+		n += t.done.Len() + t.nlive
 	}
 	refs := make([]ref, 0, n)
 	placed := ids != nil
@@ -565,8 +566,8 @@ func (res *Result) merge(tables []*Table, ids [][]uint32) {
 				}
 				placed = false
 			}
-			for i := range t.done.len() {
-				put(t.done.at(i).serial, ref{0, int32(pi) + 1, int32(i)})
+			for i := range t.done.Len() {
+				put(t.done.At(i).serial, ref{0, int32(pi) + 1, int32(i)})
 			}
 			for _, sl := range t.slots {
 				if sl != 0 {
@@ -586,8 +587,8 @@ func (res *Result) merge(tables []*Table, ids [][]uint32) {
 	}
 	if !placed {
 		for pi, t := range tables {
-			for i := range t.done.len() {
-				refs = append(refs, ref{t.done.at(i).FirstFrame, int32(pi), int32(i)})
+			for i := range t.done.Len() {
+				refs = append(refs, ref{t.done.At(i).FirstFrame, int32(pi), int32(i)})
 			}
 			for _, sl := range t.slots {
 				if sl != 0 {
@@ -606,7 +607,7 @@ func (res *Result) merge(tables []*Table, ids [][]uint32) {
 			r := refs[i]
 			t := tables[r.part]
 			if r.ix >= 0 {
-				res.Flows[i] = *t.done.at(int(r.ix))
+				res.Flows[i] = *t.done.At(int(r.ix))
 			} else {
 				t.fill(&res.Flows[i], ^r.ix)
 			}
@@ -640,7 +641,7 @@ func (res *Result) merge(tables []*Table, ids [][]uint32) {
 	res.Events = make([]Event, 0, ne)
 	for pi, t := range tables {
 		start := len(res.Events)
-		res.Events = t.events.appendTo(res.Events)
+		res.Events = t.events.AppendTo(res.Events)
 		for i := start; i < len(res.Events); i++ {
 			e := &res.Events[i]
 			if e.serial < uint32(len(ids[pi])) {
@@ -648,7 +649,7 @@ func (res *Result) merge(tables []*Table, ids [][]uint32) {
 			}
 			e.serial = 0 // table-specific: cleared so results compare equal for any workers
 		}
-		t.done, t.events, t.slots, t.nlive = paged[Flow]{}, paged[Event]{}, nil, 0
+		t.done, t.events, t.slots, t.nlive = slab.List[Flow]{}, slab.List[Event]{}, nil, 0
 	}
 	for i := range res.Flows {
 		f := &res.Flows[i]
@@ -658,9 +659,9 @@ func (res *Result) merge(tables []*Table, ids [][]uint32) {
 		// (tcp.stream, UDP timeouts) one pair had.
 		if f.newConv {
 			switch f.Key.Proto {
-			case ProtoTCP:
+			case fastparse.ProtoTCP:
 				res.TCPConversations++
-			case ProtoUDP:
+			case fastparse.ProtoUDP:
 				res.UDPConversations++
 			}
 		}

@@ -123,7 +123,7 @@ func bytesPerFlow(n int, shape string, v6 bool) float64 {
 	tab := NewTable(Options{})
 	var frame uint64
 	for i := 0; i < n; i++ {
-		c := fastparse.Packet{IPVersion: 4, Proto: ProtoTCP, HasL4: true, IPHdrLen: 20, Window: 65000}
+		c := fastparse.Packet{IPVersion: 4, Proto: fastparse.ProtoTCP, HasL4: true, IPHdrLen: 20, Window: 65000}
 		if v6 {
 			c.IPVersion = 6
 			c.SrcIP[0], c.DstIP[0] = 0x20, 0x20
@@ -150,9 +150,9 @@ func bytesPerFlow(n int, shape string, v6 bool) float64 {
 		const S, A, F, P = fastparse.TCPSyn, fastparse.TCPAck, fastparse.TCPFin, fastparse.TCPPsh
 		switch shape {
 		case "udp":
-			c.Proto = ProtoUDP
+			c.Proto = fastparse.ProtoUDP
 			add(c, 0, 0, 0, 100)
-			s.Proto = ProtoUDP
+			s.Proto = fastparse.ProtoUDP
 			add(s, 0, 0, 0, 100)
 			continue
 		case "syn":

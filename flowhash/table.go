@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 
 	"github.com/pcapdex/pcapdex/fastparse"
+	"github.com/pcapdex/pcapdex/internal/slab"
 )
 
 // Options tune flow tracking. The zero value is valid: see each field's default.
@@ -85,7 +86,7 @@ func (t *Table) keyOf(f *flowState) Key {
 	fk := &f.key
 	k := Key{PortA: uint16(fk.ports), PortB: uint16(fk.ports >> 16), Proto: fk.proto, IPVersion: fk.ipVersion}
 	if fk.ipVersion == 6 {
-		p := t.v6.at(fk.v6())
+		p := t.v6.At(fk.v6())
 		k.A, k.B = p[0], p[1]
 	} else {
 		binary.LittleEndian.PutUint32(k.A[:4], uint32(fk.addr))
@@ -102,7 +103,7 @@ func (t *Table) keyEqual(fk, ck *flowKey, k *Key) bool {
 	if fk.ports != ck.ports || fk.proto != ck.proto || fk.ipVersion != 6 {
 		return false
 	}
-	p := t.v6.at(fk.v6())
+	p := t.v6.At(fk.v6())
 	return p[0] == k.A && p[1] == k.B
 }
 
@@ -112,12 +113,12 @@ type Table struct {
 	slots   []uint64 // live-flow index (see index.go)
 	mask    uint64
 	nlive   int
-	flows   slab[flowState]
-	tcp     slab[tcpState]
-	cold    slab[tcpCold]     // TCP records of flows with counted anomalies or RSTs
-	v6      slab[[2][16]byte] // IPv6 address pairs of flow keys
-	done    paged[Flow]       // finished flows
-	events  paged[Event]      // when opt.Events
+	flows   slab.Pool[flowState]
+	tcp     slab.Pool[tcpState]
+	cold    slab.Pool[tcpCold]     // TCP records of flows with counted anomalies or RSTs
+	v6      slab.Pool[[2][16]byte] // IPv6 address pairs of flow keys
+	done    slab.List[Flow]        // finished flows
+	events  slab.List[Event]       // when opt.Events
 	totals  Totals
 	nserial uint32 // flows created
 	nkeys   uint32 // keys seen
@@ -127,9 +128,9 @@ type Table struct {
 // Live returns the number of flows the table currently tracks.
 func (t *Table) Live() int { return t.nlive }
 
-func (t *Table) flow(i int32) *flowState { return t.flows.at(i) }
+func (t *Table) flow(i int32) *flowState { return t.flows.At(i) }
 
-func (t *Table) tcpAt(i int32) *tcpState { return t.tcp.at(i) }
+func (t *Table) tcpAt(i int32) *tcpState { return t.tcp.At(i) }
 
 // NewTable returns an empty shard table.
 func NewTable(opt Options) *Table {
@@ -232,7 +233,7 @@ func (t *Table) add(k *Key, h uint64, d Dir, p *Segment, frame uint64, ts int64)
 	idx, slot, ok := t.lookup(k, h)
 	reused, seenL4 := false, false
 	keySerial := ^uint32(0) // a new key unless a retired flow had it
-	isTCP := k.Proto == ProtoTCP && p.HasL4 && p.Frag&fastparse.FragNonFirst == 0
+	isTCP := k.Proto == fastparse.ProtoTCP && p.HasL4 && p.Frag&fastparse.FragNonFirst == 0
 	// Wireshark analyses no segment of a fragmented datagram (pinfo->fragmented, with
 	// reassembly off): a first fragment carries the header but is not analysed.
 	analyze := isTCP && !p.Frag.IsFragment()
@@ -250,7 +251,7 @@ func (t *Table) add(k *Key, h uint64, d Dir, p *Segment, frame uint64, ts int64)
 				_, slot, _ = t.lookup(k, h)
 				ok, reused = false, true
 			}
-		case k.Proto != ProtoTCP && t.opt.UDPTimeout > 0 && ts-f.lastTS > t.opt.UDPTimeout:
+		case k.Proto != fastparse.ProtoTCP && t.opt.UDPTimeout > 0 && ts-f.lastTS > t.opt.UDPTimeout:
 			seenL4, keySerial = f.bits != 0, f.keySerial
 			t.retire(slot, idx)
 			_, slot, _ = t.lookup(k, h)
@@ -292,19 +293,19 @@ func (t *Table) add(k *Key, h uint64, d Dir, p *Segment, frame uint64, ts int64)
 }
 
 func (t *Table) newFlow(k *Key, h, slot uint64, d Dir, p *Segment, frame uint64, ts int64, isTCP bool) int32 {
-	idx := t.flows.alloc()
+	idx := t.flows.Alloc()
 	f := t.flow(idx)
 	*f = flowState{key: compactKey(k), firstFrame: frame, firstTS: ts, lastTS: ts, tcp: -1, orig: d}
 	if k.IPVersion == 6 {
-		vi := t.v6.alloc()
-		*t.v6.at(vi) = [2][16]byte{k.A, k.B}
+		vi := t.v6.Alloc()
+		*t.v6.At(vi) = [2][16]byte{k.A, k.B}
 		f.key.addr = uint64(vi)
 	}
-	if k.Proto == ProtoICMP || k.Proto == ProtoICMPv6 {
+	if k.Proto == fastparse.ProtoICMP || k.Proto == fastparse.ProtoICMPv6 {
 		f.icmpType, f.icmpCode = p.ICMPType, p.ICMPCode
 	}
 	if isTCP {
-		ti := t.tcp.alloc()
+		ti := t.tcp.Alloc()
 		s := t.tcpAt(ti)
 		s.h[0].winScale, s.h[1].winScale = -1, -1
 		f.tcp = ti
@@ -376,15 +377,15 @@ func (t *Table) emit(f *flowState, typ EventType, d Dir, frame uint64, ts int64,
 	if !t.opt.Events {
 		return
 	}
-	*t.events.add() = Event{Frame: frame, TS: ts, Type: typ, FromOrig: d == f.orig, Detail: detail, serial: f.serial}
+	*t.events.Add() = Event{Frame: frame, TS: ts, Type: typ, FromOrig: d == f.orig, Detail: detail, serial: f.serial}
 }
 
 // coldOf returns s's cold record, allocating it on first use.
 func (t *Table) coldOf(s *tcpState) *tcpCold {
 	if s.cold == 0 {
-		s.cold = t.cold.alloc() + 1
+		s.cold = t.cold.Alloc() + 1
 	}
-	return t.cold.at(s.cold - 1)
+	return t.cold.At(s.cold - 1)
 }
 
 // coldIf returns s's cold record, or nil when it has none (every field in it is zero).
@@ -392,7 +393,7 @@ func (t *Table) coldIf(s *tcpState) *tcpCold {
 	if s.cold == 0 {
 		return nil
 	}
-	return t.cold.at(s.cold - 1)
+	return t.cold.At(s.cold - 1)
 }
 
 // tcpPacket runs TCP analysis and bookkeeping for one TCP segment (not a fragment, header

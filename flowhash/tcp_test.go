@@ -39,7 +39,7 @@ func (x *exchange) seg(fromClient bool, ms float64, flags uint16, seq, ack, n ui
 	if !fromClient {
 		src, dst, sp, dp = dst, src, dp, sp
 	}
-	p := ipPacket(x.t, src, dst, ProtoTCP, sp, dp)
+	p := ipPacket(x.t, src, dst, fastparse.ProtoTCP, sp, dp)
 	p.TCPFlags, p.Seq, p.Ack, p.PayloadLen, p.Window = flags, seq, ack, n, win
 	p.TCPHdrLen = 20
 	p.IPLen = 40 + n
@@ -391,9 +391,9 @@ func TestTCPMidstreamAndFlip(t *testing.T) {
 func TestUDPTimeout(t *testing.T) {
 	tab := NewTable(Options{UDPTimeout: 5e9})
 	send := func(fromA bool, sec int64, frame uint64) {
-		p := ipPacket(t, "10.0.0.1", "10.0.0.2", ProtoUDP, 5000, 53)
+		p := ipPacket(t, "10.0.0.1", "10.0.0.2", fastparse.ProtoUDP, 5000, 53)
 		if !fromA {
-			p = ipPacket(t, "10.0.0.2", "10.0.0.1", ProtoUDP, 53, 5000)
+			p = ipPacket(t, "10.0.0.2", "10.0.0.1", fastparse.ProtoUDP, 53, 5000)
 		}
 		p.PayloadLen, p.IPLen = 20, 48
 		k, d, _ := KeyOf(&p)

@@ -4,7 +4,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"syscall"
 	"testing"
 	"time"
 
@@ -91,12 +90,4 @@ func TestBuildReport(t *testing.T) {
 	}
 	t.Logf("index/flows (wall): workers=1 %.2f, workers=2 %.2f; index scaling workers=2/1: %.2fx",
 		best[0].wall.Seconds()/best[2].wall.Seconds(), best[1].wall.Seconds()/best[3].wall.Seconds(), best[2].wall.Seconds()/best[3].wall.Seconds())
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -14,6 +14,8 @@ import (
 
 	"github.com/pcapdex/pcapdex/fastparse"
 	"github.com/pcapdex/pcapdex/flowhash"
+	"github.com/pcapdex/pcapdex/internal/intmath"
+	"github.com/pcapdex/pcapdex/internal/slab"
 	"github.com/pcapdex/pcapdex/pcapng"
 )
 
@@ -138,27 +140,6 @@ type flowRec struct {
 	flags       uint16 // TCP flags seen
 }
 
-// paged is an append-only list in fixed pages: growing it never copies what it holds.
-type paged[T any] struct {
-	pages [][]T
-	n     int
-}
-
-const pagedBits = 12
-
-func (p *paged[T]) len() int { return p.n }
-
-func (p *paged[T]) at(i int) *T { return &p.pages[i>>pagedBits][i&(1<<pagedBits-1)] }
-
-// add appends a zero element and returns it.
-func (p *paged[T]) add() *T {
-	if p.n&(1<<pagedBits-1) == 0 {
-		p.pages = append(p.pages, make([]T, 1<<pagedBits))
-	}
-	p.n++
-	return p.at(p.n - 1)
-}
-
 // flowBlock records that flow row reached packet block blk (once per flow and block).
 type flowBlock struct{ row, blk uint32 }
 
@@ -171,11 +152,11 @@ type flowBlock struct{ row, blk uint32 }
 type Builder struct {
 	w        *Writer
 	opt      BuildOptions
-	tr       *flowhash.Tracker  // Add
-	pl       *flowhash.Pipeline // ReadCapture
-	pk       *TableWriter       // packets
-	pf       *TableWriter       // packets.flow (spooled)
-	ks       paged[keyState]    // by key id - 1
+	tr       *flowhash.Tracker   // Add
+	pl       *flowhash.Pipeline  // ReadCapture
+	pk       *TableWriter        // packets
+	pf       *TableWriter        // packets.flow (spooled)
+	ks       slab.List[keyState] // by key id - 1
 	files    []CaptureFile
 	inFile   bool
 	secs     []secCount
@@ -194,9 +175,9 @@ type Builder struct {
 	slotFlow []uint32 // flow id of each key slot's previous packet in the block
 	info     flowhash.PacketInfo
 
-	fl         paged[flowRec] // by flow row (id - 1)
-	flowBlocks []flowBlock    // each block each flow reached, for wide-flow bitmaps
-	addErr     error          // a write error from the packet loop
+	fl         slab.List[flowRec] // by flow row (id - 1)
+	flowBlocks []flowBlock        // each block each flow reached, for wide-flow bitmaps
+	addErr     error              // a write error from the packet loop
 }
 
 // NewBuilder starts building into w. Finish closes w.
@@ -321,25 +302,25 @@ func (b *Builder) add(p *pcapng.Packet, in *flowhash.PacketInfo) error {
 	id := uint32(0)
 	if in.IP {
 		ki := in.Key - 1
-		if int(ki) == b.ks.len() {
-			*b.ks.add() = keyState{rel: flowhash.NewRelSeq(), vlan: in.VLAN}
+		if int(ki) == b.ks.Len() {
+			*b.ks.Add() = keyState{rel: flowhash.NewRelSeq(), vlan: in.VLAN}
 		}
 		id = in.Flow
 		dir, plen = uint8(in.Dir), in.PayloadLen
-		if in.Proto == flowhash.ProtoTCP && in.HasL4 {
+		if in.Proto == fastparse.ProtoTCP && in.HasL4 {
 			flags = in.TCPFlags
-			s := b.ks.at(int(ki))
+			s := b.ks.At(int(ki))
 			seq, ack, win = s.rel.Next(&in.Segment, int(in.Dir))
 			slot, seq, ack, win, plen = s.chain.encode(blk, &b.nslot, int(in.Dir), seq, ack, win, plen, p.CapLen, flags)
 		}
 		// Per flow: key, block range, TCP flags; a new block entry for wide-flow bitmaps.
 		r := id - 1
 		var fr *flowRec
-		if int(r) == b.fl.len() {
-			fr = b.fl.add()
+		if int(r) == b.fl.Len() {
+			fr = b.fl.Add()
 			*fr = flowRec{key: ki, first: blk, last: blk}
 			b.flowBlocks = append(b.flowBlocks, flowBlock{r, blk})
-		} else if fr = b.fl.at(int(r)); fr.last != blk {
+		} else if fr = b.fl.At(int(r)); fr.last != blk {
 			fr.last = blk
 			b.flowBlocks = append(b.flowBlocks, flowBlock{r, blk})
 		}
@@ -382,7 +363,7 @@ func (b *Builder) countSecond(ts, bytes int64) {
 		b.secs[i].bytes += bytes
 		return
 	}
-	sec := floorDiv(ts, 1e9)
+	sec := intmath.FloorDiv(ts, 1e9)
 	b.lastLo, b.lastOK = sec*1e9, sec > math.MinInt64/int64(1e9) // no overflow
 	i := b.last
 	if i < 0 || b.secs[i].sec != sec {
@@ -399,7 +380,7 @@ func (b *Builder) countSecond(ts, bytes int64) {
 }
 
 func (b *Builder) addSecond(ts int64, flows, events int64) {
-	sec := floorDiv(ts, 1e9)
+	sec := intmath.FloorDiv(ts, 1e9)
 	i, ok := b.secIdx[sec]
 	if !ok {
 		i = len(b.secs)
@@ -408,14 +389,6 @@ func (b *Builder) addSecond(ts int64, flows, events int64) {
 	}
 	b.secs[i].flows += flows
 	b.secs[i].events += events
-}
-
-func floorDiv(a, b int64) int64 {
-	q := a / b
-	if a%b != 0 && (a < 0) != (b < 0) {
-		q--
-	}
-	return q
 }
 
 // Finish ends flow tracking, writes the flow, packet-flow, event and series tables and the
@@ -456,8 +429,8 @@ func (b *Builder) finish() (*BuildStats, error) {
 	if len(flows) >= 1<<32-1 {
 		return nil, fmt.Errorf("index: %d flows exceed the format's limit", len(flows))
 	}
-	if len(flows) != b.fl.len() {
-		return nil, fmt.Errorf("index: flow tracking found %d flows, the packets named %d", len(flows), b.fl.len())
+	if len(flows) != b.fl.Len() {
+		return nil, fmt.Errorf("index: flow tracking found %d flows, the packets named %d", len(flows), b.fl.Len())
 	}
 	blockRows := b.opt.BlockRows
 	nf := len(flows)
@@ -465,7 +438,7 @@ func (b *Builder) finish() (*BuildStats, error) {
 	// Block bitmaps of wide flows.
 	wide := map[uint32]*roaring.Bitmap{}
 	for _, fb := range b.flowBlocks {
-		if fr := b.fl.at(int(fb.row)); fr.last-fr.first <= WideFlowBlocks {
+		if fr := b.fl.At(int(fb.row)); fr.last-fr.first <= WideFlowBlocks {
 			continue
 		}
 		bm := wide[fb.row]
@@ -528,8 +501,8 @@ func (b *Builder) writeFlows(flows []flowhash.Flow) error {
 		c := t.Pending()
 		oh, op := f.OrigEndpoint()
 		rh, rp := f.RespEndpoint()
-		fr := b.fl.at(i)
-		vlan := b.ks.at(int(fr.key)).vlan
+		fr := b.fl.At(i)
+		vlan := b.ks.At(int(fr.key)).vlan
 		c[0].I64 = append(c[0].I64, f.FirstTS)
 		c[1].I64 = append(c[1].I64, f.LastTS)
 		c[2].I64 = append(c[2].I64, int64(f.FirstFrame))
@@ -566,7 +539,7 @@ func (b *Builder) writeFlows(flows []flowhash.Flow) error {
 		c[32].U16 = append(c[32].U16, tc.MSS[0])
 		c[33].U16 = append(c[33].U16, tc.MSS[1])
 		ws0, ws1 := uint8(0xff), uint8(0xff)
-		if f.Key.Proto == flowhash.ProtoTCP {
+		if f.Key.Proto == fastparse.ProtoTCP {
 			ws0, ws1 = uint8(tc.WScale[0]), uint8(tc.WScale[1])
 		}
 		c[34].U8 = append(c[34].U8, ws0)
@@ -736,7 +709,7 @@ func (b *Builder) startPostings(flows []flowhash.Flow, events []flowhash.Event, 
 		{PostOrigPort, 2, func(m *postingsRows) {
 			var k [2]byte
 			for i := range flows {
-				if f := &flows[i]; f.HasL4 && hasPorts(f.Key.Proto) {
+				if f := &flows[i]; f.HasL4 && HasPortPostings(f.Key.Proto) {
 					_, p := f.OrigEndpoint()
 					binary.BigEndian.PutUint16(k[:], p)
 					m.add(k[:], uint32(i))
@@ -746,7 +719,7 @@ func (b *Builder) startPostings(flows []flowhash.Flow, events []flowhash.Event, 
 		{PostRespPort, 2, func(m *postingsRows) {
 			var k [2]byte
 			for i := range flows {
-				if f := &flows[i]; f.HasL4 && hasPorts(f.Key.Proto) {
+				if f := &flows[i]; f.HasL4 && HasPortPostings(f.Key.Proto) {
 					_, p := f.RespEndpoint()
 					binary.BigEndian.PutUint16(k[:], p)
 					m.add(k[:], uint32(i))
@@ -761,7 +734,7 @@ func (b *Builder) startPostings(flows []flowhash.Flow, events []flowhash.Event, 
 		{PostVLAN, 2, func(m *postingsRows) {
 			var k [2]byte
 			for i := range flows {
-				if v := b.ks.at(int(b.fl.at(i).key)).vlan; v != 0xffff {
+				if v := b.ks.At(int(b.fl.At(i).key)).vlan; v != 0xffff {
 					binary.BigEndian.PutUint16(k[:], v)
 					m.add(k[:], uint32(i))
 				}
@@ -824,10 +797,15 @@ func (b *Builder) startPostings(flows []flowhash.Flow, events []flowhash.Event, 
 	}
 }
 
-// hasPorts reports whether flows of protocol proto have port postings.
-func hasPorts(proto uint8) bool {
+// HasPortPostings reports whether flows of IP protocol proto (with a transport header) have
+// their ports in the port postings: TCP, UDP and SCTP, the protocols tcpdump's port
+// primitives apply to. ICMP flows carry type and code in the flow key's port fields; they are
+// not indexed as ports. Everything that reads or shows flow ports (a port filter evaluated
+// without the index, the port columns of a flow row, top by port) follows this, so a query
+// answers the same from an index and from a capture.
+func HasPortPostings(proto uint8) bool {
 	switch proto {
-	case flowhash.ProtoTCP, flowhash.ProtoUDP, flowhash.ProtoSCTP:
+	case fastparse.ProtoTCP, fastparse.ProtoUDP, fastparse.ProtoSCTP:
 		return true
 	}
 	return false

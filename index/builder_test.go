@@ -173,7 +173,7 @@ func TestPacketsRoundTrip(t *testing.T) {
 				s = &keyState{rel: flowhash.NewRelSeq()}
 				states[k] = s
 			}
-			if d.Proto == flowhash.ProtoTCP && d.HasL4 {
+			if d.Proto == fastparse.ProtoTCP && d.HasL4 {
 				w.flags = d.TCPFlags
 				seg := flowhash.Segment{Seq: d.Seq, Ack: d.Ack, TCPFlags: d.TCPFlags, Window: d.Window, TCPOpts: d.TCPOpts, WScale: d.WScale}
 				w.seq, w.ack, w.win = s.rel.Next(&seg, int(kd))

@@ -2,15 +2,16 @@ package index
 
 import (
 	"bytes"
-	"strings"
-
 	"encoding/binary"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync"
 
 	"github.com/RoaringBitmap/roaring/v2"
+
+	"github.com/pcapdex/pcapdex/internal/mmap"
 )
 
 // Options tune Open.
@@ -90,7 +91,7 @@ func OpenOptions(path string, opt Options) (*Reader, error) {
 	}
 	r := &Reader{path: path, f: f, ra: f, size: st.Size()}
 	if !opt.NoMmap && st.Mode().IsRegular() {
-		r.data, _ = mmapFile(f, r.size)
+		r.data, _ = mmap.Map(f, r.size) // nil (plain reads) when the file cannot be mapped
 	}
 	if err := r.init(); err != nil {
 		r.Close()
@@ -342,7 +343,7 @@ func (r *Reader) Close() error {
 	r.closed = true
 	var err error
 	if r.data != nil && r.f != nil {
-		err = munmap(r.data)
+		err = mmap.Unmap(r.data)
 	}
 	r.data = nil
 	if r.f != nil {

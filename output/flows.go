@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/pcapdex/pcapdex/fastparse"
 	"github.com/pcapdex/pcapdex/flowhash"
 	"github.com/pcapdex/pcapdex/query"
 )
@@ -40,10 +41,10 @@ var flowColumns = [...]FlowColumn{
 	{Col{"conn_state", KindString}, func(w RowWriter, f *flowhash.Flow, _ []byte) { w.Str(f.ConnState.String()) }},
 	{Col{"history", KindString}, func(w RowWriter, f *flowhash.Flow, _ []byte) { w.StrBytes(f.Hist[:min(int(f.HistLen), len(f.Hist))]) }},
 	{Col{"syn_rtt", KindDuration}, func(w RowWriter, f *flowhash.Flow, _ []byte) {
-		rttCell(w, f.TCP.SynRTT, f.Key.Proto == flowhash.ProtoTCP && f.TCP.SynRTT != 0)
+		rttCell(w, f.TCP.SynRTT, f.Key.Proto == fastparse.ProtoTCP && f.TCP.SynRTT != 0)
 	}},
 	{Col{"ack_rtt", KindDuration}, func(w RowWriter, f *flowhash.Flow, _ []byte) {
-		rttCell(w, f.TCP.AckRTT, f.Key.Proto == flowhash.ProtoTCP && f.TCP.AckRTT != 0)
+		rttCell(w, f.TCP.AckRTT, f.Key.Proto == fastparse.ProtoTCP && f.TCP.AckRTT != 0)
 	}},
 	{Col{"rtt_min", KindDuration}, func(w RowWriter, f *flowhash.Flow, _ []byte) { rttCell(w, f.TCP.RTTMin, rttKnown(f)) }},
 	{Col{"rtt_avg", KindDuration}, func(w RowWriter, f *flowhash.Flow, _ []byte) { rttCell(w, f.TCP.RTTAvg, rttKnown(f)) }},

@@ -7,22 +7,29 @@ import (
 
 // FormatError reports a capture whose bytes break the pcap or pcapng format: a length that
 // runs past its block, an unknown magic, an unsupported version. Offset is the byte offset of
-// the record or block at fault in the (decompressed) stream.
+// the record or block at fault in the (decompressed) stream. Err, when set, is the sentinel or
+// cause behind it (ErrNotCapture for a file that is not a capture): errors.Is and errors.As
+// see it through Unwrap, and Msg already says it in words.
 type FormatError struct {
 	File   string // file name as given to Open ("-" for stdin)
 	Offset int64  // byte offset of the record or block at fault
 	Block  string // "pcap header", "record", "SHB", "IDB", "EPB", ...
 	Msg    string // what was wrong
+	Err    error  // wrapped sentinel or cause, if any
 }
 
 func (e *FormatError) Error() string {
 	return fmt.Sprintf("pcapng: file %s: block at offset %#x (%s): %s", e.File, e.Offset, e.Block, e.Msg)
 }
 
+// Unwrap returns the wrapped sentinel or cause (nil if none).
+func (e *FormatError) Unwrap() error { return e.Err }
+
 // Sentinel errors.
 var (
 	// ErrNotCapture is wrapped by the FormatError for a file whose first bytes are neither a
-	// pcap nor a pcapng magic (after decompression).
+	// pcap nor a pcapng magic (after decompression), or that is too short to hold either:
+	// errors.Is(err, ErrNotCapture) holds for the error Open returns then.
 	ErrNotCapture = errors.New("not a pcap or pcapng capture")
 	// ErrClosed is returned by calls on a closed Reader.
 	ErrClosed = errors.New("pcapng: reader closed")

@@ -5,11 +5,21 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/klauspost/compress/gzip"
+
+	"github.com/pcapdex/pcapdex/internal/testcorpus"
 )
 
-// addCorpusSeeds adds the small corpus files whose first bytes match one of the magics.
+// addCorpusSeeds adds the small corpus files whose first bytes match one of the magics. Without
+// the corpus it adds nothing: the seeds built in code and from ../testdata still run (a
+// fuzz target must not skip, or it passes without fuzzing anything).
 func addCorpusSeeds(f *testing.F, ng bool) {
-	dir := corpusDir(f)
+	dir, err := testcorpus.Find()
+	if err != nil {
+		f.Logf("no corpus seeds: %v", err)
+		return
+	}
 	for _, row := range readManifest(f, dir) {
 		b, err := os.ReadFile(filepath.Join(dir, row["file"]))
 		if err != nil || len(b) > 16<<10 || len(b) < 4 {
@@ -73,12 +83,44 @@ func fuzzCheck(t *testing.T, data []byte) {
 	}
 }
 
+// addSampleSeed adds the head of a capture of ../testdata (real traffic): the file cut at
+// the first packet that starts past limit bytes, so the seed stays small and well formed.
+func addSampleSeed(f *testing.F, path string, limit int64) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		f.Fatalf("seed: %v", err)
+	}
+	r, err := NewBytesReader(path, b)
+	if err != nil {
+		f.Fatalf("seed: %v", err)
+	}
+	var p Packet
+	for r.Next(&p) == nil {
+		if p.Offset > limit {
+			f.Add(b[:p.Offset])
+			return
+		}
+	}
+	f.Fatalf("seed: %s holds less than %d bytes of packets", path, limit)
+}
+
+func gzipped(b []byte) []byte {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write(b)
+	zw.Close()
+	return buf.Bytes()
+}
+
 func FuzzPcap(f *testing.F) {
 	for _, be := range []bool{false, true} {
 		e := enc{be: be}
 		f.Add(cat(e.pcapHeader(0xa1b2c3d4, 2, 4, 65535, 1), e.pcapRecord(1, 2, []byte{1, 2, 3}, 3)))
 		f.Add(cat(e.pcapHeader(0xa1b23c4d, 2, 4, 0, 0x30000001), e.pcapRecord(1, 2, nil, 3), e.pcapRecord(1, 2, []byte{1}, 3)[:10]))
 	}
+	e := enc{}
+	f.Add(gzipped(cat(e.pcapHeader(0xa1b2c3d4, 2, 4, 65535, 1), e.pcapRecord(1, 2, []byte{1, 2, 3}, 3))))
+	addSampleSeed(f, filepath.Join("..", "testdata", "sample.pcap"), 4<<10)
 	addCorpusSeeds(f, false)
 	f.Fuzz(fuzzCheck)
 }
@@ -86,6 +128,8 @@ func FuzzPcap(f *testing.F) {
 func FuzzPcapng(f *testing.F) {
 	f.Add(ngFile(false))
 	f.Add(ngFile(true))
+	f.Add(cat(ngFile(false), ngFile(true))) // a second section in the other byte order
+	addSampleSeed(f, filepath.Join("..", "testdata", "sample.pcapng"), 4<<10)
 	addCorpusSeeds(f, true)
 	f.Fuzz(fuzzCheck)
 }

@@ -9,7 +9,8 @@ import (
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
 	"github.com/pierrec/lz4/v4"
-	"golang.org/x/sys/unix"
+
+	"github.com/pcapdex/pcapdex/internal/mmap"
 )
 
 // Options tune Open and NewReader. The zero value is the default.
@@ -77,13 +78,13 @@ func Open(path string, opts Options) (*Reader, error) {
 		return nil, fmt.Errorf("pcapng: %w", err)
 	}
 	opts.Name = path
-	if !opts.NoMmap && st.Mode().IsRegular() && st.Size() > 0 && int64(int(st.Size())) == st.Size() {
+	if !opts.NoMmap && mmap.Supported && st.Mode().IsRegular() && st.Size() > 0 {
 		var magic [4]byte
 		n, _ := f.ReadAt(magic[:], 0)
 		if sniffCompression(magic[:n]) == CompressionNone {
-			m, err := unix.Mmap(int(f.Fd()), 0, int(st.Size()), unix.PROT_READ, unix.MAP_SHARED)
+			m, err := mmap.Map(f, st.Size())
 			if err == nil {
-				_ = unix.Madvise(m, unix.MADV_SEQUENTIAL)
+				mmap.AdviseSequential(m)
 				r := &Reader{name: path, file: f, mapped: m, buf: m, end: len(m), size: st.Size()}
 				if err := r.init(); err != nil {
 					r.Close()
@@ -92,7 +93,8 @@ func Open(path string, opts Options) (*Reader, error) {
 				r.startPrefault()
 				return r, nil
 			}
-			// Fall through to plain reads when the file cannot be mapped.
+			// Fall through to plain reads when the file cannot be mapped (or this platform
+			// maps nothing).
 		}
 	}
 	r, err := newStreamReader(f, opts)
@@ -134,13 +136,17 @@ func newStreamReader(src io.Reader, opts Options) (*Reader, error) {
 		case CompressionGzip:
 			zr, err := gzip.NewReader(rest)
 			if err != nil {
-				return nil, r.formatErr(0, "gzip header", "%v", err)
+				fe := r.formatErr(0, "gzip header", "%v", err)
+				fe.Err = err
+				return nil, fe
 			}
 			dec, r.closer = zr, zr
 		case CompressionZstd:
 			zr, err := zstd.NewReader(rest, zstd.WithDecoderConcurrency(1))
 			if err != nil {
-				return nil, r.formatErr(0, "zstd header", "%v", err)
+				fe := r.formatErr(0, "zstd header", "%v", err)
+				fe.Err = err
+				return nil, fe
 			}
 			dec, r.closer = zr, zstdCloser{zr}
 		case CompressionLZ4:

@@ -6,7 +6,7 @@ import (
 	"net/netip"
 	"os"
 
-	"golang.org/x/sys/unix"
+	"github.com/pcapdex/pcapdex/internal/mmap"
 )
 
 // Format is the container format of a capture.
@@ -147,7 +147,7 @@ func (r *Reader) init() error {
 		if err := r.srcFailed(); err != nil {
 			return fmt.Errorf("pcapng: file %s: %w", r.name, err)
 		}
-		return &FormatError{File: r.name, Offset: 0, Block: "file header", Msg: fmt.Sprintf("file holds %d bytes, too short for a capture header (%v)", r.avail(), ErrNotCapture)}
+		return &FormatError{File: r.name, Offset: 0, Block: "file header", Msg: fmt.Sprintf("file holds %d bytes, too short for a capture header (%v)", r.avail(), ErrNotCapture), Err: ErrNotCapture}
 	}
 	m := uint32(head[0])<<24 | uint32(head[1])<<16 | uint32(head[2])<<8 | uint32(head[3])
 	switch m {
@@ -162,7 +162,7 @@ func (r *Reader) init() error {
 		}
 		return nil
 	}
-	return &FormatError{File: r.name, Offset: 0, Block: "file header", Msg: fmt.Sprintf("magic %#08x: %v", m, ErrNotCapture)}
+	return &FormatError{File: r.name, Offset: 0, Block: "file header", Msg: fmt.Sprintf("magic %#08x: %v", m, ErrNotCapture), Err: ErrNotCapture}
 }
 
 // Next reads the next packet into p. It returns io.EOF at the end of the capture (also after
@@ -191,7 +191,7 @@ func (r *Reader) Close() error {
 		err = r.closer.Close()
 	}
 	if r.mapped != nil {
-		if e := unix.Munmap(r.mapped); e != nil && err == nil {
+		if e := mmap.Unmap(r.mapped); e != nil && err == nil {
 			err = e
 		}
 		r.mapped, r.buf = nil, nil

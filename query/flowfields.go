@@ -6,6 +6,7 @@ import (
 
 	"github.com/pcapdex/pcapdex/filter"
 	"github.com/pcapdex/pcapdex/flowhash"
+	"github.com/pcapdex/pcapdex/index"
 )
 
 // FlowFields is the flat record of one flow that the row evaluator (Plan.MatchFlow) reads:
@@ -98,7 +99,7 @@ func (ff *FlowFields) SetFlow(f *flowhash.Flow) {
 		OutOfOrder:      uint64(f.TCP.OutOfOrder),
 		DupAcks:         uint64(f.TCP.DupAcks),
 	}
-	if f.HasL4 && hasPorts(f.Key.Proto) {
+	if f.HasL4 && index.HasPortPostings(f.Key.Proto) {
 		ff.SrcPort, ff.DstPort = op, rp
 	}
 	if f.TCP.SynRTT > 0 {
@@ -121,10 +122,6 @@ func (ff *FlowFields) SetFlow(f *flowhash.Flow) {
 		}
 	}
 }
-
-// hasPorts reports whether "port" primitives apply to protocol p (TCP, UDP, SCTP), as in
-// tcpdump.
-func hasPorts(p uint8) bool { return p == 6 || p == 17 || p == 132 }
 
 func addrOf(b *[16]byte, version uint8) netip.Addr {
 	if version == 4 {

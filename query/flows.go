@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/pcapdex/pcapdex/fastparse"
 	"github.com/pcapdex/pcapdex/flowhash"
 )
 
@@ -169,7 +170,7 @@ func FlowAddrs(f *flowhash.Flow) (orig, resp netip.Addr) {
 func FlowPorts(f *flowhash.Flow) (orig, resp uint16) {
 	_, op := f.OrigEndpoint()
 	_, rp := f.RespEndpoint()
-	if f.Key.Proto == flowhash.ProtoICMP || f.Key.Proto == flowhash.ProtoICMPv6 {
+	if f.Key.Proto == fastparse.ProtoICMP || f.Key.Proto == fastparse.ProtoICMPv6 {
 		op, rp = uint16(f.ICMPType), uint16(f.ICMPCode)
 	}
 	return op, rp

@@ -351,7 +351,7 @@ func (s *IndexSource) FlowRows(b int, dst []FlowFields) (rows []FlowFields, firs
 		if vlan[i] != 0xffff {
 			ff.VLAN = int(vlan[i])
 		}
-		if hasL4[i] != 0 && hasPorts(proto[i]) {
+		if hasL4[i] != 0 && index.HasPortPostings(proto[i]) {
 			ff.SrcPort, ff.DstPort = op[i], rp[i]
 		}
 		if rtt[i] > 0 {

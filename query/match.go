@@ -1,6 +1,9 @@
 package query
 
-import "github.com/pcapdex/pcapdex/filter"
+import (
+	"github.com/pcapdex/pcapdex/filter"
+	"github.com/pcapdex/pcapdex/index"
+)
 
 // MatchFlow reports whether the flow matches the plan, evaluating the normalized tree row by
 // row. It is the streaming-mode evaluator and the reference the bitmap evaluation is tested
@@ -50,7 +53,7 @@ func matchLeaf(n filter.Node, f *FlowFields) bool {
 		}
 		return x.Prefix.Contains(f.Src) || x.Prefix.Contains(f.Dst)
 	case *filter.Port:
-		if !hasPorts(f.Proto) {
+		if !index.HasPortPostings(f.Proto) {
 			return false
 		}
 		in := func(p uint16) bool { return p >= x.Lo && p <= x.Hi }

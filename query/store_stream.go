@@ -7,6 +7,7 @@ import (
 	"unsafe"
 
 	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/pcapdex/pcapdex/fastparse"
 	"github.com/pcapdex/pcapdex/filter"
 	"github.com/pcapdex/pcapdex/flowhash"
 	"github.com/pcapdex/pcapdex/pcapng"
@@ -147,7 +148,7 @@ func NewStreamStoreOptions(paths []string, noMmap bool, opt flowhash.Options, ke
 					flowKey = append(flowKey, in.Key)
 					flags = append(flags, 0)
 				}
-				if in.Proto == flowhash.ProtoTCP && in.HasL4 {
+				if in.Proto == fastparse.ProtoTCP && in.HasL4 {
 					flags[in.Flow-1] |= in.TCPFlags
 				}
 			}
@@ -167,7 +168,7 @@ func NewStreamStoreOptions(paths []string, noMmap bool, opt flowhash.Options, ke
 					row.FromOrig = in.FromOrig
 					row.PLen = in.PayloadLen
 					row.Analysis = in.Events
-					if in.Proto == flowhash.ProtoTCP && in.HasL4 {
+					if in.Proto == fastparse.ProtoTCP && in.HasL4 {
 						row.Flags = in.TCPFlags
 						row.Seq, row.Ack, row.Win = keys[in.Key-1].rel.Next(&in.Segment, int(in.Dir))
 					}

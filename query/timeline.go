@@ -3,6 +3,8 @@ package query
 import (
 	"fmt"
 	"time"
+
+	"github.com/pcapdex/pcapdex/internal/intmath"
 )
 
 // Align says where timeline buckets start.
@@ -75,7 +77,7 @@ func Timeline(st Store, sel Selection, o TimelineOptions) (Buckets, error) {
 	if o.Align == AlignStart {
 		base = first
 	}
-	bucketOf := func(ts int64) int64 { return floorDiv(ts-base, width) }
+	bucketOf := func(ts int64) int64 { return intmath.FloorDiv(ts-base, width) }
 	if st.NumPackets() == 0 || lo > hi {
 		return tl, nil
 	}
@@ -116,12 +118,4 @@ func Timeline(st Store, sel Selection, o TimelineOptions) (Buckets, error) {
 	}
 	tl.First, tl.Packets, tl.Bytes = base+b0*width, pk, by
 	return tl, nil
-}
-
-func floorDiv(a, b int64) int64 {
-	q := a / b
-	if a%b != 0 && (a < 0) != (b < 0) {
-		q--
-	}
-	return q
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/pcapdex/pcapdex/flowhash"
+	"github.com/pcapdex/pcapdex/index"
 )
 
 // TopBy is the grouping of Top.
@@ -157,7 +158,7 @@ func Top(st Store, sel Selection, o TopOptions) ([]TopRow, error) {
 				add(topKey{a: ra}, f)
 			}
 		case TopPort:
-			if !f.HasL4 || !hasPorts(f.Key.Proto) {
+			if !f.HasL4 || !index.HasPortPostings(f.Key.Proto) {
 				return nil
 			}
 			_, rp := f.RespEndpoint()

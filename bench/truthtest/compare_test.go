@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/pcapdex/pcapdex/bench/synth"
+	"github.com/pcapdex/pcapdex/fastparse"
 	"github.com/pcapdex/pcapdex/flowhash"
 )
 
@@ -121,11 +122,11 @@ func truthRec(ft *synth.FlowTruth) *rec {
 // protoName is the truth's protocol name of an IP protocol number.
 func protoName(p uint8) string {
 	switch p {
-	case flowhash.ProtoTCP:
+	case fastparse.ProtoTCP:
 		return "tcp"
-	case flowhash.ProtoUDP:
+	case fastparse.ProtoUDP:
 		return "udp"
-	case flowhash.ProtoICMP, flowhash.ProtoICMPv6:
+	case fastparse.ProtoICMP, fastparse.ProtoICMPv6:
 		return "icmp"
 	}
 	return strconv.Itoa(int(p))
@@ -149,7 +150,7 @@ func flowhashRec(f *flowhash.Flow, winUpd int64) *rec {
 	ra := f.Key.Addr(f.Orig.Reverse()).String()
 	_, op := f.OrigEndpoint()
 	_, rp := f.RespEndpoint()
-	if f.Key.Proto == flowhash.ProtoICMP || f.Key.Proto == flowhash.ProtoICMPv6 {
+	if f.Key.Proto == fastparse.ProtoICMP || f.Key.Proto == fastparse.ProtoICMPv6 {
 		op, rp = uint16(f.ICMPType), uint16(f.ICMPCode)
 	}
 	r := newRec(protoName(f.Key.Proto), oa, op, ra, rp)
