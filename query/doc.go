@@ -11,7 +11,7 @@
 // NumericColumn a block at a time. Plan.Eval intersects postings smallest first, scans
 // columns only in blocks that still hold candidates (and not at all when block min/max
 // decide), and stops an "and" as soon as it is empty. Plan.MatchFlow evaluates one
-// FlowFields record: the streaming mode evaluator and the reference Eval is tested against.
+// FlowFields record: the reference Eval is tested against.
 //
 // Sources: IndexSource answers from an index file (flow postings and the flows table, whose
 // row r is flow id r+1) and also reads rows back (FlowRows) and flows active in a time

@@ -9,8 +9,8 @@ import (
 	"github.com/pcapdex/pcapdex/index"
 )
 
-// FlowFields is the flat record of one flow that the row evaluator (Plan.MatchFlow) reads:
-// streaming mode fills one per flow, and tests use it as the reference for the bitmap plan.
+// FlowFields is the flat record of one flow that the row evaluator (Plan.MatchFlow) reads
+// and that a FlowSet (the --no-index store's Source) holds per flow (SetFlow fills one).
 // Src is the originator, Dst the responder.
 type FlowFields struct {
 	Src, Dst         netip.Addr

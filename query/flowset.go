@@ -7,7 +7,7 @@ import (
 	"github.com/pcapdex/pcapdex/filter"
 )
 
-// FlowSet is a Source over flows held in memory (a batch in streaming mode, or tests): flow
+// FlowSet is a Source over flows held in memory (the --no-index StreamStore, tests): flow
 // i is flows[i]. Postings are built by scanning on each call; columns are built once per
 // field and cached. It is not safe for concurrent use.
 type FlowSet struct {

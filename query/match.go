@@ -6,8 +6,8 @@ import (
 )
 
 // MatchFlow reports whether the flow matches the plan, evaluating the normalized tree row by
-// row. It is the streaming-mode evaluator and the reference the bitmap evaluation is tested
-// against; it does not allocate.
+// row: for a program that filters flows one at a time, and the reference the bitmap
+// evaluation (Eval, what the stores use) is tested against. It does not allocate.
 func (p *Plan) MatchFlow(f *FlowFields) bool { return matchNode(p.root, f) }
 
 func matchNode(n *pnode, f *FlowFields) bool {

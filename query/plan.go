@@ -10,8 +10,8 @@ import (
 	"github.com/pcapdex/pcapdex/filter"
 )
 
-// Source answers the leaves of a plan over a set of flows numbered 0..n-1 (an index, or a
-// batch of flows in streaming mode). Bitmaps it returns are read-only to the plan, which
+// Source answers the leaves of a plan over a set of flows numbered 0..n-1 (an index, or the
+// flows of a --no-index pass). Bitmaps it returns are read-only to the plan, which
 // never modifies them, so a Source may cache and share them; nil means empty. Errors are for
 // a broken source (a corrupt index section), not for "no match".
 type Source interface {
