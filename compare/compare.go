@@ -1,0 +1,220 @@
+package compare
+
+import (
+	"cmp"
+	"errors"
+	"math"
+	"slices"
+	"time"
+)
+
+// Options tune Compare. The zero value is the default.
+type Options struct {
+	// MaxDelay bounds the one-way delay between the points plus the error of the clock
+	// fit: TCP data parts further apart are not taken as one coalesced segment (default 2 s).
+	MaxDelay time.Duration
+	// MaxOffset bounds how far apart the two capture clocks may be when flows are paired by
+	// their times (default 1 h).
+	MaxOffset time.Duration
+	// PairThreshold is the least evidence score that pairs two flows whose 5-tuples differ
+	// (default 5; client or server ISN 4, first payload digest 3 per direction, first TCP
+	// timestamp 2, shared IP IDs 2, SYN options 1, same server port 1).
+	PairThreshold int
+}
+
+// Compare compares the same traffic captured at points a and b.
+func Compare(a, b Side, o Options) (*Result, error) {
+	if o.MaxDelay <= 0 {
+		o.MaxDelay = 2 * time.Second
+	}
+	if o.MaxOffset <= 0 {
+		o.MaxOffset = time.Hour
+	}
+	if o.PairThreshold <= 0 {
+		o.PairThreshold = 5
+	}
+	if a.Store == nil || b.Store == nil {
+		return nil, errors.New("compare: two inputs needed")
+	}
+	da, err := readSide(a, "A")
+	if err != nil {
+		return nil, err
+	}
+	db, err := readSide(b, "B")
+	if err != nil {
+		return nil, err
+	}
+	return analyze(da, db, o), nil
+}
+
+func analyze(da, db *sideData, o Options) *Result {
+	res := &Result{
+		A: PointInfo{Files: da.files, Packets: da.packets, NonIP: da.nonIP, InterfaceDrops: da.ifDrops},
+		B: PointInfo{Files: db.files, Packets: db.packets, NonIP: db.nonIP, InterfaceDrops: db.ifDrops},
+	}
+	pairs, amb := pairFlows(da, db, int64(o.MaxOffset), o.PairThreshold)
+	res.Ambiguous = amb
+	if res.Ambiguous == nil {
+		res.Ambiguous = []Ambiguous{}
+	}
+	for _, f := range da.flows {
+		if f != nil && !f.paired {
+			res.UnpairedA = append(res.UnpairedA, f.id)
+		}
+	}
+	for _, f := range db.flows {
+		if f != nil && !f.paired {
+			res.UnpairedB = append(res.UnpairedB, f.id)
+		}
+	}
+	// Match packets one to one, then orient each flow: the point a direction passes first.
+	votes := 0
+	for i := range pairs {
+		p := &pairs[i]
+		var med [2]float64
+		var has [2]bool
+		for d := range 2 {
+			ra, rb := p.a.pk[d], p.b.pk[d^b2i(p.swap)]
+			matchExact(ra, rb)
+			var ys []int64
+			for j := range ra {
+				if ra[j].state == stMatched {
+					ys = append(ys, rb[ra[j].peer].ts-ra[j].ts)
+				}
+			}
+			if len(ys) > 0 {
+				slices.Sort(ys)
+				med[d], has[d] = float64(ys[len(ys)/2]), true
+			}
+		}
+		if has[0] && has[1] {
+			p.upA[0] = med[0] >= med[1]
+			p.upA[1] = !p.upA[0]
+			if p.upA[0] {
+				votes++
+			} else {
+				votes--
+			}
+		}
+	}
+	for i := range pairs {
+		p := &pairs[i]
+		if p.upA[0] == p.upA[1] { // not decided: the majority, else A near the client
+			p.upA[0], p.upA[1] = votes >= 0, votes < 0
+		}
+	}
+	// Fit the clocks on the matched packets of every flow.
+	var ab, ba []pt
+	for i := range pairs {
+		p := &pairs[i]
+		for d := range 2 {
+			ra, rb := p.a.pk[d], p.b.pk[d^b2i(p.swap)]
+			for j := range ra {
+				if ra[j].state != stMatched {
+					continue
+				}
+				y := rb[ra[j].peer].ts - ra[j].ts
+				if p.upA[d] {
+					ab = append(ab, pt{ra[j].ts, y})
+				} else {
+					ba = append(ba, pt{ra[j].ts, -y})
+				}
+			}
+		}
+	}
+	byX := func(x, y pt) int { return cmp.Or(cmp.Compare(x.x, y.x), cmp.Compare(x.y, y.y)) }
+	slices.SortFunc(ab, byX)
+	slices.SortFunc(ba, byX)
+	clk := fitClock(ab, ba)
+	res.Clock = clockResult(clk, len(ab)+len(ba))
+	for i := range pairs {
+		p := &pairs[i]
+		for d := range 2 {
+			rb := p.b.pk[d]
+			for j := range rb {
+				rb[j].at = clk.toA(rb[j].ts)
+			}
+		}
+	}
+	minDelay := [2]int64{res.Clock.MinDelayABNs, res.Clock.MinDelayBANs}
+	// Analyse each direction of each flow.
+	var dAB, dBA []int64
+	for i := range pairs {
+		p := &pairs[i]
+		fr := Flow{
+			FlowA: p.a.id, FlowB: p.b.id, Proto: protoName(p.a.proto),
+			ClientA: epString(p.a.ipver, p.a.orig), ServerA: epString(p.a.ipver, p.a.resp),
+			ClientB: epString(p.b.ipver, p.b.orig), ServerB: epString(p.b.ipver, p.b.resp),
+			Pairing: p.how, Score: p.score,
+		}
+		if p.swap {
+			fr.ClientB, fr.ServerB = fr.ServerB, fr.ClientB
+		}
+		for d := range 2 {
+			sw := b2i(p.swap)
+			path := 1
+			if p.upA[d] {
+				path = 0
+			}
+			dr, delays := analyzeDir(p, d, o, minDelay[path], res)
+			fr.Directions[d] = dr
+			if path == 0 {
+				dAB = append(dAB, delays...)
+			} else {
+				dBA = append(dBA, delays...)
+			}
+			_ = sw
+		}
+		fr.Verdict = flowVerdict(&fr)
+		res.Flows = append(res.Flows, fr)
+	}
+	res.Totals = totals(res, dAB, dBA)
+	slices.SortStableFunc(res.Missing, func(x, y Missing) int { return cmp.Compare(x.at, y.at) })
+	res.Verdict = overallVerdict(res)
+	if res.Flows == nil {
+		res.Flows = []Flow{}
+	}
+	if res.Missing == nil {
+		res.Missing = []Missing{}
+	}
+	if res.Retransmissions == nil {
+		res.Retransmissions = []Retrans{}
+	}
+	return res
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func clockResult(c *clockModel, matched int) Clock {
+	out := Clock{Matched: matched, Steps: c.steps, SplitAssumption: "symmetric_path"}
+	if out.Steps == nil {
+		out.Steps = []ClockStep{}
+	}
+	best, bestN := -1, -1
+	for i, s := range c.segs {
+		out.Segments = append(out.Segments, ClockSegment{
+			StartNs: s.start, OffsetNs: int64(math.Round(s.off)), SkewPPM: s.skew * 1e6,
+			AToB: PathFit{Points: s.nAB, InterceptNs: int64(math.Round(s.ab.a)), SlopePPM: s.ab.b * 1e6},
+			BToA: PathFit{Points: s.nBA, InterceptNs: int64(math.Round(s.ba.a)), SlopePPM: s.ba.b * 1e6},
+		})
+		if s.okAB && s.okBA && s.nAB+s.nBA > bestN {
+			best, bestN = i, s.nAB+s.nBA
+		}
+	}
+	if out.Segments == nil {
+		out.Segments = []ClockSegment{}
+	}
+	if best >= 0 {
+		s := c.segs[best]
+		sum := s.ab.a + s.ba.a
+		out.MinDelaySumNs = int64(math.Round(sum))
+		out.MinDelayABNs = int64(math.Round(sum / 2))
+		out.MinDelayBANs = out.MinDelaySumNs - out.MinDelayABNs
+	}
+	return out
+}

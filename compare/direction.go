@@ -1,0 +1,364 @@
+package compare
+
+import (
+	"cmp"
+	"math"
+	"slices"
+
+	"github.com/pcapdex/pcapdex/fastparse"
+)
+
+// Verdicts of a packet seen at one point only.
+const (
+	vNone uint8 = iota
+	vLostBetween
+	vDropA // A's capture missed it
+	vDropB
+	vDupBetween
+)
+
+var dirNames = [2]string{"client_to_server", "server_to_client"}
+
+// ackLine answers "had the receiver acknowledged sequence end by time t": the receiver's
+// ACKs seen at either point, on A's clock, with the running maximum.
+type ackLine struct {
+	t   []int64
+	max []int64
+}
+
+func newAckLine(base uint32, lists ...[]rec) ackLine {
+	type ev struct{ t, ack int64 }
+	var evs []ev
+	for _, l := range lists {
+		for i := range l {
+			if l[i].flags&fastparse.TCPAck != 0 && l[i].state != stSpanDup {
+				evs = append(evs, ev{l[i].at, int64(int32(l[i].ack - base))})
+			}
+		}
+	}
+	slices.SortFunc(evs, func(x, y ev) int { return cmp.Compare(x.t, y.t) })
+	a := ackLine{t: make([]int64, len(evs)), max: make([]int64, len(evs))}
+	m := int64(math.MinInt64)
+	for i, e := range evs {
+		m = max(m, e.ack)
+		a.t[i], a.max[i] = e.t, m
+	}
+	return a
+}
+
+// covers reports whether an ACK of at least end was seen before time t.
+func (a *ackLine) covers(end, t int64) bool {
+	i, _ := slices.BinarySearch(a.t, t) // first at or after t
+	return i > 0 && a.max[i-1] >= end
+}
+
+// tx is one transmission of TCP sequence space by the sender, as the points saw it.
+type tx struct {
+	at         int64 // at the upstream point (A's clock; estimated when it missed it)
+	atD        int64 // at the downstream point (estimated when it missed it)
+	start, end int64 // relative sequence range
+	u, d       int32 // index at the upstream / downstream point, -1 if not seen there
+}
+
+// analyzeDir analyses direction d (A's numbering) of pair p, adding its missing packets and
+// retransmissions to res. It returns the direction's row and its one-way delays.
+func analyzeDir(p *pair, d int, o Options, minDelay int64, res *Result) (Direction, []int64) {
+	sw := b2i(p.swap)
+	ra, rb := p.a.pk[d], p.b.pk[d^sw]
+	rra, rrb := p.a.pk[d^1], p.b.pk[d^1^sw]
+	upA := p.upA[d]
+	U, D := ra, rb
+	uName, dName := "a", "b"
+	dropU, dropD := vDropA, vDropB
+	if !upA {
+		U, D = rb, ra
+		uName, dName = "b", "a"
+		dropU, dropD = vDropB, vDropA
+	}
+	dr := Direction{Direction: dirNames[d], Path: "a_to_b", AtA: int64(len(ra)), AtB: int64(len(rb))}
+	if !upA {
+		dr.Path = "b_to_a"
+	}
+	matchCoalesced(U, D, int64(o.MaxDelay))
+	matchCoalesced(D, U, int64(o.MaxDelay))
+
+	// Copies downstream of a packet matched once: duplicated between the points.
+	matched := map[key]bool{}
+	for i := range D {
+		if D[i].state == stMatched {
+			matched[keyOf(&D[i])] = true
+		}
+	}
+	for i := range D {
+		if D[i].state == stNone && matched[keyOf(&D[i])] {
+			D[i].state, D[i].verd = stNetDup, vDupBetween
+		}
+	}
+
+	isTCP := p.a.proto == fastparse.ProtoTCP
+	if isTCP {
+		retransmissions(p, d, U, D, rra, rrb, uName, dName, dropD, minDelay, res, &dr)
+	}
+	for i := range U {
+		if U[i].state == stNone && U[i].verd == vNone {
+			U[i].verd = vLostBetween
+		}
+	}
+	for i := range D {
+		if D[i].state == stNone && D[i].verd == vNone {
+			D[i].verd = dropU
+		}
+	}
+
+	// Counts, missing packets, bursts.
+	flowAt := func(point string) (uint32, uint32) { return p.a.id, p.b.id }
+	fa, fb := flowAt("")
+	inBurst := false
+	for i := range U {
+		r := &U[i]
+		switch r.state {
+		case stMatched:
+			inBurst = false
+		case stCoalesced:
+			inBurst = false
+		case stNone:
+			switch r.verd {
+			case vLostBetween:
+				dr.LostBetween++
+				if !inBurst {
+					dr.LossBursts++
+				}
+				inBurst = true
+			default:
+				inBurst = false
+			}
+			res.Missing = append(res.Missing, Missing{Point: uName, Frame: r.frame, TS: r.ts, FlowA: fa, FlowB: fb,
+				Direction: dirNames[d], Verdict: verdictName(r.verd), file: r.file, off: r.off, at: r.at})
+		}
+	}
+	for i := range D {
+		r := &D[i]
+		if r.state == stNone || r.state == stNetDup {
+			if r.state == stNetDup {
+				dr.DupBetween++
+			}
+			res.Missing = append(res.Missing, Missing{Point: dName, Frame: r.frame, TS: r.ts, FlowA: fa, FlowB: fb,
+				Direction: dirNames[d], Verdict: verdictName(r.verd), file: r.file, off: r.off, at: r.at})
+		}
+	}
+	for _, side := range []struct {
+		rs            []rec
+		only, co, dup *int64
+	}{{ra, &dr.AOnly, &dr.CoalescedA, &dr.SpanDupA}, {rb, &dr.BOnly, &dr.CoalescedB, &dr.SpanDupB}} {
+		for i := range side.rs {
+			r := &side.rs[i]
+			switch r.state {
+			case stMatched:
+				if side.co == &dr.CoalescedA {
+					dr.Both++
+				}
+			case stCoalesced:
+				*side.co++
+			case stSpanDup:
+				*side.dup++
+			default:
+				*side.only++
+				switch r.verd {
+				case vDropA:
+					dr.CaptureDropA++
+				case vDropB:
+					dr.CaptureDropB++
+				}
+			}
+		}
+	}
+
+	// Reordering downstream (RFC 4737: a packet arriving after one sent later), delays and
+	// rewrites of the matched packets.
+	maxU := int32(-1)
+	for i := range D {
+		if D[i].state != stMatched {
+			continue
+		}
+		if u := D[i].peer; u < maxU {
+			dr.Reordered++
+		} else {
+			maxU = u
+		}
+	}
+	var delays []int64
+	ttl, dscp, ecn, mss := map[[2]int]int64{}, map[[2]int]int64{}, map[[2]int]int64{}, map[[2]int]int64{}
+	for i := range U {
+		if U[i].state != stMatched {
+			continue
+		}
+		u, w := &U[i], &D[U[i].peer]
+		delays = append(delays, w.at-u.at)
+		ttl[[2]int{int(u.ttl), int(w.ttl)}]++
+		dscp[[2]int{int(u.tos >> 2), int(w.tos >> 2)}]++
+		ecn[[2]int{int(u.tos & 3), int(w.tos & 3)}]++
+		if u.mss != 0 && w.mss != 0 {
+			mss[[2]int{int(u.mss), int(w.mss)}]++
+		}
+	}
+	dr.TTL, dr.DSCP, dr.ECN, dr.MSS = changes(ttl), changes(dscp), changes(ecn), changes(mss)
+	slices.Sort(delays)
+	dr.Delay = delayStats(delays)
+	return dr, delays
+}
+
+// retransmissions walks the sender's transmissions of direction d in time order, finds
+// every retransmission's previous transmission and says where that one was lost; on the
+// way it decides, for a packet seen upstream only, whether the receiver got it (capture
+// drop downstream) or not (lost between the points).
+func retransmissions(p *pair, d int, U, D, rra, rrb []rec, uName, dName string, dropD uint8, minDelay int64, res *Result, dr *Direction) {
+	var base uint32
+	switch {
+	case len(U) > 0:
+		base = U[0].seq
+	case len(D) > 0:
+		base = D[0].seq
+	default:
+		return
+	}
+	rel := func(v uint32) int64 { return int64(int32(v - base)) }
+	var txs []tx
+	for i := range U {
+		r := &U[i]
+		n := r.segLen()
+		if r.state == stSpanDup || n == 0 {
+			continue
+		}
+		t := tx{at: r.at, atD: r.at + minDelay, start: rel(r.seq), end: rel(r.seq) + int64(n), u: int32(i), d: -1}
+		if r.state == stMatched || r.state == stCoalesced {
+			t.d, t.atD = r.peer, D[r.peer].at
+		}
+		txs = append(txs, t)
+	}
+	for i := range D {
+		r := &D[i]
+		n := r.segLen()
+		if r.state != stNone || n == 0 {
+			continue
+		}
+		txs = append(txs, tx{at: r.at - minDelay, atD: r.at, start: rel(r.seq), end: rel(r.seq) + int64(n), u: -1, d: int32(i)})
+	}
+	slices.SortStableFunc(txs, func(x, y tx) int { return cmp.Compare(x.at, y.at) })
+	acks := newAckLine(base, rra, rrb)
+	last := map[int64]int{} // start -> latest transmission index
+	maxEnd := int64(math.MinInt64)
+	for k := range txs {
+		t := &txs[k]
+		if t.start < maxEnd {
+			j, ok := last[t.start]
+			if !ok {
+				j = -1
+				for q := k - 1; q >= 0 && q >= k-4096; q-- {
+					if txs[q].start <= t.start && t.start < txs[q].end {
+						j = q
+						break
+					}
+				}
+			}
+			rt := Retrans{Point: uName, FlowA: p.a.id, Direction: dirNames[d]}
+			if t.u >= 0 {
+				rt.Frame = U[t.u].frame
+			} else {
+				rt.Point, rt.Frame = dName, D[t.d].frame
+			}
+			dr.Retransmissions++
+			if j < 0 {
+				rt.Origin = "lost_before_" + uName
+			} else {
+				o := &txs[j]
+				if o.u >= 0 && rt.Point == uName {
+					rt.OriginalFrame = U[o.u].frame
+				} else if o.d >= 0 && rt.Point == dName {
+					rt.OriginalFrame = D[o.d].frame
+				}
+				covered := acks.covers(o.end, t.atD)
+				switch {
+				case covered:
+					rt.Origin = "spurious"
+					if o.d < 0 {
+						U[o.u].verd = dropD
+					}
+				case o.d < 0:
+					rt.Origin = "lost_between"
+					U[o.u].verd = vLostBetween
+				default:
+					rt.Origin = "lost_after_" + dName
+				}
+			}
+			switch rt.Origin {
+			case "lost_before_a":
+				dr.LostBeforeA++
+			case "lost_before_b":
+				dr.LostBeforeB++
+			case "lost_between":
+				dr.RetransBetween++
+			case "lost_after_a":
+				dr.LostAfterA++
+			case "lost_after_b":
+				dr.LostAfterB++
+			case "spurious":
+				dr.Spurious++
+			}
+			res.Retransmissions = append(res.Retransmissions, rt)
+		}
+		last[t.start] = k
+		maxEnd = max(maxEnd, t.end)
+	}
+	// Upstream-only packets never sent again: the receiver got them if its ACK covers them.
+	for k := range txs {
+		t := &txs[k]
+		if t.u >= 0 && t.d < 0 && U[t.u].state == stNone && U[t.u].verd == vNone {
+			if acks.covers(t.end, math.MaxInt64) {
+				U[t.u].verd = dropD
+			} else {
+				U[t.u].verd = vLostBetween
+			}
+		}
+	}
+}
+
+func verdictName(v uint8) string {
+	switch v {
+	case vLostBetween:
+		return "lost_between"
+	case vDropA:
+		return "capture_drop_a"
+	case vDropB:
+		return "capture_drop_b"
+	case vDupBetween:
+		return "duplicated_between"
+	}
+	return "unknown"
+}
+
+func changes(m map[[2]int]int64) []Change {
+	out := []Change{}
+	for k, n := range m {
+		if k[0] != k[1] {
+			out = append(out, Change{From: k[0], To: k[1], Count: n})
+		}
+	}
+	slices.SortFunc(out, func(x, y Change) int {
+		return cmp.Or(cmp.Compare(y.Count, x.Count), cmp.Compare(x.From, y.From), cmp.Compare(x.To, y.To))
+	})
+	return out
+}
+
+// delayStats summarises sorted delays (nearest rank).
+func delayStats(s []int64) Delay {
+	if len(s) == 0 {
+		return Delay{}
+	}
+	q := func(p float64) int64 {
+		i := int(math.Ceil(p*float64(len(s)))) - 1
+		return s[max(i, 0)]
+	}
+	d := Delay{Count: int64(len(s)), MinNs: s[0], P50Ns: q(0.5), P90Ns: q(0.9), P99Ns: q(0.99), MaxNs: s[len(s)-1]}
+	d.PDVP99Ns = d.P99Ns - d.MinNs
+	return d
+}

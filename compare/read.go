@@ -1,0 +1,229 @@
+package compare
+
+import (
+	"fmt"
+
+	"github.com/pcapdex/pcapdex/fastparse"
+	"github.com/pcapdex/pcapdex/pcapng"
+	"github.com/pcapdex/pcapdex/query"
+)
+
+// Side is one capture point: the store its packets come from and the selection (filter,
+// time window) to compare.
+type Side struct {
+	Store query.Store
+	Sel   query.Selection
+	// Open opens capture file i of Store.Files() (nil: pcapng.Open of its path).
+	Open   func(i int) (*pcapng.Reader, error)
+	NoMmap bool
+}
+
+// rec is one packet of one side, as compare needs it. Records of one flow direction are
+// kept in capture order.
+type rec struct {
+	ts     int64 // capture clock, Unix ns
+	frame  int64
+	off    int64
+	digest uint64 // FNV-1a of the first 64 payload bytes (0 without payload)
+	seq    uint32
+	ack    uint32
+	plen   uint32
+	tsval  uint32
+	file   uint16
+	ipid   uint16
+	flags  uint16
+	mss    uint16
+	ttl    uint8
+	tos    uint8
+	hasID  bool  // IPv4: the ID is part of the key
+	state  uint8 // what matching decided (st*)
+	verd   uint8 // verdict for a packet seen at one point only (v*)
+	peer   int32 // index of the matched record in the other side's list, -1 if none
+	at     int64 // time on A's clock (B records: corrected by the clock fit)
+}
+
+// Packet states after matching.
+const (
+	stNone      uint8 = iota // not matched (yet)
+	stMatched                // seen at both points
+	stSpanDup                // the same key within 1 ms at the same point: a capture duplicate
+	stCoalesced              // TCP data matched as byte ranges (TSO/GRO)
+	stNetDup                 // an extra copy downstream: duplicated between the points
+)
+
+// segLen is the sequence space a TCP record occupies (payload, plus SYN and FIN).
+func (r *rec) segLen() uint32 {
+	n := r.plen
+	if r.flags&fastparse.TCPSyn != 0 {
+		n++
+	}
+	if r.flags&fastparse.TCPFin != 0 {
+		n++
+	}
+	return n
+}
+
+// endpoint is one address and port.
+type endpoint struct {
+	addr [16]byte
+	port uint16
+}
+
+// flowSide is one flow as one point saw it.
+type flowSide struct {
+	id          uint32
+	proto       uint8
+	ipver       uint8
+	orig, resp  endpoint
+	first, last int64
+	pk          [2][]rec // by direction: 0 orig->resp, 1 resp->orig
+	paired      bool
+}
+
+// sideData is everything read from one point.
+type sideData struct {
+	files   []string
+	flows   []*flowSide // by flow id - 1; nil where the selection had none
+	packets int64
+	nonIP   int64
+	// ifDrops counts the drops the captures' interface statistics report (pcapng ISB
+	// ifdrop + osdrop), summed over files and interfaces; -1 when no file says.
+	ifDrops int64
+}
+
+// readSide reads the selected packets of s in capture order, each read back by offset and
+// decoded, into per-flow records.
+func readSide(s Side, name string) (*sideData, error) {
+	d := &sideData{files: s.Store.Files(), ifDrops: -1}
+	readers := make([]*pcapng.Reader, len(d.files))
+	defer func() {
+		for _, r := range readers {
+			if r != nil {
+				r.Close()
+			}
+		}
+	}()
+	open := s.Open
+	if open == nil {
+		open = func(i int) (*pcapng.Reader, error) {
+			return pcapng.Open(d.files[i], pcapng.Options{NoMmap: s.NoMmap})
+		}
+	}
+	var pk pcapng.Packet
+	var fp fastparse.Packet
+	sel := s.Sel
+	err := s.Store.Packets(sel.Rows, sel.Since, sel.Until, query.NeedTCP|query.NeedRecord, func(p *query.PacketRow) error {
+		if p.TS < sel.Since || p.TS > sel.Until {
+			return nil
+		}
+		d.packets++
+		if p.Flow == 0 {
+			d.nonIP++
+			return nil
+		}
+		fi := int(p.File)
+		if fi >= len(readers) {
+			return fmt.Errorf("%s: frame %d names capture file %d of %d", name, p.Frame, fi, len(readers))
+		}
+		r := readers[fi]
+		if r == nil {
+			var err error
+			if r, err = open(fi); err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+			readers[fi] = r
+		}
+		if err := r.ReadPacketAt(p.Off, &pk); err != nil {
+			return fmt.Errorf("%s: frame %d: %w", name, p.Frame, err)
+		}
+		if pk.TS != p.TS || pk.CapLen != p.CapLen {
+			return fmt.Errorf("%s: %s: record at offset %d (frame %d) has time %d and %d bytes, the index says %d and %d: the capture changed since it was indexed",
+				name, d.files[fi], p.Off, p.Frame, pk.TS, pk.CapLen, p.TS, p.CapLen)
+		}
+		fastparse.DecodeFCS(&fp, pk.LinkType, pk.Data, pk.OrigLen, max(int(pk.FCSLen), 0))
+		if fp.IPVersion == 0 {
+			d.nonIP++
+			return nil
+		}
+		f := d.flow(p.Flow)
+		dir := 0
+		if !p.FromOrig {
+			dir = 1
+		}
+		if len(f.pk[0]) == 0 && len(f.pk[1]) == 0 {
+			f.proto, f.ipver, f.first = fp.Proto, fp.IPVersion, p.TS
+			src := endpoint{addr: fp.SrcIP, port: fp.SrcPort}
+			dst := endpoint{addr: fp.DstIP, port: fp.DstPort}
+			if dir == 0 {
+				f.orig, f.resp = src, dst
+			} else {
+				f.orig, f.resp = dst, src
+			}
+		}
+		f.first = min(f.first, p.TS)
+		f.last = max(f.last, p.TS)
+		f.pk[dir] = append(f.pk[dir], makeRec(&fp, &pk, p))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range readers {
+		if r == nil {
+			continue
+		}
+		for _, ifc := range r.Interfaces() {
+			if ifc.HasIfDrop || ifc.HasOSDrop {
+				d.ifDrops = max(d.ifDrops, 0) + int64(ifc.IfDrop+ifc.OSDrop)
+			}
+		}
+	}
+	return d, nil
+}
+
+func (d *sideData) flow(id uint32) *flowSide {
+	for int(id) > len(d.flows) {
+		d.flows = append(d.flows, nil)
+	}
+	f := d.flows[id-1]
+	if f == nil {
+		f = &flowSide{id: id}
+		d.flows[id-1] = f
+	}
+	return f
+}
+
+// makeRec builds the record of one decoded packet.
+func makeRec(fp *fastparse.Packet, pk *pcapng.Packet, p *query.PacketRow) rec {
+	r := rec{
+		ts: p.TS, frame: p.Frame, off: p.Off, file: p.File,
+		ipid: uint16(fp.IPID), hasID: fp.IPVersion == 4,
+		ttl: fp.TTL, tos: fp.TOS, plen: fp.PayloadLen, peer: -1, at: p.TS,
+	}
+	if fp.Proto == fastparse.ProtoTCP {
+		r.seq, r.ack, r.flags = fp.Seq, fp.Ack, fp.TCPFlags
+		if fp.TCPOpts&fastparse.OptMSS != 0 {
+			r.mss = fp.MSS
+		}
+		if fp.TCPOpts&fastparse.OptTimestamps != 0 {
+			r.tsval = fp.TSVal
+		}
+	}
+	if r.plen > 0 {
+		end := min(int(fp.PayloadOff)+min(int(r.plen), 64), len(pk.Data))
+		if start := int(fp.PayloadOff); start < end {
+			r.digest = digest(pk.Data[start:end])
+		}
+	}
+	return r
+}
+
+// digest is FNV-1a 64 (fixed, so both sides agree whatever the process).
+func digest(b []byte) uint64 {
+	h := uint64(14695981039346656037)
+	for _, c := range b {
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+	return h
+}
