@@ -7,7 +7,7 @@ import (
 
 // pt is one matched packet on a path: x its time on A's clock, y the raw difference of the
 // two capture times in the direction of travel (tB - tA on a_to_b, tA - tB on b_to_a).
-type pt struct{ x, y int64 }
+type pt struct{ x, y, bf int64 } // bf: the packet's frame at B
 
 // line is y = a + b*(x - x0), b in ns per ns.
 type line struct {
@@ -69,6 +69,7 @@ func cross(o, a, q pt) float64 {
 // clockSeg is the clock model on [start, next segment's start): B's clock minus A's is
 // off + skew*(x - start), under the symmetric-path assumption.
 type clockSeg struct {
+	fromB    int64 // first B frame of the segment (B's capture order)
 	start    int64
 	off      float64
 	skew     float64
@@ -83,28 +84,30 @@ type clockModel struct {
 	steps []ClockStep
 }
 
-// offAt returns B's clock minus A's at time x (A's clock).
-func (c *clockModel) offAt(x int64) float64 {
-	if len(c.segs) == 0 {
-		return 0
-	}
+// seg returns the segment holding B frame bf.
+func (c *clockModel) seg(bf int64) *clockSeg {
 	i := 0
-	for i+1 < len(c.segs) && c.segs[i+1].start <= x {
+	for i+1 < len(c.segs) && c.segs[i+1].fromB <= bf {
 		i++
 	}
-	s := &c.segs[i]
-	return s.off + s.skew*float64(x-s.start)
+	return &c.segs[i]
 }
 
-// toA maps a time on B's clock to A's.
-func (c *clockModel) toA(tb int64) int64 {
-	x := tb - int64(math.Round(c.offAt(tb)))
-	return tb - int64(math.Round(c.offAt(x)))
+// toA maps the capture time tb of B's frame bf to A's clock.
+func (c *clockModel) toA(bf, tb int64) int64 {
+	if len(c.segs) == 0 {
+		return tb
+	}
+	s := c.seg(bf)
+	// tb = x + off + skew*(x - start)  =>  x = (tb - off + skew*start) / (1 + skew)
+	x := (float64(tb-s.start) - s.off) / (1 + s.skew)
+	return s.start + int64(math.Round(x))
 }
 
 // fitClock fits the clock model on the two paths' points (each sorted by x): it finds clock
-// steps on the per-bucket envelope offsets, then fits each stretch between steps.
-func fitClock(ab, ba []pt) *clockModel {
+// steps on the per-bucket envelope offsets, places each between two frames of B's capture
+// order (bts: B's packets in frame order), then fits each stretch.
+func fitClock(ab, ba []pt, bts []frameTS) *clockModel {
 	c := &clockModel{}
 	if len(ab) == 0 && len(ba) == 0 {
 		return c
@@ -115,21 +118,44 @@ func fitClock(ab, ba []pt) *clockModel {
 			lo, hi = min(lo, p[0].x), max(hi, p[len(p)-1].x)
 		}
 	}
-	cuts := findSteps(ab, ba, lo, hi)
-	starts := append([]int64{lo}, cuts...)
-	for i, s := range starts {
+	cuts := findSteps(ab, ba, lo, hi, bts)
+	froms := append([]int64{math.MinInt64}, cuts...)
+	for i, f := range froms {
 		e := int64(math.MaxInt64)
-		if i+1 < len(starts) {
-			e = starts[i+1]
+		if i+1 < len(froms) {
+			e = froms[i+1]
 		}
-		c.segs = append(c.segs, fitSeg(span(ab, s, e), span(ba, s, e), s))
+		sab, sba := byFrame(ab, f, e), byFrame(ba, f, e)
+		start := lo
+		if i > 0 {
+			start = int64(math.MaxInt64)
+			for _, p := range [][]pt{sab, sba} {
+				if len(p) > 0 {
+					start = min(start, p[0].x)
+				}
+			}
+		}
+		s := fitSeg(sab, sba, start)
+		s.fromB = f
+		c.segs = append(c.segs, s)
 	}
 	for i := 1; i < len(c.segs); i++ {
 		p, s := &c.segs[i-1], &c.segs[i]
 		before := p.off + p.skew*float64(s.start-p.start)
-		c.steps = append(c.steps, ClockStep{AtNs: s.start, SizeNs: int64(math.Round(s.off - before))})
+		c.steps = append(c.steps, ClockStep{AtNs: s.start, FrameB: s.fromB, SizeNs: int64(math.Round(s.off - before))})
 	}
 	return c
+}
+
+// byFrame returns the points whose B frame is in [from, to), in x order.
+func byFrame(p []pt, from, to int64) []pt {
+	var out []pt
+	for _, q := range p {
+		if q.bf >= from && q.bf < to {
+			out = append(out, q)
+		}
+	}
+	return out
 }
 
 func span(p []pt, s, e int64) []pt {
@@ -168,7 +194,7 @@ func fitSeg(ab, ba []pt, start int64) clockSeg {
 // findSteps returns the times at which B's clock steps: per bucket of time, the offset
 // from the two paths' minimum differences; a bucket-to-bucket change far beyond the skew's
 // trend and the noise is a step, placed at the first packet of the path the step lowers.
-func findSteps(ab, ba []pt, lo, hi int64) []int64 {
+func findSteps(ab, ba []pt, lo, hi int64, bts []frameTS) []int64 {
 	if len(ab) == 0 || len(ba) == 0 || hi <= lo {
 		return nil
 	}
@@ -246,19 +272,47 @@ func findSteps(ab, ba []pt, lo, hi int64) []int64 {
 		if !ok {
 			continue
 		}
-		for _, p := range span(path, from, to) {
-			if float64(p.y)-pre.at(p.x) < -math.Abs(size)/2 {
-				cuts = append(cuts, p.x)
+		prevF := int64(-1)
+		for _, p := range span(path, segStart, to) {
+			if p.x >= from && float64(p.y)-pre.at(p.x) < -math.Abs(size)/2 {
+				cuts = append(cuts, stepFrame(bts, prevF, p.bf, size))
 				segStart = p.x
 				break
 			}
+			prevF = p.bf
 		}
 	}
 	return cuts
 }
 
+// frameTS is one of B's packets in capture order.
+type frameTS struct{ frame, ts int64 }
+
+// stepFrame places a step of B's clock between B frame lo (last known before it; -1: none)
+// and hi (first known after it): after the largest jump of B's capture times (bts, in frame
+// order) in the step's direction.
+func stepFrame(bts []frameTS, lo, hi int64, size float64) int64 {
+	i, _ := slices.BinarySearchFunc(bts, lo, func(e frameTS, f int64) int { return cmpI(e.frame, f) })
+	j, _ := slices.BinarySearchFunc(bts, hi, func(e frameTS, f int64) int { return cmpI(e.frame, f) })
+	if lo < 0 || j >= len(bts) || j <= i {
+		return hi
+	}
+	best, at := math.Inf(-1), hi
+	for k := i + 1; k <= j; k++ {
+		gap := float64(bts[k].ts - bts[k-1].ts)
+		if size < 0 {
+			gap = -gap
+		}
+		if gap > best {
+			best, at = gap, bts[k].frame
+		}
+	}
+	return at
+}
+
 // ClockStep is a jump of B's clock against A's.
 type ClockStep struct {
+	FrameB int64 `json:"frame_b"` // the first frame of B after the step
 	AtNs   int64 `json:"at_ns"`   // A's clock, Unix ns: the first packet known to be after it
 	SizeNs int64 `json:"size_ns"` // B minus A changed by this much
 }

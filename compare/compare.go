@@ -113,11 +113,12 @@ func analyze(da, db *sideData, o Options) *Result {
 				if ra[j].state != stMatched {
 					continue
 				}
-				y := rb[ra[j].peer].ts - ra[j].ts
+				w := &rb[ra[j].peer]
+				y := w.ts - ra[j].ts
 				if p.upA[d] {
-					ab = append(ab, pt{ra[j].ts, y})
+					ab = append(ab, pt{ra[j].ts, y, w.frame})
 				} else {
-					ba = append(ba, pt{ra[j].ts, -y})
+					ba = append(ba, pt{ra[j].ts, -y, w.frame})
 				}
 			}
 		}
@@ -125,14 +126,25 @@ func analyze(da, db *sideData, o Options) *Result {
 	byX := func(x, y pt) int { return cmp.Or(cmp.Compare(x.x, y.x), cmp.Compare(x.y, y.y)) }
 	slices.SortFunc(ab, byX)
 	slices.SortFunc(ba, byX)
-	clk := fitClock(ab, ba)
+	var bts []frameTS
+	for _, f := range db.flows {
+		if f != nil {
+			for d := range 2 {
+				for j := range f.pk[d] {
+					bts = append(bts, frameTS{f.pk[d][j].frame, f.pk[d][j].ts})
+				}
+			}
+		}
+	}
+	slices.SortFunc(bts, func(x, y frameTS) int { return cmp.Compare(x.frame, y.frame) })
+	clk := fitClock(ab, ba, bts)
 	res.Clock = clockResult(clk, len(ab)+len(ba))
 	for i := range pairs {
 		p := &pairs[i]
 		for d := range 2 {
 			rb := p.b.pk[d]
 			for j := range rb {
-				rb[j].at = clk.toA(rb[j].ts)
+				rb[j].at = clk.toA(rb[j].frame, rb[j].ts)
 			}
 		}
 	}

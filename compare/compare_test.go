@@ -1,0 +1,360 @@
+package compare
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"testing"
+
+	"github.com/pcapdex/pcapdex/flowhash"
+	"github.com/pcapdex/pcapdex/query"
+)
+
+// openSide opens captures as one side, read in one pass (no index).
+func openSide(t testing.TB, paths ...string) Side {
+	t.Helper()
+	st, err := query.NewStreamStoreOptions(paths, false, flowhash.Options{}, query.StreamKeep{Packets: true, Need: query.NeedTCP | query.NeedRecord})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	sel, err := query.Select(st, nil, math.MinInt64, math.MaxInt64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Side{Store: st, Sel: sel}
+}
+
+type missKey struct {
+	point   string
+	frame   int64
+	verdict string
+}
+
+type rtxKey struct {
+	point  string
+	frame  int64
+	origin string
+}
+
+// expected derives, from the generator's truth, what compare must report.
+type expected struct {
+	missing []missKey
+	rtx     []rtxKey
+	dirs    map[[2]int]*Direction // [flow 0 tcp / 1 udp][0 c2s / 1 s2c]
+	delays  map[[2]int][]int64
+}
+
+func (g *genTruth) expect() *expected {
+	e := &expected{dirs: map[[2]int]*Direction{}, delays: map[[2]int][]int64{}}
+	frameA, frameB := map[*gpkt]int64{}, map[*gpkt]int64{}
+	for i, o := range g.obsA {
+		if o.kind == 0 {
+			frameA[o.p] = int64(i + 1)
+		}
+	}
+	for i, o := range g.obsB {
+		if o.kind == 0 {
+			frameB[o.p] = int64(i + 1)
+		}
+	}
+	kOf := func(p *gpkt) [2]int {
+		k := [2]int{p.client, 1}
+		if p.c2s {
+			k[1] = 0
+		}
+		return k
+	}
+	dir := func(p *gpkt) *Direction {
+		k := kOf(p)
+		if e.dirs[k] == nil {
+			e.dirs[k] = &Direction{Path: "a_to_b"}
+			if k[1] == 1 {
+				e.dirs[k].Path = "b_to_a"
+			}
+		}
+		return e.dirs[k]
+	}
+	ttl, dscp, ecn, mss := map[[3]int]int64{}, map[[3]int]int64{}, map[[3]int]int64{}, map[[3]int]int64{}
+	for i, o := range g.obsA {
+		d := dir(o.p)
+		d.AtA++
+		switch o.kind {
+		case 1:
+			d.SpanDupA++
+		case 2:
+			d.DupBetween++
+			d.AOnly++
+			e.missing = append(e.missing, missKey{"a", int64(i + 1), "duplicated_between"})
+		}
+		if o.p.tsoB != 0 {
+			d.CoalescedA++
+		}
+	}
+	for _, o := range g.obsB {
+		d := dir(o.p)
+		d.AtB++
+		if o.kind == 1 {
+			d.SpanDupB++
+		}
+		if o.p.tsoB != 0 {
+			d.CoalescedB++
+		}
+	}
+	for _, p := range g.pkts {
+		d := dir(p)
+		fa, okA := frameA[p]
+		fb, okB := frameB[p]
+		if p.tsoB != 0 {
+			continue
+		}
+		up, down := "a", "b"
+		fu, fd, okU, okD := fa, fb, okA, okB
+		if !p.c2s {
+			up, down, fu, fd, okU, okD = "b", "a", fb, fa, okB, okA
+		}
+		switch {
+		case okU && okD:
+			d.Both++
+			k := kOf(p)
+			tu, td := p.tA, p.tB
+			if !p.c2s {
+				tu, td = p.tB, p.tA
+			}
+			e.delays[k] = append(e.delays[k], td-tu)
+			// rewrites: upstream -> downstream
+			ttl[[3]int{k[0]*2 + k[1], 64, 61}]++
+			if p.c2s {
+				dscp[[3]int{k[0]*2 + k[1], 46, 0}]++
+			}
+			if p.ce {
+				ecn[[3]int{k[0]*2 + k[1], 2, 3}]++
+			}
+			if p.mss != 0 && p.c2s {
+				mss[[3]int{k[0]*2 + k[1], 1460, 1400}]++
+			}
+		case okU:
+			v := "capture_drop_" + down
+			if p.fate == fBetween {
+				v = "lost_between"
+				d.LostBetween++
+			} else if down == "a" {
+				d.CaptureDropA++
+			} else {
+				d.CaptureDropB++
+			}
+			e.missing = append(e.missing, missKey{up, fu, v})
+			if up == "a" {
+				d.AOnly++
+			} else {
+				d.BOnly++
+			}
+		case okD:
+			e.missing = append(e.missing, missKey{down, fd, "capture_drop_" + up})
+			if up == "a" {
+				d.CaptureDropA++
+				d.BOnly++
+			} else {
+				d.CaptureDropB++
+				d.AOnly++
+			}
+		}
+		if p.isRtx {
+			d.Retransmissions++
+			var origin string
+			switch p.rtxOrigin {
+			case "before":
+				origin = "lost_before_" + up
+			case "between":
+				origin = "lost_between"
+				d.RetransBetween++
+			case "after":
+				origin = "lost_after_" + down
+			default:
+				origin = "spurious"
+				d.Spurious++
+			}
+			switch origin {
+			case "lost_before_a":
+				d.LostBeforeA++
+			case "lost_before_b":
+				d.LostBeforeB++
+			case "lost_after_a":
+				d.LostAfterA++
+			case "lost_after_b":
+				d.LostAfterB++
+			}
+			e.rtx = append(e.rtx, rtxKey{up, fu, origin})
+		}
+	}
+	// Bursts and reordering, from each point's capture order.
+	for k, d := range e.dirs {
+		upObs, downObs := g.obsA, g.obsB
+		if k[1] == 1 {
+			upObs, downObs = g.obsB, g.obsA
+		}
+		in := false
+		uIdx := map[*gpkt]int{}
+		for i, o := range upObs {
+			if kOf(o.p) != k || o.kind != 0 {
+				continue
+			}
+			uIdx[o.p] = i
+			p := o.p
+			seenD := slices.ContainsFunc(downObs, func(x gobs) bool { return x.p == p && x.kind == 0 })
+			lost := p.fate == fBetween && !seenD
+			if lost && !in {
+				d.LossBursts++
+			}
+			in = lost
+		}
+		maxU := -1
+		for _, o := range downObs {
+			u, ok := uIdx[o.p]
+			if kOf(o.p) != k || o.kind != 0 || o.p.tsoB != 0 || !ok {
+				continue
+			}
+			if u < maxU {
+				d.Reordered++
+			} else {
+				maxU = u
+			}
+		}
+		fl := k[0]*2 + k[1]
+		for _, x := range []struct {
+			m   map[[3]int]int64
+			dst *[]Change
+		}{{ttl, &d.TTL}, {dscp, &d.DSCP}, {ecn, &d.ECN}, {mss, &d.MSS}} {
+			*x.dst = []Change{}
+			for c, n := range x.m {
+				if c[0] == fl {
+					*x.dst = append(*x.dst, Change{From: c[1], To: c[2], Count: n})
+				}
+			}
+		}
+		slices.Sort(e.delays[k])
+	}
+	return e
+}
+
+func TestGenerated(t *testing.T) {
+	g := generate()
+	pa, pb := g.write(t, t.TempDir())
+	res, err := Compare(openSide(t, pa), openSide(t, pb), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := g.expect()
+
+	if len(res.Flows) != 2 {
+		t.Fatalf("paired flows: %d, want 2 (unpaired A %v, B %v, ambiguous %v)", len(res.Flows), res.UnpairedA, res.UnpairedB, res.Ambiguous)
+	}
+	for _, f := range res.Flows {
+		t.Logf("flow %d<->%d %s %s -> %s (B: %s -> %s) by %s", f.FlowA, f.FlowB, f.Proto, f.ClientA, f.ServerA, f.ClientB, f.ServerB, f.Pairing)
+		t.Logf("verdict: %s", f.Verdict)
+	}
+	t.Logf("overall: %s", res.Verdict)
+	tcp, udp := res.Flows[0], res.Flows[1]
+	if tcp.Proto != "tcp" {
+		tcp, udp = udp, tcp
+	}
+	if tcp.Pairing == "5-tuple" || tcp.ClientB != "203.0.113.7:61000" {
+		t.Errorf("TCP flow behind NAT paired by %q, client at B %s", tcp.Pairing, tcp.ClientB)
+	}
+	if udp.Pairing != "5-tuple" {
+		t.Errorf("UDP flow paired by %q", udp.Pairing)
+	}
+
+	// Every packet seen at one point only, by frame, with its verdict.
+	var got []missKey
+	for _, m := range res.Missing {
+		got = append(got, missKey{m.Point, m.Frame, m.Verdict})
+	}
+	cmpSets(t, "missing", got, e.missing)
+	var gotR []rtxKey
+	for _, r := range res.Retransmissions {
+		gotR = append(gotR, rtxKey{r.Point, r.Frame, r.Origin})
+	}
+	cmpSets(t, "retransmissions", gotR, e.rtx)
+
+	// Per direction counts.
+	for fi, f := range []Flow{tcp, udp} {
+		for d := range 2 {
+			w := e.dirs[[2]int{fi, d}]
+			g := f.Directions[d]
+			delays := e.delays[[2]int{fi, d}]
+			want := *w
+			want.Direction = g.Direction
+			want.Delay = g.Delay
+			sortChanges(g.TTL, g.DSCP, g.ECN, g.MSS)
+			sortChanges(want.TTL, want.DSCP, want.ECN, want.MSS)
+			if fmt.Sprintf("%+v", g) != fmt.Sprintf("%+v", want) {
+				t.Errorf("flow %d %s:\n got %+v\nwant %+v", fi, g.Direction, g, want)
+			}
+			wd := delayStats(delays)
+			for _, x := range [][3]any{{"min", g.Delay.MinNs, wd.MinNs}, {"p50", g.Delay.P50Ns, wd.P50Ns}, {"p90", g.Delay.P90Ns, wd.P90Ns}, {"p99", g.Delay.P99Ns, wd.P99Ns}, {"max", g.Delay.MaxNs, wd.MaxNs}} {
+				if diff := x[1].(int64) - x[2].(int64); diff < -1000 || diff > 1000 {
+					t.Errorf("flow %d %s delay %s: %d ns, truth %d", fi, g.Direction, x[0], x[1], x[2])
+				}
+			}
+		}
+	}
+
+	// Clocks: offset within 10 us, skew within 1 ppm, the step found at its frame.
+	c := res.Clock
+	if len(c.Segments) != 2 || len(c.Steps) != 1 {
+		t.Fatalf("clock: %d segments, %d steps, want 2 and 1: %+v", len(c.Segments), len(c.Steps), c)
+	}
+	for i, s := range c.Segments {
+		want := float64(gOff0) + gSkewPPM*1e-6*float64(s.StartNs-gT0) + float64(i*gStep)
+		if d := float64(s.OffsetNs) - want; math.Abs(d) > 10_000 {
+			t.Errorf("segment %d: offset %d ns, truth %.0f", i, s.OffsetNs, want)
+		}
+		if math.Abs(s.SkewPPM-gSkewPPM) > 1 {
+			t.Errorf("segment %d: skew %.4f ppm, truth %.1f", i, s.SkewPPM, gSkewPPM)
+		}
+		t.Logf("segment %d: start %d offset %d skew %.5f ppm (A->B %d points, B->A %d)", i, s.StartNs, s.OffsetNs, s.SkewPPM, s.AToB.Points, s.BToA.Points)
+	}
+	var stepFrame int64
+	for i, o := range g.obsB {
+		if o.t >= gStepAt {
+			stepFrame = int64(i + 1)
+			break
+		}
+	}
+	if st := c.Steps[0]; math.Abs(float64(st.SizeNs-gStep)) > 10_000 || st.FrameB != stepFrame {
+		t.Errorf("step %+v, truth %d ns at B frame %d", st, gStep, stepFrame)
+	}
+	if c.MinDelaySumNs < 2*gdNet-1000 || c.MinDelaySumNs > 2*gdNet+1000 {
+		t.Errorf("min delay sum %d, truth %d", c.MinDelaySumNs, 2*gdNet)
+	}
+}
+
+func sortChanges(cs ...[]Change) {
+	for _, c := range cs {
+		slices.SortFunc(c, func(x, y Change) int { return x.From*100000 + x.To - y.From*100000 - y.To })
+	}
+}
+
+func cmpSets[T comparable](t *testing.T, what string, got, want []T) {
+	t.Helper()
+	g := map[T]int{}
+	for _, x := range got {
+		g[x]++
+	}
+	w := map[T]int{}
+	for _, x := range want {
+		w[x]++
+	}
+	for x, n := range w {
+		if g[x] != n {
+			t.Errorf("%s: want %+v (x%d), got it x%d", what, x, n, g[x])
+		}
+	}
+	for x, n := range g {
+		if w[x] == 0 {
+			t.Errorf("%s: unexpected %+v (x%d)", what, x, n)
+		}
+	}
+	t.Logf("%s: %d reported, %d expected", what, len(got), len(want))
+}
