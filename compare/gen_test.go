@@ -443,3 +443,13 @@ func (g *genTruth) write(t testing.TB, dir string) (string, string) {
 	}
 	return pa, pb
 }
+
+// TestWriteGenerated writes the generated pair into $COMPARE_GEN_DIR (for trying the CLI;
+// skipped otherwise).
+func TestWriteGenerated(t *testing.T) {
+	dir := os.Getenv("COMPARE_GEN_DIR")
+	if dir == "" {
+		t.Skip("COMPARE_GEN_DIR not set")
+	}
+	generate().write(t, dir)
+}
