@@ -36,13 +36,21 @@ func Compare(a, b Side, o Options) (*Result, error) {
 	if a.Store == nil || b.Store == nil {
 		return nil, errors.New("compare: two inputs needed")
 	}
+	// The two sides are read at once, on two goroutines (two stores, no shared state).
+	var db *sideData
+	var errB error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		db, errB = readSide(b, "B")
+	}()
 	da, err := readSide(a, "A")
+	<-done
 	if err != nil {
 		return nil, err
 	}
-	db, err := readSide(b, "B")
-	if err != nil {
-		return nil, err
+	if errB != nil {
+		return nil, errB
 	}
 	return analyze(da, db, o), nil
 }
@@ -73,9 +81,9 @@ func analyze(da, db *sideData, o Options) *Result {
 		p := &pairs[i]
 		var med [2]float64
 		var has [2]bool
+		both(func(d int) { matchExact(p.a.pk[d], p.b.pk[d^b2i(p.swap)]) })
 		for d := range 2 {
 			ra, rb := p.a.pk[d], p.b.pk[d^b2i(p.swap)]
-			matchExact(ra, rb)
 			var ys []int64
 			for j := range ra {
 				if ra[j].state == stMatched {
@@ -123,7 +131,7 @@ func analyze(da, db *sideData, o Options) *Result {
 			}
 		}
 	}
-	byX := func(x, y pt) int { return cmp.Or(cmp.Compare(x.x, y.x), cmp.Compare(x.y, y.y)) }
+	byX := func(x, y pt) int { return cmp.Compare(x.x, y.x) }
 	slices.SortFunc(ab, byX)
 	slices.SortFunc(ba, byX)
 	var bts []frameTS
@@ -162,20 +170,27 @@ func analyze(da, db *sideData, o Options) *Result {
 		if p.swap {
 			fr.ClientB, fr.ServerB = fr.ServerB, fr.ClientB
 		}
-		for d := range 2 {
-			sw := b2i(p.swap)
+		// The two directions are analysed at once: each writes only its own records and
+		// reads the other's ACKs through an ackLine built before.
+		var acks [2]ackLine
+		both(func(d int) { acks[d] = dirAcks(p, d) })
+		var out [2]dirOut
+		both(func(d int) {
 			path := 1
 			if p.upA[d] {
 				path = 0
 			}
-			dr, delays := analyzeDir(p, d, o, minDelay[path], res)
-			fr.Directions[d] = dr
-			if path == 0 {
-				dAB = append(dAB, delays...)
+			out[d] = analyzeDir(p, d, o, minDelay[path], &acks[d])
+		})
+		for d := range 2 {
+			fr.Directions[d] = out[d].dir
+			res.Missing = append(res.Missing, out[d].missing...)
+			res.Retransmissions = append(res.Retransmissions, out[d].rtx...)
+			if p.upA[d] {
+				dAB = append(dAB, out[d].delays...)
 			} else {
-				dBA = append(dBA, delays...)
+				dBA = append(dBA, out[d].delays...)
 			}
-			_ = sw
 		}
 		fr.Verdict = flowVerdict(&fr)
 		res.Flows = append(res.Flows, fr)
@@ -193,6 +208,17 @@ func analyze(da, db *sideData, o Options) *Result {
 		res.Retransmissions = []Retrans{}
 	}
 	return res
+}
+
+// both runs fn(0) and fn(1) at once.
+func both(fn func(int)) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		fn(1)
+	}()
+	fn(0)
+	<-done
 }
 
 func b2i(b bool) int {

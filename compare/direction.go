@@ -26,24 +26,79 @@ type ackLine struct {
 	max []int64
 }
 
-func newAckLine(base uint32, lists ...[]rec) ackLine {
+func newAckLine(base uint32, la, lb []rec) ackLine {
 	type ev struct{ t, ack int64 }
-	var evs []ev
-	for _, l := range lists {
-		for i := range l {
-			if l[i].flags&fastparse.TCPAck != 0 && l[i].state != stSpanDup {
-				evs = append(evs, ev{l[i].at, int64(int32(l[i].ack - base))})
+	var ea, eb []ev
+	for _, x := range []struct {
+		l   []rec
+		dst *[]ev
+	}{{la, &ea}, {lb, &eb}} {
+		*x.dst = make([]ev, 0, len(x.l))
+		for i := range x.l {
+			if r := &x.l[i]; r.flags&fastparse.TCPAck != 0 && r.state != stSpanDup {
+				*x.dst = append(*x.dst, ev{r.at, int64(int32(r.ack - base))})
 			}
 		}
 	}
-	slices.SortFunc(evs, func(x, y ev) int { return cmp.Compare(x.t, y.t) })
-	a := ackLine{t: make([]int64, len(evs)), max: make([]int64, len(evs))}
+	// Each list is in capture order, so nearly always in time order: merge them.
+	byT := func(x, y ev) int { return cmp.Compare(x.t, y.t) }
+	for _, e := range [][]ev{ea, eb} {
+		if !slices.IsSortedFunc(e, byT) {
+			slices.SortStableFunc(e, byT)
+		}
+	}
+	a := ackLine{t: make([]int64, 0, len(ea)+len(eb)), max: make([]int64, 0, len(ea)+len(eb))}
 	m := int64(math.MinInt64)
-	for i, e := range evs {
+	i, j := 0, 0
+	for i < len(ea) || j < len(eb) {
+		var e ev
+		if j >= len(eb) || i < len(ea) && ea[i].t <= eb[j].t {
+			e, i = ea[i], i+1
+		} else {
+			e, j = eb[j], j+1
+		}
 		m = max(m, e.ack)
-		a.t[i], a.max[i] = e.t, m
+		a.t, a.max = append(a.t, e.t), append(a.max, m)
 	}
 	return a
+}
+
+// dirAcks is the ackLine of the receiver of direction d of p (built from the other
+// direction's records), relative to the sender's first sequence number.
+func dirAcks(p *pair, d int) ackLine {
+	if p.a.proto != fastparse.ProtoTCP {
+		return ackLine{}
+	}
+	sw := b2i(p.swap)
+	base, ok := firstSeq(p.a.pk[d], p.b.pk[d^sw], p.upA[d])
+	if !ok {
+		return ackLine{}
+	}
+	return newAckLine(base, p.a.pk[d^1], p.b.pk[d^1^sw])
+}
+
+// firstSeq is the sequence number relative sequence numbers count from: the first record
+// upstream, else downstream.
+func firstSeq(ra, rb []rec, upA bool) (uint32, bool) {
+	U, D := ra, rb
+	if !upA {
+		U, D = rb, ra
+	}
+	switch {
+	case len(U) > 0:
+		return U[0].seq, true
+	case len(D) > 0:
+		return D[0].seq, true
+	}
+	return 0, false
+}
+
+// dirOut is what analyzeDir found.
+type dirOut struct {
+	dir     Direction
+	missing []Missing
+	rtx     []Retrans
+	delays  []int64
 }
 
 // covers reports whether an ACK of at least end was seen before time t.
@@ -60,13 +115,13 @@ type tx struct {
 	u, d       int32 // index at the upstream / downstream point, -1 if not seen there
 }
 
-// analyzeDir analyses direction d (A's numbering) of pair p, adding its missing packets and
-// retransmissions to res. It returns the direction's row and its one-way delays.
-func analyzeDir(p *pair, d int, o Options, minDelay int64, res *Result) (Direction, []int64) {
+// analyzeDir analyses direction d (A's numbering) of pair p: its row, its packets seen at
+// one point only, its retransmissions and its one-way delays. acks is the receiver's.
+func analyzeDir(p *pair, d int, o Options, minDelay int64, acks *ackLine) dirOut {
 	sw := b2i(p.swap)
 	ra, rb := p.a.pk[d], p.b.pk[d^sw]
-	rra, rrb := p.a.pk[d^1], p.b.pk[d^1^sw]
 	upA := p.upA[d]
+	res := &dirOut{}
 	U, D := ra, rb
 	uName, dName := "a", "b"
 	dropU, dropD := vDropA, vDropB
@@ -97,7 +152,7 @@ func analyzeDir(p *pair, d int, o Options, minDelay int64, res *Result) (Directi
 
 	isTCP := p.a.proto == fastparse.ProtoTCP
 	if isTCP {
-		retransmissions(p, d, U, D, rra, rrb, uName, dName, dropD, minDelay, res, &dr)
+		retransmissions(p, d, U, D, acks, uName, dName, dropD, minDelay, res, &dr)
 	}
 	for i := range U {
 		if U[i].state == stNone && U[i].verd == vNone {
@@ -132,7 +187,7 @@ func analyzeDir(p *pair, d int, o Options, minDelay int64, res *Result) (Directi
 			default:
 				inBurst = false
 			}
-			res.Missing = append(res.Missing, Missing{Point: uName, Frame: r.frame, TS: r.ts, FlowA: fa, FlowB: fb,
+			res.missing = append(res.missing, Missing{Point: uName, Frame: r.frame, TS: r.ts, FlowA: fa, FlowB: fb,
 				Direction: dirNames[d], Verdict: verdictName(r.verd), file: r.file, off: r.off, at: r.at})
 		}
 	}
@@ -142,7 +197,7 @@ func analyzeDir(p *pair, d int, o Options, minDelay int64, res *Result) (Directi
 			if r.state == stNetDup {
 				dr.DupBetween++
 			}
-			res.Missing = append(res.Missing, Missing{Point: dName, Frame: r.frame, TS: r.ts, FlowA: fa, FlowB: fb,
+			res.missing = append(res.missing, Missing{Point: dName, Frame: r.frame, TS: r.ts, FlowA: fa, FlowB: fb,
 				Direction: dirNames[d], Verdict: verdictName(r.verd), file: r.file, off: r.off, at: r.at})
 		}
 	}
@@ -204,14 +259,15 @@ func analyzeDir(p *pair, d int, o Options, minDelay int64, res *Result) (Directi
 	dr.TTL, dr.DSCP, dr.ECN, dr.MSS = changes(ttl), changes(dscp), changes(ecn), changes(mss)
 	slices.Sort(delays)
 	dr.Delay = delayStats(delays)
-	return dr, delays
+	res.dir, res.delays = dr, delays
+	return *res
 }
 
 // retransmissions walks the sender's transmissions of direction d in time order, finds
 // every retransmission's previous transmission and says where that one was lost; on the
 // way it decides, for a packet seen upstream only, whether the receiver got it (capture
 // drop downstream) or not (lost between the points).
-func retransmissions(p *pair, d int, U, D, rra, rrb []rec, uName, dName string, dropD uint8, minDelay int64, res *Result, dr *Direction) {
+func retransmissions(p *pair, d int, U, D []rec, acks *ackLine, uName, dName string, dropD uint8, minDelay int64, res *dirOut, dr *Direction) {
 	var base uint32
 	switch {
 	case len(U) > 0:
@@ -244,7 +300,6 @@ func retransmissions(p *pair, d int, U, D, rra, rrb []rec, uName, dName string, 
 		txs = append(txs, tx{at: r.at - minDelay, atD: r.at, start: rel(r.seq), end: rel(r.seq) + int64(n), u: -1, d: int32(i)})
 	}
 	slices.SortStableFunc(txs, func(x, y tx) int { return cmp.Compare(x.at, y.at) })
-	acks := newAckLine(base, rra, rrb)
 	last := map[int64]int{} // start -> latest transmission index
 	maxEnd := int64(math.MinInt64)
 	for k := range txs {
@@ -304,7 +359,7 @@ func retransmissions(p *pair, d int, U, D, rra, rrb []rec, uName, dName string, 
 			case "spurious":
 				dr.Spurious++
 			}
-			res.Retransmissions = append(res.Retransmissions, rt)
+			res.rtx = append(res.rtx, rt)
 		}
 		last[t.start] = k
 		maxEnd = max(maxEnd, t.end)

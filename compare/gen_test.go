@@ -143,8 +143,11 @@ const (
 	gMSSs = 1400
 )
 
-// generate runs the simulation.
-func generate() *genTruth {
+// generate runs the simulation with the standard download of gNs segments.
+func generate() *genTruth { return generateN(gNs) }
+
+// generateN runs the simulation with a download of ns segments (ns >= gNs).
+func generateN(ns int) *genTruth {
 	r := rand.New(rand.NewPCG(13, 42))
 	g := &genTruth{}
 	ipid := [2]uint16{1000, 30000} // client, server
@@ -182,7 +185,7 @@ func generate() *genTruth {
 	ackLoss := map[int]bool{300: true, 301: true} // the client's ACKs of these segments are lost between
 	t1 := gT0 + 20_000_000
 	end1 := g.phase(true, gNc, gMSSc, 200_000, t1, up, nil, add)
-	g.phase(false, gNs, gMSSs, 150_000, end1+100_000_000, down, ackLoss, add)
+	g.phase(false, ns, gMSSs, 150_000, end1+100_000_000, down, ackLoss, add)
 
 	// A small UDP exchange of another client, not NATed: query 7 and answer 12 lost between.
 	tu := gT0 + 5_000_000

@@ -18,18 +18,30 @@ func keyOf(r *rec) key {
 	return k
 }
 
+// hash mixes a key into 64 bits (a map of uint64 is much cheaper than one of keys; equal
+// hashes are checked against the full key).
+func (k key) hash() uint64 {
+	h := uint64(k.seq)<<32 | uint64(k.ack)
+	h ^= k.digest + 0x9e3779b97f4a7c15 + h<<6 + h>>2
+	h ^= uint64(k.plen)<<32 | uint64(k.ipid)<<16 | uint64(k.flags)
+	h *= 0xbf58476d1ce4e5b9
+	h ^= h >> 31
+	return h
+}
+
 // spanDupWindow: the same key twice within it at one point is a capture (SPAN) duplicate.
 const spanDupWindow = 1_000_000 // 1 ms
 
 // markSpanDups marks the records whose key was seen at the same point at most 1 ms before.
 func markSpanDups(rs []rec) {
-	last := make(map[key]int64, len(rs))
+	last := make(map[uint64]int32, len(rs))
 	for i := range rs {
 		k := keyOf(&rs[i])
-		if t, ok := last[k]; ok && rs[i].ts-t <= spanDupWindow {
+		h := k.hash()
+		if j, ok := last[h]; ok && rs[i].ts-rs[j].ts <= spanDupWindow && keyOf(&rs[j]) == k {
 			rs[i].state = stSpanDup
 		}
-		last[k] = rs[i].ts
+		last[h] = int32(i)
 	}
 }
 
@@ -38,33 +50,47 @@ func markSpanDups(rs []rec) {
 func matchExact(ra, rb []rec) {
 	markSpanDups(ra)
 	markSpanDups(rb)
-	type queue struct {
-		idx  []int32
-		next int
-	}
-	byKey := make(map[key]*queue, len(rb))
-	for i := range rb {
+	// B's records by key hash: head[h] is the first not yet matched, next[] chains the rest
+	// in capture order.
+	head := make(map[uint64]int32, len(rb))
+	next := make([]int32, len(rb))
+	for i := len(rb) - 1; i >= 0; i-- {
+		next[i] = -1
 		if rb[i].state == stSpanDup {
 			continue
 		}
-		k := keyOf(&rb[i])
-		q := byKey[k]
-		if q == nil {
-			q = &queue{}
-			byKey[k] = q
+		h := keyOf(&rb[i]).hash()
+		if j, ok := head[h]; ok {
+			next[i] = j
 		}
-		q.idx = append(q.idx, int32(i))
+		head[h] = int32(i)
 	}
 	for i := range ra {
 		if ra[i].state == stSpanDup {
 			continue
 		}
-		q := byKey[keyOf(&ra[i])]
-		if q == nil || q.next >= len(q.idx) {
+		k := keyOf(&ra[i])
+		h := k.hash()
+		j, ok := head[h]
+		if !ok {
 			continue
 		}
-		j := q.idx[q.next]
-		q.next++
+		// Skip (rare) hash collisions: the first record of the chain with the same key.
+		prev := int32(-1)
+		for j >= 0 && keyOf(&rb[j]) != k {
+			prev, j = j, next[j]
+		}
+		if j < 0 {
+			continue
+		}
+		switch {
+		case prev >= 0:
+			next[prev] = next[j]
+		case next[j] >= 0:
+			head[h] = next[j]
+		default:
+			delete(head, h)
+		}
 		ra[i].state, ra[i].peer = stMatched, j
 		rb[j].state, rb[j].peer = stMatched, int32(i)
 	}

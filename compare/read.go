@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/pcapdex/pcapdex/fastparse"
+	"github.com/pcapdex/pcapdex/flowhash"
 	"github.com/pcapdex/pcapdex/pcapng"
 	"github.com/pcapdex/pcapdex/query"
 )
@@ -109,10 +110,34 @@ func readSide(s Side, name string) (*sideData, error) {
 			return pcapng.Open(d.files[i], pcapng.Options{NoMmap: s.NoMmap})
 		}
 	}
+	sel := s.Sel
+	// The flow table gives each flow's originator (so packets need not carry their
+	// direction, which an index decodes from several columns) and its packet counts (so the
+	// record lists never grow while reading).
+	err := s.Store.Flows(sel.Rows, query.NeedFlowColumns("orig_pkts", "resp_pkts"), func(f *flowhash.Flow) error {
+		fs := d.flow(uint32(f.ID))
+		k := &f.Key
+		a, b := endpoint{k.A, k.PortA}, endpoint{k.B, k.PortB}
+		if f.Orig != flowhash.DirAB {
+			a, b = b, a
+		}
+		fs.orig, fs.resp, fs.proto, fs.ipver = a, b, k.Proto, k.IPVersion
+		fs.pk[0] = make([]rec, 0, f.OrigPkts)
+		fs.pk[1] = make([]rec, 0, f.RespPkts)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
 	var pk pcapng.Packet
 	var fp fastparse.Packet
-	sel := s.Sel
-	err := s.Store.Packets(sel.Rows, sel.Since, sel.Until, query.NeedTCP|query.NeedRecord, func(p *query.PacketRow) error {
+	need := query.NeedRecord
+	if _, ok := s.Store.(*query.StreamStore); ok {
+		// A stream store leaves Flow zero without NeedTCP when there is no selection of
+		// flows (unlike an index store, and unlike Need's doc); its rows are in memory anyway.
+		need |= query.NeedTCP
+	}
+	err = s.Store.Packets(sel.Rows, sel.Since, sel.Until, need, func(p *query.PacketRow) error {
 		if p.TS < sel.Since || p.TS > sel.Until {
 			return nil
 		}
@@ -146,19 +171,15 @@ func readSide(s Side, name string) (*sideData, error) {
 			return nil
 		}
 		f := d.flow(p.Flow)
-		dir := 0
-		if !p.FromOrig {
-			dir = 1
+		if f.ipver == 0 {
+			return fmt.Errorf("%s: frame %d names flow %d, which the flow table lacks", name, p.Frame, p.Flow)
+		}
+		dir := 1
+		if fp.SrcIP == f.orig.addr && (fp.SrcPort == f.orig.port || !fp.HasL4) && (fp.DstIP != f.orig.addr || fp.DstPort != f.orig.port) {
+			dir = 0
 		}
 		if len(f.pk[0]) == 0 && len(f.pk[1]) == 0 {
-			f.proto, f.ipver, f.first = fp.Proto, fp.IPVersion, p.TS
-			src := endpoint{addr: fp.SrcIP, port: fp.SrcPort}
-			dst := endpoint{addr: fp.DstIP, port: fp.DstPort}
-			if dir == 0 {
-				f.orig, f.resp = src, dst
-			} else {
-				f.orig, f.resp = dst, src
-			}
+			f.first = p.TS
 		}
 		f.first = min(f.first, p.TS)
 		f.last = max(f.last, p.TS)
@@ -167,6 +188,11 @@ func readSide(s Side, name string) (*sideData, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	for i, f := range d.flows {
+		if f != nil && len(f.pk[0])+len(f.pk[1]) == 0 {
+			d.flows[i] = nil // in the selection's flows, but no packet in its time window
+		}
 	}
 	for _, r := range readers {
 		if r == nil {
