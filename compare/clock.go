@@ -119,6 +119,29 @@ func fitClock(ab, ba []pt, bts []frameTS) *clockModel {
 		}
 	}
 	cuts := findSteps(ab, ba, lo, hi, bts)
+	for {
+		c.fit(ab, ba, lo, cuts)
+		// A candidate the fits on both sides do not confirm (bucket minima made of few,
+		// queued packets) is no step: drop the smallest and fit again.
+		small, at := float64(minStep), -1
+		for i, st := range c.steps {
+			if a := math.Abs(float64(st.SizeNs)); a < small {
+				small, at = a, i
+			}
+		}
+		if at < 0 {
+			return c
+		}
+		cuts = slices.Delete(cuts, at, at+1)
+	}
+}
+
+// minStep is the smallest clock step reported (100 us).
+const minStep = 100_000
+
+// fit fits one segment per stretch between cuts (B frames).
+func (c *clockModel) fit(ab, ba []pt, lo int64, cuts []int64) {
+	c.segs, c.steps = c.segs[:0], c.steps[:0]
 	froms := append([]int64{math.MinInt64}, cuts...)
 	for i, f := range froms {
 		e := int64(math.MaxInt64)
@@ -144,7 +167,6 @@ func fitClock(ab, ba []pt, bts []frameTS) *clockModel {
 		before := p.off + p.skew*float64(s.start-p.start)
 		c.steps = append(c.steps, ClockStep{AtNs: s.start, FrameB: s.fromB, SizeNs: int64(math.Round(s.off - before))})
 	}
-	return c
 }
 
 // byFrame returns the points whose B frame is in [from, to), in x order.
@@ -262,24 +284,39 @@ func findSteps(ab, ba []pt, lo, hi int64, bts []frameTS) []int64 {
 		if math.Abs(size) <= thr {
 			continue
 		}
-		// Before the step, the path the step lowers stays on its envelope; the first of its
-		// packets more than half the step below that envelope is after the step.
+		// Before the step, the path the step lowers stays on its envelope; after it, it runs
+		// |size| lower. Walking the region with the trend taken out, the first packet more
+		// than half the step below every earlier one is after the step.
 		path := ba
 		if size < 0 {
 			path = ab
 		}
-		pre, ok := lowerFit(span(path, segStart, from), segStart)
-		if !ok {
-			continue
+		perNs := trend / float64(w)
+		runMin, prevF, cut := math.Inf(1), int64(-1), int64(-1)
+		if pre := span(path, segStart, from); len(pre) > 0 {
+			prevF = pre[len(pre)-1].bf
+			for _, p := range pre[max(0, len(pre)-64):] {
+				runMin = min(runMin, float64(p.y)-perNs*float64(p.x-lo))
+			}
 		}
-		prevF := int64(-1)
-		for _, p := range span(path, segStart, to) {
-			if p.x >= from && float64(p.y)-pre.at(p.x) < -math.Abs(size)/2 {
+		for _, p := range span(path, from, to) {
+			d := float64(p.y) - perNs*float64(p.x-lo)
+			if !math.IsInf(runMin, 1) && d < runMin-math.Abs(size)/2 {
+				cut = p.x
 				cuts = append(cuts, stepFrame(bts, prevF, p.bf, size))
-				segStart = p.x
 				break
 			}
-			prevF = p.bf
+			runMin, prevF = min(runMin, d), p.bf
+		}
+		if cut < 0 {
+			// No packet before the step in the region: it starts the next bucket.
+			if q := span(path, lo+int64(obs[i].i+1)*w, to); len(q) > 0 {
+				cut = q[0].x
+				cuts = append(cuts, stepFrame(bts, prevF, q[0].bf, size))
+			}
+		}
+		if cut >= 0 {
+			segStart = cut
 		}
 	}
 	return cuts

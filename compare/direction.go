@@ -138,14 +138,8 @@ func analyzeDir(p *pair, d int, o Options, minDelay int64, acks *ackLine) dirOut
 	matchCoalesced(D, U, int64(o.MaxDelay))
 
 	// Copies downstream of a packet matched once: duplicated between the points.
-	matched := map[key]bool{}
 	for i := range D {
-		if D[i].state == stMatched {
-			matched[keyOf(&D[i])] = true
-		}
-	}
-	for i := range D {
-		if D[i].state == stNone && matched[keyOf(&D[i])] {
+		if D[i].state == stNone && D[i].dupKey {
 			D[i].state, D[i].verd = stNetDup, vDupBetween
 		}
 	}
@@ -241,22 +235,22 @@ func analyzeDir(p *pair, d int, o Options, minDelay int64, acks *ackLine) dirOut
 			maxU = u
 		}
 	}
-	var delays []int64
-	ttl, dscp, ecn, mss := map[[2]int]int64{}, map[[2]int]int64{}, map[[2]int]int64{}, map[[2]int]int64{}
+	delays := make([]int64, 0, dr.Both)
+	var ttl, dscp, ecn, mss changeCount
 	for i := range U {
 		if U[i].state != stMatched {
 			continue
 		}
 		u, w := &U[i], &D[U[i].peer]
 		delays = append(delays, w.at-u.at)
-		ttl[[2]int{int(u.ttl), int(w.ttl)}]++
-		dscp[[2]int{int(u.tos >> 2), int(w.tos >> 2)}]++
-		ecn[[2]int{int(u.tos & 3), int(w.tos & 3)}]++
+		ttl.add(int(u.ttl), int(w.ttl))
+		dscp.add(int(u.tos>>2), int(w.tos>>2))
+		ecn.add(int(u.tos&3), int(w.tos&3))
 		if u.mss != 0 && w.mss != 0 {
-			mss[[2]int{int(u.mss), int(w.mss)}]++
+			mss.add(int(u.mss), int(w.mss))
 		}
 	}
-	dr.TTL, dr.DSCP, dr.ECN, dr.MSS = changes(ttl), changes(dscp), changes(ecn), changes(mss)
+	dr.TTL, dr.DSCP, dr.ECN, dr.MSS = ttl.list(), dscp.list(), ecn.list(), mss.list()
 	slices.Sort(delays)
 	dr.Delay = delayStats(delays)
 	res.dir, res.delays = dr, delays
@@ -391,12 +385,43 @@ func verdictName(v uint8) string {
 	return "unknown"
 }
 
-func changes(m map[[2]int]int64) []Change {
-	out := []Change{}
-	for k, n := range m {
-		if k[0] != k[1] {
-			out = append(out, Change{From: k[0], To: k[1], Count: n})
+// changeCount counts rewrites (from, to), unchanged values not at all; consecutive packets
+// mostly share one pair, counted without a map lookup.
+type changeCount struct {
+	m        map[[2]int]int64
+	last     [2]int
+	lastN    int64
+	lastUsed bool
+}
+
+func (c *changeCount) add(from, to int) {
+	if from == to {
+		return
+	}
+	k := [2]int{from, to}
+	if c.lastUsed && k == c.last {
+		c.lastN++
+		return
+	}
+	c.flush()
+	c.last, c.lastN, c.lastUsed = k, 1, true
+}
+
+func (c *changeCount) flush() {
+	if c.lastUsed && c.lastN > 0 {
+		if c.m == nil {
+			c.m = map[[2]int]int64{}
 		}
+		c.m[c.last] += c.lastN
+		c.lastN = 0
+	}
+}
+
+func (c *changeCount) list() []Change {
+	c.flush()
+	out := []Change{}
+	for k, n := range c.m {
+		out = append(out, Change{From: k[0], To: k[1], Count: n})
 	}
 	slices.SortFunc(out, func(x, y Change) int {
 		return cmp.Or(cmp.Compare(y.Count, x.Count), cmp.Compare(x.From, y.From), cmp.Compare(x.To, y.To))

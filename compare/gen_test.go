@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/pcapdex/pcapdex/pcapng"
@@ -447,12 +448,19 @@ func (g *genTruth) write(t testing.TB, dir string) (string, string) {
 	return pa, pb
 }
 
-// TestWriteGenerated writes the generated pair into $COMPARE_GEN_DIR (for trying the CLI;
-// skipped otherwise).
+// TestWriteGenerated writes the generated pair into $COMPARE_GEN_DIR, with
+// $COMPARE_GEN_SEGS download segments (default 3000), for trying the CLI; skipped otherwise.
 func TestWriteGenerated(t *testing.T) {
 	dir := os.Getenv("COMPARE_GEN_DIR")
 	if dir == "" {
 		t.Skip("COMPARE_GEN_DIR not set")
 	}
-	generate().write(t, dir)
+	n := gNs
+	if s := os.Getenv("COMPARE_GEN_SEGS"); s != "" {
+		var err error
+		if n, err = strconv.Atoi(s); err != nil || n < gNs {
+			t.Fatalf("COMPARE_GEN_SEGS=%q: want a number >= %d", s, gNs)
+		}
+	}
+	generateN(n).write(t, dir)
 }

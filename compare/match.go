@@ -1,6 +1,11 @@
 package compare
 
-import "github.com/pcapdex/pcapdex/fastparse"
+import (
+	"cmp"
+	"slices"
+
+	"github.com/pcapdex/pcapdex/fastparse"
+)
 
 // key is what identifies one packet at both points: fields that survive routing and NAT.
 type key struct {
@@ -32,67 +37,115 @@ func (k key) hash() uint64 {
 // spanDupWindow: the same key twice within it at one point is a capture (SPAN) duplicate.
 const spanDupWindow = 1_000_000 // 1 ms
 
-// markSpanDups marks the records whose key was seen at the same point at most 1 ms before.
-func markSpanDups(rs []rec) {
-	last := make(map[uint64]int32, len(rs))
+// hrec is one record's key hash and index, for grouping equal keys by sorting (a sort of
+// 12-byte entries is much cheaper than a hash map of a million keys).
+type hrec struct {
+	h uint64
+	i int32
+}
+
+// groups returns rs's records sorted by key hash, then capture order.
+func groups(rs []rec) []hrec {
+	hs := make([]hrec, len(rs))
 	for i := range rs {
-		k := keyOf(&rs[i])
-		h := k.hash()
-		if j, ok := last[h]; ok && rs[i].ts-rs[j].ts <= spanDupWindow && keyOf(&rs[j]) == k {
-			rs[i].state = stSpanDup
+		hs[i] = hrec{keyOf(&rs[i]).hash(), int32(i)}
+	}
+	slices.SortFunc(hs, func(x, y hrec) int {
+		if x.h != y.h {
+			return cmp.Compare(x.h, y.h)
 		}
-		last[h] = int32(i)
+		return cmp.Compare(x.i, y.i)
+	})
+	return hs
+}
+
+// markSpanDups marks, in each group of equal keys, a record that follows the previous one
+// within 1 ms: a capture duplicate.
+func markSpanDups(rs []rec, hs []hrec) {
+	for g := 0; g < len(hs); {
+		e := g + 1
+		for e < len(hs) && hs[e].h == hs[g].h {
+			e++
+		}
+		for k := g + 1; k < e; k++ {
+			r := &rs[hs[k].i]
+			// the previous record of the group with the same key (collisions are rare)
+			for q := k - 1; q >= g; q-- {
+				p := &rs[hs[q].i]
+				if keyOf(p) == keyOf(r) {
+					if r.ts-p.ts <= spanDupWindow {
+						r.state = stSpanDup
+					}
+					break
+				}
+			}
+		}
+		g = e
 	}
 }
 
 // matchExact pairs the records of one flow direction at A (ra) and at B (rb) by key, the
-// k-th occurrence at A with the k-th at B. Capture duplicates take no part.
+// k-th occurrence at A with the k-th at B. Capture duplicates take no part. A record left
+// over whose key matched at its own point is marked dupKey (a copy: duplicated between the
+// points if it is downstream).
 func matchExact(ra, rb []rec) {
-	markSpanDups(ra)
-	markSpanDups(rb)
-	// B's records by key hash: head[h] is the first not yet matched, next[] chains the rest
-	// in capture order.
-	head := make(map[uint64]int32, len(rb))
-	next := make([]int32, len(rb))
-	for i := len(rb) - 1; i >= 0; i-- {
-		next[i] = -1
-		if rb[i].state == stSpanDup {
-			continue
-		}
-		h := keyOf(&rb[i]).hash()
-		if j, ok := head[h]; ok {
-			next[i] = j
-		}
-		head[h] = int32(i)
-	}
-	for i := range ra {
-		if ra[i].state == stSpanDup {
-			continue
-		}
-		k := keyOf(&ra[i])
-		h := k.hash()
-		j, ok := head[h]
-		if !ok {
-			continue
-		}
-		// Skip (rare) hash collisions: the first record of the chain with the same key.
-		prev := int32(-1)
-		for j >= 0 && keyOf(&rb[j]) != k {
-			prev, j = j, next[j]
-		}
-		if j < 0 {
-			continue
-		}
+	ha, hb := groups(ra), groups(rb)
+	markSpanDups(ra, ha)
+	markSpanDups(rb, hb)
+	var ia, ib []int32
+	for i, j := 0, 0; i < len(ha) && j < len(hb); {
 		switch {
-		case prev >= 0:
-			next[prev] = next[j]
-		case next[j] >= 0:
-			head[h] = next[j]
-		default:
-			delete(head, h)
+		case ha[i].h < hb[j].h:
+			i++
+			continue
+		case ha[i].h > hb[j].h:
+			j++
+			continue
 		}
-		ra[i].state, ra[i].peer = stMatched, j
-		rb[j].state, rb[j].peer = stMatched, int32(i)
+		h := ha[i].h
+		ia, ib = ia[:0], ib[:0]
+		for ; i < len(ha) && ha[i].h == h; i++ {
+			if ra[ha[i].i].state != stSpanDup {
+				ia = append(ia, ha[i].i)
+			}
+		}
+		for ; j < len(hb) && hb[j].h == h; j++ {
+			if rb[hb[j].i].state != stSpanDup {
+				ib = append(ib, hb[j].i)
+			}
+		}
+		// k-th with k-th among equal keys (a group mixing keys is a hash collision).
+		for _, x := range ia {
+			k := keyOf(&ra[x])
+			for _, y := range ib {
+				if rb[y].state == stNone && keyOf(&rb[y]) == k {
+					ra[x].state, ra[x].peer = stMatched, y
+					rb[y].state, rb[y].peer = stMatched, x
+					break
+				}
+			}
+		}
+		markLeftovers(ra, ia)
+		markLeftovers(rb, ib)
+	}
+}
+
+// markLeftovers flags the unmatched records of a group whose key matched another record.
+func markLeftovers(rs []rec, idx []int32) {
+	if len(idx) < 2 {
+		return
+	}
+	for _, x := range idx {
+		if rs[x].state != stNone {
+			continue
+		}
+		k := keyOf(&rs[x])
+		for _, y := range idx {
+			if rs[y].state == stMatched && keyOf(&rs[y]) == k {
+				rs[x].dupKey = true
+				break
+			}
+		}
 	}
 }
 

@@ -37,6 +37,7 @@ type rec struct {
 	ttl    uint8
 	tos    uint8
 	hasID  bool  // IPv4: the ID is part of the key
+	dupKey bool  // not matched, but its key was: a copy of a matched packet
 	state  uint8 // what matching decided (st*)
 	verd   uint8 // verdict for a packet seen at one point only (v*)
 	peer   int32 // index of the matched record in the other side's list, -1 if none
