@@ -195,14 +195,19 @@ func (g *genTruth) expect() *expected {
 		}
 		in := false
 		uIdx := map[*gpkt]int{}
+		atD := map[*gpkt]bool{}
+		for _, o := range downObs {
+			if o.kind == 0 {
+				atD[o.p] = true
+			}
+		}
 		for i, o := range upObs {
 			if kOf(o.p) != k || o.kind != 0 {
 				continue
 			}
 			uIdx[o.p] = i
 			p := o.p
-			seenD := slices.ContainsFunc(downObs, func(x gobs) bool { return x.p == p && x.kind == 0 })
-			lost := p.fate == fBetween && !seenD
+			lost := p.fate == fBetween && !atD[p]
 			if lost && !in {
 				d.LossBursts++
 			}
@@ -238,7 +243,17 @@ func (g *genTruth) expect() *expected {
 }
 
 func TestGenerated(t *testing.T) {
-	g := generate()
+	t.Run("3000", func(t *testing.T) { testGenerated(t, gNs) })
+	t.Run("40000", func(t *testing.T) {
+		if testing.Short() {
+			t.Skip("a 60 MB pair (skipped with -short)")
+		}
+		testGenerated(t, 40_000)
+	})
+}
+
+func testGenerated(t *testing.T, segs int) {
+	g := generateN(segs)
 	pa, pb := g.write(t, t.TempDir())
 	res, err := Compare(openSide(t, pa), openSide(t, pb), Options{})
 	if err != nil {
