@@ -171,7 +171,16 @@ func (c *clockModel) fit(ab, ba []pt, lo int64, cuts []int64) {
 
 // byFrame returns the points whose B frame is in [from, to), in x order.
 func byFrame(p []pt, from, to int64) []pt {
-	var out []pt
+	n := 0
+	for i := range p {
+		if p[i].bf >= from && p[i].bf < to {
+			n++
+		}
+	}
+	if n == len(p) {
+		return p
+	}
+	out := make([]pt, 0, n)
 	for _, q := range p {
 		if q.bf >= from && q.bf < to {
 			out = append(out, q)

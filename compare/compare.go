@@ -84,7 +84,7 @@ func analyze(da, db *sideData, o Options) *Result {
 		both(func(d int) { matchExact(p.a.pk[d], p.b.pk[d^b2i(p.swap)]) })
 		for d := range 2 {
 			ra, rb := p.a.pk[d], p.b.pk[d^b2i(p.swap)]
-			var ys []int64
+			ys := make([]int64, 0, len(ra))
 			for j := range ra {
 				if ra[j].state == stMatched {
 					ys = append(ys, rb[ra[j].peer].ts-ra[j].ts)
@@ -112,7 +112,13 @@ func analyze(da, db *sideData, o Options) *Result {
 		}
 	}
 	// Fit the clocks on the matched packets of every flow.
-	var ab, ba []pt
+	nm := 0
+	for i := range pairs {
+		for d := range 2 {
+			nm += len(pairs[i].a.pk[d])
+		}
+	}
+	ab, ba := make([]pt, 0, nm/2), make([]pt, 0, nm/2)
 	for i := range pairs {
 		p := &pairs[i]
 		for d := range 2 {
@@ -134,7 +140,13 @@ func analyze(da, db *sideData, o Options) *Result {
 	byX := func(x, y pt) int { return cmp.Compare(x.x, y.x) }
 	slices.SortFunc(ab, byX)
 	slices.SortFunc(ba, byX)
-	var bts []frameTS
+	nb := 0
+	for _, f := range db.flows {
+		if f != nil {
+			nb += len(f.pk[0]) + len(f.pk[1])
+		}
+	}
+	bts := make([]frameTS, 0, nb)
 	for _, f := range db.flows {
 		if f != nil {
 			for d := range 2 {

@@ -272,7 +272,7 @@ func retransmissions(p *pair, d int, U, D []rec, acks *ackLine, uName, dName str
 		return
 	}
 	rel := func(v uint32) int64 { return int64(int32(v - base)) }
-	var txs []tx
+	txs := make([]tx, 0, len(U)+len(D)/8)
 	for i := range U {
 		r := &U[i]
 		n := r.segLen()
@@ -294,14 +294,25 @@ func retransmissions(p *pair, d int, U, D []rec, acks *ackLine, uName, dName str
 		txs = append(txs, tx{at: r.at - minDelay, atD: r.at, start: rel(r.seq), end: rel(r.seq) + int64(n), u: -1, d: int32(i)})
 	}
 	slices.SortStableFunc(txs, func(x, y tx) int { return cmp.Compare(x.at, y.at) })
-	last := map[int64]int{} // start -> latest transmission index
+	// Transmissions by start, then time order: a retransmission finds the latest earlier
+	// one with its start by binary search (most resend the same segment).
+	byStart := make([]int32, len(txs))
+	for k := range byStart {
+		byStart[k] = int32(k)
+	}
+	slices.SortStableFunc(byStart, func(x, y int32) int { return cmp.Compare(txs[x].start, txs[y].start) })
 	maxEnd := int64(math.MinInt64)
 	for k := range txs {
 		t := &txs[k]
 		if t.start < maxEnd {
-			j, ok := last[t.start]
-			if !ok {
-				j = -1
+			j := -1
+			// the last of byStart with (start, index) < (t.start, k)
+			n, _ := slices.BinarySearchFunc(byStart, k, func(x int32, k int) int {
+				return cmp.Or(cmp.Compare(txs[x].start, t.start), cmp.Compare(int(x), k))
+			})
+			if n > 0 && txs[byStart[n-1]].start == t.start {
+				j = int(byStart[n-1])
+			} else {
 				for q := k - 1; q >= 0 && q >= k-4096; q-- {
 					if txs[q].start <= t.start && t.start < txs[q].end {
 						j = q
@@ -355,7 +366,6 @@ func retransmissions(p *pair, d int, U, D []rec, acks *ackLine, uName, dName str
 			}
 			res.rtx = append(res.rtx, rt)
 		}
-		last[t.start] = k
 		maxEnd = max(maxEnd, t.end)
 	}
 	// Upstream-only packets never sent again: the receiver got them if its ACK covers them.

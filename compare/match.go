@@ -50,12 +50,40 @@ func groups(rs []rec) []hrec {
 	for i := range rs {
 		hs[i] = hrec{keyOf(&rs[i]).hash(), int32(i)}
 	}
-	slices.SortFunc(hs, func(x, y hrec) int {
-		if x.h != y.h {
-			return cmp.Compare(x.h, y.h)
+	if len(hs) < 1024 {
+		slices.SortFunc(hs, func(x, y hrec) int {
+			if x.h != y.h {
+				return cmp.Compare(x.h, y.h)
+			}
+			return cmp.Compare(x.i, y.i)
+		})
+		return hs
+	}
+	return radixSort(hs)
+}
+
+// radixSort sorts hs by hash, LSD 8 bits at a time: stable, so equal hashes stay in
+// capture order.
+func radixSort(hs []hrec) []hrec {
+	tmp := make([]hrec, len(hs))
+	for shift := uint(0); shift < 64; shift += 8 {
+		var count [257]int
+		for i := range hs {
+			count[int(byte(hs[i].h>>shift))+1]++
 		}
-		return cmp.Compare(x.i, y.i)
-	})
+		if count[int(byte(hs[0].h>>shift))+1] == len(hs) {
+			continue // every hash has this digit
+		}
+		for b := 1; b < 257; b++ {
+			count[b] += count[b-1]
+		}
+		for i := range hs {
+			d := byte(hs[i].h >> shift)
+			tmp[count[d]] = hs[i]
+			count[d]++
+		}
+		hs, tmp = tmp, hs
+	}
 	return hs
 }
 
