@@ -58,6 +58,12 @@ func runCompare(args []string, stdout, stderr io.Writer) int {
 		code = max(code, ctx.code)
 		sides[i] = compare.Side{Store: ctx.st, Sel: ctx.sel, NoMmap: q.input.noMmap}
 	}
+	if extract != "" {
+		if err := notAnInput(extract, sides); err != nil {
+			fmt.Fprintf(stderr, "pcapdex compare: %v\n", err)
+			return exitUsage
+		}
+	}
 	res, err := compare.Compare(sides[0], sides[1], o)
 	if err == nil && extract != "" {
 		err = extractMissing(extract, res, sides)
@@ -80,18 +86,25 @@ func runCompare(args []string, stdout, stderr io.Writer) int {
 	return code
 }
 
-// extractMissing writes the packets seen at one point only to out: beside it under a
-// temporary name, then renamed; never over an input.
-func extractMissing(out string, res *compare.Result, sides [2]compare.Side) error {
-	if st, err := os.Stat(out); err == nil {
-		for _, s := range sides {
-			for _, f := range s.Store.Files() {
-				if fi, err := os.Stat(f); err == nil && os.SameFile(st, fi) {
-					return fmt.Errorf("--extract-missing %s is an input capture: not overwriting it", out)
-				}
+// notAnInput refuses an output path that names one of the input captures.
+func notAnInput(out string, sides [2]compare.Side) error {
+	st, err := os.Stat(out)
+	if err != nil {
+		return nil
+	}
+	for _, s := range sides {
+		for _, f := range s.Store.Files() {
+			if fi, err := os.Stat(f); err == nil && os.SameFile(st, fi) {
+				return fmt.Errorf("--extract-missing %s is an input capture: not overwriting it", out)
 			}
 		}
 	}
+	return nil
+}
+
+// extractMissing writes the packets seen at one point only to out: beside it under a
+// temporary name, then renamed (an input is refused before by notAnInput).
+func extractMissing(out string, res *compare.Result, sides [2]compare.Side) error {
 	f, err := os.CreateTemp(filepath.Dir(out), ".pcapdex-compare-*")
 	if err != nil {
 		return err
