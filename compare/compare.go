@@ -192,7 +192,7 @@ func analyze(da, db *sideData, o Options) *Result {
 			if p.upA[d] {
 				path = 0
 			}
-			out[d] = analyzeDir(p, d, o, minDelay[path], &acks[d])
+			out[d] = analyzeDir(p, d, o, minDelay[path], &acks[d], [2]int64{da.ifDrops, db.ifDrops})
 		})
 		for d := range 2 {
 			fr.Directions[d] = out[d].dir

@@ -373,3 +373,46 @@ func cmpSets[T comparable](t *testing.T, what string, got, want []T) {
 	}
 	t.Logf("%s: %d reported, %d expected", what, len(got), len(want))
 }
+
+// TestInterfaceDrops: when B's capture reports drops, a packet seen at A only that no ACK
+// can vouch for (a pure ACK, a UDP datagram) is not called lost: it may be B's drop.
+func TestInterfaceDrops(t *testing.T) {
+	g := generate()
+	pa, pb := g.write(t, t.TempDir())
+	da, err := readSide(openSide(t, pa), "A")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := readSide(openSide(t, pb), "B")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.ifDrops = 5
+	res := analyze(da, db, Options{MaxDelay: 2e9, MaxOffset: 3600e9, PairThreshold: 5})
+	got := map[string][2]int64{}
+	for _, f := range res.Flows {
+		for _, d := range f.Directions {
+			got[f.Proto+" "+d.Direction] = [2]int64{d.LostBetween, d.Unsure}
+		}
+	}
+	want := map[string][2]int64{
+		"tcp client_to_server": {3, 2}, // the two client ACKs lost between: no ACK vouches for them
+		"tcp server_to_client": {6, 0}, // downstream is A, whose capture reports nothing
+		"udp client_to_server": {0, 1},
+		"udp server_to_client": {1, 0},
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%s: lost_between, lost_or_capture_drop = %v, want %v", k, got[k], w)
+		}
+	}
+	n := 0
+	for _, m := range res.Missing {
+		if m.Verdict == "lost_between_or_capture_drop" {
+			n++
+		}
+	}
+	if n != 3 {
+		t.Errorf("%d packets lost_between_or_capture_drop, want 3", n)
+	}
+}

@@ -15,6 +15,7 @@ const (
 	vDropA // A's capture missed it
 	vDropB
 	vDupBetween
+	vUnsure // upstream only, no ACK to tell, and the downstream capture reports drops
 )
 
 var dirNames = [2]string{"client_to_server", "server_to_client"}
@@ -117,7 +118,8 @@ type tx struct {
 
 // analyzeDir analyses direction d (A's numbering) of pair p: its row, its packets seen at
 // one point only, its retransmissions and its one-way delays. acks is the receiver's.
-func analyzeDir(p *pair, d int, o Options, minDelay int64, acks *ackLine) dirOut {
+// drops are the drops each point's captures report (A, B; -1: they do not say).
+func analyzeDir(p *pair, d int, o Options, minDelay int64, acks *ackLine, drops [2]int64) dirOut {
 	sw := b2i(p.swap)
 	ra, rb := p.a.pk[d], p.b.pk[d^sw]
 	upA := p.upA[d]
@@ -148,9 +150,21 @@ func analyzeDir(p *pair, d int, o Options, minDelay int64, acks *ackLine) dirOut
 	if isTCP {
 		retransmissions(p, d, U, D, acks, uName, dName, dropD, minDelay, res, &dr)
 	}
+	// Upstream only and nothing to tell (no ACK covers it: not TCP data): lost between,
+	// unless the downstream capture itself reports drops.
+	unsure, dDrops := vLostBetween, drops[1]
+	if !upA {
+		dDrops = drops[0]
+	}
+	if dDrops > 0 {
+		unsure = vUnsure
+	}
 	for i := range U {
 		if U[i].state == stNone && U[i].verd == vNone {
-			U[i].verd = vLostBetween
+			U[i].verd = unsure
+			if isTCP && U[i].segLen() > 0 {
+				U[i].verd = vLostBetween // retransmissions already decided it by the ACKs
+			}
 		}
 	}
 	for i := range D {
@@ -178,6 +192,9 @@ func analyzeDir(p *pair, d int, o Options, minDelay int64, acks *ackLine) dirOut
 					dr.LossBursts++
 				}
 				inBurst = true
+			case vUnsure:
+				dr.Unsure++
+				inBurst = false
 			default:
 				inBurst = false
 			}
@@ -391,6 +408,8 @@ func verdictName(v uint8) string {
 		return "capture_drop_b"
 	case vDupBetween:
 		return "duplicated_between"
+	case vUnsure:
+		return "lost_between_or_capture_drop"
 	}
 	return "unknown"
 }

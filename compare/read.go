@@ -1,10 +1,12 @@
 package compare
 
 import (
+	"encoding/json"
 	"fmt"
 
 	"github.com/pcapdex/pcapdex/fastparse"
 	"github.com/pcapdex/pcapdex/flowhash"
+	"github.com/pcapdex/pcapdex/index"
 	"github.com/pcapdex/pcapdex/pcapng"
 	"github.com/pcapdex/pcapdex/query"
 )
@@ -17,6 +19,9 @@ type Side struct {
 	// Open opens capture file i of Store.Files() (nil: pcapng.Open of its path).
 	Open   func(i int) (*pcapng.Reader, error)
 	NoMmap bool
+	// Index, when the store reads one, gives the captures' interface statistics (the drops
+	// the capture itself reported).
+	Index *index.Reader
 }
 
 // rec is one packet of one side, as compare needs it. Records of one flow direction are
@@ -195,13 +200,29 @@ func readSide(s Side, name string) (*sideData, error) {
 			d.flows[i] = nil // in the selection's flows, but no packet in its time window
 		}
 	}
+	if s.Index != nil {
+		// The index keeps each capture's info summary, interface drops included.
+		caps, err := s.Index.Captures()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		for _, c := range caps {
+			var info struct {
+				IfDrops *int64 `json:"if_drops"`
+			}
+			if json.Unmarshal(c.Info, &info) == nil && info.IfDrops != nil {
+				d.ifDrops = max(d.ifDrops, 0) + *info.IfDrops
+			}
+		}
+		return d, nil
+	}
 	for _, r := range readers {
 		if r == nil {
 			continue
 		}
 		for _, ifc := range r.Interfaces() {
-			if ifc.HasIfDrop || ifc.HasOSDrop {
-				d.ifDrops = max(d.ifDrops, 0) + int64(ifc.IfDrop+ifc.OSDrop)
+			if ifc.HasIfDrop {
+				d.ifDrops = max(d.ifDrops, 0) + int64(ifc.IfDrop)
 			}
 		}
 	}

@@ -91,6 +91,9 @@ type Direction struct {
 	LossBursts   int64 `json:"loss_bursts"`    // runs of consecutive losses between
 	CaptureDropA int64 `json:"capture_drop_a"` // A's capture missed it
 	CaptureDropB int64 `json:"capture_drop_b"`
+	// Unsure: upstream only with nothing to tell (no ACK covers it) while the downstream
+	// capture's interface statistics report drops.
+	Unsure int64 `json:"lost_or_capture_drop"`
 	SpanDupA     int64 `json:"span_duplicates_a"` // the same packet twice within 1 ms
 	SpanDupB     int64 `json:"span_duplicates_b"`
 	DupBetween   int64 `json:"duplicated_between"` // extra copies downstream
@@ -138,8 +141,8 @@ type Missing struct {
 	FlowA     uint32 `json:"flow_a"`
 	FlowB     uint32 `json:"flow_b"`
 	Direction string `json:"direction"`
-	// Verdict: lost_between, capture_drop_a, capture_drop_b, span_duplicate,
-	// duplicated_between.
+	// Verdict: lost_between, capture_drop_a, capture_drop_b, duplicated_between,
+	// lost_between_or_capture_drop (no ACK to tell, and the downstream capture reports drops).
 	Verdict string `json:"verdict"`
 
 	file uint16
@@ -183,6 +186,7 @@ type PathSums struct {
 	LossBursts   int64 `json:"loss_bursts"`
 	CaptureDropA int64 `json:"capture_drop_a"`
 	CaptureDropB int64 `json:"capture_drop_b"`
+	Unsure       int64 `json:"lost_or_capture_drop"`
 	Coalesced    int64 `json:"coalesced"`
 	DupBetween   int64 `json:"duplicated_between"`
 	Reordered    int64 `json:"reordered"`

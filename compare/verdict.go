@@ -104,6 +104,9 @@ func dirVerdict(d *Direction) string {
 	if d.CaptureDropA+d.CaptureDropB > 0 {
 		parts = append(parts, fmt.Sprintf("capture drops A %s, B %s", count(d.CaptureDropA), count(d.CaptureDropB)))
 	}
+	if d.Unsure > 0 {
+		parts = append(parts, fmt.Sprintf("%s more seen at %s only: lost, or dropped by %s's capture (it reports drops; no ACK tells)", count(d.Unsure), first, second))
+	}
 	if d.Retransmissions > 0 {
 		before, after := d.LostBeforeA+d.LostBeforeB, d.LostAfterA+d.LostAfterB
 		parts = append(parts, fmt.Sprintf("%s of %s retransmissions repair losses between the points (%s lost before %s, %s after %s, %s spurious)",
@@ -139,6 +142,7 @@ func totals(res *Result, dAB, dBA []int64) Totals {
 			s.LossBursts += x.LossBursts
 			s.CaptureDropA += x.CaptureDropA
 			s.CaptureDropB += x.CaptureDropB
+			s.Unsure += x.Unsure
 			s.Coalesced += x.CoalescedA + x.CoalescedB
 			s.DupBetween += x.DupBetween
 			s.Reordered += x.Reordered
@@ -181,6 +185,10 @@ func overallVerdict(res *Result) string {
 		if t.CaptureA+t.CaptureB > 0 {
 			fmt.Fprintf(&b, " Capture drops (not the network): A %s, B %s.", count(t.CaptureA), count(t.CaptureB))
 		}
+	}
+	if n := t.AToB.Unsure + t.BToA.Unsure; n > 0 {
+		fmt.Fprintf(&b, " %s packets seen upstream only carry no ACK evidence while the downstream capture reports drops (A %s, B %s): lost or dropped, not told apart.",
+			count(n), count(res.A.InterfaceDrops), count(res.B.InterfaceDrops))
 	}
 	if t.Retrans > 0 {
 		fmt.Fprintf(&b, " Of %s retransmissions, %s repair losses between A and B, %s losses before the first point, %s after the second, %s are spurious.",

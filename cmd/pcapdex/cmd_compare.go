@@ -56,7 +56,7 @@ func runCompare(args []string, stdout, stderr io.Writer) int {
 		}
 		defer ctx.close()
 		code = max(code, ctx.code)
-		sides[i] = compare.Side{Store: ctx.st, Sel: ctx.sel, NoMmap: q.input.noMmap}
+		sides[i] = compare.Side{Store: ctx.st, Sel: ctx.sel, NoMmap: q.input.noMmap, Index: ctx.ir}
 	}
 	if extract != "" {
 		if err := notAnInput(extract, sides); err != nil {
