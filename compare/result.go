@@ -93,11 +93,11 @@ type Direction struct {
 	CaptureDropB int64 `json:"capture_drop_b"`
 	// Unsure: upstream only with nothing to tell (no ACK covers it) while the downstream
 	// capture's interface statistics report drops.
-	Unsure int64 `json:"lost_or_capture_drop"`
-	SpanDupA     int64 `json:"span_duplicates_a"` // the same packet twice within 1 ms
-	SpanDupB     int64 `json:"span_duplicates_b"`
-	DupBetween   int64 `json:"duplicated_between"` // extra copies downstream
-	Reordered    int64 `json:"reordered"`          // RFC 4737: arrived downstream after a later packet
+	Unsure     int64 `json:"lost_or_capture_drop"`
+	SpanDupA   int64 `json:"span_duplicates_a"` // the same packet twice within 1 ms
+	SpanDupB   int64 `json:"span_duplicates_b"`
+	DupBetween int64 `json:"duplicated_between"` // extra copies downstream
+	Reordered  int64 `json:"reordered"`          // RFC 4737: arrived downstream after a later packet
 	// Retransmissions (seen at either point) and where their original was lost.
 	Retransmissions int64 `json:"retransmissions"`
 	LostBeforeA     int64 `json:"retrans_lost_before_a"`
