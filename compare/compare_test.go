@@ -416,3 +416,62 @@ func TestInterfaceDrops(t *testing.T) {
 		t.Errorf("%d packets lost_between_or_capture_drop, want 3", n)
 	}
 }
+
+// TestAmbiguousPairing: B holds two NATed copies of the flow A saw, equally strong
+// evidence for both: compare reports the ambiguity and pairs neither.
+func TestAmbiguousPairing(t *testing.T) {
+	g := generate()
+	pa, pb := g.write(t, t.TempDir())
+	da, err := readSide(openSide(t, pa), "A")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := readSide(openSide(t, pb), "B")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tcpB *flowSide
+	for _, f := range db.flows {
+		if f != nil && f.proto == 6 {
+			tcpB = f
+		}
+	}
+	twin := *tcpB
+	twin.id = uint32(len(db.flows) + 1)
+	twin.orig.port++ // another NAT port, the same packets
+	for d := range 2 {
+		twin.pk[d] = slices.Clone(tcpB.pk[d])
+	}
+	db.flows = append(db.flows, &twin)
+	res := analyze(da, db, Options{MaxDelay: 2e9, MaxOffset: 3600e9, PairThreshold: 5})
+	if len(res.Ambiguous) != 1 || !slices.Equal(res.Ambiguous[0].Candidates, []uint32{tcpB.id, twin.id}) {
+		t.Fatalf("ambiguous %+v", res.Ambiguous)
+	}
+	for _, f := range res.Flows {
+		if f.Proto == "tcp" {
+			t.Errorf("the TCP flow was paired (with B flow %d) though two candidates tie", f.FlowB)
+		}
+	}
+	if len(res.Flows) != 1 || len(res.UnpairedB) != 2 {
+		t.Errorf("%d flows paired, unpaired B %v", len(res.Flows), res.UnpairedB)
+	}
+	t.Logf("%s", res.Verdict)
+}
+
+// TestReadAllocs pins reading a side: the record lists are sized from the flow table, so
+// nothing is allocated per packet.
+func TestReadAllocs(t *testing.T) {
+	g := generate()
+	pa, _ := g.write(t, t.TempDir())
+	s := openSide(t, pa)
+	n := float64(len(g.obsA))
+	allocs := testing.AllocsPerRun(3, func() {
+		if _, err := readSide(s, "A"); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs > 100 {
+		t.Errorf("reading %.0f packets: %.0f allocations, want a few per flow", n, allocs)
+	}
+	t.Logf("%.0f allocations for %.0f packets", allocs, n)
+}

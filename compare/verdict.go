@@ -75,6 +75,13 @@ func dur(ns int64) string {
 	return fmt.Sprintf("%.3g s", float64(ns)/1e9)
 }
 
+func bursts(n int64) string {
+	if n == 1 {
+		return "1 burst"
+	}
+	return count(n) + " bursts"
+}
+
 func pct(n, of int64) string {
 	if of == 0 {
 		return "0%"
@@ -94,12 +101,8 @@ func dirVerdict(d *Direction) string {
 	if d.LostBetween == 0 {
 		parts = append(parts, fmt.Sprintf("between %s and %s the network lost none of %s %s packets", first, second, count(up), who))
 	} else {
-		burst := "bursts"
-		if d.LossBursts == 1 {
-			burst = "burst"
-		}
-		parts = append(parts, fmt.Sprintf("between %s and %s the network lost %s of %s %s packets (%s) in %s %s",
-			first, second, count(d.LostBetween), count(up), who, pct(d.LostBetween, up), count(d.LossBursts), burst))
+		parts = append(parts, fmt.Sprintf("between %s and %s the network lost %s of %s %s packets (%s) in %s",
+			first, second, count(d.LostBetween), count(up), who, pct(d.LostBetween, up), bursts(d.LossBursts)))
 	}
 	if d.CaptureDropA+d.CaptureDropB > 0 {
 		parts = append(parts, fmt.Sprintf("capture drops A %s, B %s", count(d.CaptureDropA), count(d.CaptureDropB)))
@@ -179,9 +182,9 @@ func overallVerdict(res *Result) string {
 		}
 		b.WriteString(".")
 	} else {
-		fmt.Fprintf(&b, "The network between A and B lost %s of %s packets (%s): A to B %s of %s in %s bursts, B to A %s of %s in %s bursts.",
-			count(t.Lost), count(all), pct(t.Lost, all), count(t.AToB.LostBetween), count(t.AToB.Packets), count(t.AToB.LossBursts),
-			count(t.BToA.LostBetween), count(t.BToA.Packets), count(t.BToA.LossBursts))
+		fmt.Fprintf(&b, "The network between A and B lost %s of %s packets (%s): A to B %s of %s in %s, B to A %s of %s in %s.",
+			count(t.Lost), count(all), pct(t.Lost, all), count(t.AToB.LostBetween), count(t.AToB.Packets), bursts(t.AToB.LossBursts),
+			count(t.BToA.LostBetween), count(t.BToA.Packets), bursts(t.BToA.LossBursts))
 		if t.CaptureA+t.CaptureB > 0 {
 			fmt.Fprintf(&b, " Capture drops (not the network): A %s, B %s.", count(t.CaptureA), count(t.CaptureB))
 		}
@@ -202,8 +205,10 @@ func overallVerdict(res *Result) string {
 		}
 		b.WriteString(" (one-way split assumes a symmetric path).")
 	}
-	if len(res.Ambiguous) > 0 {
-		fmt.Fprintf(&b, " %d flows could not be paired unambiguously (listed, not guessed).", len(res.Ambiguous))
+	if n := len(res.Ambiguous); n == 1 {
+		b.WriteString(" 1 flow could not be paired unambiguously (listed, not guessed).")
+	} else if n > 1 {
+		fmt.Fprintf(&b, " %d flows could not be paired unambiguously (listed, not guessed).", n)
 	}
 	return b.String()
 }
