@@ -106,8 +106,8 @@ func (c *clockModel) toA(bf, tb int64) int64 {
 
 // fitClock fits the clock model on the two paths' points (each sorted by x): it finds clock
 // steps on the per-bucket envelope offsets, places each between two frames of B's capture
-// order (bts: B's packets in frame order), then fits each stretch.
-func fitClock(ab, ba []pt, bts []frameTS) *clockModel {
+// order (bts: B's packets between two frames, in frame order), then fits each stretch.
+func fitClock(ab, ba []pt, bts func(lo, hi int64) []frameTS) *clockModel {
 	c := &clockModel{}
 	if len(ab) == 0 && len(ba) == 0 {
 		return c
@@ -225,7 +225,7 @@ func fitSeg(ab, ba []pt, start int64) clockSeg {
 // findSteps returns the times at which B's clock steps: per bucket of time, the offset
 // from the two paths' minimum differences; a bucket-to-bucket change far beyond the skew's
 // trend and the noise is a step, placed at the first packet of the path the step lowers.
-func findSteps(ab, ba []pt, lo, hi int64, bts []frameTS) []int64 {
+func findSteps(ab, ba []pt, lo, hi int64, bts func(lo, hi int64) []frameTS) []int64 {
 	if len(ab) == 0 || len(ba) == 0 || hi <= lo {
 		return nil
 	}
@@ -337,10 +337,13 @@ type frameTS struct{ frame, ts int64 }
 // stepFrame places a step of B's clock between B frame lo (last known before it; -1: none)
 // and hi (first known after it): after the largest jump of B's capture times (bts, in frame
 // order) in the step's direction.
-func stepFrame(bts []frameTS, lo, hi int64, size float64) int64 {
-	i, _ := slices.BinarySearchFunc(bts, lo, func(e frameTS, f int64) int { return cmpI(e.frame, f) })
-	j, _ := slices.BinarySearchFunc(bts, hi, func(e frameTS, f int64) int { return cmpI(e.frame, f) })
-	if lo < 0 || j >= len(bts) || j <= i {
+func stepFrame(frames func(lo, hi int64) []frameTS, lo, hi int64, size float64) int64 {
+	if lo < 0 || hi <= lo+1 {
+		return hi
+	}
+	bts := frames(lo, hi)
+	i, j := 0, len(bts)-1
+	if j <= i || bts[0].frame != lo || bts[j].frame != hi {
 		return hi
 	}
 	best, at := math.Inf(-1), hi

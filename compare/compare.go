@@ -91,8 +91,7 @@ func analyze(da, db *sideData, o Options) *Result {
 				}
 			}
 			if len(ys) > 0 {
-				slices.Sort(ys)
-				med[d], has[d] = float64(ys[len(ys)/2]), true
+				med[d], has[d] = float64(median(ys)), true
 			}
 		}
 		if has[0] && has[1] {
@@ -112,51 +111,51 @@ func analyze(da, db *sideData, o Options) *Result {
 		}
 	}
 	// Fit the clocks on the matched packets of every flow.
-	nm := 0
-	for i := range pairs {
-		for d := range 2 {
-			nm += len(pairs[i].a.pk[d])
-		}
-	}
-	ab, ba := make([]pt, 0, nm/2), make([]pt, 0, nm/2)
+	// Each flow direction's points are in A's capture order: merge them.
+	var runAB, runBA [][]pt
 	for i := range pairs {
 		p := &pairs[i]
 		for d := range 2 {
 			ra, rb := p.a.pk[d], p.b.pk[d^b2i(p.swap)]
+			run := make([]pt, 0, len(ra))
 			for j := range ra {
 				if ra[j].state != stMatched {
 					continue
 				}
 				w := &rb[ra[j].peer]
 				y := w.ts - ra[j].ts
-				if p.upA[d] {
-					ab = append(ab, pt{ra[j].ts, y, w.frame})
-				} else {
-					ba = append(ba, pt{ra[j].ts, -y, w.frame})
+				if !p.upA[d] {
+					y = -y
 				}
+				run = append(run, pt{ra[j].ts, y, w.frame})
+			}
+			if p.upA[d] {
+				runAB = append(runAB, run)
+			} else {
+				runBA = append(runBA, run)
 			}
 		}
 	}
 	byX := func(x, y pt) int { return cmp.Compare(x.x, y.x) }
-	slices.SortFunc(ab, byX)
-	slices.SortFunc(ba, byX)
-	nb := 0
-	for _, f := range db.flows {
-		if f != nil {
-			nb += len(f.pk[0]) + len(f.pk[1])
-		}
-	}
-	bts := make([]frameTS, 0, nb)
-	for _, f := range db.flows {
-		if f != nil {
+	ab, ba := mergeRuns(runAB, byX), mergeRuns(runBA, byX)
+	// B's packets between two frames, in frame order, for placing a clock step.
+	bts := func(lo, hi int64) []frameTS {
+		var out []frameTS
+		for _, f := range db.flows {
+			if f == nil {
+				continue
+			}
 			for d := range 2 {
 				for j := range f.pk[d] {
-					bts = append(bts, frameTS{f.pk[d][j].frame, f.pk[d][j].ts})
+					if r := &f.pk[d][j]; r.frame >= lo && r.frame <= hi {
+						out = append(out, frameTS{r.frame, r.ts})
+					}
 				}
 			}
 		}
+		slices.SortFunc(out, func(x, y frameTS) int { return cmp.Compare(x.frame, y.frame) })
+		return out
 	}
-	slices.SortFunc(bts, func(x, y frameTS) int { return cmp.Compare(x.frame, y.frame) })
 	clk := fitClock(ab, ba, bts)
 	res.Clock = clockResult(clk, len(ab)+len(ba))
 	for i := range pairs {
@@ -170,7 +169,7 @@ func analyze(da, db *sideData, o Options) *Result {
 	}
 	minDelay := [2]int64{res.Clock.MinDelayABNs, res.Clock.MinDelayBANs}
 	// Analyse each direction of each flow.
-	var dAB, dBA []int64
+	var dAB, dBA [][]int64
 	for i := range pairs {
 		p := &pairs[i]
 		fr := Flow{
@@ -199,15 +198,15 @@ func analyze(da, db *sideData, o Options) *Result {
 			res.Missing = append(res.Missing, out[d].missing...)
 			res.Retransmissions = append(res.Retransmissions, out[d].rtx...)
 			if p.upA[d] {
-				dAB = append(dAB, out[d].delays...)
+				dAB = append(dAB, out[d].delays)
 			} else {
-				dBA = append(dBA, out[d].delays...)
+				dBA = append(dBA, out[d].delays)
 			}
 		}
 		fr.Verdict = flowVerdict(&fr)
 		res.Flows = append(res.Flows, fr)
 	}
-	res.Totals = totals(res, dAB, dBA)
+	res.Totals = totals(res, mergeRuns(dAB, cmp.Compare[int64]), mergeRuns(dBA, cmp.Compare[int64]))
 	slices.SortStableFunc(res.Missing, func(x, y Missing) int { return cmp.Compare(x.at, y.at) })
 	res.Verdict = overallVerdict(res)
 	if res.Flows == nil {

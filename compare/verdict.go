@@ -3,7 +3,6 @@ package compare
 import (
 	"fmt"
 	"net/netip"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -131,6 +130,7 @@ func flowVerdict(f *Flow) string {
 	return dirVerdict(&f.Directions[0]) + ". " + dirVerdict(&f.Directions[1]) + "."
 }
 
+// totals sums the flows; dAB and dBA are the sorted delays of each path.
 func totals(res *Result, dAB, dBA []int64) Totals {
 	t := Totals{Flows: len(res.Flows), Unpaired: len(res.UnpairedA) + len(res.UnpairedB), Ambiguous: len(res.Ambiguous)}
 	for i := range res.Flows {
@@ -156,8 +156,6 @@ func totals(res *Result, dAB, dBA []int64) Totals {
 			s.Spurious += x.Spurious
 		}
 	}
-	slices.Sort(dAB)
-	slices.Sort(dBA)
 	t.DelayAToB, t.DelayBToA = delayStats(dAB), delayStats(dBA)
 	t.Lost = t.AToB.LostBetween + t.BToA.LostBetween
 	t.CaptureA = t.AToB.CaptureDropA + t.BToA.CaptureDropA
