@@ -3,6 +3,7 @@ package compare
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 
 	"github.com/pcapdex/pcapdex/fastparse"
 	"github.com/pcapdex/pcapdex/flowhash"
@@ -137,6 +138,7 @@ func readSide(s Side, name string) (*sideData, error) {
 	}
 	var pk pcapng.Packet
 	var fp fastparse.Packet
+	seq := sel.Rows == nil // no filter: every packet is read, so read the files in order
 	need := query.NeedRecord
 	if _, ok := s.Store.(*query.StreamStore); ok {
 		// A stream store leaves Flow zero without NeedTCP when there is no selection of
@@ -164,7 +166,24 @@ func readSide(s Side, name string) (*sideData, error) {
 			}
 			readers[fi] = r
 		}
-		if err := r.ReadPacketAt(p.Off, &pk); err != nil {
+		if seq {
+			// Every packet is wanted, in capture order: read on with Next (no second walk
+			// over the blocks, and the reader's prefetching works ahead).
+			for {
+				if err := r.Next(&pk); err != nil {
+					if err == io.EOF {
+						return fmt.Errorf("%s: %s: no record at offset %d (frame %d): the capture changed since it was indexed", name, d.files[fi], p.Off, p.Frame)
+					}
+					return fmt.Errorf("%s: frame %d: %w", name, p.Frame, err)
+				}
+				if pk.Offset >= p.Off {
+					break
+				}
+			}
+			if pk.Offset != p.Off {
+				return fmt.Errorf("%s: %s: no record at offset %d (frame %d), the next is at %d: the capture changed since it was indexed", name, d.files[fi], p.Off, p.Frame, pk.Offset)
+			}
+		} else if err := r.ReadPacketAt(p.Off, &pk); err != nil {
 			return fmt.Errorf("%s: frame %d: %w", name, p.Frame, err)
 		}
 		if pk.TS != p.TS || pk.CapLen != p.CapLen {
