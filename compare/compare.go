@@ -158,13 +158,20 @@ func analyze(da, db *sideData, o Options) *Result {
 	}
 	clk := fitClock(ab, ba, bts)
 	res.Clock = clockResult(clk, len(ab)+len(ba))
-	for i := range pairs {
-		p := &pairs[i]
+	toA := func(f *flowSide) {
 		for d := range 2 {
-			rb := p.b.pk[d]
+			rb := f.pk[d]
 			for j := range rb {
 				rb[j].at = clk.toA(rb[j].frame, rb[j].ts)
 			}
+		}
+	}
+	for i := range pairs {
+		toA(pairs[i].b)
+	}
+	for _, f := range db.flows {
+		if f != nil && !f.paired {
+			toA(f)
 		}
 	}
 	minDelay := [2]int64{res.Clock.MinDelayABNs, res.Clock.MinDelayBANs}
@@ -176,7 +183,7 @@ func analyze(da, db *sideData, o Options) *Result {
 			FlowA: p.a.id, FlowB: p.b.id, Proto: protoName(p.a.proto),
 			ClientA: epString(p.a.ipver, p.a.orig), ServerA: epString(p.a.ipver, p.a.resp),
 			ClientB: epString(p.b.ipver, p.b.orig), ServerB: epString(p.b.ipver, p.b.resp),
-			Pairing: p.how, Score: p.score,
+			Pairing: p.how, Score: p.score, PiecesA: p.a.pieces, PiecesB: p.b.pieces,
 		}
 		if p.swap {
 			fr.ClientB, fr.ServerB = fr.ServerB, fr.ClientB
@@ -207,6 +214,7 @@ func analyze(da, db *sideData, o Options) *Result {
 		res.Flows = append(res.Flows, fr)
 	}
 	res.Totals = totals(res, mergeRuns(dAB, cmp.Compare[int64]), mergeRuns(dBA, cmp.Compare[int64]))
+	res.Totals.UnpairedPackets = unpairedMissing(da, db, votes >= 0, res)
 	slices.SortStableFunc(res.Missing, func(x, y Missing) int { return cmp.Compare(x.at, y.at) })
 	res.Verdict = overallVerdict(res)
 	if res.Flows == nil {
@@ -219,6 +227,73 @@ func analyze(da, db *sideData, o Options) *Result {
 		res.Retransmissions = []Retrans{}
 	}
 	return res
+}
+
+// unpairedMissing lists the packets of flows seen at one point only that lie within the
+// other capture's time span (on A's clock): seen at one point only like any other, with
+// the verdict the usual orientation gives (A near the client when aNearClient). It
+// returns how many it listed.
+func unpairedMissing(da, db *sideData, aNearClient bool, res *Result) int64 {
+	span := func(sd *sideData) (lo, hi int64) {
+		lo, hi = math.MaxInt64, math.MinInt64
+		for _, f := range sd.flows {
+			if f == nil {
+				continue
+			}
+			for d := range 2 {
+				if n := len(f.pk[d]); n > 0 {
+					lo, hi = min(lo, f.pk[d][0].at), max(hi, f.pk[d][n-1].at)
+				}
+			}
+		}
+		return lo, hi
+	}
+	loA, hiA := span(da)
+	loB, hiB := span(db)
+	var n int64
+	for si, sd := range []*sideData{da, db} {
+		lo, hi := loB, hiB
+		point, other := "a", "b"
+		drops := db.ifDrops
+		if si == 1 {
+			lo, hi, point, other, drops = loA, hiA, "b", "a", da.ifDrops
+		}
+		for _, f := range sd.flows {
+			if f == nil || f.paired {
+				continue
+			}
+			for d := range 2 {
+				// upstream: the point this direction passes first
+				up := (d == 0) == aNearClient
+				if si == 1 {
+					up = !up
+				}
+				v := verdictName(vLostBetween)
+				switch {
+				case !up:
+					v = "capture_drop_" + other
+				case drops > 0:
+					v = verdictName(vUnsure)
+				}
+				for j := range f.pk[d] {
+					r := &f.pk[d][j]
+					if r.at < lo || r.at > hi {
+						continue
+					}
+					m := Missing{Point: point, Frame: r.frame, TS: r.ts, Direction: dirNames[d], Verdict: v, file: r.file, off: r.off, at: r.at}
+					if si == 0 {
+						m.FlowA = f.id
+					} else {
+						m.FlowB = f.id
+					}
+					res.Missing = append(res.Missing, m)
+					n++
+				}
+			}
+		}
+	}
+	slices.SortStableFunc(res.Missing, func(x, y Missing) int { return cmp.Compare(x.at, y.at) })
+	return n
 }
 
 // both runs fn(0) and fn(1) at once.

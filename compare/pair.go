@@ -1,6 +1,7 @@
 package compare
 
 import (
+	"bytes"
 	"cmp"
 	"slices"
 
@@ -26,6 +27,45 @@ type Ambiguous struct {
 	Flow       uint32   `json:"flow"`
 	Candidates []uint32 `json:"candidates"` // flow ids at the other point
 	Score      int      `json:"score"`
+}
+
+// cmpEndpoint orders endpoints by address, then port.
+func cmpEndpoint(x, y endpoint) int {
+	if c := bytes.Compare(x.addr[:], y.addr[:]); c != 0 {
+		return c
+	}
+	return cmp.Compare(x.port, y.port)
+}
+
+// mergeFlows marks fs paired and returns them as one flow: the first, or, for several
+// pieces of one connection, a new flow in the first one's orientation holding every
+// piece's packets in capture order (its id is the first piece's, pieces lists them all).
+func mergeFlows(fs []*flowSide) *flowSide {
+	for _, f := range fs {
+		f.paired = true
+	}
+	if len(fs) == 1 {
+		return fs[0]
+	}
+	m := *fs[0]
+	m.pk = [2][]rec{}
+	var runs [2][][]rec
+	for _, f := range fs {
+		m.pieces = append(m.pieces, f.id)
+		m.first, m.last = min(m.first, f.first), max(m.last, f.last)
+		sw := 0
+		if f.orig != m.orig {
+			sw = 1
+		}
+		for d := range 2 {
+			runs[d^sw] = append(runs[d^sw], f.pk[d])
+		}
+	}
+	byFrame := func(x, y rec) int { return cmp.Compare(x.frame, y.frame) }
+	for d := range 2 {
+		m.pk[d] = mergeRuns(runs[d], byFrame)
+	}
+	return &m
 }
 
 // evidence is what identifies a flow across NAT.
@@ -146,47 +186,91 @@ func pairFlows(a, b *sideData, tol int64, threshold int) (pairs []pair, amb []Am
 		}
 		return e
 	}
-	// Same 5-tuple (either orientation: one capture may have missed the first packet).
+	// Same 5-tuple (either orientation) and overlapping times. The flows of one tuple at
+	// A and at B that overlap form one component, and its flows are merged per side: one
+	// point's flow tracking may split a connection the other saw whole (a lost FIN or RST,
+	// a SYN seen on one side only), and the pieces follow one another in time.
+	canon := func(f *flowSide) [2]endpoint {
+		if cmpEndpoint(f.orig, f.resp) <= 0 {
+			return [2]endpoint{f.orig, f.resp}
+		}
+		return [2]endpoint{f.resp, f.orig}
+	}
+	groupA := map[[2]endpoint][]*flowSide{}
+	var orderA [][2]endpoint
 	for _, fa := range a.flows {
 		if fa == nil {
 			continue
 		}
-		var cands []*flowSide
-		for _, k := range [][2]endpoint{{fa.orig, fa.resp}, {fa.resp, fa.orig}} {
-			for _, fb := range byTuple[k] {
-				if !fb.paired && fb.proto == fa.proto && overlaps(fa, fb, tol) {
-					cands = append(cands, fb)
+		k := canon(fa)
+		if groupA[k] == nil {
+			orderA = append(orderA, k)
+		}
+		groupA[k] = append(groupA[k], fa)
+	}
+	groupB := map[[2]endpoint][]*flowSide{}
+	for _, fb := range b.flows {
+		if fb != nil {
+			k := canon(fb)
+			groupB[k] = append(groupB[k], fb)
+		}
+	}
+	for _, k := range orderA {
+		as := groupA[k]
+		var bs []*flowSide
+		for _, fb := range groupB[k] {
+			if fb.proto == as[0].proto {
+				bs = append(bs, fb)
+			}
+		}
+		if len(bs) == 0 {
+			continue
+		}
+		uf := make([]int, len(as)+len(bs))
+		for i := range uf {
+			uf[i] = i
+		}
+		find := func(x int) int {
+			for uf[x] != x {
+				uf[x] = uf[uf[x]]
+				x = uf[x]
+			}
+			return x
+		}
+		for i, fa := range as {
+			for j, fb := range bs {
+				if overlaps(fa, fb, tol) {
+					uf[find(i)] = find(len(as) + j)
 				}
 			}
 		}
-		switch len(cands) {
-		case 0:
-			continue
-		case 1:
-			fa.paired, cands[0].paired = true, true
-			pairs = append(pairs, pair{a: fa, b: cands[0], score: 100, how: "5-tuple", swap: cands[0].orig != fa.orig})
-			continue
-		}
-		best, second, bi := -1, -1, -1
-		for i, fb := range cands {
-			s, _ := scoreOf(fa, fb, evOf(fa), evOf(fb))
-			if s > best {
-				best, second, bi = s, best, i
-			} else if s > second {
-				second = s
+		comps := map[int][2][]*flowSide{}
+		var roots []int
+		for i := range uf {
+			r := find(i)
+			c, ok := comps[r]
+			if !ok {
+				roots = append(roots, r)
 			}
-		}
-		if best == second {
-			ids := make([]uint32, len(cands))
-			for i, c := range cands {
-				ids[i] = c.id
+			if i < len(as) {
+				c[0] = append(c[0], as[i])
+			} else {
+				c[1] = append(c[1], bs[i-len(as)])
 			}
-			amb = append(amb, Ambiguous{Point: "a", Flow: fa.id, Candidates: ids, Score: best})
-			fa.paired = true // reported: not paired again by evidence
-			continue
+			comps[r] = c
 		}
-		fa.paired, cands[bi].paired = true, true
-		pairs = append(pairs, pair{a: fa, b: cands[bi], score: 100, how: "5-tuple", swap: cands[bi].orig != fa.orig})
+		for _, r := range roots {
+			c := comps[r]
+			if len(c[0]) == 0 || len(c[1]) == 0 {
+				continue
+			}
+			fa, fb := mergeFlows(c[0]), mergeFlows(c[1])
+			how := "5-tuple"
+			if len(c[0])+len(c[1]) > 2 {
+				how = "5-tuple, merged"
+			}
+			pairs = append(pairs, pair{a: fa, b: fb, score: 100, how: how, swap: fb.orig != fa.orig})
+		}
 	}
 	// By evidence: candidates share a client ISN, a server ISN or a first payload digest.
 	type ck struct {

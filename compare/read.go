@@ -86,6 +86,7 @@ type flowSide struct {
 	first, last int64
 	pk          [2][]rec // by direction: 0 orig->resp, 1 resp->orig
 	paired      bool
+	pieces      []uint32 // a merged flow: the ids of the flows it joins
 }
 
 // sideData is everything read from one point.

@@ -11,8 +11,9 @@ type Result struct {
 	UnpairedA []uint32 `json:"unpaired_flows_a"`
 	UnpairedB []uint32 `json:"unpaired_flows_b"`
 	Totals    Totals   `json:"totals"`
-	// Missing lists every packet of a paired flow seen at one point only (coalesced data
-	// excepted), in time order on A's clock.
+	// Missing lists every packet seen at one point only (coalesced data excepted), in time
+	// order on A's clock: of paired flows, and of flows seen at one point only within the
+	// other capture's time span.
 	Missing         []Missing `json:"missing"`
 	Retransmissions []Retrans `json:"retransmissions"`
 	Verdict         string    `json:"verdict"`
@@ -67,8 +68,11 @@ type Flow struct {
 	ServerA string `json:"server_a"`
 	ClientB string `json:"client_b"` // as B saw it (NAT)
 	ServerB string `json:"server_b"`
-	Pairing string `json:"pairing"` // "5-tuple" or the evidence that matched
-	Score   int    `json:"score"`
+	Pairing string `json:"pairing"` // "5-tuple" ("5-tuple, merged"), or the evidence that matched
+	// PiecesA/B: the flows one point's tracking split this connection into (merged here).
+	PiecesA []uint32 `json:"pieces_a,omitempty"`
+	PiecesB []uint32 `json:"pieces_b,omitempty"`
+	Score   int      `json:"score"`
 	// Directions: [0] client to server (A's originator to responder), [1] back.
 	Directions [2]Direction `json:"directions"`
 	Verdict    string       `json:"verdict"`
@@ -165,18 +169,21 @@ type Retrans struct {
 
 // Totals sum the directions over all paired flows, per path.
 type Totals struct {
-	Flows      int      `json:"paired_flows"`
-	AToB       PathSums `json:"a_to_b"`
-	BToA       PathSums `json:"b_to_a"`
-	DelayAToB  Delay    `json:"delay_a_to_b"`
-	DelayBToA  Delay    `json:"delay_b_to_a"`
-	Unpaired   int      `json:"unpaired_flows"`
-	Ambiguous  int      `json:"ambiguous_flows"`
-	Lost       int64    `json:"lost_between"`
-	CaptureA   int64    `json:"capture_drop_a"`
-	CaptureB   int64    `json:"capture_drop_b"`
-	Retrans    int64    `json:"retransmissions"`
-	RetransNet int64    `json:"retrans_lost_between"`
+	Flows     int      `json:"paired_flows"`
+	AToB      PathSums `json:"a_to_b"`
+	BToA      PathSums `json:"b_to_a"`
+	DelayAToB Delay    `json:"delay_a_to_b"`
+	DelayBToA Delay    `json:"delay_b_to_a"`
+	Unpaired  int      `json:"unpaired_flows"`
+	// UnpairedPackets: packets of flows seen at one point only, within the other capture's
+	// time span (listed in Missing too).
+	UnpairedPackets int64 `json:"unpaired_flow_packets"`
+	Ambiguous       int   `json:"ambiguous_flows"`
+	Lost            int64 `json:"lost_between"`
+	CaptureA        int64 `json:"capture_drop_a"`
+	CaptureB        int64 `json:"capture_drop_b"`
+	Retrans         int64 `json:"retransmissions"`
+	RetransNet      int64 `json:"retrans_lost_between"`
 }
 
 // PathSums sums one path's directions.

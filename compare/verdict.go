@@ -203,6 +203,9 @@ func overallVerdict(res *Result) string {
 		}
 		b.WriteString(" (one-way split assumes a symmetric path).")
 	}
+	if t.UnpairedPackets > 0 {
+		fmt.Fprintf(&b, " %s packets of flows seen at one point only, within the other capture's time span, are listed too.", count(t.UnpairedPackets))
+	}
 	if n := len(res.Ambiguous); n == 1 {
 		b.WriteString(" 1 flow could not be paired unambiguously (listed, not guessed).")
 	} else if n > 1 {
