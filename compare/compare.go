@@ -166,12 +166,14 @@ func analyze(da, db *sideData, o Options) *Result {
 			}
 		}
 	}
-	for i := range pairs {
-		toA(pairs[i].b)
-	}
 	for _, f := range db.flows {
-		if f != nil && !f.paired {
-			toA(f)
+		if f != nil {
+			toA(f) // every flow of B: paired, unpaired, pieces of merged ones
+		}
+	}
+	for i := range pairs {
+		if pairs[i].b.pieces != nil {
+			toA(pairs[i].b) // a merged flow holds copies of its pieces' records
 		}
 	}
 	minDelay := [2]int64{res.Clock.MinDelayABNs, res.Clock.MinDelayBANs}
