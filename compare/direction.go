@@ -174,8 +174,7 @@ func analyzeDir(p *pair, d int, o Options, minDelay int64, acks *ackLine, drops 
 	}
 
 	// Counts, missing packets, bursts.
-	flowAt := func(point string) (uint32, uint32) { return p.a.id, p.b.id }
-	fa, fb := flowAt("")
+	fa, fb := p.a.id, p.b.id
 	inBurst := false
 	for i := range U {
 		r := &U[i]

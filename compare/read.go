@@ -240,6 +240,11 @@ func readSide(s Side, name string) (*sideData, error) {
 		if r == nil {
 			continue
 		}
+		if seq {
+			// Interface statistics (pcapng ISBs) usually follow the last packet: walk on.
+			for r.Next(&pk) == nil {
+			}
+		}
 		for _, ifc := range r.Interfaces() {
 			if ifc.HasIfDrop {
 				d.ifDrops = max(d.ifDrops, 0) + int64(ifc.IfDrop)

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/pcapdex/pcapdex/internal/testcorpus"
 )
 
 // copySample copies the shipped sample into a temporary directory (compare indexes it
@@ -86,5 +88,37 @@ func TestCompareUsage(t *testing.T) {
 	}
 	if st, err := os.Stat(out); err != nil || st.Size() == 0 {
 		t.Errorf("extract: %v", err)
+	}
+}
+
+// TestCompareInterfaceDrops: the drops a pcapng's interface statistics report reach the
+// result, from the index or, with --no-index, from the capture.
+func TestCompareInterfaceDrops(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	b, err := os.ReadFile(testcorpus.Path(t, "test202.pcapng"))
+	if err != nil {
+		t.Skipf("corpus: %v", err)
+	}
+	p := filepath.Join(t.TempDir(), "test202.pcapng")
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, extra := range [][]string{nil, {"--no-index"}} {
+		var out, errb bytes.Buffer
+		args := append(append([]string{"compare", "--format", "json"}, extra...), p, p)
+		if code := run(args, &out, &errb); code != exitOK {
+			t.Fatalf("%v: exit %d: %s", args, code, errb.String())
+		}
+		var res struct {
+			A struct {
+				Drops int64 `json:"interface_drops"`
+			} `json:"a"`
+		}
+		if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+			t.Fatal(err)
+		}
+		if res.A.Drops != 11 { // the ISBs if_drop, as pcapdex info reports them
+			t.Errorf("%v: interface drops %d, want 11", extra, res.A.Drops)
+		}
 	}
 }
