@@ -47,6 +47,10 @@ func runCompare(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "pcapdex compare: two inputs needed: A and B (see 'pcapdex compare --help')")
 		return exitUsage
 	}
+	if rest[0] == "-" || rest[1] == "-" {
+		fmt.Fprintln(stderr, "pcapdex compare: compare reads the packets back from the captures by offset: give files, not stdin")
+		return exitUsage
+	}
 	var sides [2]compare.Side
 	code := exitOK
 	for i := range 2 {

@@ -70,6 +70,7 @@ func TestCompareUsage(t *testing.T) {
 	}{
 		{[]string{"compare", p}, exitUsage, "two inputs needed"},
 		{[]string{"compare", "--format", "csv", p, p}, exitUsage, "want table or json"},
+		{[]string{"compare", "-", p}, exitUsage, "not stdin"},
 		{[]string{"compare", "--extract-missing", p, p, p}, exitUsage, "is an input capture"},
 	} {
 		var out, errb bytes.Buffer
