@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/pcapdex/pcapdex/flowhash"
@@ -474,4 +475,54 @@ func TestReadAllocs(t *testing.T) {
 		t.Errorf("reading %.0f packets: %.0f allocations, want a few per flow", n, allocs)
 	}
 	t.Logf("%.0f allocations for %.0f packets", allocs, n)
+}
+
+// TestGeneratedSwapped gives the generator's pair the other way round (A the server's
+// capture): the same packets and retransmissions, with the points' names exchanged, and
+// the clock seen from the other side.
+func TestGeneratedSwapped(t *testing.T) {
+	g := generate()
+	pa, pb := g.write(t, t.TempDir())
+	res, err := Compare(openSide(t, pb), openSide(t, pa), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := g.expect()
+	swapPoint := map[string]string{"a": "b", "b": "a"}
+	swapName := func(v string) string { // capture_drop_a <-> capture_drop_b, lost_after_a <-> _b
+		switch {
+		case strings.HasSuffix(v, "_a"):
+			return strings.TrimSuffix(v, "_a") + "_b"
+		case strings.HasSuffix(v, "_b"):
+			return strings.TrimSuffix(v, "_b") + "_a"
+		}
+		return v
+	}
+	var want []missKey
+	for _, m := range e.missing {
+		want = append(want, missKey{swapPoint[m.point], m.frame, swapName(m.verdict)})
+	}
+	var got []missKey
+	for _, m := range res.Missing {
+		got = append(got, missKey{m.Point, m.Frame, m.Verdict})
+	}
+	cmpSets(t, "missing", got, want)
+	var wantR, gotR []rtxKey
+	for _, r := range e.rtx {
+		wantR = append(wantR, rtxKey{swapPoint[r.point], r.frame, swapName(r.origin)})
+	}
+	for _, r := range res.Retransmissions {
+		gotR = append(gotR, rtxKey{r.Point, r.Frame, r.Origin})
+	}
+	cmpSets(t, "retransmissions", gotR, wantR)
+	c := res.Clock
+	if len(c.Steps) != 1 || math.Abs(float64(c.Steps[0].SizeNs+gStep)) > 10_000 {
+		t.Errorf("steps %+v, want one of %d ns", c.Steps, -gStep)
+	}
+	for _, s := range c.Segments {
+		if math.Abs(s.SkewPPM+gSkewPPM) > 1 {
+			t.Errorf("skew %.4f ppm, want about %.1f", s.SkewPPM, -gSkewPPM)
+		}
+	}
+	t.Logf("%s", res.Verdict)
 }
