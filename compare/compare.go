@@ -222,6 +222,12 @@ func analyze(da, db *sideData, o Options) *Result {
 	if res.Flows == nil {
 		res.Flows = []Flow{}
 	}
+	if res.UnpairedA == nil {
+		res.UnpairedA = []uint32{}
+	}
+	if res.UnpairedB == nil {
+		res.UnpairedB = []uint32{}
+	}
 	if res.Missing == nil {
 		res.Missing = []Missing{}
 	}
