@@ -6,6 +6,8 @@ import (
 	"math"
 	"slices"
 	"time"
+
+	"github.com/pcapdex/pcapdex/fastparse"
 )
 
 // Options tune Compare. The zero value is the default.
@@ -81,6 +83,7 @@ func analyze(da, db *sideData, o Options) *Result {
 		p := &pairs[i]
 		var med [2]float64
 		var has [2]bool
+		p.isnShift = alignSeq(p)
 		both(func(d int) { matchExact(p.a.pk[d], p.b.pk[d^b2i(p.swap)]) })
 		for d := range 2 {
 			ra, rb := p.a.pk[d], p.b.pk[d^b2i(p.swap)]
@@ -204,6 +207,7 @@ func analyze(da, db *sideData, o Options) *Result {
 		})
 		for d := range 2 {
 			fr.Directions[d] = out[d].dir
+			fr.Directions[d].ISNShift = p.isnShift[d]
 			res.Missing = append(res.Missing, out[d].missing...)
 			res.Retransmissions = append(res.Retransmissions, out[d].rtx...)
 			if p.upA[d] {
@@ -235,6 +239,44 @@ func analyze(da, db *sideData, o Options) *Result {
 		res.Retransmissions = []Retrans{}
 	}
 	return res
+}
+
+// alignSeq undoes, on B's records, an ISN a box between the points rewrote (firewalls
+// randomize them): for each direction whose SYN both points saw with different sequence
+// numbers, B's seq (and the other direction's ACKs) are taken back by the difference. It
+// returns the differences (B minus A) by A's direction.
+func alignSeq(p *pair) [2]uint32 {
+	var shift [2]uint32
+	if p.a.proto != fastparse.ProtoTCP {
+		return shift
+	}
+	sw := b2i(p.swap)
+	synSeq := func(rs []rec) (uint32, bool) {
+		for i := range rs {
+			if rs[i].flags&fastparse.TCPSyn != 0 {
+				return rs[i].seq, true
+			}
+		}
+		return 0, false
+	}
+	for d := range 2 {
+		sa, okA := synSeq(p.a.pk[d])
+		sb, okB := synSeq(p.b.pk[d^sw])
+		if !okA || !okB || sa == sb {
+			continue
+		}
+		delta := sb - sa
+		shift[d] = delta
+		for rs, j := p.b.pk[d^sw], 0; j < len(rs); j++ {
+			rs[j].seq -= delta
+		}
+		for rs, j := p.b.pk[d^1^sw], 0; j < len(rs); j++ {
+			if rs[j].flags&fastparse.TCPAck != 0 {
+				rs[j].ack -= delta
+			}
+		}
+	}
+	return shift
 }
 
 // unpairedMissing lists the packets of flows seen at one point only that lie within the

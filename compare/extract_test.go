@@ -57,7 +57,7 @@ func TestExtractMissing(t *testing.T) {
 		if m.Point == "b" {
 			obs = g.obsB
 		}
-		want := obs[m.Frame-1].p.frame(m.Point == "b")
+		want := obs[m.Frame-1].p.frame(m.Point == "b", g.seqShiftB)
 		if !bytes.Equal(pk.Data, want) {
 			t.Errorf("packet %d: not the bytes of frame %d at %s", i+1, m.Frame, m.Point)
 		}

@@ -83,7 +83,10 @@ type gpkt struct {
 }
 
 type genTruth struct {
-	pkts []*gpkt
+	// seqShiftB, when not 0, is added to the client's sequence numbers (and the server's
+	// ACKs) at B: a firewall between the points randomizing the client's ISN.
+	seqShiftB uint32
+	pkts      []*gpkt
 	// observations per point, in capture order, with frame numbers
 	obsA, obsB []gobs
 }
@@ -325,7 +328,7 @@ var (
 )
 
 // frame builds the bytes of p as seen at point b (b true: B, behind the NAT).
-func (p *gpkt) frame(atB bool) []byte {
+func (p *gpkt) frame(atB bool, seqShift uint32) []byte {
 	client := [4]byte{10, 0, 0, 5}
 	cport := uint16(40000)
 	server := [4]byte{192, 0, 2, 10}
@@ -393,8 +396,16 @@ func (p *gpkt) frame(atB bool) []byte {
 		tc := make([]byte, 20)
 		binary.BigEndian.PutUint16(tc[0:], spt)
 		binary.BigEndian.PutUint16(tc[2:], dpt)
-		binary.BigEndian.PutUint32(tc[4:], p.seq)
-		binary.BigEndian.PutUint32(tc[8:], p.ack)
+		seq, ack := p.seq, p.ack
+		if atB && p.client == 0 {
+			if p.c2s {
+				seq += seqShift
+			} else if p.flags&ackF != 0 {
+				ack += seqShift
+			}
+		}
+		binary.BigEndian.PutUint32(tc[4:], seq)
+		binary.BigEndian.PutUint32(tc[8:], ack)
 		tc[12] = byte((20 + len(opts)) / 4 << 4)
 		tc[13] = byte(p.flags)
 		binary.BigEndian.PutUint16(tc[14:], 65535)
@@ -430,7 +441,7 @@ func (g *genTruth) write(t testing.TB, dir string) (string, string) {
 			t.Fatal(err)
 		}
 		for _, o := range x.obs {
-			d := o.p.frame(x.atB)
+			d := o.p.frame(x.atB, g.seqShiftB)
 			if err := w.WritePacket(id, o.ts, d, uint32(len(d)), ""); err != nil {
 				t.Fatal(err)
 			}

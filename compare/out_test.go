@@ -36,7 +36,7 @@ func TestJSONNames(t *testing.T) {
 	if err := json.Unmarshal(top["flows"], &flows); err != nil {
 		t.Fatal(err)
 	}
-	want := "a_only,b_only,both,capture_drop_a,capture_drop_b,coalesced_a,coalesced_b,delay,direction,dscp_changes,duplicated_between,ecn_changes,loss_bursts,lost_between,lost_or_capture_drop,mss_changes,packets_a,packets_b,path,reordered,retrans_lost_after_a,retrans_lost_after_b,retrans_lost_before_a,retrans_lost_before_b,retrans_lost_between,retrans_spurious,retransmissions,span_duplicates_a,span_duplicates_b,ttl_changes"
+	want := "a_only,b_only,both,capture_drop_a,capture_drop_b,coalesced_a,coalesced_b,delay,direction,dscp_changes,duplicated_between,ecn_changes,isn_shift,loss_bursts,lost_between,lost_or_capture_drop,mss_changes,packets_a,packets_b,path,reordered,retrans_lost_after_a,retrans_lost_after_b,retrans_lost_before_a,retrans_lost_before_b,retrans_lost_between,retrans_spurious,retransmissions,span_duplicates_a,span_duplicates_b,ttl_changes"
 	if got := keys(flows[0].Directions[0]); got != want {
 		t.Errorf("direction keys %s\nwant %s", got, want)
 	}

@@ -18,6 +18,9 @@ type pair struct {
 	swap bool
 	// upA[d] is true when A is the upstream point for A's direction d (0: orig->resp).
 	upA [2]bool
+	// isnShift[d]: B's sequence numbers minus A's in direction d (an ISN rewritten between
+	// the points), undone on B's records before matching.
+	isnShift [2]uint32
 }
 
 // Ambiguous is a flow that more than one flow of the other side could be: reported, never

@@ -82,11 +82,14 @@ type Flow struct {
 type Direction struct {
 	Direction string `json:"direction"` // client_to_server or server_to_client
 	Path      string `json:"path"`      // a_to_b or b_to_a: which point it passes first
-	AtA       int64  `json:"packets_a"`
-	AtB       int64  `json:"packets_b"`
-	Both      int64  `json:"both"`
-	AOnly     int64  `json:"a_only"`
-	BOnly     int64  `json:"b_only"`
+	// ISNShift: B's TCP sequence numbers minus A's, when a box between the points rewrote
+	// the ISN (0: none); B's are taken back by it before matching.
+	ISNShift uint32 `json:"isn_shift"`
+	AtA      int64  `json:"packets_a"`
+	AtB      int64  `json:"packets_b"`
+	Both     int64  `json:"both"`
+	AOnly    int64  `json:"a_only"`
+	BOnly    int64  `json:"b_only"`
 	// Coalesced data: segments at each point matched as byte ranges, not one to one.
 	CoalescedA int64 `json:"coalesced_a"`
 	CoalescedB int64 `json:"coalesced_b"`

@@ -117,6 +117,9 @@ func dirVerdict(d *Direction) string {
 	if d.Reordered > 0 || d.DupBetween > 0 {
 		parts = append(parts, fmt.Sprintf("%s reordered, %s duplicated between the points", count(d.Reordered), count(d.DupBetween)))
 	}
+	if d.ISNShift != 0 {
+		parts = append(parts, fmt.Sprintf("sequence numbers rewritten between the points (B = A + %d)", d.ISNShift))
+	}
 	if d.CoalescedA+d.CoalescedB > 0 {
 		parts = append(parts, fmt.Sprintf("coalesced segments A %s, B %s (TSO/GRO, not loss)", count(d.CoalescedA), count(d.CoalescedB)))
 	}
