@@ -39,8 +39,8 @@ func TestAppendJSONFieldsNoAllocs(t *testing.T) {
 func TestInlining(t *testing.T) {
 	want := []string{
 		"IPv4.Version", "IPv4.HeaderLen", "IPv4.TotalLen", "IPv4.ID", "IPv4.FlagsFragment",
-		"IPv4.TTL", "IPv4.Protocol",
-		"IPv6.Version", "IPv6.PayloadLen", "IPv6.NextHeader", "IPv6.HopLimit",
+		"IPv4.TTL", "IPv4.TOS", "IPv4.Protocol",
+		"IPv6.Version", "IPv6.PayloadLen", "IPv6.NextHeader", "IPv6.HopLimit", "IPv6.TrafficClass",
 		"TCP.SrcPort", "TCP.DstPort", "TCP.Seq", "TCP.Ack", "TCP.DataOff", "TCP.Flags",
 		"TCP.Window", "TCP.Urgent",
 		"UDP.SrcPort", "UDP.DstPort", "UDP.Length",

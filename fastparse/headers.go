@@ -18,6 +18,7 @@ const (
 	ICMPHdrLen    = 8 // type, code, checksum and the 4-byte rest of header
 
 	ipv4VerIHL    = 0
+	ipv4TOS       = 1
 	ipv4TotalLen  = 2
 	ipv4ID        = 4
 	ipv4FlagsFrag = 6
@@ -89,15 +90,17 @@ func (b IPv4) TotalLen() uint16      { return binary.BigEndian.Uint16(b[ipv4Tota
 func (b IPv4) ID() uint16            { return binary.BigEndian.Uint16(b[ipv4ID:]) }
 func (b IPv4) FlagsFragment() uint16 { return binary.BigEndian.Uint16(b[ipv4FlagsFrag:]) }
 func (b IPv4) TTL() uint8            { return b[ipv4TTL] }
+func (b IPv4) TOS() uint8            { return b[ipv4TOS] }
 func (b IPv4) Protocol() uint8       { return b[ipv4Proto] }
 
 // IPv6 is a view of the IPv6 fixed header. The caller has checked len >= IPv6HdrLen.
 type IPv6 []byte
 
-func (b IPv6) Version() uint8     { return b[0] >> 4 }
-func (b IPv6) PayloadLen() uint16 { return binary.BigEndian.Uint16(b[ipv6PayloadLen:]) }
-func (b IPv6) NextHeader() uint8  { return b[ipv6NextHdr] }
-func (b IPv6) HopLimit() uint8    { return b[ipv6HopLimit] }
+func (b IPv6) Version() uint8      { return b[0] >> 4 }
+func (b IPv6) PayloadLen() uint16  { return binary.BigEndian.Uint16(b[ipv6PayloadLen:]) }
+func (b IPv6) NextHeader() uint8   { return b[ipv6NextHdr] }
+func (b IPv6) HopLimit() uint8     { return b[ipv6HopLimit] }
+func (b IPv6) TrafficClass() uint8 { return b[0]<<4 | b[1]>>4 }
 
 // TCP is a view of a TCP header. The caller has checked len >= TCPMinHdrLen.
 type TCP []byte

@@ -41,6 +41,7 @@ func decodeIPv4(p *Packet, data []byte, off, wire, depth int) Status {
 	p.IPHdrLen = uint16(hl)
 	p.Proto = b.Protocol()
 	p.TTL = b.TTL()
+	p.TOS = b.TOS()
 	p.IPID = uint32(b.ID())
 	*(*[4]byte)(p.SrcIP[:4]) = [4]byte(b[ipv4Src : ipv4Src+4])
 	*(*[4]byte)(p.DstIP[:4]) = [4]byte(b[ipv4Dst : ipv4Dst+4])
@@ -142,6 +143,7 @@ func decodeIPv6(p *Packet, data []byte, off, wire, depth int) Status {
 	b := IPv6(data[off : off+IPv6HdrLen])
 	nh := b.NextHeader()
 	p.TTL = b.HopLimit()
+	p.TOS = b.TrafficClass()
 	p.SrcIP = [16]byte(b[ipv6Src : ipv6Src+16])
 	p.DstIP = [16]byte(b[ipv6Dst : ipv6Dst+16])
 

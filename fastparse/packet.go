@@ -36,6 +36,7 @@ type Packet struct {
 	IPVersion   uint8    // 4, 6, or 0 when there is no IP header
 	Proto       uint8    // transport protocol (IPv4 protocol / final IPv6 next header)
 	TTL         uint8    // TTL or hop limit
+	TOS         uint8    // IPv4 type of service or IPv6 traffic class: DSCP (upper 6 bits), ECN (lower 2)
 	IPHdrLen    uint16   // IPv4 header with options, or IPv6 fixed header plus extension headers
 	IPLen       uint32   // IP total length from the header (IPv6: 40 + payload length)
 	IPID        uint32   // IPv4 identification, or IPv6 fragment identification
