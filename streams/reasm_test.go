@@ -68,8 +68,8 @@ func TestHalf(t *testing.T) {
 			want:  "ab\x00\x00\x00fg",
 			holes: [][3]int64{{2, 3, int64(HoleAcked)}}},
 		{name: "ACK not past the waiting data: no hole",
-			ops:   []op{syn(0), sg(1, "ab"), sg(6, "fg"), ack(6), sg(3, "cde")},
-			want:  "abcdefg"},
+			ops:  []op{syn(0), sg(1, "ab"), sg(6, "fg"), ack(6), sg(3, "cde")},
+			want: "abcdefg"},
 		{name: "hole at the end", ops: []op{syn(0), sg(1, "ab"), sg(6, "fg")}, want: "ab\x00\x00\x00fg",
 			holes: [][3]int64{{2, 3, int64(HoleEnd)}}},
 		{name: "snaplen-truncated segment", ops: []op{syn(0), trunc(1, "ab", 5), sg(6, "fg")}, want: "ab\x00\x00\x00fg",
@@ -142,7 +142,7 @@ func TestHalfChunks(t *testing.T) {
 	push(10, "klmnopqrst")
 	push(0, "abcdefghij") // fills the gap: its chunk, then one per waiting segment
 	push(22, "wwwwwwww")  // [22,30): new bytes, then the waiting "xy" as its own chunk
-	push(30, "xyz") // old bytes and one new: the new byte is the chunk
+	push(30, "xyz")       // old bytes and one new: the new byte is the chunk
 	want := []string{"abcdefghij", "klmnopqrst", "uv", "wwwwwwww", "xy", "z"}
 	if len(got) != len(want) {
 		t.Fatalf("chunks %q, want %q", got, want)
