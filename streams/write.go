@@ -20,7 +20,7 @@ import (
 type HoleMode uint8
 
 const (
-	HolesZero HoleMode = iota // zero bytes, one per missing byte: file offsets are stream offsets (as tcpflow)
+	HolesZero HoleMode = iota // zero bytes, one per missing byte, up to the last captured byte: file offsets are stream offsets (as tcpflow)
 	HolesSkip                 // nothing: the bytes around the hole are joined
 	HolesStop                 // the file ends at the first hole
 )
@@ -81,6 +81,7 @@ type outFile struct {
 	buf      []byte
 	size     int64 // bytes in the file, buffered ones included
 	stopped  bool
+	zeros    int64 // hole bytes to write before the next data (HolesZero)
 	holes    []holeRec
 	first    int64 // time of the first and last data bytes
 	last     int64
@@ -233,13 +234,7 @@ func (w *writer) chunks(fs *flowState, d flowhash.Dir, cs []Chunk, dec *fastpars
 			case HolesStop:
 				of.stopped = true
 			case HolesZero:
-				for n := c.Hole; n > 0; {
-					k := min(n, int64(len(w.zero)))
-					if err := w.write(fs, d, w.zero[:k], dec); err != nil {
-						return err
-					}
-					n -= k
-				}
+				of.zeros += c.Hole // written before the next data byte, as tcpflow's seek
 			}
 			continue
 		}
@@ -249,6 +244,13 @@ func (w *writer) chunks(fs *flowState, d flowhash.Dir, cs []Chunk, dec *fastpars
 		of.last = max(of.last, c.TS)
 		if of.stopped {
 			continue
+		}
+		for of.zeros > 0 {
+			k := min(of.zeros, int64(len(w.zero)))
+			if err := w.write(fs, d, w.zero[:k], dec); err != nil {
+				return err
+			}
+			of.zeros -= k
 		}
 		if err := w.write(fs, d, c.Data, dec); err != nil {
 			return err
