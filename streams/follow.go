@@ -65,7 +65,7 @@ func Follow(in Input, id uint32, o FollowOptions, w io.Writer) error {
 	}
 	one := roaring.New()
 	one.Add(id - 1)
-	flows, rows, _, err := selectFlows(in.Store, one, func(f *flowhash.Flow) bool { return true })
+	flows, rows, err := selectFlows(in.Store, one, func(f *flowhash.Flow) bool { return true })
 	if err != nil {
 		return err
 	}

@@ -22,9 +22,24 @@ type Input struct {
 	Open func(i int) (*pcapng.Reader, error)
 }
 
+// flowLite is what streams keeps of a flow record (a flowhash.Flow is 300 bytes).
+type flowLite struct {
+	ID     uint64
+	Key    flowhash.Key
+	Orig   flowhash.Dir
+	HasL4  bool
+	LastTS int64
+}
+
+// AppendCommunityID appends the flow's Community ID (TCP and UDP flows only).
+func (f *flowLite) AppendCommunityID(dst []byte) []byte {
+	g := flowhash.Flow{Key: f.Key, Orig: f.Orig}
+	return g.AppendCommunityID(dst)
+}
+
 // flowInfo is what the packet loop needs of a selected flow.
 type flowInfo struct {
-	f    flowhash.Flow
+	f    flowLite
 	left uint64 // packets not yet seen (the flow ends when it reaches 0)
 }
 
@@ -34,21 +49,20 @@ var flowNeed = query.NeedFlowColumns("ts", "ts_end", "first_frame", "proto", "ip
 
 // selectFlows returns the flows of rows (nil: all) whose protocol keep accepts, by id,
 // and their rows as a bitmap.
-func selectFlows(st query.Store, rows *roaring.Bitmap, keep func(f *flowhash.Flow) bool) (map[uint32]*flowInfo, *roaring.Bitmap, []uint32, error) {
+func selectFlows(st query.Store, rows *roaring.Bitmap, keep func(f *flowhash.Flow) bool) (map[uint32]*flowInfo, *roaring.Bitmap, error) {
 	flows := map[uint32]*flowInfo{}
 	bm := roaring.New()
-	var ids []uint32
 	err := st.Flows(rows, flowNeed, func(f *flowhash.Flow) error {
 		if !keep(f) {
 			return nil
 		}
 		id := uint32(f.ID)
-		flows[id] = &flowInfo{f: *f, left: f.OrigPkts + f.RespPkts}
+		flows[id] = &flowInfo{left: f.OrigPkts + f.RespPkts,
+			f: flowLite{ID: f.ID, Key: f.Key, Orig: f.Orig, HasL4: f.HasL4, LastTS: f.LastTS}}
 		bm.Add(id - 1)
-		ids = append(ids, id)
 		return nil
 	})
-	return flows, bm, ids, err
+	return flows, bm, err
 }
 
 // walker reads the packets of selected flows back from the captures and decodes them.
@@ -145,7 +159,7 @@ func payload(dec *fastparse.Packet, data []byte) ([]byte, uint32) {
 
 // dirOf returns the direction of a decoded packet in flow f's key: DirAB when it comes
 // from endpoint A.
-func dirOf(f *flowhash.Flow, dec *fastparse.Packet) flowhash.Dir {
+func dirOf(f *flowLite, dec *fastparse.Packet) flowhash.Dir {
 	if dec.SrcIP == f.Key.A && dec.SrcPort == f.Key.PortA {
 		return flowhash.DirAB
 	}

@@ -133,7 +133,7 @@ func Write(in Input, sel query.Selection, o Options, manifest io.Writer) (Summar
 			w.protect = append(w.protect, fi)
 		}
 	}
-	flows, rows, _, err := selectFlows(in.Store, sel.Rows, func(f *flowhash.Flow) bool {
+	flows, rows, err := selectFlows(in.Store, sel.Rows, func(f *flowhash.Flow) bool {
 		return f.HasL4 && (f.Key.Proto == flowhash.ProtoTCP || o.UDP && f.Key.Proto == flowhash.ProtoUDP)
 	})
 	if err != nil {
@@ -344,7 +344,7 @@ func (w *writer) writeFile(of *outFile, b []byte) error {
 }
 
 // endpoint returns the sender of direction d of f.
-func endpoint(f *flowhash.Flow, d flowhash.Dir) (netip.Addr, uint16) {
+func endpoint(f *flowLite, d flowhash.Dir) (netip.Addr, uint16) {
 	a, p := &f.Key.A, f.Key.PortA
 	if d == flowhash.DirBA {
 		a, p = &f.Key.B, f.Key.PortB
