@@ -41,6 +41,7 @@ func (f *flowLite) AppendCommunityID(dst []byte) []byte {
 type flowInfo struct {
 	f    flowLite
 	left uint64 // packets not yet seen (the flow ends when it reaches 0)
+	done bool   // finished: its files are closed
 }
 
 // flowNeed are the flows-table columns streams reads.

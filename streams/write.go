@@ -175,8 +175,8 @@ func (w *writer) packet(p *query.PacketRow, pkt *pcapng.Packet, dec *fastparse.P
 	fs := w.states[p.Flow]
 	if fs == nil {
 		info := w.flows[p.Flow]
-		if info == nil {
-			return nil
+		if info == nil || info.done {
+			return nil // not selected, or more packets than the flow record counts
 		}
 		fs = &flowState{info: info}
 		for d := range fs.half {
@@ -470,6 +470,7 @@ func (w *writer) finish(fs *flowState) error {
 		}
 	}
 	delete(w.states, id)
+	fs.info.done = true
 	return nil
 }
 
