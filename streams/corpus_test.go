@@ -137,7 +137,14 @@ func TestCorpusFollow(t *testing.T) {
 // knownTCPFlowDiffs are the tcpflow files pcapdex writes differently for a reason other
 // than the two the test recognises itself (frame padding at the end of a file, a file of
 // padding only), with why: see "Agreement with Wireshark and tcpflow" in doc.go.
-var knownTCPFlowDiffs = map[string]string{}
+var knownTCPFlowDiffs = map[string]string{
+	// Frame 1559 is a keep-alive (seq one below the next byte, no payload) in a 60-byte
+	// frame: tcpflow takes its 6 bytes of Ethernet padding for data, so it is not a
+	// one-byte keep-alive to tcpflow, and writes them from the last byte already written
+	// on: that byte becomes 0x02 (the rest is overwritten by the next segment). tshark's
+	// Follow has the original byte, as pcapdex does.
+	"many-protocols.pcap/212.058.244.071.00080-010.000.000.001.55260": "a padded keep-alive overwrites a byte",
+}
 
 // TestCorpusTCPFlow: Write with HolesZero gives every file tcpflow -r writes, by name, byte
 // for byte, except where tcpflow departs from Wireshark (doc.go). Two departures are told
