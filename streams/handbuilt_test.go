@@ -363,3 +363,60 @@ func TestWritePacketNoAllocs(t *testing.T) {
 		t.Fatalf("%d bytes delivered", got)
 	}
 }
+
+// udpFrame is an Ethernet/IPv4/UDP frame from 10.0.0.1:5353 (fromClient) or to it.
+func udpFrame(fromClient bool, payload string) []byte {
+	b, _ := frame(tcpPkt{fromClient: fromClient, data: payload}, 5353, 53)
+	ip := b[14:]
+	ip[9] = 17
+	binary.BigEndian.PutUint16(ip[2:], uint16(20+8+len(payload)))
+	udp := ip[20:]
+	binary.BigEndian.PutUint16(udp[4:], uint16(8+len(payload)))
+	copy(udp[8:], payload)
+	return b[:14+20+8+len(payload)]
+}
+
+func TestHandUDP(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "udp.pcap")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := pcapng.NewPcapWriter(f, 1, 0, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range []struct {
+		c bool
+		d string
+	}{{true, "query1"}, {false, "answer"}, {true, ""}, {true, "q2"}} {
+		b := udpFrame(p.c, p.d)
+		if err := w.WritePacket(int64(i+1)*1e9, b, uint32(len(b))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.Flush()
+	f.Close()
+	const c, s = "010.000.000.001.05353-010.000.000.002.00053.udp", "010.000.000.002.00053-010.000.000.001.05353.udp"
+	for _, framing := range []bool{false, true} {
+		out := t.TempDir()
+		if _, err := writeInto(path, Options{Dir: out, UDP: true, UDPFraming: framing}); err != nil {
+			t.Fatal(err)
+		}
+		want := "query1q2"
+		if framing {
+			want = "\x00\x06query1\x00\x00\x00\x02q2"
+		}
+		if got := readOut(t, out, c); got != want {
+			t.Errorf("framing %v: client %q, want %q", framing, got, want)
+		}
+		if got := readOut(t, out, s); !strings.HasSuffix(got, "answer") {
+			t.Errorf("framing %v: server %q", framing, got)
+		}
+	}
+	// Without --udp, UDP flows are left out.
+	out := t.TempDir()
+	if man, err := writeInto(path, Options{Dir: out}); err != nil || len(man) != 0 {
+		t.Errorf("without UDP: %v, %d flows", err, len(man))
+	}
+}
