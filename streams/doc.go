@@ -24,9 +24,11 @@
 //     Older overlaps count as unchecked.
 //   - A hole is data the capture never had. It is declared when the other side acknowledges
 //     bytes beyond it (Wireshark's rule: the receiver had them), when the snaplen cut a
-//     segment, when the bytes waiting beyond it exceed the out-of-order window (8 MiB by
-//     default; memory per direction is bounded by it, never by the stream), or at the end
-//     of the capture.
+//     segment, when a segment lands beyond the out-of-order window (8 MiB by default;
+//     memory per direction is bounded by it, never by the stream), or at the end of the
+//     capture. A segment beyond the window while the other side acknowledges nothing past
+//     the bytes here is dropped and counted instead (a receiver would drop it too: a bogus
+//     sequence number must not end the stream); without ACKs in the capture it is a hole.
 //   - A one-byte segment just below the next expected byte is a keep-alive and is ignored;
 //     a zero-window probe is data like any other; a RST ends nothing: what follows in the
 //     same flow is still part of it (flows split as tcp.stream does, on a new SYN).
@@ -47,7 +49,8 @@
 // Community ID, protocol, endpoints, and per direction (orig, resp) the file (null when
 // none), bytes captured, bytes in the file, segments or datagrams, first and last data
 // times (Unix ns), holes as [offset, length, reason] (at most 1000 listed; the counts are
-// exact), conflicts, overlapping, unchecked, keep-alive and dropped bytes.
+// exact), conflicts, overlapping, unchecked, keep-alive, window overflows, out-of-window
+// and before-start bytes.
 //
 // # Agreement with Wireshark and tcpflow
 //

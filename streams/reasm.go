@@ -64,6 +64,7 @@ type Stats struct {
 	BeforeStart   int64 // bytes before the first sequence number seen (dropped)
 	KeepAlives    int64 // one-byte segments at next-1 (ignored)
 	Overflows     int64 // holes declared because the out-of-order window filled
+	OutOfWindow   int64 // bytes of segments beyond the window the receiver had not acknowledged up to (dropped)
 }
 
 // Limits of a Half's memory. The window bounds what waits beyond a gap; the history is how
@@ -105,6 +106,8 @@ type Half struct {
 	pieces    []piece
 	chunks    []Chunk
 	pinned    bool // chunks of this call point into buf: do not move it
+	ack       uint32 // highest acknowledgement the other side sent (when ackSeen)
+	ackSeen   bool
 
 	Stats
 }
@@ -168,7 +171,14 @@ func (h *Half) Push(s *Segment) []Chunk {
 		return nil
 	}
 	if end > h.next+h.window {
-		h.overflow(end-h.window, s)
+		if h.ackSeen && h.offsetOf(h.ack) <= h.next {
+			// The receiver has not acknowledged past what is here: it would drop a segment
+			// this far outside its window too (a bogus sequence number, another
+			// connection's packet). Waiting data and the stream stay as they are.
+			h.OutOfWindow += int64(s.Len)
+			return nil
+		}
+		h.overflow(off, s)
 	}
 	capEnd := off + int64(len(data))
 	// Bytes below next were delivered already (or lie before the stream's start).
@@ -312,11 +322,12 @@ func (h *Half) hole(to int64, r HoleReason, frame, ts int64) {
 	}
 }
 
-// overflow declares holes and delivers waiting data until next reaches at least to.
+// overflow declares holes and delivers waiting data until next reaches at least to: a
+// segment starting at to did not fit in the window.
 func (h *Half) overflow(to int64, s *Segment) {
 	h.Overflows++
 	for h.next < to {
-		if len(h.pieces) > 0 {
+		if len(h.pieces) > 0 && h.pieces[0].off < to {
 			// The whole gap before the first waiting piece is the hole.
 			h.hole(h.pieces[0].off, HoleWindow, s.Frame, s.TS)
 			h.deliver(s.Frame, s.TS)
@@ -364,6 +375,9 @@ func (h *Half) reserve(end int64) {
 // Returns the chunks delivered.
 func (h *Half) Ack(ack uint32, frame, ts int64) []Chunk {
 	h.chunks, h.pinned = h.chunks[:0], false
+	if !h.ackSeen || int32(ack-h.ack) > 0 {
+		h.ack, h.ackSeen = ack, true
+	}
 	if !h.started {
 		return nil
 	}

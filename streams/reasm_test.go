@@ -181,6 +181,33 @@ func TestHalfWindow(t *testing.T) {
 	}
 }
 
+// TestHalfOutOfWindow: a segment far beyond the window while the receiver acknowledges
+// only what is here is dropped (as the receiver drops it), not taken as a gap.
+func TestHalfOutOfWindow(t *testing.T) {
+	var h Half
+	h.Init(MinWindow, 0)
+	var r result
+	for _, s := range []Segment{{Seq: 0, SYN: true}, seg(1, "abc")} {
+		r.add(t, h.Push(&s))
+	}
+	r.add(t, h.Ack(4, 0, 0))
+	bogus := seg(1<<30, "zzz")
+	r.add(t, h.Push(&bogus))
+	s := seg(4, "def")
+	r.add(t, h.Push(&s))
+	r.add(t, h.End(0, 0))
+	if string(r.data) != "abcdef" || h.OutOfWindow != 3 || h.Overflows != 0 {
+		t.Fatalf("stream %q, out of window %d, overflows %d", r.data, h.OutOfWindow, h.Overflows)
+	}
+	// Once the receiver acknowledges beyond what is here, the gap is real: a hole.
+	h.Ack(1<<30+3, 0, 0)
+	far := seg(1<<30+3, "ghi")
+	cs := h.Push(&far)
+	if len(cs) != 2 || cs[0].Reason != HoleWindow || string(cs[1].Data) != "ghi" {
+		t.Fatalf("chunks %+v", cs)
+	}
+}
+
 func TestHalfNoAllocs(t *testing.T) {
 	var h Half
 	h.Init(0, 0)

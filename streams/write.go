@@ -568,6 +568,7 @@ func (w *writer) appendDir(b []byte, fs *flowState, d flowhash.Dir) []byte {
 		num("unchecked_bytes", h.Unchecked)
 		num("keepalives", h.KeepAlives)
 		num("window_overflows", h.Overflows)
+		num("out_of_window_bytes", h.OutOfWindow)
 		num("before_start_bytes", h.BeforeStart)
 	}
 	return append(b, '}')
