@@ -105,7 +105,7 @@ type Half struct {
 	bufOff    int64 // stream offset of buf[0]; bufOff <= histStart
 	pieces    []piece
 	chunks    []Chunk
-	pinned    bool // chunks of this call point into buf: do not move it
+	pinned    bool   // chunks of this call point into buf: do not move it
 	ack       uint32 // highest acknowledgement the other side sent (when ackSeen)
 	ackSeen   bool
 
