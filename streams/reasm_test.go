@@ -256,8 +256,9 @@ func fuzzBody(t *testing.T, in []byte) {
 				h.Init(0, 0)
 			}
 			// first[o] is the first copy of offset o over all segments pushed, -1 for none.
-			// Offsets stay below 1<<17: seq offsets < 7200, segments < 64000 bytes.
-			first := make([]int16, 1<<17)
+			// Offsets stay below 1<<19: seq offsets < 460000 (small window: spread out
+			// to overflow it), segments < 17000 bytes.
+			first := make([]int16, 1<<19)
 			for i := range first {
 				first[i] = -1
 			}
@@ -295,15 +296,19 @@ func fuzzBody(t *testing.T, in []byte) {
 				}
 			}
 			h.Push(&Segment{Seq: base, SYN: true})
-			for i := 0; i+3 <= len(in); i += 3 {
+			for i := 0; i+3 <= len(in) && i < 3*200; i += 3 { // at most 200 operations
 				kind, at, n := in[i], uint32(in[i+1]), uint32(in[i+2])
-				seq := base + 1 + at*uint32(1+kind%4)*7 - 64
+				scale := uint32(7)
+				if small {
+					scale *= 64
+				}
+				seq := base + 1 + at*uint32(1+kind%4)*scale - 64
 				if kind%5 == 4 {
 					check(h.Ack(seq, 0, 0))
 					continue
 				}
 				if small {
-					n *= 250 // segments stay below the window, as IP lengths do
+					n *= 64 // segments stay below the window, as IP lengths do
 				}
 				data := make([]byte, n)
 				for k := range data {
@@ -316,15 +321,24 @@ func fuzzBody(t *testing.T, in []byte) {
 				off := h.offsetOf(seq)
 				// Record first copies (captured bytes) before pushing, at offsets >= 0.
 				keep := !(s.Len == 1 && off == h.next-1)
+				var set []int64
 				if keep {
 					for k, b := range s.Data {
 						o := off + int64(k)
-						if _, ok := had(o); !ok && o >= 0 {
+						if _, ok := had(o); !ok && o >= 0 && o < int64(len(first)) {
 							first[o] = int16(b)
+							set = append(set, o)
 						}
 					}
 				}
-				check(h.Push(&s))
+				oow := h.OutOfWindow
+				cs := h.Push(&s)
+				if h.OutOfWindow != oow {
+					for _, o := range set { // dropped: not a copy after all
+						first[o] = -1
+					}
+				}
+				check(cs)
 			}
 			check(h.End(0, 0))
 			if h.Bytes+h.HoleBytes != h.next {
