@@ -48,7 +48,7 @@ var ErrNoFlow = errors.New("no such flow")
 type FollowOptions struct {
 	Mode            PrintMode
 	Window, History int64 // as in Options
-	Since, Until    int64 // packet time bounds (Unix ns, inclusive)
+	Since, Until    int64 // packet time bounds (Unix ns, inclusive); both 0: no bounds
 }
 
 // Follow writes flow id's conversation to w as tshark 4.0's `-z follow,tcp,MODE,N` prints
@@ -98,11 +98,10 @@ func Follow(in Input, id uint32, o FollowOptions, w io.Writer) error {
 	}
 	wk := newWalker(in)
 	defer wk.close()
-	until := o.Until
-	if until == 0 {
-		until = 1<<63 - 1
+	since, until := o.Since, o.Until
+	if since == 0 && until == 0 {
+		since, until = -1<<63, 1<<63-1
 	}
-	since := o.Since
 	err = wk.run(rows, since, until, func(p *query.PacketRow, pkt *pcapng.Packet, dec *fastparse.Packet) error {
 		var d flowhash.Dir
 		switch {
