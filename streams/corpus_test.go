@@ -56,11 +56,12 @@ func atoi(t *testing.T, s string) int {
 	return n
 }
 
-// tcpFlowIDs returns the ids of the TCP flows in id order: index N is tcp.stream N.
-func tcpFlowIDs(t *testing.T, st query.Store) []uint32 {
+// flowIDs returns the ids of the flows of proto (with transport headers) in id order:
+// index N is tcp.stream (udp.stream) N.
+func flowIDs(t *testing.T, st query.Store, proto uint8) []uint32 {
 	var ids []uint32
 	err := st.Flows(nil, query.NeedFlowColumns("proto", "has_l4"), func(f *flowhash.Flow) error {
-		if f.Key.Proto == flowhash.ProtoTCP && f.HasL4 {
+		if f.Key.Proto == proto && f.HasL4 {
 			ids = append(ids, uint32(f.ID))
 		}
 		return nil
@@ -71,19 +72,27 @@ func tcpFlowIDs(t *testing.T, st query.Store) []uint32 {
 	return ids
 }
 
+func tcpFlowIDs(t *testing.T, st query.Store) []uint32 { return flowIDs(t, st, flowhash.ProtoTCP) }
+
 func sum256(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
 }
 
-// knownFollowDiffs are the streams where pcapdex's Follow differs from tshark's, with why.
-var knownFollowDiffs = map[string]string{}
-
 // TestCorpusFollow: Follow prints every TCP stream of the corpus exactly as tshark 4.0.17's
 // -z follow,tcp,raw,N does (and ascii and hex on a few captures).
 func TestCorpusFollow(t *testing.T) {
+	corpusFollow(t, "testdata/follow.tsv", flowhash.ProtoTCP)
+}
+
+// TestCorpusFollowUDP: the same for every UDP stream of two captures (-z follow,udp,raw,N).
+func TestCorpusFollowUDP(t *testing.T) {
+	corpusFollow(t, "testdata/follow-udp.tsv", flowhash.ProtoUDP)
+}
+
+func corpusFollow(t *testing.T, goldens string, proto uint8) {
 	dir := testcorpus.Dir(t)
-	rows := readTSV(t, "testdata/follow.tsv")
+	rows := readTSV(t, goldens)
 	byCap := map[string][]followGolden{}
 	var caps []string
 	for _, r := range rows {
@@ -101,11 +110,11 @@ func TestCorpusFollow(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer st.Close()
-			ids := tcpFlowIDs(t, st)
+			ids := flowIDs(t, st, proto)
 			n := 0
 			for _, g := range byCap[c] {
 				if g.stream >= len(ids) {
-					t.Errorf("tcp.stream %d: pcapdex has %d TCP flows", g.stream, len(ids))
+					t.Errorf("stream %d: pcapdex has %d flows of protocol %d", g.stream, len(ids), proto)
 					continue
 				}
 				mode, _ := ParsePrintMode(g.mode)
@@ -118,12 +127,6 @@ func TestCorpusFollow(t *testing.T) {
 				if sum256(buf.Bytes()) == g.block && buf.Len() == g.blockLen {
 					equal++
 					n++
-					if why, ok := knownFollowDiffs[key]; ok {
-						t.Errorf("%s is listed as different (%s) but is equal now", key, why)
-					}
-					continue
-				}
-				if _, ok := knownFollowDiffs[key]; ok {
 					continue
 				}
 				t.Errorf("%s (flow %d): %d bytes, tshark %d", key, ids[g.stream], buf.Len(), g.blockLen)

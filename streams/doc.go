@@ -56,7 +56,9 @@
 //
 // Follow prints every TCP stream of the corpus as tshark 4.0.17's -z follow,tcp,raw,N
 // does, byte for byte (corpus_test.go, with the goldens in testdata/ and the script that
-// made them), and ascii and hex on a few captures. Where Follow and the files differ on
+// made them), and ascii and hex on a few captures; -z follow,udp,raw,N on all 197 UDP
+// streams of two captures (the UDP stream number is the flow's rank among UDP flows, which
+// is udp.stream unless a 5-tuple idles past the flow timeout and is used again). Where Follow and the files differ on
 // purpose: Follow shows an acknowledged gap as Wireshark's "[N bytes missing in capture
 // file]" text and hides data still waiting beyond a gap when the capture ends (Wireshark
 // never shows it); the files hold that data after a hole (reason "end") and never the
