@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pcapdex/pcapdex/fastparse"
 	"github.com/pcapdex/pcapdex/flowhash"
 	"github.com/pcapdex/pcapdex/internal/testcorpus"
 	"github.com/pcapdex/pcapdex/query"
@@ -72,7 +73,7 @@ func flowIDs(t *testing.T, st query.Store, proto uint8) []uint32 {
 	return ids
 }
 
-func tcpFlowIDs(t *testing.T, st query.Store) []uint32 { return flowIDs(t, st, flowhash.ProtoTCP) }
+func tcpFlowIDs(t *testing.T, st query.Store) []uint32 { return flowIDs(t, st, fastparse.ProtoTCP) }
 
 func sum256(b []byte) string {
 	s := sha256.Sum256(b)
@@ -82,12 +83,12 @@ func sum256(b []byte) string {
 // TestCorpusFollow: Follow prints every TCP stream of the corpus exactly as tshark 4.0.17's
 // -z follow,tcp,raw,N does (and ascii and hex on a few captures).
 func TestCorpusFollow(t *testing.T) {
-	corpusFollow(t, "testdata/follow.tsv", flowhash.ProtoTCP)
+	corpusFollow(t, "testdata/follow.tsv", fastparse.ProtoTCP)
 }
 
 // TestCorpusFollowUDP: the same for every UDP stream of two captures (-z follow,udp,raw,N).
 func TestCorpusFollowUDP(t *testing.T) {
-	corpusFollow(t, "testdata/follow-udp.tsv", flowhash.ProtoUDP)
+	corpusFollow(t, "testdata/follow-udp.tsv", fastparse.ProtoUDP)
 }
 
 func corpusFollow(t *testing.T, goldens string, proto uint8) {

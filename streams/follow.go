@@ -76,9 +76,9 @@ func Follow(in Input, id uint32, o FollowOptions, w io.Writer) error {
 	f := &info.f
 	proto := "tcp"
 	switch {
-	case f.Key.Proto == flowhash.ProtoUDP && f.HasL4:
+	case f.Key.Proto == fastparse.ProtoUDP && f.HasL4:
 		proto = "udp"
-	case f.Key.Proto != flowhash.ProtoTCP || !f.HasL4:
+	case f.Key.Proto != fastparse.ProtoTCP || !f.HasL4:
 		return fmt.Errorf("flow %d is neither TCP nor UDP", id)
 	}
 	// The stream number: how many flows of the protocol come before this one.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/pcapdex/pcapdex/fastparse"
 	"github.com/pcapdex/pcapdex/flowhash"
+	"github.com/pcapdex/pcapdex/internal/textenc"
 	"github.com/pcapdex/pcapdex/pcapng"
 	"github.com/pcapdex/pcapdex/query"
 )
@@ -134,7 +135,7 @@ func Write(in Input, sel query.Selection, o Options, manifest io.Writer) (Summar
 		}
 	}
 	flows, rows, err := selectFlows(in.Store, sel.Rows, func(f *flowhash.Flow) bool {
-		return f.HasL4 && (f.Key.Proto == flowhash.ProtoTCP || o.UDP && f.Key.Proto == flowhash.ProtoUDP)
+		return f.HasL4 && (f.Key.Proto == fastparse.ProtoTCP || o.UDP && f.Key.Proto == fastparse.ProtoUDP)
 	})
 	if err != nil {
 		return w.sum, err
@@ -193,7 +194,7 @@ func (w *writer) packet(p *query.PacketRow, pkt *pcapng.Packet, dec *fastparse.P
 	}
 	f := &info.f
 	switch {
-	case f.Key.Proto == flowhash.ProtoTCP && dec.IsTCP():
+	case f.Key.Proto == fastparse.ProtoTCP && dec.IsTCP():
 		d := dirOf(f, dec)
 		data, wire := payload(dec, pkt.Data)
 		if dec.TCPFlags&fastparse.TCPAck != 0 {
@@ -205,7 +206,7 @@ func (w *writer) packet(p *query.PacketRow, pkt *pcapng.Packet, dec *fastparse.P
 		if err := w.chunks(fs, d, fs.half[d].Push(&seg), dec); err != nil {
 			return err
 		}
-	case f.Key.Proto == flowhash.ProtoUDP && dec.IsUDP():
+	case f.Key.Proto == fastparse.ProtoUDP && dec.IsUDP():
 		d := dirOf(f, dec)
 		data, wire := payload(dec, pkt.Data)
 		if err := w.datagram(fs, d, data, wire, p.TS, dec); err != nil {
@@ -364,14 +365,14 @@ func (w *writer) nameFile(fs *flowState, d flowhash.Dir, dec *fastparse.Packet) 
 		vlan = int(dec.VLANs[0])
 	}
 	w.name = AppendFileName(w.name[:0], sa, sp, da, dp, vlan, 0)
-	if f.Key.Proto == flowhash.ProtoUDP {
+	if f.Key.Proto == fastparse.ProtoUDP {
 		w.name = append(w.name, ".udp"...)
 	}
 	n := w.names[string(w.name)]
 	w.names[string(w.name)] = n + 1
 	if n > 0 {
 		w.name = AppendFileName(w.name[:0], sa, sp, da, dp, vlan, n)
-		if f.Key.Proto == flowhash.ProtoUDP {
+		if f.Key.Proto == fastparse.ProtoUDP {
 			w.name = append(w.name, ".udp"...)
 		}
 	}
@@ -407,7 +408,7 @@ func (w *writer) mayWrite(path string) error {
 // returns its buffers to the pools.
 func (w *writer) finish(fs *flowState) error {
 	id := uint32(fs.info.f.ID)
-	if fs.info.f.Key.Proto == flowhash.ProtoTCP {
+	if fs.info.f.Key.Proto == fastparse.ProtoTCP {
 		for d := range fs.half {
 			h := &fs.half[d]
 			if err := w.chunks(fs, flowhash.Dir(d), h.End(0, fs.info.f.LastTS), &w.nodec); err != nil {
@@ -483,7 +484,7 @@ func (w *writer) appendManifest(b []byte, fs *flowState) []byte {
 	b = append(b, `,"community_id":"`...)
 	b = f.AppendCommunityID(b)
 	b = append(b, `","proto":"`...)
-	if f.Key.Proto == flowhash.ProtoTCP {
+	if f.Key.Proto == fastparse.ProtoTCP {
 		b = append(b, "tcp"...)
 	} else {
 		b = append(b, "udp"...)
@@ -521,7 +522,7 @@ func (w *writer) appendDir(b []byte, fs *flowState, d flowhash.Dir) []byte {
 	if of.name == "" {
 		b = append(b, "null"...)
 	} else {
-		b = strconv.AppendQuote(b, of.name)
+		b = textenc.AppendJSONString(b, of.name)
 	}
 	num := func(key string, v int64) {
 		b = append(b, ',', '"')
@@ -529,7 +530,7 @@ func (w *writer) appendDir(b []byte, fs *flowState, d flowhash.Dir) []byte {
 		b = append(b, '"', ':')
 		b = strconv.AppendInt(b, v, 10)
 	}
-	if fs.info.f.Key.Proto == flowhash.ProtoUDP {
+	if fs.info.f.Key.Proto == fastparse.ProtoUDP {
 		num("bytes", of.udpBytes)
 		num("file_bytes", of.size)
 		num("datagrams", of.dgrams)
@@ -545,7 +546,7 @@ func (w *writer) appendDir(b []byte, fs *flowState, d flowhash.Dir) []byte {
 	} else {
 		b = append(b, `,"first_ts":null,"last_ts":null`...)
 	}
-	if fs.info.f.Key.Proto == flowhash.ProtoTCP {
+	if fs.info.f.Key.Proto == fastparse.ProtoTCP {
 		num("hole_bytes", h.HoleBytes)
 		b = append(b, `,"holes":[`...)
 		for i, x := range of.holes {

@@ -12,8 +12,8 @@ import (
 	"github.com/pcapdex/pcapdex/streams"
 )
 
-func init() {
-	register(&command{
+func cmdStreams() *command {
+	return &command{
 		name:    "streams",
 		summary: "TCP (and UDP) payloads of the matching flows: one file per direction as tcpflow names them, or one flow on the terminal as Wireshark's Follow",
 		usage:   "pcapdex streams -o DIR [--holes zero|skip|stop] [--udp] [flags] CAPTURE...|DIR|INDEX [FILTER]\n       pcapdex streams --flow ID [--print raw|ascii|hex] [flags] CAPTURE...|DIR|INDEX",
@@ -22,7 +22,7 @@ func init() {
   pcapdex streams -o out/ --udp --udp-framing trace.pcap udp port 53
   pcapdex streams --flow 12 --print ascii trace.pcap`,
 		run: runStreams,
-	})
+	}
 }
 
 func runStreams(args []string, stdout, stderr io.Writer) int {
