@@ -69,6 +69,9 @@ type Stats struct {
 	Generation   uint64
 	LastTS       int64 // Unix ns of the newest committed packet
 	SealDuration time.Duration
+	// Lag is how long committed packets have waited for the index: the time since the
+	// last seal while something is not sealed yet, else 0.
+	Lag time.Duration
 }
 
 // Open opens (creating if needed) the follow directory and resumes from its manifest.
@@ -270,6 +273,9 @@ func (f *Follower) drain(e *FileEntry, lf *liveFile) error {
 // Stats returns the follower's counts now.
 func (f *Follower) Stats() Stats {
 	s := Stats{Generation: f.m.Generation, SealDuration: f.sealCost, Indexed: f.lastStats.Indexed}
+	if f.dirty && !f.lastSeal.IsZero() {
+		s.Lag = f.opt.Now().Sub(f.lastSeal)
+	}
 	for i := range f.m.Files {
 		e := &f.m.Files[i]
 		if e.Gone {
