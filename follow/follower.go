@@ -30,6 +30,11 @@ type Options struct {
 	Workers int
 	// Now is the clock (default time.Now); tests drive it.
 	Now func() time.Time
+	// Rules are the alert rules evaluated over each seal's pass (ParseRules); OnAlert
+	// receives each state change once, in order, before the manifest that records it is
+	// written (so a crash in between prints it again: at least once).
+	Rules   []*Rule
+	OnAlert func(Alert) error
 	// Consumers, if not nil, returns more consumers of each seal's pass (the alerting
 	// evaluates there); called once per seal.
 	Consumers func() []flowhash.Consumer
@@ -52,6 +57,7 @@ type Follower struct {
 	lastSeal  time.Time
 	sealCost  time.Duration
 	lastStats Stats
+	firing    int
 }
 
 type liveFile struct {
@@ -330,6 +336,11 @@ func (f *Follower) Seal() error {
 		if f.opt.Consumers != nil {
 			consumers = f.opt.Consumers()
 		}
+		var eng *Engine
+		if len(f.opt.Rules) > 0 {
+			eng = NewEngine(f.opt.Rules)
+			consumers = append(consumers, eng)
+		}
 		st, err := buildIndex(filepath.Join(f.dir, next.Index), ents, f.opt.Workers, consumers)
 		if err != nil {
 			if errors.Is(err, errChanged) {
@@ -338,6 +349,12 @@ func (f *Follower) Seal() error {
 			return err
 		}
 		indexed = uint64(st.Packets)
+		if eng != nil {
+			if err := f.emit(&next, eng.Alerts()); err != nil {
+				return err
+			}
+			f.firing = eng.Firing()
+		}
 	}
 	if f.crashed("index-written") {
 		return errCrash
@@ -365,6 +382,32 @@ func (f *Follower) Seal() error {
 	f.lastStats.Indexed = indexed
 	return nil
 }
+
+// emit hands the alerts past the manifest's watermark to OnAlert and moves the watermark.
+func (f *Follower) emit(m *Manifest, alerts []Alert) error {
+	seq := 0
+	for i := range alerts {
+		a := &alerts[i]
+		if i > 0 && a.Last == alerts[i-1].Last {
+			seq++
+		} else {
+			seq = 1
+		}
+		if a.Last < m.AlertTS || a.Last == m.AlertTS && seq <= m.AlertSeq {
+			continue
+		}
+		if f.opt.OnAlert != nil {
+			if err := f.opt.OnAlert(*a); err != nil {
+				return err
+			}
+		}
+		m.AlertTS, m.AlertSeq = a.Last, seq
+	}
+	return nil
+}
+
+// Firing returns how many rule keys were firing at the end of the last seal.
+func (f *Follower) Firing() int { return f.firing }
 
 // Close releases the open files (the follow directory stays as the last Seal left it).
 func (f *Follower) Close() error {

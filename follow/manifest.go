@@ -27,6 +27,10 @@ type Manifest struct {
 	Generation uint64      `json:"generation"`
 	Index      string      `json:"index"` // file name in the follow directory, "" before the first seal
 	Files      []FileEntry `json:"files"`
+	// AlertTS and AlertSeq say which alerts were printed: every state change up to the
+	// evaluation instant AlertTS (Unix ns), and the first AlertSeq of those at AlertTS.
+	AlertTS  int64 `json:"alert_ts,omitempty"`
+	AlertSeq int   `json:"alert_seq,omitempty"`
 }
 
 // FileEntry is one capture of the set.

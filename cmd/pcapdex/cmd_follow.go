@@ -18,11 +18,12 @@ func cmdFollow() *command {
 	return &command{
 		name:    "follow",
 		summary: "index captures while they are written (tcpdump -w/-C/-G, dumpcap rings), surviving rotation and restarts",
-		usage:   "pcapdex follow [--index DIR] [--once] [--settle D] [--poll D] PATH|DIR|GLOB...",
+		usage:   "pcapdex follow [--index DIR] [--rules FILE] [--once] [--settle D] [--poll D] PATH|DIR|GLOB...",
 		examples: `  tcpdump -i eth0 -w /var/cap/cap.pcap -C 100 -W 10 &
   pcapdex follow /var/cap/                   # index in /var/cap/.pcapdex-follow, status every 5 s
   pcapdex flows /var/cap/.pcapdex-follow     # every query answers from the follow directory
-  pcapdex follow --once 'cap_*.pcapng'       # index what is there now and exit`,
+  pcapdex follow --rules alerts.toml /var/cap/ > alerts.jsonl
+  pcapdex follow --once --rules gate.toml 'cap_*.pcapng'   # exit 1 if an alert is firing`,
 		run: runFollow,
 	}
 }
@@ -43,7 +44,7 @@ func runFollow(args []string, stdout, stderr io.Writer) int {
 	var o followOptions
 	fl := newFlags(c, stderr)
 	fl.StringVar(&o.index, "index", "", "the follow directory (default: .pcapdex-follow in the captures' folder)")
-	fl.StringVar(&o.rules, "rules", "", "alert rules (TOML): not implemented yet")
+	fl.StringVar(&o.rules, "rules", "", "alert rules (TOML, see the README): alerts as JSON Lines on stdout, a readable line on stderr")
 	fl.BoolVar(&o.once, "once", false, "index what the files hold now, seal, print the status and exit")
 	fl.DurationVar(&o.settle, "settle", 10*time.Second, "a file that has not grown for this long is closed (its cut last record is a truncated tail)")
 	fl.DurationVar(&o.poll, "poll", time.Second, "longest time between scans (file-system notifications wake the follower sooner)")
@@ -60,8 +61,12 @@ func runFollow(args []string, stdout, stderr io.Writer) int {
 	if fl.NArg() == 0 {
 		return fail(exitUsage, "no capture, folder or glob given (see 'pcapdex follow --help')")
 	}
+	var rules []*follow.Rule
 	if o.rules != "" {
-		return fail(exitUsage, "--rules: alert rules are not implemented yet")
+		var err error
+		if rules, err = follow.ReadRules(o.rules); err != nil {
+			return fail(exitUsage, "--rules: %v", err)
+		}
 	}
 	if o.workers < 0 {
 		return fail(exitUsage, "--workers must be 0 (GOMAXPROCS) or more")
@@ -71,7 +76,15 @@ func runFollow(args []string, stdout, stderr io.Writer) int {
 	if dir == "" {
 		dir = filepath.Join(followBase(inputs[0]), ".pcapdex-follow")
 	}
-	f, err := follow.Open(follow.Options{Inputs: inputs, Dir: dir, Settle: o.settle, SealEvery: o.sealEvery, Workers: o.workers})
+	onAlert := func(a follow.Alert) error {
+		if _, err := stdout.Write(append(a.AppendJSON(nil), '\n')); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "alert: %s\n", a.String())
+		return nil
+	}
+	f, err := follow.Open(follow.Options{Inputs: inputs, Dir: dir, Settle: o.settle, SealEvery: o.sealEvery, Workers: o.workers,
+		Rules: rules, OnAlert: onAlert})
 	if err != nil {
 		return fail(exitInput, "%v", err)
 	}
@@ -94,6 +107,9 @@ func runFollow(args []string, stdout, stderr io.Writer) int {
 			return fail(exitInput, "%v", err)
 		}
 		status(f.Stats())
+		if f.Firing() > 0 {
+			return exitGate
+		}
 		return exitOK
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
