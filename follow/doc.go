@@ -24,10 +24,20 @@
 // The price is that each seal re-reads the committed data; seals are spaced so that
 // rebuilding takes at most a fifth of the time (see Options.SealEvery).
 //
+// # Alerts
+//
+// With rules (ParseRules, a TOML file), a live pass (flowhash.Pipeline with an Engine)
+// reads each file as it grows, so an alert is raised within a scan of the packet being
+// written, independently of seals. The Engine works on capture time only (see Engine), so a
+// replay of the same files gives the same alerts. After a restart the live pass first
+// replays the files on disk from their start (rebuilding flow, TCP and window state) and
+// prints only the alerts past the manifest's alert watermark.
+//
 // # Manifest format (version 1, durable)
 //
 //	line 1:  "pcapdex-follow 1 " CRC-32C of the body (8 lowercase hex digits) "\n"
-//	body:    JSON object: {"generation": n, "index": "index-n.pcapdex", "files": [FileEntry...]}
+//	body:    JSON object: {"generation": n, "index": "index-n.pcapdex", "files": [FileEntry...],
+//	         "alert_ts": ns, "alert_seq": n}
 //
 // A manifest whose checksum or version does not match is an error naming the file: the
 // follower does not guess. FileEntry holds the path, the identity (device, inode, SHA-256

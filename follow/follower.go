@@ -30,9 +30,10 @@ type Options struct {
 	Workers int
 	// Now is the clock (default time.Now); tests drive it.
 	Now func() time.Time
-	// Rules are the alert rules evaluated over each seal's pass (ParseRules); OnAlert
-	// receives each state change once, in order, before the manifest that records it is
-	// written (so a crash in between prints it again: at least once).
+	// Rules are the alert rules (ParseRules), evaluated by a live pass over the files as
+	// they grow (Step); OnAlert receives each state change once, in order, during the Step
+	// that finds it; the next seal's manifest records it (a crash before that prints it
+	// again after the restart: at least once).
 	Rules   []*Rule
 	OnAlert func(Alert) error
 	// Consumers, if not nil, returns more consumers of each seal's pass (the alerting
@@ -58,6 +59,31 @@ type Follower struct {
 	sealCost  time.Duration
 	lastStats Stats
 	firing    int
+
+	// With rules, one pipeline reads every file as it grows (the live pass the alerts are
+	// evaluated on); after a restart it first replays the files up to where they are.
+	pl  *flowhash.Pipeline
+	eng *Engine
+	cnt *counter
+	fed map[int]bool // files the live pass has read from their start
+}
+
+// counter is the live pass's consumer that counts the current file's packets.
+type counter struct{ e *FileEntry }
+
+func (c *counter) BeginFile(*pcapng.Reader) error { return nil }
+func (c *counter) EndFile(*flowhash.FileEnd) error { return nil }
+func (c *counter) Batch(b *flowhash.Batch) error {
+	e := c.e
+	for i := range b.Packets {
+		ts := b.Packets[i].TS
+		if e.Packets == 0 {
+			e.First = ts
+		}
+		e.Packets++
+		e.Last = ts
+	}
+	return nil
 }
 
 type liveFile struct {
@@ -115,6 +141,15 @@ func Open(opt Options) (*Follower, error) {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("follow: %w", err)
+	}
+	if len(opt.Rules) > 0 {
+		f.eng, f.cnt, f.fed = NewEngine(opt.Rules), &counter{}, map[int]bool{}
+		f.pl = flowhash.NewPipeline(flowhash.Options{Workers: opt.Workers}, f.cnt, f.eng)
+		for i := range f.m.Files {
+			if e := &f.m.Files[i]; !e.Gone {
+				e.Packets, e.First, e.Last = 0, 0, 0 // the replay counts them again
+			}
+		}
 	}
 	for _, e := range ents {
 		n := e.Name()
@@ -193,7 +228,15 @@ func (f *Follower) Step() (bool, error) {
 	}
 	for i := range f.m.Files {
 		e := &f.m.Files[i]
-		if e.Gone || e.Closed {
+		if e.Gone {
+			continue
+		}
+		if e.Closed {
+			if f.pl != nil && !f.fed[i] {
+				if err := f.replayClosed(i); err != nil {
+					return false, err
+				}
+			}
 			continue
 		}
 		lf, err := f.open(i)
@@ -221,7 +264,38 @@ func (f *Follower) Step() (bool, error) {
 			f.dirty = true
 		}
 	}
+	if f.eng != nil {
+		ts, seq := f.m.AlertTS, f.m.AlertSeq
+		if err := f.emit(&f.m, f.eng.Alerts()); err != nil {
+			return false, err
+		}
+		if f.m.AlertTS != ts || f.m.AlertSeq != seq {
+			f.dirty = true
+		}
+		f.firing = f.eng.Firing()
+	}
 	return f.dirty != before || f.dirty, nil
+}
+
+// replayClosed feeds closed file i, whole, to the live pass (after a restart).
+func (f *Follower) replayClosed(i int) error {
+	e := &f.m.Files[i]
+	f.fed[i] = true
+	t, err := pcapng.OpenTail(e.Path, pcapng.TailOptions{Limit: e.Committed})
+	if err != nil {
+		return fmt.Errorf("follow: %w", err)
+	}
+	defer t.Close()
+	t.SetClosed()
+	if ok, err := t.Ready(); err != nil || !ok {
+		return err
+	}
+	f.cnt.e = e
+	defer func() { f.cnt.e = nil }()
+	if err := f.pl.Run(t.Reader()); err != nil {
+		return fmt.Errorf("follow: replay: %w", err)
+	}
+	return nil
 }
 
 func (f *Follower) markGone(i int) {
@@ -243,7 +317,9 @@ func (f *Follower) open(i int) (*liveFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("follow: %w", err)
 	}
-	if e.Committed > 0 {
+	if f.fed != nil {
+		f.fed[i] = true // the live pass reads it from its start
+	} else if e.Committed > 0 {
 		if err := t.SkipTo(e.Committed); err != nil {
 			t.Close()
 			return nil, fmt.Errorf("follow: resume: %w", err)
@@ -256,6 +332,9 @@ func (f *Follower) open(i int) (*liveFile, error) {
 
 // drain commits the whole records there are.
 func (f *Follower) drain(e *FileEntry, lf *liveFile) error {
+	if f.pl != nil {
+		return f.feed(e, lf)
+	}
 	var p pcapng.Packet
 	for {
 		err := lf.tail.Next(&p)
@@ -274,6 +353,25 @@ func (f *Follower) drain(e *FileEntry, lf *liveFile) error {
 		e.Packets++
 		e.Last = p.TS
 	}
+}
+
+// feed runs the live pass over the whole records the file has now.
+func (f *Follower) feed(e *FileEntry, lf *liveFile) error {
+	ok, err := lf.tail.Ready()
+	if err != nil || !ok {
+		return err
+	}
+	lf.tail.Resume()
+	f.cnt.e = e
+	err = f.pl.Run(lf.tail.Reader())
+	f.cnt.e = nil
+	if c := lf.tail.Committed(); c > e.Committed {
+		e.Committed, f.dirty = c, true
+	}
+	if err != nil {
+		return fmt.Errorf("follow: %w", err)
+	}
+	return nil
 }
 
 // Stats returns the follower's counts now.
@@ -336,11 +434,6 @@ func (f *Follower) Seal() error {
 		if f.opt.Consumers != nil {
 			consumers = f.opt.Consumers()
 		}
-		var eng *Engine
-		if len(f.opt.Rules) > 0 {
-			eng = NewEngine(f.opt.Rules)
-			consumers = append(consumers, eng)
-		}
 		st, err := buildIndex(filepath.Join(f.dir, next.Index), ents, f.opt.Workers, consumers)
 		if err != nil {
 			if errors.Is(err, errChanged) {
@@ -349,12 +442,6 @@ func (f *Follower) Seal() error {
 			return err
 		}
 		indexed = uint64(st.Packets)
-		if eng != nil {
-			if err := f.emit(&next, eng.Alerts()); err != nil {
-				return err
-			}
-			f.firing = eng.Firing()
-		}
 	}
 	if f.crashed("index-written") {
 		return errCrash
