@@ -71,7 +71,7 @@ type Follower struct {
 // counter is the live pass's consumer that counts the current file's packets.
 type counter struct{ e *FileEntry }
 
-func (c *counter) BeginFile(*pcapng.Reader) error { return nil }
+func (c *counter) BeginFile(*pcapng.Reader) error  { return nil }
 func (c *counter) EndFile(*flowhash.FileEnd) error { return nil }
 func (c *counter) Batch(b *flowhash.Batch) error {
 	e := c.e
