@@ -410,63 +410,105 @@ func (f *Follower) SealDue() bool {
 // manifest naming it, atomically; then removes the previous index. Nothing happens when
 // nothing changed.
 func (f *Follower) Seal() error {
+	j := f.startSeal()
+	if j == nil {
+		return nil
+	}
+	j.build()
+	return f.finishSeal(j)
+}
+
+// sealJob is one seal: a snapshot of the manifest, built into an index by build (which
+// touches nothing else, so it may run on another goroutine while Step goes on), then
+// committed by finishSeal.
+type sealJob struct {
+	next    Manifest
+	ents    []*FileEntry
+	old     string
+	dir     string
+	workers int
+	more    []flowhash.Consumer
+	start   time.Time
+	indexed uint64
+	err     error
+}
+
+// startSeal snapshots the manifest for a seal (nil when nothing changed).
+func (f *Follower) startSeal() *sealJob {
 	if !f.dirty {
 		return nil
 	}
-	start := time.Now()
-	next := f.m
-	next.Files = append([]FileEntry(nil), f.m.Files...)
-	next.Generation++
-	var ents []*FileEntry
-	for i := range next.Files {
-		e := &next.Files[i]
+	j := &sealJob{next: f.m, old: f.m.Index, dir: f.dir, workers: f.opt.Workers, start: time.Now()}
+	j.next.Files = append([]FileEntry(nil), f.m.Files...)
+	j.next.Generation++
+	for i := range j.next.Files {
+		e := &j.next.Files[i]
 		e.Indexed = !e.Gone && e.Committed > 0
 		if e.Indexed {
-			ents = append(ents, e)
+			j.ents = append(j.ents, e)
 		}
 	}
-	old := f.m.Index
-	next.Index = ""
-	var indexed uint64
-	if len(ents) > 0 {
-		next.Index = fmt.Sprintf("index-%d.pcapdex", next.Generation)
-		var consumers []flowhash.Consumer
-		if f.opt.Consumers != nil {
-			consumers = f.opt.Consumers()
+	j.next.Index = ""
+	if len(j.ents) > 0 {
+		j.next.Index = fmt.Sprintf("index-%d.pcapdex", j.next.Generation)
+	}
+	if f.opt.Consumers != nil {
+		j.more = f.opt.Consumers()
+	}
+	f.dirty = false // a change from now on is for the next seal
+	return j
+}
+
+// build writes the job's index.
+func (j *sealJob) build() {
+	if j.next.Index == "" {
+		return
+	}
+	st, err := buildIndex(filepath.Join(j.dir, j.next.Index), j.ents, j.workers, j.more)
+	if err != nil {
+		j.err = err
+		return
+	}
+	j.indexed = uint64(st.Packets)
+}
+
+// finishSeal writes the job's manifest and removes the index it replaces.
+func (f *Follower) finishSeal(j *sealJob) error {
+	if j.err != nil {
+		f.dirty = true
+		if errors.Is(j.err, errChanged) {
+			return nil // a file changed under the build: the next scan sees it
 		}
-		st, err := buildIndex(filepath.Join(f.dir, next.Index), ents, f.opt.Workers, consumers)
-		if err != nil {
-			if errors.Is(err, errChanged) {
-				return nil // a file changed under the build: the next scan sees it
-			}
-			return err
-		}
-		indexed = uint64(st.Packets)
+		return j.err
 	}
 	if f.crashed("index-written") {
 		return errCrash
 	}
-	b, err := AppendManifest(nil, &next)
+	b, err := AppendManifest(nil, &j.next)
 	if err != nil {
+		f.dirty = true
 		return fmt.Errorf("follow: manifest: %w", err)
 	}
 	if f.crashed("manifest-encoded") {
 		return errCrash
 	}
 	if err := writeAtomic(f.dir, ManifestName, b); err != nil {
+		f.dirty = true
 		return err
 	}
 	if f.crashed("manifest-renamed") {
 		return errCrash
 	}
-	if old != "" && old != next.Index {
-		os.Remove(filepath.Join(f.dir, old))
+	if j.old != "" && j.old != j.next.Index {
+		os.Remove(filepath.Join(f.dir, j.old))
 	}
-	f.m = next
-	f.dirty = false
+	f.m.Generation, f.m.Index = j.next.Generation, j.next.Index
+	for i := range j.next.Files {
+		f.m.Files[i].Indexed = j.next.Files[i].Indexed
+	}
 	f.lastSeal = f.opt.Now()
-	f.sealCost = time.Since(start)
-	f.lastStats.Indexed = indexed
+	f.sealCost = time.Since(j.start)
+	f.lastStats.Indexed = j.indexed
 	return nil
 }
 

@@ -64,17 +64,30 @@ func (f *Follower) Run(ctx context.Context, opt RunOptions) error {
 	defer poll.Stop()
 	status := time.NewTicker(opt.StatusEvery)
 	defer status.Stop()
+	// Seals are built on another goroutine so that scanning (and alerting) goes on.
+	var sealing *sealJob
+	sealDone := make(chan *sealJob, 1)
 	for {
 		if _, err := f.Step(); err != nil {
 			return err
 		}
-		if f.SealDue() {
-			if err := f.Seal(); err != nil {
-				return err
+		if sealing == nil && f.SealDue() {
+			if sealing = f.startSeal(); sealing != nil {
+				go func(j *sealJob) { j.build(); sealDone <- j }(sealing)
 			}
 		}
 		select {
+		case j := <-sealDone:
+			sealing = nil
+			if err := f.finishSeal(j); err != nil {
+				return err
+			}
 		case <-ctx.Done():
+			if sealing != nil {
+				if err := f.finishSeal(<-sealDone); err != nil {
+					return err
+				}
+			}
 			return f.Seal()
 		case <-poll.C:
 		case <-status.C:
