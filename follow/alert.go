@@ -129,6 +129,7 @@ func floorDiv(a, b int64) int64 {
 
 // Batch counts the batch's packets, evaluating at each whole second passed.
 func (e *Engine) Batch(b *flowhash.Batch) error {
+	var pk pkt // escapes through the rules' predicates: one per batch, not per packet
 	for i := range b.Packets {
 		p := &b.Packets[i]
 		in := &b.Info[i]
@@ -144,7 +145,7 @@ func (e *Engine) Batch(b *flowhash.Batch) error {
 		if in.IP && in.Flow > e.maxFlow {
 			e.maxFlow, newFlow = in.Flow, true
 		}
-		var pk pkt
+		pk = pkt{}
 		if in.IP {
 			pk = pkt{key: b.Key(i), info: in}
 		}
