@@ -47,3 +47,26 @@ func TestFollowOnceQueries(t *testing.T) {
 		}
 	}
 }
+
+// TestFollowOnceGate: --once with a rule still firing at the end exits 1 and prints the
+// alert as JSON on stdout; a bad rules file is a usage error naming it.
+func TestFollowOnceGate(t *testing.T) {
+	rules := filepath.Join(t.TempDir(), "rules.toml")
+	if err := os.WriteFile(rules, []byte("[[rule]]\nname = \"busy\"\nmetric = \"packets/s\"\nwindow = \"60s\"\nwarn = 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"follow", "--once", "--index", t.TempDir(), "--rules", rules, "../../testdata/sample.pcap"}, &stdout, &stderr)
+	if code != exitGate || !bytes.HasPrefix(stdout.Bytes(), []byte(`{"rule":"busy","key":"all","state":"firing","level":"warn"`)) ||
+		!bytes.Contains(stderr.Bytes(), []byte("WARN busy [all]")) {
+		t.Fatalf("exit %d, stdout %s, stderr %s", code, stdout.String(), stderr.String())
+	}
+	if err := os.WriteFile(rules, []byte("[[rule]]\nname = \"x\"\nmetric = \"bogus\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stderr.Reset()
+	if code := run([]string{"follow", "--once", "--rules", rules, "../../testdata/sample.pcap"}, &stdout, &stderr); code != exitUsage ||
+		!bytes.Contains(stderr.Bytes(), []byte(rules)) {
+		t.Fatalf("bad rules: exit %d, %s", code, stderr.String())
+	}
+}
