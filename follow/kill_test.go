@@ -3,7 +3,9 @@
 package follow
 
 import (
+	"bufio"
 	"bytes"
+	"io"
 	"context"
 	"math/rand/v2"
 	"os"
@@ -27,6 +29,7 @@ func TestFollowKill9(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		os.Stdout.WriteString("\nfollower-ready\n")
 		err = f.Run(context.Background(), RunOptions{Poll: 5 * time.Millisecond})
 		t.Fatal("child follower returned: ", err)
 	}
@@ -40,9 +43,18 @@ func TestFollowKill9(t *testing.T) {
 	start := func() *exec.Cmd {
 		c := exec.Command(os.Args[0], "-test.run=^TestFollowKill9$")
 		c.Env = append(os.Environ(), "PCAPDEX_FOLLOW_CHILD_DIR="+fdir, "PCAPDEX_FOLLOW_CHILD_IN="+capDir)
+		out, err := c.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
 		if err := c.Start(); err != nil {
 			t.Fatal(err)
 		}
+		// Kill only a follower that is running (a test binary takes a while to start).
+		sc := bufio.NewScanner(out)
+		for sc.Scan() && sc.Text() != "follower-ready" {
+		}
+		go io.Copy(io.Discard, out)
 		return c
 	}
 	prev := map[string]int64{}
@@ -55,7 +67,11 @@ func TestFollowKill9(t *testing.T) {
 			if err := w.write(perKill / 4); err != nil {
 				t.Fatal(err)
 			}
-			time.Sleep(time.Duration(5+rng.IntN(40)) * time.Millisecond)
+			d := time.Duration(5+rng.IntN(40)) * time.Millisecond
+			if raceOn {
+				d *= 5
+			}
+			time.Sleep(d)
 		}
 		c.Process.Kill()
 		c.Wait()
