@@ -5,8 +5,8 @@ package follow
 import (
 	"bufio"
 	"bytes"
-	"io"
 	"context"
+	"io"
 	"math/rand/v2"
 	"os"
 	"os/exec"
