@@ -72,6 +72,8 @@ type Engine struct {
 	maxFlow uint32
 	out     []Alert
 	tick    []Alert
+	syns    map[uint32]int64 // flow id -> first SYN time, for slow-handshakes
+	rtt     int64            // the current packet's handshake RTT (ns), -1 if none
 }
 
 type gkey struct {
@@ -94,8 +96,11 @@ type keyState struct {
 // NewEngine returns an engine for rules (as ParseRules returns them).
 func NewEngine(rules []*Rule) *Engine {
 	e := &Engine{rules: rules, keys: make([]map[gkey]*keyState, len(rules))}
-	for i := range e.keys {
+	for i, r := range rules {
 		e.keys[i] = map[gkey]*keyState{}
+		if r.metric == mSlowHandshake {
+			e.syns = map[uint32]int64{}
+		}
 	}
 	return e
 }
@@ -145,6 +150,19 @@ func (e *Engine) Batch(b *flowhash.Batch) error {
 		if in.IP && in.Flow > e.maxFlow {
 			e.maxFlow, newFlow = in.Flow, true
 		}
+		e.rtt = -1
+		if e.syns != nil && in.IP && in.Proto == 6 {
+			if in.TCPFlags&(tcpSYN|tcpACK) == tcpSYN {
+				if _, ok := e.syns[in.Flow]; !ok {
+					e.syns[in.Flow] = p.TS
+				}
+			} else if in.Events&(1<<flowhash.EvHandshakeRTT) != 0 {
+				if t, ok := e.syns[in.Flow]; ok {
+					e.rtt = p.TS - t
+					delete(e.syns, in.Flow)
+				}
+			}
+		}
 		pk = pkt{}
 		if in.IP {
 			pk = pkt{key: b.Key(i), info: in}
@@ -157,6 +175,9 @@ func (e *Engine) Batch(b *flowhash.Batch) error {
 				continue
 			}
 			v := contribution(rule.metric, p, in, newFlow)
+			if rule.metric == mSlowHandshake {
+				v = b2f(e.rtt > int64(rule.Slow.Duration))
+			}
 			if v == 0 && rule.metric != mSilence {
 				continue
 			}
@@ -278,6 +299,13 @@ func (e *Engine) label(rule *Rule, p *pkt) string {
 func (e *Engine) evaluate(T int64) {
 	e.tick = e.tick[:0]
 	now := T * 1e9
+	if len(e.syns) > 1<<16 {
+		for f, t := range e.syns {
+			if now-t > 60e9 {
+				delete(e.syns, f) // never answered: forget after a minute
+			}
+		}
+	}
 	for r, rule := range e.rules {
 		for g, k := range e.keys[r] {
 			var v float64

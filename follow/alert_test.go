@@ -181,3 +181,45 @@ func TestAlertsLiveEqualReplay(t *testing.T) {
 		t.Fatalf("live alerts\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(burstWant, "\n"))
 	}
 }
+
+// TestSlowHandshakes: handshakes of 50, 300 and 500 ms starting at t0+1s, t0+2s, t0+3s;
+// the two slow ones (> 200 ms) in one 5 s window fire the rule.
+func TestSlowHandshakes(t *testing.T) {
+	rules, err := ParseRules("t", "[[rule]]\nname = \"slow\"\nmetric = \"slow-handshakes\"\nslow = \"200ms\"\nwindow = \"5s\"\nwarn = 2\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pkts []genPacket
+	s := [4]byte{192, 168, 1, 1}
+	for i, rtt := range []int64{50e6, 300e6, 500e6} {
+		c := [4]byte{10, 0, 0, byte(i)}
+		at := t0 + int64(i+1)*1e9
+		pkts = append(pkts,
+			genPacket{at, tcpFrame(c, s, 4000, 80, 100, 0, 0x02, 0)},
+			genPacket{at + rtt, tcpFrame(s, c, 80, 4000, 900, 101, 0x12, 0)},
+			genPacket{at + rtt + 1e6, tcpFrame(c, s, 4000, 80, 101, 901, 0x10, 0)})
+	}
+	slices.SortStableFunc(pkts, func(a, b genPacket) int { return int(a.ts - b.ts) })
+	pkts = append(pkts, genPacket{t0 + 9e9, tcpFrame(s, [4]byte{10, 0, 0, 0}, 80, 4000, 901, 101, 0x10, 0)})
+	dir := t.TempDir()
+	w := &rotWriter{style: "tcpdump-C", dir: dir, perFile: 1 << 30, pkts: pkts}
+	if err := w.finish(); err != nil {
+		t.Fatal(err)
+	}
+	eng := NewEngine(rules)
+	r, err := pcapng.Open(filepath.Join(dir, "cap.pcap0"), pcapng.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if err := flowhash.NewPipeline(flowhash.Options{Workers: 1}, eng).Run(r); err != nil {
+		t.Fatal(err)
+	}
+	// Slow SYN-ACKs in seconds 2 (t0+2.3s) and 3 (t0+3.5s): the window of T = 4 (seconds
+	// -1..3) holds both; that of T = 8 (seconds 3..7) only one.
+	got := alertLines(eng.Alerts())
+	want := []string{"slow firing warn 4 2", "slow resolved ok 8 1"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("alerts %q, want %q", got, want)
+	}
+}

@@ -26,8 +26,13 @@ import (
 //	critical = 50
 //	hysteresis = 0.2                # resolve only below threshold * (1 - hysteresis)
 //	cooldown = "30s"                # after a resolve, the key stays quiet this long
+//	slow = "200ms"                  # slow-handshakes: SYN to SYN-ACK longer than this
 //
-// Values are counts over the window for the event metrics, per-second rates over the
+// Metrics: retransmissions, out-of-order, dup-acks, zero-windows (Wireshark's
+// tcp.analysis flags, as the index stores them), resets (TCP segments with RST),
+// unanswered-syns (SYNs repeated before any SYN-ACK), slow-handshakes (first SYN to
+// SYN-ACK longer than slow, counted at the SYN-ACK), packets/s, bytes/s, new-flows/s,
+// silence. Values are counts over the window for the event metrics, per-second rates over the
 // window for the rate metrics, and seconds since the key's last matching packet for
 // silence.
 type Rule struct {
@@ -40,6 +45,7 @@ type Rule struct {
 	Critical   float64  `toml:"critical"`
 	Hysteresis float64  `toml:"hysteresis"`
 	Cooldown   duration `toml:"cooldown"`
+	Slow       duration `toml:"slow"`
 
 	match  packetPred
 	metric metricKind
@@ -64,6 +70,7 @@ const (
 	mZeroWindow
 	mResets
 	mUnansweredSYN
+	mSlowHandshake
 	mPackets
 	mBytes
 	mNewFlows
@@ -73,7 +80,7 @@ const (
 // Metrics are the metric names a rule may use.
 var Metrics = map[string]metricKind{
 	"retransmissions": mRetrans, "out-of-order": mOutOfOrder, "dup-acks": mDupAck,
-	"zero-windows": mZeroWindow, "resets": mResets, "unanswered-syns": mUnansweredSYN,
+	"zero-windows": mZeroWindow, "resets": mResets, "unanswered-syns": mUnansweredSYN, "slow-handshakes": mSlowHandshake,
 	"packets/s": mPackets, "bytes/s": mBytes, "new-flows/s": mNewFlows, "silence": mSilence,
 }
 
@@ -121,7 +128,7 @@ func ParseRules(name, text string) ([]*Rule, error) {
 		seen[r.Name] = true
 		var ok bool
 		if r.metric, ok = Metrics[r.Metric]; !ok {
-			return nil, bad("metric %q is not one of retransmissions, out-of-order, dup-acks, zero-windows, resets, unanswered-syns, packets/s, bytes/s, new-flows/s, silence", r.Metric)
+			return nil, bad("metric %q is not one of retransmissions, out-of-order, dup-acks, zero-windows, resets, unanswered-syns, slow-handshakes, packets/s, bytes/s, new-flows/s, silence", r.Metric)
 		}
 		if r.group, ok = groups[r.GroupBy]; !ok {
 			return nil, bad("group_by %q is not flow, host, port, pair or none", r.GroupBy)
@@ -133,6 +140,9 @@ func ParseRules(name, text string) ([]*Rule, error) {
 			return nil, bad("window %v is not a whole number of seconds", r.Window.Duration)
 		}
 		r.win = int64(r.Window.Duration / time.Second)
+		if r.Slow.Duration <= 0 {
+			r.Slow.Duration = 200 * time.Millisecond
+		}
 		if r.Warn <= 0 && r.Critical <= 0 {
 			return nil, bad("needs warn or critical above 0")
 		}
