@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -52,10 +53,17 @@ type FileEntry struct {
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-// IsDir reports whether dir is a follow directory (holds a manifest).
+// IsDir reports whether dir is a follow directory: it holds a file named manifest that
+// starts as a follow manifest does.
 func IsDir(dir string) bool {
-	st, err := os.Stat(filepath.Join(dir, ManifestName))
-	return err == nil && st.Mode().IsRegular()
+	f, err := os.Open(filepath.Join(dir, ManifestName))
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	var b [len(manifestMagic) + 1]byte
+	_, err = io.ReadFull(f, b[:])
+	return err == nil && string(b[:]) == manifestMagic+" "
 }
 
 // ReadManifest reads and checks dir's manifest. A missing manifest is os.ErrNotExist.
