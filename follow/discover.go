@@ -215,4 +215,27 @@ func sortNew(paths []string) {
 		}
 		return cmp.Compare(ka.name, kb.name)
 	})
+	// A tcpdump -C -W ring wraps: cap.pcap0 may be newer than cap.pcap2. When every file
+	// is numbered and has a first packet, and the ring order read from the oldest file on
+	// is in time order, start there.
+	oldest := -1
+	for i, p := range paths {
+		k := keys[p]
+		if k.ring < 0 || !k.hasTime {
+			return
+		}
+		if oldest < 0 || k.first < keys[paths[oldest]].first {
+			oldest = i
+		}
+	}
+	if oldest <= 0 {
+		return
+	}
+	rot := append(slices.Clone(paths[oldest:]), paths[:oldest]...)
+	for i := 1; i < len(rot); i++ {
+		if keys[rot[i]].first < keys[rot[i-1]].first {
+			return
+		}
+	}
+	copy(paths, rot)
 }

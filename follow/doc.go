@@ -50,5 +50,6 @@
 //
 // Files are ordered, when first seen together, by ring number (dumpcap's _NNNNN_, or
 // tcpdump -C's trailing digits), then by name (strftime names sort by time), then by first
-// packet time; files discovered later follow those seen before.
+// packet time (a tcpdump -W ring found after it wrapped starts at its oldest file); files
+// discovered later follow those seen before.
 package follow
