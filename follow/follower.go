@@ -171,11 +171,11 @@ func (f *Follower) crashed(point string) bool {
 }
 
 // Step scans once: finds new files, checks the identity of known ones, commits the whole
-// records written since the last scan, and closes files that a newer file follows or that
-// have not grown for Settle. It reports whether anything changed.
+// records written since the last scan (with rules: runs them through the live pass and
+// hands new alerts to OnAlert), and closes files that a newer file follows or that have
+// not grown for Settle. It reports whether the follower holds changes no seal has written.
 func (f *Follower) Step() (bool, error) {
 	now := f.opt.Now()
-	before := f.dirty
 	paths, err := candidates(f.opt.Inputs, f.dir)
 	if err != nil {
 		return false, fmt.Errorf("follow: %w", err)
@@ -274,7 +274,7 @@ func (f *Follower) Step() (bool, error) {
 		}
 		f.firing = f.eng.Firing()
 	}
-	return f.dirty != before || f.dirty, nil
+	return f.dirty, nil
 }
 
 // replayClosed feeds closed file i, whole, to the live pass (after a restart).
