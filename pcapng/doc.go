@@ -33,5 +33,9 @@
 // Limits: a packet record may capture at most 256 KiB; a larger captured length is a
 // *FormatError, never an allocation. Non-packet blocks are parsed up to 16 MiB.
 //
+// Tail reading (Tail, OpenTail): a capture still being written is read up to its last whole
+// record; a record cut by the writer is pending (ErrPending) and retried, and becomes a
+// truncated tail only once SetClosed says the writer is done.
+//
 // Writing: NewPcapWriter and NewPcapngWriter produce buffered, append-style writers.
 package pcapng

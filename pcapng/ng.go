@@ -96,7 +96,7 @@ func (r *Reader) ngBlock(p *Packet) (bool, error) {
 			if err != io.EOF {
 				r.err = err
 			}
-			return false, r.err
+			return false, err
 		}
 		return false, nil
 	}
@@ -282,11 +282,11 @@ func (r *Reader) badBlock(off int64, typ, blen uint32, b []byte, ok bool) error 
 // skipBlock consumes a block without parsing its body, checking its trailing length.
 func (r *Reader) skipBlock(off int64, typ, blen uint32) error {
 	if !r.skip(int64(blen) - 4) {
-		return r.setTruncated(off, blockName(typ), int64(blen))
+		return r.skippedCut(off, typ, blen)
 	}
 	t, ok := r.peek(4)
 	if !ok {
-		return r.setTruncated(off, blockName(typ), int64(blen))
+		return r.skippedCut(off, typ, blen)
 	}
 	if u32(t, r.le) != blen {
 		r.err = r.formatErr(off, blockName(typ), "trailing length %d != total length %d", u32(t, r.le), blen)

@@ -135,6 +135,8 @@ type Reader struct {
 
 	at *atIndex // section index for ReadPacketAt, built on first use
 
+	tail *Tail // set while a Tail reads a file still being written (tail.go)
+
 	pf       int  // mapped path: next offset touchAhead will read
 	touched  byte // sink for touchAhead's loads
 	prefault *prefaulter
@@ -213,6 +215,9 @@ func (r *Reader) setTruncated(off int64, block string, need int64) error {
 	if err := r.srcFailed(); err != nil {
 		r.err = fmt.Errorf("pcapng: file %s: read at offset %#x: %w", r.name, off, err)
 		return r.err
+	}
+	if r.tail != nil && !r.tail.closed {
+		return r.tail.pend(off)
 	}
 	r.truncated = true
 	have := r.offset() + int64(r.avail()) - off

@@ -8,6 +8,7 @@ import (
 
 	"github.com/pcapdex/pcapdex/filter"
 	"github.com/pcapdex/pcapdex/flowhash"
+	"github.com/pcapdex/pcapdex/follow"
 	"github.com/pcapdex/pcapdex/index"
 )
 
@@ -62,7 +63,8 @@ type Input struct {
 	Partial bool
 }
 
-// Open opens inputs: one index file, or captures (files, directories of captures, "-" for
+// Open opens inputs: one index file, one follow directory (package follow: its current
+// index), or captures (files, directories of captures, "-" for
 // stdin; globs are the caller's to expand). Captures are answered from their index, built
 // first when missing or stale (the capture's size, mtime and a hash of its first and last
 // MiB are checked), or streamed with NoIndex, from stdin, or with non-default Flow options.
@@ -73,6 +75,17 @@ func Open(inputs []string, opt OpenOptions) (*Input, error) {
 	in := &Input{}
 	var err error
 	idx := ""
+	if len(inputs) == 1 && follow.IsDir(inputs[0]) {
+		// A follow directory: its current index, or its captures with NoIndex.
+		fidx, caps, err := followIndex(inputs[0])
+		if err != nil {
+			return nil, err
+		}
+		inputs = []string{fidx}
+		if opt.NoIndex {
+			inputs = caps
+		}
+	}
 	if len(inputs) == 1 && inputs[0] != "-" && index.IsIndexFile(inputs[0]) {
 		idx = inputs[0]
 		if opt.Flow != nil {
