@@ -5,9 +5,9 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -185,8 +185,12 @@ func Capture(path string, opt Options) (Result, error) {
 	}
 	var part *partitioner
 	out := output.Options{NewRowWriter: func(_ io.Writer, cols []output.Col) output.RowWriter {
-		part = newPartitioner(cols, base, opt.Anonymize, newSink)
-		return part
+		if part == nil {
+			part = newPartitioner(cols, base, opt.Anonymize, newSink)
+		}
+		// The series table writes several runs of buckets: one partitioner takes them
+		// all, closed once below.
+		return keepOpen{part}
 	}}
 	st := in.Store
 	switch opt.Table {
@@ -197,20 +201,19 @@ func Capture(path string, opt Options) (Result, error) {
 	case TableEvents:
 		err = output.WriteEvents(nil, out, query.Events(st, sel, query.EventsOptions{}))
 	case TableSeries:
-		var tl query.Buckets
-		bucket := opt.Bucket
-		if bucket <= 0 {
-			bucket = time.Second
-		}
-		if tl, err = query.Timeline(st, sel, query.TimelineOptions{Bucket: bucket}); err == nil {
-			err = output.WriteTimeline(nil, out, tl)
-		}
+		err = exportSeries(in, out, opt.Bucket)
 	}
-	if part == nil {
-		return res, errors.Join(err, errors.New("export: no rows writer was made"))
+	if err == nil && part != nil {
+		err = part.Close()
+	}
+	if part == nil && err == nil {
+		// No rows at all (an empty series): nothing to write but the manifest entry.
+		part = newPartitioner(nil, base, nil, newSink)
 	}
 	if err != nil {
-		part.abort()
+		if part != nil {
+			part.abort()
+		}
 		return res, fmt.Errorf("export %s: %w", path, err)
 	}
 	files, err := part.commit()
@@ -249,4 +252,95 @@ func Capture(path string, opt Options) (Result, error) {
 		return res, err
 	}
 	return res, nil
+}
+
+// keepOpen is the partitioner as the Write functions see it: their Close is not the end
+// of the export's rows.
+type keepOpen struct{ *partitioner }
+
+func (keepOpen) Close() error { return nil }
+
+// seriesChunk is how many buckets the series table computes at once: a capture whose
+// packets span years (or whose clock jumps) is cut into windows, each a timeline of its own.
+const seriesChunk = 1 << 20
+
+// exportSeries writes the series table of in: query.Timeline over the whole capture when
+// it spans at most seriesChunk buckets, else over each window of seriesChunk buckets
+// (aligned on the epoch) that holds packets, found by reading the packet times once.
+func exportSeries(in *query.Input, out output.Options, bucket time.Duration) error {
+	if bucket <= 0 {
+		bucket = time.Second
+	}
+	st := in.Store
+	if st.NumPackets() == 0 {
+		return nil
+	}
+	first, last := st.Span()
+	w := int64(bucket) * seriesChunk
+	lo0 := floorDiv(first, w)
+	chunks := []int64{lo0}
+	if floorDiv(last, w) != lo0 {
+		seen := map[int64]bool{}
+		chunks = chunks[:0]
+		prev := int64(math.MinInt64)
+		err := st.Packets(nil, query.NoSince, query.NoUntil, query.NeedBasic, func(p *query.PacketRow) error {
+			if c := floorDiv(p.TS, w); c != prev && !seen[c] {
+				seen[c], prev = true, c
+				chunks = append(chunks, c)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		slices.Sort(chunks)
+	}
+	for _, c := range chunks {
+		lo, hi := c*w, int64(math.MaxInt64)
+		if lo <= math.MaxInt64-w {
+			hi = lo + w - 1
+		}
+		sel, err := in.Select(nil, lo, hi)
+		if err != nil {
+			return err
+		}
+		tl, err := query.Timeline(st, sel, query.TimelineOptions{Bucket: bucket})
+		if err != nil {
+			return err
+		}
+		if err := writeSeries(out, tl); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
+}
+
+// writeSeries writes the runs of non-empty buckets of tl: the series table has no rows for
+// silent seconds (an engine fills them when it needs them), so a capture spanning days
+// does not write a row per second of silence.
+func writeSeries(out output.Options, tl query.Buckets) error {
+	for i := 0; i < len(tl.Packets); {
+		if tl.Packets[i] == 0 {
+			i++
+			continue
+		}
+		j := i
+		for j < len(tl.Packets) && tl.Packets[j] != 0 {
+			j++
+		}
+		run := query.Buckets{First: tl.Start(i), Width: tl.Width, Packets: tl.Packets[i:j], Bytes: tl.Bytes[i:j]}
+		if err := output.WriteTimeline(nil, out, run); err != nil {
+			return err
+		}
+		i = j
+	}
+	return nil
 }
