@@ -202,11 +202,17 @@ func openQuery(name string, q *queryFlags, args []string, stderr io.Writer) (*qu
 		return fail(exitInput, "%v", err)
 	}
 	c.in, c.st, c.ir = in, in.Store, in.Index
+	for _, w := range in.SetWarnings {
+		fmt.Fprintf(stderr, "pcapdex %s: warning: %s\n", name, w)
+	}
 	if in.Streamed != "" && q.track != nil {
 		fmt.Fprintf(stderr, "pcapdex %s: %s\n", name, in.Streamed)
 	}
 	if in.Rebuilt != "" {
 		fmt.Fprintf(stderr, "pcapdex %s: rebuilding %s: %s\n", name, in.IndexPath, in.Rebuilt)
+	}
+	if in.Partial {
+		c.code = exitPartial
 	}
 	if in.Built != nil {
 		// The build report goes to stderr, never stdout.
