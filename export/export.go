@@ -85,8 +85,12 @@ type Options struct {
 	// RowGroupBytes closes a Parquet row group at this many raw bytes of values
 	// (default DefaultRowGroupBytes).
 	RowGroupBytes int64
-	// Anonymize, if not nil, maps every address before it is written (package anon).
-	Anonymize func(netip.Addr) netip.Addr
+	// Anonymize, if not nil, maps every address before it is written (package anon), and
+	// the Community ID (a hash of the real addresses) is left empty. AnonymizeID names the
+	// mapping (a hash of its key) in the file and manifest names, so exports under two
+	// keys, or one with and one without, do not take each other for done.
+	Anonymize   func(netip.Addr) netip.Addr
+	AnonymizeID string
 	// Force exports a capture even when the manifest has it.
 	Force bool
 	// Open says how the capture is read (its index, built when missing, by default).
@@ -134,7 +138,14 @@ func captureID(cf index.CaptureFile) string {
 }
 
 func (o *Options) entryPath(id string) string {
-	return filepath.Join(o.Dir, ManifestDir, o.Table.String()+"."+o.Format.String()+"."+id+".json")
+	return filepath.Join(o.Dir, ManifestDir, o.Table.String()+"."+o.Format.String()+"."+id+o.anonSuffix()+".json")
+}
+
+func (o *Options) anonSuffix() string {
+	if o.Anonymize == nil {
+		return ""
+	}
+	return ".anon-" + o.AnonymizeID
 }
 
 // Capture exports one capture file into opt.Dir, or skips it when the manifest already
@@ -174,7 +185,7 @@ func Capture(path string, opt Options) (Result, error) {
 	base := filepath.Base(path)
 	newSink := func(date string, hour int, cols []output.Col) (sink, error) {
 		dir := filepath.Join(opt.Dir, opt.Table.String(), "date="+date, fmt.Sprintf("hour=%02d", hour))
-		final := filepath.Join(dir, base+"-"+res.ID+"."+opt.Format.String())
+		final := filepath.Join(dir, base+"-"+res.ID+opt.anonSuffix()+"."+opt.Format.String())
 		switch opt.Format {
 		case FormatCSV:
 			return newTextSink(final, output.FormatCSV, cols)

@@ -2,12 +2,14 @@ package export
 
 import (
 	"flag"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/pcapdex/pcapdex/anon"
 	"github.com/pcapdex/pcapdex/output"
 	"github.com/pcapdex/pcapdex/query"
 )
@@ -206,6 +208,52 @@ func TestTextFormats(t *testing.T) {
 		}
 		if !strings.HasPrefix(first, want) {
 			t.Errorf("%v: first line %q, want %q...", f, first, want)
+		}
+	}
+}
+
+// TestAnonymizedExport: every address is the Crypto-PAn mapping of the real one under the
+// key, the Community ID is empty, and the files and manifest entry carry the key's name.
+func TestAnonymizedExport(t *testing.T) {
+	capture := sample(t)
+	dir := t.TempDir()
+	key, _ := anon.ParseKey("test key")
+	an, _ := anon.New(key)
+	res, err := Capture(capture, Options{Table: TableFlows, Dir: dir, Anonymize: an.Addr, AnonymizeID: "k1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := Capture(capture, Options{Table: TableFlows, Dir: dir})
+	if err != nil || plain.Skipped {
+		t.Fatalf("the plain export took the anonymized one for done: %+v %v", plain, err)
+	}
+	type row struct {
+		CommunityID *string `parquet:"community_id,optional"`
+		OrigH       string  `parquet:"orig_h"`
+		RespH       string  `parquet:"resp_h"`
+	}
+	read := func(files []string) []row {
+		var rows []row
+		for _, f := range files {
+			r, err := parquet.ReadFile[row](f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows = append(rows, r...)
+		}
+		return rows
+	}
+	anonRows, plainRows := read(res.Files), read(plain.Files)
+	if len(anonRows) != len(plainRows) || len(anonRows) == 0 || !strings.Contains(res.Files[0], ".anon-k1.") {
+		t.Fatalf("%d anonymized rows, %d plain; files %v", len(anonRows), len(plainRows), res.Files)
+	}
+	for i, r := range anonRows {
+		p := plainRows[i]
+		if r.CommunityID != nil || p.CommunityID == nil {
+			t.Errorf("row %d: community_id %v (plain %v)", i, r.CommunityID, p.CommunityID)
+		}
+		if r.OrigH != an.Addr(netip.MustParseAddr(p.OrigH)).String() || r.RespH != an.Addr(netip.MustParseAddr(p.RespH)).String() || r.OrigH == p.OrigH {
+			t.Errorf("row %d: %s %s from %s %s", i, r.OrigH, r.RespH, p.OrigH, p.RespH)
 		}
 	}
 }

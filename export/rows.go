@@ -106,8 +106,18 @@ func (p *partitioner) next(k output.Kind, null bool) bool {
 	return true
 }
 
+// hidden reports whether the cell just declared is the Community ID of an anonymized
+// export: a hash of the real addresses, which would undo the anonymization.
+func (p *partitioner) hidden() bool {
+	if p.anon != nil && p.cols[p.col-1].Name == "community_id" {
+		p.row = append(p.row, cell{null: true})
+		return true
+	}
+	return false
+}
+
 func (p *partitioner) Str(s string) {
-	if p.next(output.KindString, false) {
+	if p.next(output.KindString, false) && !p.hidden() {
 		s0 := len(p.arena)
 		p.arena = append(p.arena, s...)
 		p.row = append(p.row, cell{s0: s0, s1: len(p.arena)})
@@ -115,7 +125,7 @@ func (p *partitioner) Str(s string) {
 }
 
 func (p *partitioner) StrBytes(b []byte) {
-	if p.next(output.KindString, false) {
+	if p.next(output.KindString, false) && !p.hidden() {
 		p.row = append(p.row, p.strCell(b))
 	}
 }

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"sync"
 	"time"
 
+	"github.com/pcapdex/pcapdex/anon"
 	"github.com/pcapdex/pcapdex/export"
 	"github.com/pcapdex/pcapdex/index"
 	"github.com/pcapdex/pcapdex/query"
@@ -29,6 +32,7 @@ func runExport(args []string, stdout, stderr io.Writer) int {
 	var jobs int
 	var o export.Options
 	var noIndex bool
+	var anonKey string
 	var input inputFlags
 	fs := newFlags(lookup("export"), stderr)
 	fs.StringVar(&table, "table", "flows", "what to export: flows, packets, events or series (packets and bytes per --bucket)")
@@ -37,6 +41,7 @@ func runExport(args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&o.Bucket, "bucket", time.Second, "bucket width of the series table")
 	fs.IntVar(&jobs, "jobs", 1, "captures exported at once")
 	fs.BoolVar(&o.Force, "force", false, "export captures the manifest already has")
+	fs.StringVar(&anonKey, "anonymize", "", "map every address with prefix-preserving Crypto-PAn under KEY (64 hex digits, or a passphrase); MACs too; the Community ID is left empty")
 	fs.BoolVar(&noIndex, "no-index", false, "read each capture in one pass instead of using (or building) its index")
 	addInputFlags(fs, &input)
 	if code, done := parseFlags(fs, args, stderr); done {
@@ -62,6 +67,14 @@ func runExport(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	o.Dir = dir
+	if anonKey != "" {
+		an, id, err := newAnonymizer(anonKey)
+		if err != nil {
+			fmt.Fprintf(stderr, "pcapdex export: --anonymize: %v\n", err)
+			return exitUsage
+		}
+		o.Anonymize, o.AnonymizeID = an.Addr, id
+	}
 	o.Open = query.OpenOptions{NoIndex: noIndex, NoMmap: input.noMmap}
 	captures, err := index.ExpandCaptures(fs.Args())
 	if err != nil {
@@ -110,4 +123,19 @@ func runExport(args []string, stdout, stderr io.Writer) int {
 		return exitPartial
 	}
 	return code
+}
+
+// newAnonymizer returns the anonymizer of an --anonymize KEY and a short name of the key
+// (a hash, for file names).
+func newAnonymizer(text string) (*anon.Anonymizer, string, error) {
+	key, err := anon.ParseKey(text)
+	if err != nil {
+		return nil, "", err
+	}
+	an, err := anon.New(key)
+	if err != nil {
+		return nil, "", err
+	}
+	h := sha256.Sum256(append([]byte("pcapdex anon id\x00"), key...))
+	return an, hex.EncodeToString(h[:4]), nil
 }
