@@ -157,3 +157,6 @@ func (a *Anonymizer) MAC(m [6]byte) [6]byte {
 	a.mu.Unlock()
 	return v
 }
+
+func netipFrom4(b []byte) netip.Addr  { return netip.AddrFrom4([4]byte(b)) }
+func netipFrom16(b []byte) netip.Addr { return netip.AddrFrom16([16]byte(b)) }
