@@ -12,7 +12,7 @@
 // ID is the first 16 hex digits of the SHA-256 of the capture's fingerprint (its size and
 // the hash of its first and last MiB, index.Fingerprint): a capture renamed or copied keeps
 // its ID, so a rerun over the same captures skips those with an entry and writes nothing.
-// Files are written under a hidden temporary name (".NAME-ID.parquet.tmp", which no
+// Files are written under a hidden temporary name (".NAME-ID.parquet.RANDOM.tmp", which no
 // "*.parquet" glob matches) and renamed when complete; the manifest entry is written, the
 // same way, after every file of the capture is in place. A killed export thus leaves no
 // half file under a visible name and no entry, and the rerun rewrites the same names.

@@ -21,12 +21,13 @@ func createFile(final string) (file, error) {
 	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
 		return file{}, fmt.Errorf("export: %w", err)
 	}
-	tmp := filepath.Join(filepath.Dir(final), "."+filepath.Base(final)+".tmp")
-	f, err := os.Create(tmp)
+	// A temporary name of its own: exports of the same capture running at once (xargs -P
+	// given a file twice) each rename a whole file into place.
+	f, err := os.CreateTemp(filepath.Dir(final), "."+filepath.Base(final)+".*.tmp")
 	if err != nil {
 		return file{}, fmt.Errorf("export: %w", err)
 	}
-	return file{f: f, tmp: tmp, final: final}, nil
+	return file{f: f, tmp: f.Name(), final: final}, nil
 }
 
 // close syncs and closes the temporary file.
