@@ -27,6 +27,11 @@ func createFile(final string) (file, error) {
 	if err != nil {
 		return file{}, fmt.Errorf("export: %w", err)
 	}
+	if err := f.Chmod(0o644); err != nil { // CreateTemp makes 0600; readers are often other users
+		f.Close()
+		os.Remove(f.Name())
+		return file{}, fmt.Errorf("export: %w", err)
+	}
 	return file{f: f, tmp: f.Name(), final: final}, nil
 }
 
