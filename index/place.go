@@ -5,13 +5,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
-	"strings"
 )
 
 // Suffix is appended to a capture's name for its sidecar index.
@@ -21,31 +18,18 @@ const Suffix = ".pcapdex"
 var CaptureExts = []string{".pcap", ".pcapng", ".cap", ".pcap.gz", ".pcapng.gz", ".pcap.zst", ".pcapng.zst", ".pcap.lz4", ".pcapng.lz4"}
 
 // ExpandCaptures turns capture and directory arguments into capture paths: a directory
-// gives its capture files (CaptureExts) in name order; anything else is kept as given.
+// gives its capture files (CaptureExts, and tcpdump's rotation names NAME.pcapN) in rotation
+// order (x.pcap, x.pcap1, x.pcap2, ..., x.pcap10); anything else is kept as given. For one
+// capture set read as a whole, ExpandSet also orders the files by time.
 func ExpandCaptures(args []string) ([]string, error) {
-	var out []string
-	for _, a := range args {
-		st, err := os.Stat(a)
-		if err != nil || !st.IsDir() {
-			out = append(out, a)
-			continue
-		}
-		ents, err := os.ReadDir(a)
-		if err != nil {
-			return nil, err
-		}
-		n := len(out)
-		for _, e := range ents {
-			name := strings.ToLower(e.Name())
-			if e.Type().IsRegular() && slices.ContainsFunc(CaptureExts, func(x string) bool { return strings.HasSuffix(name, x) }) {
-				out = append(out, filepath.Join(a, e.Name()))
-			}
-		}
-		if len(out) == n {
-			return nil, fmt.Errorf("%s: no capture files (%s)", a, strings.Join(CaptureExts, " "))
-		}
-	}
-	return out, nil
+	paths, _, err := expand(args)
+	return paths, err
+}
+
+// ExpandCapturesSkipped is ExpandCaptures that also names the files of directories it left
+// out (not capture names), for the caller to report.
+func ExpandCapturesSkipped(args []string) (paths, skipped []string, err error) {
+	return expand(args)
 }
 
 // IsIndexFile reports whether the file at path starts with the index header magic.

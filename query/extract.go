@@ -18,6 +18,9 @@ type ExtractOptions struct {
 	NoMmap   bool   // read captures with plain reads
 	// Open opens capture file i of the store (nil: pcapng.Open of Store.Files()[i]).
 	Open func(i int) (*pcapng.Reader, error)
+	// Rewrite, if not nil, returns the bytes to write for each packet (anonymized, or its
+	// payload cut: package anon), built in dst, which it may reuse.
+	Rewrite func(dst, data []byte, link pcapng.LinkType, origLen uint32) []byte
 }
 
 // ExtractStats count what Extract wrote.
@@ -60,7 +63,7 @@ func Extract(st Store, sel Selection, o ExtractOptions, w io.Writer) (ExtractSta
 		need = NeedTCP | NeedRecord
 	}
 	var pkt pcapng.Packet
-	var comment []byte
+	var comment, rewritten []byte
 	err := st.Packets(sel.Rows, sel.Since, sel.Until, need, func(p *PacketRow) error {
 		if !sel.inTime(p.TS) {
 			return nil
@@ -83,6 +86,10 @@ func Extract(st Store, sel Selection, o ExtractOptions, w io.Writer) (ExtractSta
 		if pkt.TS != p.TS || pkt.CapLen != p.CapLen {
 			return fmt.Errorf("%s: record at offset %d (frame %d) has time %d and %d bytes, the index says %d and %d: the capture changed since it was indexed",
 				files[fi], p.Off, p.Frame, pkt.TS, pkt.CapLen, p.TS, p.CapLen)
+		}
+		if o.Rewrite != nil {
+			rewritten = o.Rewrite(rewritten, pkt.Data, pkt.LinkType, pkt.OrigLen)
+			pkt.Data, pkt.CapLen = rewritten, uint32(len(rewritten))
 		}
 		if o.Pcapng {
 			k := [2]uint32{uint32(fi), pkt.Iface}

@@ -10,6 +10,7 @@ import (
 	"github.com/pcapdex/pcapdex/flowhash"
 	"github.com/pcapdex/pcapdex/follow"
 	"github.com/pcapdex/pcapdex/index"
+	"github.com/pcapdex/pcapdex/pcapng"
 )
 
 // OpenOptions say how Open reads its inputs. The zero value answers from the index,
@@ -58,9 +59,14 @@ type Input struct {
 	Streamed string
 	// Warnings are problems met while reading (a capture that ended early), one line each.
 	Warnings []string
-	// Partial is set when some capture was read only in part: the answers cover what was
-	// read.
+	// Partial is set when some capture was read only in part, or a capture of a set could
+	// not be read at all (SetWarnings names it): the answers cover what was read.
 	Partial bool
+	// SetWarnings are what opening a set found: files left out (not captures, or
+	// unreadable), the order the set is read in when it differs from the order given, and
+	// files that overlap in time. Unlike Warnings, they are known whether or not an index
+	// was built.
+	SetWarnings []string
 }
 
 // Open opens inputs: one index file, one follow directory (package follow: its current
@@ -105,8 +111,14 @@ func Open(inputs []string, opt OpenOptions) (*Input, error) {
 				in.Captures = append(in.Captures, f.Path)
 			}
 		}
-	} else if in.Captures, err = index.ExpandCaptures(inputs); err != nil {
-		return nil, err
+	} else {
+		set, err := index.ExpandSet(inputs, pcapng.Options{NoMmap: opt.NoMmap})
+		if err != nil {
+			return nil, err
+		}
+		in.Captures = set.Paths
+		in.SetWarnings = append(append(in.SetWarnings, set.Skipped...), set.Notes...)
+		in.Partial = set.Unreadable > 0
 	}
 	noIndex := opt.NoIndex
 	switch {
@@ -125,7 +137,7 @@ func Open(inputs []string, opt OpenOptions) (*Input, error) {
 		if err != nil {
 			return nil, err
 		}
-		in.Store, in.Warnings, in.Partial = s, s.Warnings, len(s.Warnings) > 0
+		in.Store, in.Warnings, in.Partial = s, s.Warnings, in.Partial || len(s.Warnings) > 0
 		return in, nil
 	}
 	if idx == "" {
@@ -148,7 +160,7 @@ func Open(inputs []string, opt OpenOptions) (*Input, error) {
 				return nil, err
 			}
 			in.Built = res
-			in.Partial = res.Partial()
+			in.Partial = in.Partial || res.Partial()
 			in.Warnings = append(in.Warnings, res.Warnings...)
 		}
 	}
@@ -163,6 +175,9 @@ func Open(inputs []string, opt OpenOptions) (*Input, error) {
 		return nil, err
 	}
 	in.Index, in.Store = r, s
+	if cf, err := r.Captures(); err == nil && len(cf) > 1 {
+		in.SetWarnings = append(in.SetWarnings, index.Overlaps(cf)...)
+	}
 	return in, nil
 }
 

@@ -6,8 +6,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
+	"github.com/pcapdex/pcapdex/anon"
 	"github.com/pcapdex/pcapdex/query"
 )
 
@@ -31,8 +33,17 @@ func runExtract(args []string, stdout, stderr io.Writer) int {
 	fs.StringVarP(&out, "write", "w", "", "output file, or - for stdout (required)")
 	fs.StringVar(&outFormat, "out-format", "", "pcap or pcapng (default: from the file name; pcapng for -)")
 	fs.BoolVar(&o.Annotate, "annotate", false, "pcapng: add a comment to each packet saying why it matched (flow, filter, TCP analysis)")
+	var anonKey, payload string
+	fs.StringVar(&anonKey, "anonymize", "", "map every address with prefix-preserving Crypto-PAn under KEY (64 hex digits, or a passphrase): IP headers (checksums kept valid), Ethernet and ARP")
+	fs.StringVar(&payload, "payload", "all", "transport payload bytes to keep per packet: all, none, or N")
 	if code, done := parseFlags(fs, args, stderr); done {
 		return code
+	}
+	if rw, err := extractRewriter(anonKey, payload); err != nil {
+		fmt.Fprintf(stderr, "pcapdex extract: %v\n", err)
+		return exitUsage
+	} else if rw != nil {
+		o.Rewrite = rw.Rewrite
 	}
 	if out == "" {
 		fmt.Fprintln(stderr, "pcapdex extract: -w OUT is required (a file name, or - for stdout)")
@@ -84,4 +95,32 @@ func runExtract(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	return ctx.finish(err, stderr)
+}
+
+// extractRewriter returns the packet rewriter of --anonymize and --payload (nil when
+// packets are written as captured).
+func extractRewriter(key, payload string) (*anon.Rewriter, error) {
+	rw := &anon.Rewriter{Payload: -1}
+	switch payload {
+	case "all", "":
+	case "none":
+		rw.Payload = 0
+	default:
+		n, err := strconv.Atoi(payload)
+		if err != nil || n < 0 {
+			return nil, fmt.Errorf("--payload %q: want all, none or a byte count", payload)
+		}
+		rw.Payload = n
+	}
+	if key != "" {
+		an, _, err := newAnonymizer(key)
+		if err != nil {
+			return nil, fmt.Errorf("--anonymize: %w", err)
+		}
+		rw.An = an
+	}
+	if rw.An == nil && rw.Payload < 0 {
+		return nil, nil
+	}
+	return rw, nil
 }

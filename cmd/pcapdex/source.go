@@ -44,6 +44,9 @@ type queryFlags struct {
 	// workers is --workers of flows and events: the pipeline's workers when the captures
 	// are read in one pass (0: GOMAXPROCS).
 	workers int
+	// perFile runs the command once per capture, jobs at once (perfile.go).
+	perFile bool
+	jobs    int
 }
 
 func addQueryFlags(fs *pflag.FlagSet, q *queryFlags) {
@@ -60,12 +63,19 @@ func addQueryFlags(fs *pflag.FlagSet, q *queryFlags) {
 func newQueryFlags(name string, q *queryFlags, stderr io.Writer) *pflag.FlagSet {
 	fs := newFlags(lookup(name), stderr)
 	addQueryFlags(fs, q)
+	if name != "extract" {
+		fs.BoolVar(&q.perFile, "per-file", false, "answer for each capture on its own (its own index), a \"file\" column first, instead of one capture set")
+		fs.IntVar(&q.jobs, "jobs", 1, "with --per-file: captures answered at once")
+	}
 	return fs
 }
 
 // runQuery opens the query of fs's command on fs's arguments, runs write on it and returns
 // the command's exit code.
 func runQuery(fs *pflag.FlagSet, q *queryFlags, stderr io.Writer, write func(*queryCtx) error) int {
+	if q.perFile {
+		return runPerFile(fs, q, stderr, write)
+	}
 	ctx, code := openQuery(fs.Name(), q, fs.Args(), stderr)
 	if ctx == nil {
 		return code
@@ -202,11 +212,17 @@ func openQuery(name string, q *queryFlags, args []string, stderr io.Writer) (*qu
 		return fail(exitInput, "%v", err)
 	}
 	c.in, c.st, c.ir = in, in.Store, in.Index
+	for _, w := range in.SetWarnings {
+		fmt.Fprintf(stderr, "pcapdex %s: warning: %s\n", name, w)
+	}
 	if in.Streamed != "" && q.track != nil {
 		fmt.Fprintf(stderr, "pcapdex %s: %s\n", name, in.Streamed)
 	}
 	if in.Rebuilt != "" {
 		fmt.Fprintf(stderr, "pcapdex %s: rebuilding %s: %s\n", name, in.IndexPath, in.Rebuilt)
+	}
+	if in.Partial {
+		c.code = exitPartial
 	}
 	if in.Built != nil {
 		// The build report goes to stderr, never stdout.
