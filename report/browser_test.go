@@ -57,10 +57,16 @@ func TestBrowser(t *testing.T) {
 		{"corpus-example", filepath.Join(dir, "example.pcap")},
 		{"generated", filepath.Join(dir, "generated.pcap")},
 	}
+	if os.Getenv("PCAPDEX_BROWSER_LARGE") != "" { // the size budget's capture: slow to draw on a shared CI machine
+		cases = append(cases, struct{ name, capture string }{"large", filepath.Join(dir, "large.pcap")})
+	}
 	if err := os.WriteFile(cases[0].capture, src, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	browserSynth.write(t, cases[1].capture)
+	if len(cases) > 2 {
+		largeSynth.write(t, cases[2].capture)
+	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -125,7 +131,12 @@ func TestBrowser(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			html := filepath.Join(dir, c.name+".html")
-			writeReport(t, c.capture, html, Options{Command: "pcapdex report " + filepath.Base(c.capture) + " -o " + filepath.Base(html)})
+			o := Options{Command: "pcapdex report " + filepath.Base(c.capture) + " -o " + filepath.Base(html)}
+			if c.name != "corpus-example" {
+				o.Host, o.HostPlan = browserSynth.clientAddr(), mustPlan(t, "host "+browserSynth.clientAddr().String())
+				o.Command += " --host " + o.Host.String()
+			}
+			writeReport(t, c.capture, html, o)
 			mu.Lock()
 			problems = nil
 			mu.Unlock()
@@ -136,10 +147,14 @@ func TestBrowser(t *testing.T) {
 			n := waitCharts(t, b, "")
 			var ms struct{ First, Build string }
 			b.eval(`({first: document.documentElement.getAttribute("data-first-ms"), build: document.documentElement.getAttribute("data-build-ms")})`, &ms)
-			t.Logf("%s: %d charts drawn %v after navigation (first chart on screen %s ms after the script started, all charts in %s ms)",
-				c.name, n, time.Since(start).Round(time.Millisecond), ms.First, ms.Build)
-			if time.Since(start) > 5*time.Second {
-				t.Errorf("report took %v to draw", time.Since(start))
+			t.Logf("%s: first chart on screen %s ms after navigation start, all %d charts drawn in %s ms (%v for the test to see them)",
+				c.name, ms.First, n, ms.Build, time.Since(start).Round(time.Millisecond))
+			// The first screen must come at once; the rest is drawn in slices after it. (A
+			// loose bound: CI machines are shared and chromium renders without a GPU.)
+			var first int
+			fmt.Sscan(ms.First, &first)
+			if first > 3000 {
+				t.Errorf("first chart after %d ms", first)
 			}
 			checkDrawn(t, b, n)
 			checkHover(t, b)
@@ -169,6 +184,10 @@ func TestBrowser(t *testing.T) {
 		})
 	}
 }
+
+// largeSynth is the size budget's capture: 41 days, 10,000 connections, a long flow.
+var largeSynth = synth{Flows: 10000, Segments: 20, BigFlow: 100_000, Start: 1709251200e9, Step: 360e9,
+	Client: [4]byte{10, 0, 0, 1}, LossEvery: 8, Payload: 100}
 
 // browserSynth is the generated capture of the browser test: three UTC days, a long flow,
 // losses, zero windows and resets.
@@ -249,7 +268,7 @@ func screenshots(t *testing.T, b *browser, dir, suffix string, ids ...string) {
 	if err := b.eval(`window.scrollTo(0, 0); document.documentElement.scrollHeight`, &height); err != nil {
 		t.Fatal(err)
 	}
-	height = min(height, 16000)
+	height = min(height, 30000)
 	if err := b.call("Emulation.setDeviceMetricsOverride", map[string]any{"width": 1280, "height": int(height), "deviceScaleFactor": 1, "mobile": false}, nil); err != nil {
 		t.Fatal(err)
 	}

@@ -3,10 +3,12 @@ package report
 import (
 	"bufio"
 	"encoding/binary"
+	"net/netip"
 	"os"
 	"testing"
 
 	"github.com/pcapdex/pcapdex/pcapng"
+	"github.com/pcapdex/pcapdex/query"
 )
 
 // synth describes a generated capture: TCP downloads from servers to one client, with
@@ -20,6 +22,18 @@ type synth struct {
 	Step      int64 // ns between connection starts
 	Client    [4]byte
 	LossEvery int // every LossEvery-th segment is sent twice (0: never)
+	Payload   int // bytes of each data segment (0: 1460)
+}
+
+func (s synth) clientAddr() netip.Addr { return netip.AddrFrom4(s.Client) }
+
+func mustPlan(t testing.TB, text string) *query.Plan {
+	t.Helper()
+	p, err := query.CompileFilter(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 type tcpPkt struct {
@@ -94,15 +108,19 @@ func (s synth) write(t testing.TB, path string) int {
 			segs = s.BigFlow
 		}
 		next := sseq + 1
+		mss := uint32(1460)
+		if s.Payload > 0 {
+			mss = uint32(s.Payload)
+		}
 		win := uint16(64240)
 		for k := range segs {
 			ts += 2e5
-			emit(tcpPkt{ts, srv, s.Client, sp, cp, next, cseq, 16, 65535, 1460})
+			emit(tcpPkt{ts, srv, s.Client, sp, cp, next, cseq, 16, 65535, int(mss)})
 			if s.LossEvery > 0 && k%s.LossEvery == s.LossEvery-1 {
 				ts += 3 * rtt
-				emit(tcpPkt{ts, srv, s.Client, sp, cp, next, cseq, 16, 65535, 1460}) // retransmission
+				emit(tcpPkt{ts, srv, s.Client, sp, cp, next, cseq, 16, 65535, int(mss)}) // retransmission
 			}
-			next += 1460
+			next += mss
 			if k%2 == 1 || k == segs-1 {
 				ts += rtt / 2
 				win = 64240

@@ -109,6 +109,7 @@
       o.tzDate = state.utc ? function (ts) { return uPlot.tzDate(new Date(ts * 1e3), "Etc/UTC"); } : function (ts) { return new Date(ts * 1e3); };
       o.series[0] = { label: state.utc ? "time (UTC)" : "time (local)", value: function (u, v) { return fmtTime(v); } };
       o.axes[0].values = timeTicks;
+      o.axes[0].space = 90;
     }
     return o;
   }
@@ -250,7 +251,7 @@
       d.packets.forEach(function (v) { mx = Math.max(mx, v); });
       for (var m = 0; m < 1440; m++) { x.push(m / 60); y.push(d.packets[m]); silent.push(d.packets[m] === 0 ? -mx * 0.04 : null); }
       chart(s, "activity " + d.date, function (w, box) {
-        var o = baseOpts(d.date + " (UTC)", w, 150, false);
+        var o = baseOpts(d.date + " (UTC)", w, 110, false);
         o.series[0] = { label: "minute", value: function (u, v) { return v == null ? "--" : pad(Math.floor(v)) + ":" + pad(Math.round((v % 1) * 60)); } };
         o.axes[0].values = function (u, vs) { return vs.map(function (v) { return pad(Math.floor(v)) + ":00"; }); };
         o.axes[0].incrs = [1, 2, 3, 6];
@@ -353,20 +354,21 @@
     chart(s, "host peers", function (w, box) {
       var o = baseOpts("peer by start time", w, Math.min(420, 120 + 16 * peers.length), true);
       o.scales.y = { range: [-0.5, peers.length - 0.5] };
-      o.axes[1] = axisStyle({ size: 150, incrs: [1], values: function (u, vs) { return vs.map(function (v) { return peers[v] || ""; }); } });
+      o.axes[1] = axisStyle({ size: 150, space: 16, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000], values: function (u, vs) { return vs.map(function (v) { return peers[v] || ""; }); } });
       o.series.push(dots("peer", 0, "y", function (v) { return peers[v]; }, 6));
       return new uPlot(o, [x, py], box);
     });
     chart(s, "host sizes", function (w, box) {
       var o = baseOpts("payload bytes and duration by start time", w, 240, true);
       o.scales.y = { distr: 3 }; o.scales.d = {};
-      o.axes[1].values = function (u, vs) { return vs.map(bytes); };
+      o.axes[1].values = function (u, vs) { return vs.map(function (v) { return Math.abs(Math.log10(v) % 1) < 1e-9 ? bytes(v) : ""; }); };
       o.axes.push(axisStyle({ scale: "d", side: 1, values: function (u, vs) { return vs.map(function (v) { return v + " s"; }); } }));
       o.series.push(dots("bytes", 0, "y", bytes, 5));
       o.series.push(dots("duration", 1, "d", function (v) { return v.toFixed(3) + " s"; }, 4));
       return new uPlot(o, [x, by, dy], box);
     });
-    s.appendChild(table(["flow", "peer", "start", "duration", "bytes out", "bytes in", "state"], rows.slice(0, 200).map(function (r) {
+    s.appendChild(h("h3", { text: "connections" + (rows.length > 50 ? " (first 50 of " + rows.length + ")" : "") }));
+    s.appendChild(table(["flow", "peer", "start", "duration", "bytes out", "bytes in", "state"], rows.slice(0, 50).map(function (r) {
       var out = r.orig_h === H.addr;
       return [flowLink(r.flow_id), r._peer, fmtTime(secs(r.ts)), dur(r.duration), bytes(out ? r.orig_bytes : r.resp_bytes), bytes(out ? r.resp_bytes : r.orig_bytes), r.conn_state];
     }), ["r", "l", "l", "r", "r", "r", "l"]));
