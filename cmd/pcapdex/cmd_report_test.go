@@ -106,7 +106,9 @@ func TestReportDataEqualsCommands(t *testing.T) {
 				t.Fatalf("report: exit %d: %s", code, errs)
 			}
 			d := reportData(t, html)
-			q := func(args ...string) any { return cliJSON(t, append(append(append([]string{}, args...), c.capture), c.filter...)...) }
+			q := func(args ...string) any {
+				return cliJSON(t, append(append(append([]string{}, args...), c.capture), c.filter...)...)
+			}
 			ns := func(key string) string { return fmt.Sprintf("%dns", int64(dig(d, "timeline", key).(float64))) }
 			sameJSON(t, "timeline", dig(d, "timeline", "rows"), q("timeline", "--bucket", ns("bucket_ns"), "--format", "json"))
 			sameJSON(t, "gaps", dig(d, "timeline", "gaps"), q("gaps", "--min", ns("gap_min_ns"), "--format", "json"))
