@@ -412,7 +412,7 @@
         return uPlot.join(names.map(xy).map(function (p) { return p[0].length ? p : [[0], [null]]; }));
       }
       var plots = [
-        ["time-sequence", ["seq", "retrans", "ack", "win"], ["segment end (seq)", "retransmission", "ACK", "ACK + window"], [0, 3, 2, 1], ["dots", "dots", "step", "step"], function (v) { return si(v, ""); }],
+        ["time-sequence", ["win", "ack", "seq", "retrans"], ["ACK + window", "ACK", "segment end (seq)", "retransmission"], [1, 2, 0, 3], ["step", "step", "dots", "dots"], function (v) { return si(v, ""); }],
         ["throughput", ["tput"], ["sender bits/s"], [0], ["step"], function (v) { return si(v, "b/s"); }],
         ["RTT", ["rtt"], ["ACK RTT (ms)"], [4], ["dots"], function (v) { return (v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(1) : v.toPrecision(2)) + " ms"; }],
         ["receive window", ["rwin", "dips", "ack"], ["receive window", "dip", "ACK"], [2, 3, 0], ["step", "dots", "step2"], bytes],
