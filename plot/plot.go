@@ -429,6 +429,7 @@ func events(st query.Store, sel query.Selection) (*gplot.Plot, error) {
 }
 
 func activity(w io.Writer, st query.Store, sel query.Selection, o Options) error {
+	sel, _ = report.ActivityWindow(st, sel, MaxDays)
 	tl, err := query.Timeline(st, sel, query.TimelineOptions{Bucket: time.Minute})
 	if err != nil {
 		return err

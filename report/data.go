@@ -22,6 +22,11 @@ type Options struct {
 	Filter   string   // the filter text
 	Files    []string // the captures
 	Warnings []string // problems met reading them
+	// Drops are the packets the interfaces dropped, from pcapng interface statistics
+	// blocks (ISB if_drop), summed over the captures; HasDrops says whether any capture
+	// recorded them.
+	Drops    uint64
+	HasDrops bool
 	// Host, when valid, adds the section of that address's TCP connections.
 	Host netip.Addr
 	// HostPlan selects Host's flows (the filter and "host ADDR"); nil: none.
@@ -249,6 +254,12 @@ func (g *gatherer) summary(b []byte) ([]byte, error) {
 	b = textenc.AppendKeyUint(b, "flows", nflows)
 	b = textenc.AppendKeyUint(b, "events", uint64(g.nev))
 	b = textenc.AppendKeyUint(b, "capture_packets", uint64(g.st.NumPackets()))
+	b = textenc.AppendKey(b, "if_drops")
+	if g.o.HasDrops {
+		b = strconv.AppendUint(b, g.o.Drops, 10)
+	} else {
+		b = append(b, "null"...)
+	}
 	return append(b, '}'), nil
 }
 
@@ -292,8 +303,23 @@ func (g *gatherer) timeline(b []byte) ([]byte, error) {
 	return append(b, '}'), nil
 }
 
+// ActivityWindow returns sel clipped to the first days UTC days of its span (from the
+// midnight before its first packet), and whether that cut anything off.
+func ActivityWindow(st query.Store, sel query.Selection, days int) (query.Selection, bool) {
+	first, last := st.Span()
+	first, last = max(first, sel.Since), min(last, sel.Until)
+	d0 := first - ((first%86400e9)+86400e9)%86400e9
+	end := d0 + int64(days)*86400e9 - 1
+	if last <= end || st.NumPackets() == 0 {
+		return sel, false
+	}
+	sel.Until = end
+	return sel, true
+}
+
 func (g *gatherer) activity(b []byte) ([]byte, error) {
-	tl, err := query.Timeline(g.st, g.sel, query.TimelineOptions{Bucket: time.Minute})
+	sel, cut := ActivityWindow(g.st, g.sel, MaxDays)
+	tl, err := query.Timeline(g.st, sel, query.TimelineOptions{Bucket: time.Minute})
 	if err != nil {
 		return b, err
 	}
@@ -322,7 +348,7 @@ func (g *gatherer) activity(b []byte) ([]byte, error) {
 		b = append(b, '}')
 	}
 	b = append(b, ']')
-	b = textenc.AppendKeyBool(b, "truncated", days == MaxDays && len(tl.Packets) > 0 && tl.Start(len(tl.Packets)-1)-tl.First >= MaxDays*86400e9)
+	b = textenc.AppendKeyBool(b, "truncated", cut)
 	return append(b, '}'), nil
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/netip"
@@ -71,6 +72,7 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 			o.Worst = -1 // none
 		}
 		o.Files = ctx.st.Files()
+		o.Drops, o.HasDrops = captureDrops(ctx)
 		if host.IsValid() {
 			text := "host " + host.String()
 			if ctx.filter != "" {
@@ -99,6 +101,28 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		}
 		return writeOut(r.out, stdout, func(w io.Writer) error { return report.Write(w, title, data) })
 	})
+}
+
+// captureDrops sums the interface drops (pcapng ISB if_drop) the index recorded for each
+// capture in its per-file summary (pcapdex info's JSON); ok is false when none recorded any
+// or the captures were streamed.
+func captureDrops(ctx *queryCtx) (drops uint64, ok bool) {
+	if ctx.ir == nil {
+		return 0, false
+	}
+	files, err := ctx.ir.Captures()
+	if err != nil {
+		return 0, false
+	}
+	for _, f := range files {
+		var info struct {
+			IfDrops *uint64 `json:"if_drops"`
+		}
+		if json.Unmarshal(f.Info, &info) == nil && info.IfDrops != nil {
+			drops, ok = drops+*info.IfDrops, true
+		}
+	}
+	return drops, ok
 }
 
 // writeOut runs write on the file path ("-": stdout), reporting close errors.

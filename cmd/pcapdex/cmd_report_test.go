@@ -165,3 +165,59 @@ func TestReportDataEqualsCommands(t *testing.T) {
 		})
 	}
 }
+
+// TestReportAndPlotEveryCorpusFile: report and every plot kind on each real capture end
+// with a file or a clear error (never a panic): odd spans (1970 to 2012), fuzzed files,
+// captures without TCP.
+func TestReportAndPlotEveryCorpusFile(t *testing.T) {
+	if testing.Short() {
+		t.Skip("corpus sweep skipped in -short mode")
+	}
+	dir, err := testcorpus.Find()
+	if err != nil {
+		t.Skipf("corpus: %v", err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || strings.HasSuffix(name, ".tsv") || strings.HasSuffix(name, ".md") || strings.HasSuffix(name, ".py") || strings.HasSuffix(name, ".pcapdex") {
+			continue
+		}
+		src, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		capture := filepath.Join(tmp, name)
+		if err := os.WriteFile(capture, src, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		html := filepath.Join(tmp, name+".html")
+		_, errs, code := runCLI(t, "report", capture, "-o", html)
+		switch code {
+		case exitOK, exitPartial:
+			d := reportData(t, html)
+			if d["summary"] == nil || d["timeline"] == nil {
+				t.Errorf("%s: report data lacks sections", name)
+			}
+		case exitInput:
+			if !strings.Contains(errs, name) {
+				t.Errorf("%s: report failed without naming the file: %s", name, errs)
+			}
+			continue
+		default:
+			t.Errorf("%s: report exit %d: %s", name, code, errs)
+			continue
+		}
+		for _, kind := range []string{"timeline", "activity", "sizes", "top", "seq", "window", "rtt", "events"} {
+			out := filepath.Join(tmp, name+"."+kind+".svg")
+			_, errs, code := runCLI(t, "plot", kind, capture, "-o", out)
+			if code != exitOK && code != exitPartial && !strings.Contains(errs, "nothing to draw") {
+				t.Errorf("%s: plot %s: exit %d: %s", name, kind, code, errs)
+			}
+		}
+	}
+}

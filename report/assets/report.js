@@ -81,7 +81,7 @@
     }
     return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + " " +
       pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds()) + "." +
-      String(d.getMilliseconds()).padStart(3, "0");
+      String(d.getMilliseconds()).padStart(3, "0") + " local";
   }
 
   // Charts: a spec is rebuilt on theme, time zone and width changes.
@@ -181,6 +181,12 @@
     return String(id);
   }
 
+  // renderPage builds every section (again after the time-zone toggle: tables print times
+  // in the chosen zone too) and registers its charts; buildAll draws them.
+  function renderPage() {
+  while (main.firstChild) main.removeChild(main.firstChild);
+  specs = [];
+
   // 1. summary
   (function () {
     var S = D.summary;
@@ -195,7 +201,7 @@
       ["bytes", bytes(S.bytes)],
       ["flows", S.flows.toLocaleString("en-US")],
       ["TCP analysis events", S.events.toLocaleString("en-US")],
-      ["drops (ISB)", "not recorded in the index"],
+      ["drops (ISB if_drop)", S.if_drops == null ? "not recorded by the capture" : S.if_drops.toLocaleString("en-US")],
       ["warnings", S.warnings.length ? S.warnings.join("; ") : "none"],
     ];
     var t = h("table", { cls: "kv" });
@@ -469,14 +475,24 @@
     })));
   })();
 
+  }
+
   // Toggles and drawing.
   function applyTheme() { root.classList.toggle("dark", state.dark); }
   var tzBtn = document.getElementById("tz"), thBtn = document.getElementById("theme");
-  tzBtn.addEventListener("click", function () { state.utc = !state.utc; tzBtn.textContent = state.utc ? "time: UTC" : "time: local"; buildAll(); });
+  tzBtn.addEventListener("click", function () {
+    var y = window.scrollY;
+    state.utc = !state.utc;
+    tzBtn.textContent = state.utc ? "time: UTC" : "time: local";
+    renderPage();
+    buildAll();
+    window.scrollTo(0, y);
+  });
   thBtn.addEventListener("click", function () { state.dark = !state.dark; thBtn.textContent = state.dark ? "theme: dark" : "theme: light"; applyTheme(); buildAll(); });
   applyTheme();
   tzBtn.textContent = "time: UTC";
   thBtn.textContent = state.dark ? "theme: dark" : "theme: light";
+  renderPage();
   var resizeTimer = 0, lastWidth = main.clientWidth;
   window.addEventListener("resize", function () {
     if (main.clientWidth === lastWidth) return;
