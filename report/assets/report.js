@@ -316,11 +316,15 @@
     var hosts = D.top[0].rows;
     if (hosts.length) {
       chart(s, "top hosts by bytes", function (w, box) {
-        var o = baseOpts("hosts by bytes", Math.min(w, 900), 240, false);
+        var o = baseOpts("hosts by bytes", Math.min(w, 900), 300, false);
         var x = hosts.map(function (r, i) { return i + 1; });
         o.scales.x = { time: false, range: [0.4, hosts.length + 0.6] };
         o.series[0] = { label: "host", value: function (u, v) { var r = hosts[Math.round(v) - 1]; return r ? r.addr : "--"; } };
-        o.axes[0].incrs = [1];
+        o.axes[0].incrs = [1, 2, 5, 10];
+        o.axes[0].space = 12;
+        o.axes[0].rotate = -35;
+        o.axes[0].size = 100;
+        o.axes[0].values = function (u, vs) { return vs.map(function (v) { var r = hosts[v - 1]; return Number.isInteger(v) && r ? r.addr : ""; }); };
         o.axes[1].values = function (u, vs) { return vs.map(bytes); };
         o.series.push(line("bytes", 0, "y", bytes, { paths: bars, fill: color(0), width: 0 }));
         return new uPlot(o, [x, hosts.map(function (r) { return r.bytes; })], box);
