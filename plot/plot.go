@@ -247,6 +247,7 @@ func timeline(st query.Store, sel query.Selection, o Options) (*gplot.Plot, erro
 		}
 	}
 	p.Legend.Top = true
+	p.Y.Min, p.Y.Max = 0, top*1.3 // room above the peaks for the legend
 	return p, nil
 }
 
@@ -419,12 +420,16 @@ func events(st query.Store, sel query.Selection) (*gplot.Plot, error) {
 		types = append(types, t)
 	}
 	slices.Sort(types)
+	shapes := []draw.GlyphDrawer{draw.CircleGlyph{}, draw.SquareGlyph{}, draw.TriangleGlyph{}, draw.CrossGlyph{}}
 	for i, t := range types {
 		d := dots(byType[t], i, vg.Points(2))
+		d.GlyphStyle.Shape = shapes[i/len(palette)%len(shapes)] // a colour comes back with another shape
 		p.Add(d)
 		p.Legend.Add(t.String(), d)
 	}
 	p.Legend.Top = true
+	p.Legend.TextStyle.Font.Size = vg.Points(8)
+	p.X.Max = span[1] + (span[1]-span[0])*0.3 + 1e-3 // room on the right for the legend
 	return p, nil
 }
 
