@@ -46,6 +46,9 @@ func runPlot(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.Width, "width", 1000, "image width, pixels")
 	fs.IntVar(&o.Height, "height", 500, "image height, pixels (activity: 130 per day by default)")
 	fs.StringVar(&o.Title, "title", "", "the chart's title")
+	// The query commands' text formats do not apply to a picture.
+	fs.MarkHidden("format")
+	fs.MarkHidden("time")
 	if code, done := parseFlags(fs, args, stderr); done {
 		return code
 	}

@@ -44,6 +44,9 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 	fs.UintSliceVar(&r.flows, "flow", nil, "draw the per-flow section of flow ID (repeat for more); default: the worst problem flows")
 	fs.IntVar(&r.worst, "worst", 3, "per-flow sections for the N worst problem flows when no --flow is given")
 	fs.StringVar(&r.title, "title", "", "the report's title (default: pcapdex report of the captures)")
+	// The query commands' text formats do not apply to a picture.
+	fs.MarkHidden("format")
+	fs.MarkHidden("time")
 	if code, done := parseFlags(fs, args, stderr); done {
 		return code
 	}
