@@ -80,8 +80,13 @@ func TestReportDataEqualsCommands(t *testing.T) {
 	type tc struct {
 		name, capture, host string
 		filter              []string
+		flags               []string // window flags given to report and to each command
 	}
-	cases := []tc{{"sample", sampleCopy(t), "192.0.2.3", []string{"tcp"}}}
+	sample := sampleCopy(t)
+	cases := []tc{
+		{"sample", sample, "192.0.2.3", []string{"tcp"}, nil},
+		{"sample-window", sample, "10.20.0.4", nil, []string{"--since", "+0.05s", "--until", "+3s"}},
+	}
 	if dir, err := testcorpus.Find(); err == nil {
 		src, err := os.ReadFile(filepath.Join(dir, "example.pcap"))
 		if err == nil {
@@ -89,7 +94,7 @@ func TestReportDataEqualsCommands(t *testing.T) {
 			if err := os.WriteFile(p, src, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			cases = append(cases, tc{"corpus-example", p, "", nil})
+			cases = append(cases, tc{"corpus-example", p, "", nil, nil})
 		}
 	} else {
 		t.Logf("corpus: %v (only the sample is compared)", err)
@@ -97,7 +102,7 @@ func TestReportDataEqualsCommands(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			html := filepath.Join(t.TempDir(), "r.html")
-			args := []string{"report", c.capture, "-o", html}
+			args := append([]string{"report", c.capture, "-o", html}, c.flags...)
 			if c.host != "" {
 				args = append(args, "--host", c.host)
 			}
@@ -107,7 +112,7 @@ func TestReportDataEqualsCommands(t *testing.T) {
 			}
 			d := reportData(t, html)
 			q := func(args ...string) any {
-				return cliJSON(t, append(append(append([]string{}, args...), c.capture), c.filter...)...)
+				return cliJSON(t, append(append(append(append([]string{}, args...), c.flags...), c.capture), c.filter...)...)
 			}
 			ns := func(key string) string { return fmt.Sprintf("%dns", int64(dig(d, "timeline", key).(float64))) }
 			sameJSON(t, "timeline", dig(d, "timeline", "rows"), q("timeline", "--bucket", ns("bucket_ns"), "--format", "json"))
@@ -125,8 +130,8 @@ func TestReportDataEqualsCommands(t *testing.T) {
 				if len(c.filter) > 0 {
 					filter = "(" + strings.Join(c.filter, " ") + ") and " + filter
 				}
-				sameJSON(t, "host flows", dig(d, "host", "rows"), cliJSON(t, "flows", "--columns", strings.Join(report.HostColumns, ","),
-					"--limit", "2000", "--format", "json", c.capture, filter))
+				sameJSON(t, "host flows", dig(d, "host", "rows"), cliJSON(t, append(append([]string{"flows", "--columns", strings.Join(report.HostColumns, ","),
+					"--limit", "2000", "--format", "json"}, c.flags...), c.capture, filter)...))
 			}
 			// Events: the drawn points are the events command's rows.
 			evs := q("events", "--format", "json").([]any)
