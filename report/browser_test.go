@@ -201,7 +201,7 @@ func writeTestReport(t *testing.T, name, capture, html string) {
 	t.Helper()
 	o := Options{Command: "pcapdex report " + filepath.Base(capture) + " -o " + filepath.Base(html)}
 	if name != "corpus-example" {
-		o.Host, o.HostPlan = browserSynth.clientAddr(), mustPlan(t, "host "+browserSynth.clientAddr().String())
+		o.Host, o.HostPlan = browserSynth.clientAddr(), mustPlan(t, "tcp and host "+browserSynth.clientAddr().String())
 		o.Command += " --host " + o.Host.String()
 	}
 	writeReport(t, capture, html, o)

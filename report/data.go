@@ -29,7 +29,7 @@ type Options struct {
 	HasDrops bool
 	// Host, when valid, adds the section of that address's TCP connections.
 	Host netip.Addr
-	// HostPlan selects Host's flows (the filter and "host ADDR"); nil: none.
+	// HostPlan selects Host's TCP connections (the filter and "tcp and host ADDR"); nil: none.
 	HostPlan *query.Plan
 	// Flows are the flow ids of the per-flow sections; none: the Worst worst problem flows.
 	Flows []uint64

@@ -176,7 +176,7 @@ func TestSizeBudget(t *testing.T) {
 	t.Logf("generated %d packets, %d bytes in %v", n, fi.Size(), time.Since(t0).Round(time.Millisecond))
 	out := filepath.Join(dir, "big.html")
 	t0 = time.Now()
-	data := writeReport(t, capture, out, Options{Host: s.clientAddr(), HostPlan: mustPlan(t, "host 10.0.0.1"), Flows: []uint64{1, 2}})
+	data := writeReport(t, capture, out, Options{Host: s.clientAddr(), HostPlan: mustPlan(t, "tcp and host 10.0.0.1"), Flows: []uint64{1, 2}})
 	t.Logf("report (index build included) in %v", time.Since(t0).Round(time.Millisecond))
 	html, err := os.ReadFile(out)
 	if err != nil {

@@ -77,7 +77,7 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		o.Files = ctx.st.Files()
 		o.Drops, o.HasDrops = captureDrops(ctx)
 		if host.IsValid() {
-			text := "host " + host.String()
+			text := "tcp and host " + host.String() // its TCP connections
 			if ctx.filter != "" {
 				text = "(" + ctx.filter + ") and " + text
 			}

@@ -126,7 +126,7 @@ func TestReportDataEqualsCommands(t *testing.T) {
 			rsts := q("concurrent", "--from", "orig", "--format", "json").([]any)
 			sameJSON(t, "client resets", dig(d, "problems", "client_rsts"), rsts[:min(len(rsts), report.MaxProblems)])
 			if c.host != "" {
-				filter := "host " + c.host
+				filter := "tcp and host " + c.host
 				if len(c.filter) > 0 {
 					filter = "(" + strings.Join(c.filter, " ") + ") and " + filter
 				}
