@@ -38,7 +38,7 @@ type command struct {
 
 // commandList returns every command, in the order `pcapdex help` lists them.
 func commandList() []*command {
-	return []*command{cmdInfo(), cmdIndex(), cmdFlows(), cmdPackets(), cmdTimeline(), cmdGaps(), cmdTop(), cmdSizes(), cmdEvents(), cmdConcurrent(), cmdExtract(), cmdExport(), cmdCheck(), cmdStreams(), cmdCompare(), cmdFollow(), cmdBench()}
+	return []*command{cmdInfo(), cmdIndex(), cmdFlows(), cmdPackets(), cmdTimeline(), cmdGaps(), cmdTop(), cmdSizes(), cmdEvents(), cmdConcurrent(), cmdExtract(), cmdReport(), cmdPlot(), cmdExport(), cmdCheck(), cmdStreams(), cmdCompare(), cmdFollow(), cmdBench()}
 }
 
 // lookup returns the command named name, or nil.
