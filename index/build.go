@@ -1,10 +1,18 @@
 package index
 
 import (
+	"fmt"
+	"os"
+
 	"github.com/pcapdex/pcapdex/capstats"
 	"github.com/pcapdex/pcapdex/flowhash"
+	"github.com/pcapdex/pcapdex/internal/safefile"
 	"github.com/pcapdex/pcapdex/pcapng"
 )
+
+// ErrOutputIsInput is wrapped by the error of BuildFiles when the index would replace one
+// of its captures: a usage error.
+var ErrOutputIsInput = safefile.ErrInput
 
 // Progress is how far BuildFiles has read.
 type Progress struct {
@@ -40,9 +48,17 @@ func (r *BuildResult) Partial() bool {
 // written and the error names the file. A capture that ends early (truncated, a corrupt
 // record) is indexed up to that point; its File says why (Err, Truncated) and Partial
 // reports it. A write error aborts the build.
+//
+// out must not be one of the captures (by name, hard link or symlink): that error wraps
+// ErrOutputIsInput and nothing is written. The index gets no more permissions than the
+// captures have (a 0600 capture gets a 0600 index), less the umask.
 func BuildFiles(out string, paths []string, opt BuildOptions) (*BuildResult, error) {
+	if err := safefile.CheckNotInput(out, paths); err != nil {
+		return nil, fmt.Errorf("index: %w", err)
+	}
 	fps := make([]CaptureFile, len(paths))
 	var total int64
+	perm := os.FileMode(0o644)
 	for i, p := range paths {
 		if p == "-" {
 			fps[i] = CaptureFile{Path: p}
@@ -52,13 +68,16 @@ func BuildFiles(out string, paths []string, opt BuildOptions) (*BuildResult, err
 		if err != nil {
 			return nil, err
 		}
+		if st, err := os.Stat(p); err == nil {
+			perm &= st.Mode().Perm()
+		}
 		fps[i] = cf
 		total += cf.Size
 	}
 	stats := &capstats.Collector{PerFileFlows: len(paths) > 1, Flow: opt.Flow}
 	prog := &buildProgress{fn: opt.Progress, total: total}
 	opt.Consumers = append([]flowhash.Consumer{stats, prog}, opt.Consumers...)
-	w, err := Create(out)
+	w, err := CreatePerm(out, perm)
 	if err != nil {
 		return nil, err
 	}

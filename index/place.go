@@ -125,7 +125,7 @@ func (l Locator) PathFor(capture string) (string, error) {
 		if _, err := os.Stat(p); err == nil {
 			return p, nil
 		}
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
 			return "", err
 		}
 		return p, nil
@@ -148,7 +148,7 @@ func (l Locator) SetPath(captures []string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", err
 	}
 	return filepath.Join(dir, "set-"+hex.EncodeToString(h.Sum(nil)[:8])+Suffix), nil

@@ -46,3 +46,20 @@ func TestLocatorReadOnlyFolderUsesCache(t *testing.T) {
 		t.Errorf("writable folder: PathFor = %s, want the sidecar", p)
 	}
 }
+
+// TestCacheDirIsPrivate: the cache holds indexes of every capture queried from read-only
+// folders (addresses, ports, paths): its folder is created 0700.
+func TestCacheDirIsPrivate(t *testing.T) {
+	cache := filepath.Join(t.TempDir(), "cache", "pcapdex")
+	l := Locator{CacheDir: cache, Writable: func(string) bool { return false }}
+	if _, err := l.PathFor(filepath.Join(t.TempDir(), "x.pcap")); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(cache)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o700 {
+		t.Errorf("cache dir mode %v, want 0700", st.Mode().Perm())
+	}
+}

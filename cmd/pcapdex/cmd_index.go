@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/pcapdex/pcapdex/flowhash"
 	"github.com/pcapdex/pcapdex/index"
+	"github.com/pcapdex/pcapdex/internal/safefile"
 )
 
 func cmdIndex() *command {
@@ -75,6 +77,10 @@ func runIndex(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "pcapdex index: reading stdin needs -o PATH (no file to put a sidecar beside)")
 		return exitUsage
 	}
+	if err := safefile.CheckNotInput(o.output, captures); err != nil {
+		fmt.Fprintf(stderr, "pcapdex index: -o %v: give another file\n", err)
+		return exitUsage
+	}
 	var sets [][]string
 	var outs []string
 	if o.output != "" {
@@ -115,6 +121,9 @@ func indexSet(set []string, out string, o *indexOptions, stdout, stderr io.Write
 	prog.done()
 	if err != nil {
 		fmt.Fprintf(stderr, "pcapdex index: %v\n", err)
+		if errors.Is(err, index.ErrOutputIsInput) {
+			return exitUsage
+		}
 		return exitInput
 	}
 	code := reportBuild("index", res, stderr)

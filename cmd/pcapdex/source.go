@@ -199,6 +199,9 @@ func openQuery(name string, q *queryFlags, args []string, stderr io.Writer) (*qu
 		if errors.Is(err, query.ErrNeedCaptures) {
 			return fail(exitUsage, "%v", err)
 		}
+		if errors.Is(err, index.ErrOutputIsInput) {
+			return fail(exitUsage, "--index %v: give another file", err)
+		}
 		return fail(exitInput, "%v", err)
 	}
 	c.in, c.st, c.ir = in, in.Store, in.Index

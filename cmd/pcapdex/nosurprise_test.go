@@ -1,0 +1,208 @@
+package main
+
+import (
+	"bytes"
+	"encoding/binary"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// Issue 19: no command destroys an input, outputs follow the umask, indexes keep the
+// capture's privacy, and an index never answers for other bytes.
+
+// pcapCopy copies testdata/sample.pcap (microsecond pcap, snaplen 65535) into a temporary
+// directory and returns its path.
+func pcapCopy(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile("../../testdata/sample.pcap")
+	if err != nil {
+		t.Skipf("testdata/sample.pcap: %v", err)
+	}
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func mustRead(t *testing.T, p string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestNoCommandOverwritesItsInput is row 14 and the first part of row 3: every flag that
+// names an output refuses a path that is an input (same name, hard link, symlink) with
+// exit 2, and the input keeps its bytes.
+func TestNoCommandOverwritesItsInput(t *testing.T) {
+	cap := pcapCopy(t, "a.pcap")
+	dir := filepath.Dir(cap)
+	want := mustRead(t, cap)
+	hard := filepath.Join(dir, "hard.pcap")
+	if err := os.Link(cap, hard); err != nil {
+		t.Fatal(err)
+	}
+	sym := filepath.Join(dir, "sym.pcap")
+	if err := os.Symlink(cap, sym); err != nil {
+		t.Fatal(err)
+	}
+	for _, out := range []string{cap, hard, sym} {
+		for _, args := range [][]string{
+			{"index", "-o", out, cap},
+			{"flows", "--index", out, cap},
+			{"extract", "-w", out, cap, "port", "443"},
+			{"extract", "-w", out, "--no-index", cap, "port", "443"},
+		} {
+			_, se, code := runCLI(t, args...)
+			if code != exitUsage || !strings.Contains(se, "overwrite an input") {
+				t.Errorf("%q: exit %d, stderr %q; want 2 and a refusal", args, code, se)
+			}
+			if !bytes.Equal(mustRead(t, cap), want) {
+				t.Fatalf("%q replaced the capture", args)
+			}
+		}
+	}
+	// The index being read is an input of extract too.
+	if _, se, code := runCLI(t, "index", cap); code != exitOK {
+		t.Fatalf("index: %d %s", code, se)
+	}
+	idx := mustRead(t, cap+".pcapdex")
+	for _, args := range [][]string{
+		{"extract", "-w", cap + ".pcapdex", cap, "port", "443"},
+		{"extract", "-w", cap + ".pcapdex", cap + ".pcapdex", "port", "443"},
+	} {
+		if _, se, code := runCLI(t, args...); code != exitUsage {
+			t.Errorf("%q: exit %d, stderr %q; want 2", args, code, se)
+		}
+	}
+	if !bytes.Equal(mustRead(t, cap+".pcapdex"), idx) {
+		t.Fatal("extract replaced the index it reads")
+	}
+	if n := leftovers(t, dir); n != "" {
+		t.Errorf("left behind: %s", n)
+	}
+}
+
+// leftovers names the temporary files in dir.
+func leftovers(t *testing.T, dir string) string {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range ents {
+		if strings.Contains(e.Name(), ".tmp-") || strings.Contains(e.Name(), "extract-") {
+			out = append(out, e.Name())
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+// TestExtractWritesThroughLinksAndSpecialFiles is the rest of row 14: a symlink keeps
+// pointing where it did, a FIFO is written, not replaced.
+func TestExtractWritesThroughLinksAndSpecialFiles(t *testing.T) {
+	cap := pcapCopy(t, "a.pcap")
+	dir := filepath.Dir(cap)
+	target := filepath.Join(dir, "target.pcap")
+	os.WriteFile(target, nil, 0o644)
+	link := filepath.Join(dir, "link.pcap")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	if _, se, code := runCLI(t, "extract", "-w", link, cap, "port", "443"); code != exitOK {
+		t.Fatalf("extract -w link: %d %s", code, se)
+	}
+	if st, err := os.Lstat(link); err != nil || st.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("the link was replaced: %v %v", st.Mode(), err)
+	}
+	if b := mustRead(t, target); len(b) < 24 {
+		t.Fatalf("the link's target holds %d bytes", len(b))
+	}
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skip(err)
+	}
+	got := make(chan []byte)
+	go func() {
+		b, _ := os.ReadFile(fifo)
+		got <- b
+	}()
+	if _, se, code := runCLI(t, "extract", "-w", fifo, cap, "port", "443"); code != exitOK {
+		t.Fatalf("extract -w fifo: %d %s", code, se)
+	}
+	if b := <-got; !bytes.Equal(b, mustRead(t, target)) {
+		t.Errorf("the FIFO carried %d bytes, the file %d", len(b), len(mustRead(t, target)))
+	}
+	if st, _ := os.Lstat(fifo); st.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("the FIFO became %v", st.Mode())
+	}
+}
+
+// TestExtractFollowsUmaskAndKeepsTheHeader is row 3: the extract's mode is 0666 less the
+// umask, and a microsecond capture gives a microsecond pcap with its snap length.
+func TestExtractFollowsUmaskAndKeepsTheHeader(t *testing.T) {
+	cap := pcapCopy(t, "a.pcap")
+	dir := filepath.Dir(cap)
+	for _, c := range []struct {
+		umask int
+		mode  os.FileMode
+	}{{0o022, 0o644}, {0o077, 0o600}, {0o002, 0o664}} {
+		old := syscall.Umask(c.umask)
+		out := filepath.Join(dir, "x.pcap")
+		_, se, code := runCLI(t, "extract", "-w", out, cap, "port", "443")
+		syscall.Umask(old)
+		if code != exitOK {
+			t.Fatalf("extract: %d %s", code, se)
+		}
+		st, err := os.Stat(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode().Perm() != c.mode {
+			t.Errorf("umask %03o: mode %v, want %v", c.umask, st.Mode().Perm(), c.mode)
+		}
+		b := mustRead(t, out)
+		if magic := binary.LittleEndian.Uint32(b); magic != 0xa1b2c3d4 {
+			t.Errorf("magic %#x, want a1b2c3d4 (microseconds, as the input)", magic)
+		}
+		if snap := binary.LittleEndian.Uint32(b[16:]); snap != 65535 {
+			t.Errorf("snaplen %d, want the input's 65535", snap)
+		}
+	}
+}
+
+// TestIndexKeepsTheCapturePrivate is row 15: a 0600 capture gets a 0600 index, whatever
+// the umask.
+func TestIndexKeepsTheCapturePrivate(t *testing.T) {
+	old := syscall.Umask(0o022)
+	defer syscall.Umask(old)
+	for _, c := range []struct{ capMode, want os.FileMode }{{0o600, 0o600}, {0o640, 0o640}, {0o644, 0o644}, {0o666, 0o644}} {
+		cap := pcapCopy(t, "secret.pcap")
+		os.Chmod(cap, c.capMode)
+		if _, se, code := runCLI(t, "index", cap); code != exitOK {
+			t.Fatalf("index: %d %s", code, se)
+		}
+		st, err := os.Stat(cap + ".pcapdex")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode().Perm() != c.want {
+			t.Errorf("capture %v: index %v, want %v", c.capMode, st.Mode().Perm(), c.want)
+		}
+		// A query that builds the index does the same.
+		os.Remove(cap + ".pcapdex")
+		if _, se, code := runCLI(t, "flows", cap); code != exitOK {
+			t.Fatalf("flows: %d %s", code, se)
+		}
+		if st, _ := os.Stat(cap + ".pcapdex"); st.Mode().Perm() != c.want {
+			t.Errorf("capture %v: index built by flows %v, want %v", c.capMode, st.Mode().Perm(), c.want)
+		}
+	}
+}
