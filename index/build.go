@@ -64,7 +64,7 @@ func BuildFiles(out string, paths []string, opt BuildOptions) (*BuildResult, err
 			fps[i] = CaptureFile{Path: p}
 			continue
 		}
-		cf, err := Fingerprint(p)
+		cf, err := fingerprintHead(p)
 		if err != nil {
 			return nil, err
 		}
@@ -97,11 +97,36 @@ func BuildFiles(out string, paths []string, opt BuildOptions) (*BuildResult, err
 			w.Abort()
 			return nil, err
 		}
+		// The whole-file hash rides along the pass: another reader of the same pages.
+		sum := make(chan error, 1)
+		cf := &b.files[len(b.files)-1]
+		if path != "-" {
+			go func() {
+				var err error
+				cf.Sum, err = HashFile(cf.Path)
+				sum <- err
+			}()
+		} else {
+			sum <- nil
+		}
 		_, werr := b.ReadCapture(r)
 		r.Close()
+		herr := <-sum
 		if werr != nil {
 			w.Abort()
 			return nil, werr
+		}
+		if herr != nil {
+			w.Abort()
+			return nil, fmt.Errorf("index: hash %s: %w", path, herr)
+		}
+		if path != "-" {
+			// A capture written to while it was read is indexed as read, but its index is
+			// stale at once (zero sum): the next query rebuilds it.
+			if st, err := os.Stat(path); err != nil || !cf.sameStat(st) {
+				cf.Sum = [32]byte{}
+				b.warnings = append(b.warnings, fmt.Sprintf("%s: %v", path, errChanged))
+			}
 		}
 		f := stats.Files()[len(stats.Files())-1]
 		f.Path = path

@@ -84,9 +84,9 @@ func Extract(st Store, sel Selection, o ExtractOptions, w io.Writer) (ExtractSta
 		if err := r.ReadPacketAt(p.Off, &pkt); err != nil {
 			return fmt.Errorf("frame %d: %w", p.Frame, err)
 		}
-		if pkt.TS != p.TS || pkt.CapLen != p.CapLen {
-			return fmt.Errorf("%s: record at offset %d (frame %d) has time %d and %d bytes, the index says %d and %d: the capture changed since it was indexed",
-				files[fi], p.Off, p.Frame, pkt.TS, pkt.CapLen, p.TS, p.CapLen)
+		if pkt.TS != p.TS || pkt.CapLen != p.CapLen || p.OrigLen != 0 && pkt.OrigLen != p.OrigLen {
+			return fmt.Errorf("%s: record at offset %d (frame %d) has time %d and %d of %d bytes, the index says %d and %d of %d: the capture changed since it was indexed",
+				readers[fi].Name(), p.Off, p.Frame, pkt.TS, pkt.CapLen, pkt.OrigLen, p.TS, p.CapLen, p.OrigLen)
 		}
 		if o.Pcapng {
 			k := [2]uint32{uint32(fi), pkt.Iface}

@@ -56,6 +56,10 @@ func runExtract(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	defer ctx.close()
+	if ctx.stale != "" {
+		fmt.Fprintf(stderr, "pcapdex extract: the packets would be read from other bytes than were indexed: rebuild the index ('pcapdex index --force CAPTURE') or give the capture\n")
+		return exitInput
+	}
 	o.Filter = ctx.filter
 	var w io.Writer = stdout
 	var f *safefile.File

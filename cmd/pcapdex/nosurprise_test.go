@@ -8,6 +8,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // Issue 19: no command destroys an input, outputs follow the umask, indexes keep the
@@ -204,5 +205,77 @@ func TestIndexKeepsTheCapturePrivate(t *testing.T) {
 		if st, _ := os.Stat(cap + ".pcapdex"); st.Mode().Perm() != c.want {
 			t.Errorf("capture %v: index built by flows %v, want %v", c.capMode, st.Mode().Perm(), c.want)
 		}
+	}
+}
+
+// rewriteHost replaces address 192.0.2.3 by 192.0.2.99 in every packet of the capture at
+// p, in place: the same size, and the modification time put back.
+func rewriteHost(t *testing.T, p string) {
+	t.Helper()
+	st, err := os.Stat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := bytes.ReplaceAll(mustRead(t, p), []byte{192, 0, 2, 3}, []byte{192, 0, 2, 99})
+	f, err := os.OpenFile(p, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteAt(b, 0)
+	f.Close()
+	os.Chtimes(p, st.ModTime(), st.ModTime())
+}
+
+// TestIndexNeverAnswersForOtherBytes is rows 7 and 16: after an in-place rewrite (size and
+// mtime kept) a query through the capture rebuilds; through the index given by name it
+// warns (exit 4) and extract refuses (exit 3); an index copied with its capture reads the
+// copy, not the original.
+func TestIndexNeverAnswersForOtherBytes(t *testing.T) {
+	cap := pcapCopy(t, "a.pcap")
+	idx := cap + ".pcapdex"
+	host := []string{"--format", "csv", "--columns", "flow_id", "host", "192.0.2.3"}
+	before, se, code := runCLI(t, append([]string{"flows", cap}, host...)...)
+	if code != exitOK || strings.Count(before, "\n") < 2 {
+		t.Fatalf("flows: %d %q %s", code, before, se)
+	}
+	time.Sleep(30 * time.Millisecond) // past the file system's clock tick
+	rewriteHost(t, cap)
+	want, _, _ := runCLI(t, append([]string{"flows", "--no-index", cap}, host...)...)
+	if want == before {
+		t.Fatal("the rewrite changed no answer")
+	}
+	// The explicit index first (the sidecar still describes the old bytes).
+	got, se, code := runCLI(t, append([]string{"flows", idx}, host...)...)
+	if code != exitPartial || !strings.Contains(se, "no longer describes its capture") || got != before {
+		t.Errorf("flows INDEX after a rewrite: exit %d, stderr %q; want 4 and a warning, the index's answer", code, se)
+	}
+	out := filepath.Join(t.TempDir(), "x.pcap")
+	if _, se, code := runCLI(t, "extract", "-w", out, idx, "host", "192.0.2.3"); code != exitInput {
+		t.Errorf("extract INDEX after a rewrite: exit %d, stderr %q; want 3", code, se)
+	}
+	// Through the capture: rebuilt, the answer of the new bytes.
+	got, se, code = runCLI(t, append([]string{"flows", cap}, host...)...)
+	if code != exitOK || got != want || !strings.Contains(se, "contents changed") {
+		t.Errorf("flows CAPTURE after a rewrite: exit %d, stdout %q (want %q), stderr %q", code, got, want, se)
+	}
+	// Copied together elsewhere and the original removed: the copy answers, extract reads it.
+	dir := t.TempDir()
+	for _, p := range []string{cap, idx} { // cp -p
+		st, _ := os.Stat(p)
+		q := filepath.Join(dir, filepath.Base(p))
+		os.WriteFile(q, mustRead(t, p), 0o644)
+		os.Chtimes(q, st.ModTime(), st.ModTime())
+	}
+	os.Remove(cap)
+	os.Remove(idx)
+	cidx := filepath.Join(dir, "a.pcap.pcapdex")
+	_, se, code = runCLI(t, "extract", "-w", out, cidx, "port", "443")
+	if code != exitOK {
+		t.Errorf("extract of a copied index: exit %d, stderr %q", code, se)
+	}
+	// The copy gone too: the index still answers flows, with a warning.
+	os.Remove(filepath.Join(dir, "a.pcap"))
+	if _, se, code := runCLI(t, "flows", cidx); code != exitPartial || !strings.Contains(se, "no longer describes") {
+		t.Errorf("flows of an index whose capture is gone: exit %d, stderr %q; want 4 and a warning", code, se)
 	}
 }

@@ -82,8 +82,11 @@ type queryCtx struct {
 	out    output.Options
 	filter string
 	code   int // exitPartial when the captures were read only in part
-	ir     *index.Reader
-	in     *query.Input
+	// stale says why an index given as the input no longer describes its captures (changed
+	// or gone): answers come from the index, commands that read capture bytes refuse.
+	stale string
+	ir    *index.Reader
+	in    *query.Input
 
 	restoreGC func() // undoes openQuery's GC settings (for in-process callers such as tests)
 }
@@ -220,6 +223,21 @@ func openQuery(name string, q *queryFlags, args []string, stderr io.Writer) (*qu
 			fmt.Fprintf(stderr, "pcapdex %s: warning: %s\n", name, w)
 		}
 		if in.Partial {
+			c.code = exitPartial
+		}
+	}
+	if len(inputs) == 1 && in.Index != nil && in.IndexPath == inputs[0] && in.Built == nil && len(in.Captures) == 0 {
+		// An index given by name: check the captures it reads (beside it first), when at hand.
+		paths := make([]string, len(in.Store.Files()))
+		for i := range paths {
+			paths[i] = query.CapturePath(in.Store, i)
+		}
+		if stale, why, err := in.Index.Stale(paths); err != nil {
+			c.close()
+			return fail(exitInput, "%v", err)
+		} else if stale {
+			c.stale = why
+			fmt.Fprintf(stderr, "pcapdex %s: warning: %s no longer describes its capture (%s): answers come from the index\n", name, inputs[0], why)
 			c.code = exitPartial
 		}
 	}
