@@ -3,8 +3,12 @@ package index
 import (
 	"fmt"
 	"os"
+	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/pcapdex/pcapdex/capstats"
+	"github.com/pcapdex/pcapdex/fastparse"
 	"github.com/pcapdex/pcapdex/flowhash"
 	"github.com/pcapdex/pcapdex/internal/safefile"
 	"github.com/pcapdex/pcapdex/pcapng"
@@ -131,7 +135,17 @@ func BuildFiles(out string, paths []string, opt BuildOptions) (*BuildResult, err
 		f := stats.Files()[len(stats.Files())-1]
 		f.Path = path
 		prog.base += fps[i].Size
-		b.EndFile(f.AppendJSON(nil))
+		n := f.Decode.ByStatus[fastparse.UnknownLink]
+		if n > 0 {
+			// A fact of the capture, kept in the index so every later query says it too.
+			f.Warnings = append(slices.Clone(f.Warnings), UndecodedWarning(path, n, f.LinkTypes()))
+		}
+		info := f.AppendJSON(nil)
+		if n > 0 {
+			info = append(info[:len(info)-1], `,"undecoded_link_packets":`...)
+			info = append(strconv.AppendUint(info, n, 10), '}')
+		}
+		b.EndFile(info)
 		if f.Err != "" {
 			b.warnings = append(b.warnings, f.Err)
 		}
@@ -143,6 +157,46 @@ func BuildFiles(out string, paths []string, opt BuildOptions) (*BuildResult, err
 	}
 	res.BuildStats = *st
 	return res, nil
+}
+
+// Undecoded returns how many packets of the captures have a link type the decoder does
+// not know, and how many packets there are in all.
+func (r *BuildResult) Undecoded() (undecoded, packets uint64) {
+	for _, f := range r.Files {
+		undecoded += f.Decode.ByStatus[fastparse.UnknownLink]
+		packets += f.Packets
+	}
+	return undecoded, packets
+}
+
+// UndecodedWarning says that n packets of capture path have a link type the decoder does
+// not know: "x.pcap: 4,631 packets of link type 147 not decoded".
+func UndecodedWarning(path string, n uint64, linkTypes []pcapng.LinkType) string {
+	var lts []string
+	var p fastparse.Packet
+	for _, lt := range linkTypes {
+		if fastparse.Decode(&p, lt, nil, 0) == fastparse.UnknownLink {
+			lts = append(lts, strconv.Itoa(int(lt)))
+		}
+	}
+	what := "an unknown link type"
+	switch len(lts) {
+	case 0:
+	case 1:
+		what = "link type " + lts[0]
+	default:
+		what = "link types " + strings.Join(lts, ", ")
+	}
+	return fmt.Sprintf("%s: %s packets of %s not decoded (no flows, addresses or ports)", path, groupDigits(n), what)
+}
+
+// groupDigits writes n with commas between groups of three digits.
+func groupDigits(n uint64) string {
+	s := strconv.FormatUint(n, 10)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 // buildProgress is the consumer that reports BuildFiles' progress.

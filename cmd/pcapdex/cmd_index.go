@@ -106,10 +106,17 @@ func indexSet(set []string, out string, o *indexOptions, stdout, stderr io.Write
 	if !o.force && !slices.Contains(set, "-") {
 		if ok, why := index.UpToDate(out, set); ok {
 			fmt.Fprintf(stdout, "%s: up to date\n", out)
-			if o.verify {
-				return verifyIndex(out, stderr)
+			code := exitOK
+			if r, err := index.Open(out); err == nil {
+				if notes, err := notesFromIndex(r); err == nil {
+					code = reportNotes("index", notes, stderr)
+				}
+				r.Close()
 			}
-			return exitOK
+			if o.verify {
+				code = max(code, verifyIndex(out, stderr))
+			}
+			return code
 		} else if why != "" {
 			fmt.Fprintf(stderr, "pcapdex index: rebuilding %s: %s\n", out, why)
 		}
@@ -135,20 +142,9 @@ func indexSet(set []string, out string, o *indexOptions, stdout, stderr io.Write
 }
 
 // reportBuild writes each capture's warnings and error to stderr, prefixed with the
-// command's name, and returns exitPartial when a capture was read only in part.
+// command's name, and returns the exit code they call for (see reportNotes).
 func reportBuild(cmd string, res *index.BuildResult, stderr io.Writer) int {
-	for _, f := range res.Files {
-		for _, m := range f.Warnings {
-			fmt.Fprintf(stderr, "pcapdex %s: warning: %s\n", cmd, m)
-		}
-		if f.Err != "" {
-			fmt.Fprintf(stderr, "pcapdex %s: %s\n", cmd, f.Err)
-		}
-	}
-	if res.Partial() {
-		return exitPartial
-	}
-	return exitOK
+	return reportNotes(cmd, notesFromBuild(res), stderr)
 }
 
 // reportBuilt writes the one-line summary of a finished build.

@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/pcapdex/pcapdex/pcapng"
 )
 
 // Issue 19: no command destroys an input, outputs follow the umask, indexes keep the
@@ -277,5 +279,73 @@ func TestIndexNeverAnswersForOtherBytes(t *testing.T) {
 	os.Remove(filepath.Join(dir, "a.pcap"))
 	if _, se, code := runCLI(t, "flows", cidx); code != exitPartial || !strings.Contains(se, "no longer describes") {
 		t.Errorf("flows of an index whose capture is gone: exit %d, stderr %q; want 4 and a warning", code, se)
+	}
+}
+
+// udpFrame is an Ethernet/IPv4/UDP frame from 10.0.0.1:1000 to 10.0.0.2:2000 with 4
+// payload bytes.
+func udpFrame() []byte {
+	b := []byte{
+		0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x08, 0x00, // Ethernet
+		0x45, 0, 0, 32, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2, // IPv4
+		0x03, 0xe8, 0x07, 0xd0, 0, 12, 0, 0, // UDP
+		'd', 'a', 't', 'a',
+	}
+	return b
+}
+
+// writeLinkCapture writes a pcapng capture with n packets of link type 147 (USER0, which
+// pcapdex does not decode) and, when withEther, one Ethernet/UDP packet.
+func writeLinkCapture(t *testing.T, p string, n int, withEther bool) {
+	t.Helper()
+	var buf bytes.Buffer
+	w, err := pcapng.NewPcapngWriter(&buf, pcapng.PcapngWriterOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	user, _ := w.AddInterface(147, 0, "", 9)
+	eth, _ := w.AddInterface(1, 0, "", 9)
+	ts := int64(1_700_000_000_000_000_000)
+	for i := range n {
+		w.WritePacket(user, ts+int64(i)*1000, []byte("opaque radio frame"), 18, "")
+	}
+	if withEther {
+		w.WritePacket(eth, ts+int64(n)*1000, udpFrame(), 0, "")
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestWarningsAreFactsOfTheCapture is rows 1 and 2: a cut capture warns and exits 4 on
+// every query, not only the one that built the index; packets of an undecoded link type
+// are counted and warned about (exit 4, or 3 when nothing was decoded), every time.
+func TestWarningsAreFactsOfTheCapture(t *testing.T) {
+	whole := mustRead(t, "../../testdata/sample.pcap")
+	cut := filepath.Join(t.TempDir(), "cut.pcap")
+	os.WriteFile(cut, whole[:100000], 0o644)
+	dir := t.TempDir()
+	mixed := filepath.Join(dir, "mixed.pcapng")
+	writeLinkCapture(t, mixed, 4631, true)
+	user := filepath.Join(dir, "user.pcapng")
+	writeLinkCapture(t, user, 3, false)
+	for _, c := range []struct {
+		path string
+		code int
+		warn string
+	}{
+		{cut, exitPartial, "truncated: record at offset"},
+		{mixed, exitPartial, "4,631 packets of link type 147 not decoded"},
+		{user, exitInput, "3 packets of link type 147 not decoded"},
+	} {
+		for i, args := range [][]string{{"flows", c.path}, {"flows", c.path}, {"top", c.path}, {"index", c.path}, {"flows", c.path + ".pcapdex"}} {
+			_, se, code := runCLI(t, args...)
+			if code != c.code || !strings.Contains(se, c.warn) {
+				t.Errorf("run %d %q: exit %d, stderr %q; want %d and %q", i+1, args, code, se, c.code, c.warn)
+			}
+		}
 	}
 }

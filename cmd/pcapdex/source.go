@@ -218,6 +218,14 @@ func openQuery(name string, q *queryFlags, args []string, stderr io.Writer) (*qu
 		// The build report goes to stderr, never stdout.
 		c.code = max(c.code, reportBuild(name, in.Built, stderr))
 		reportBuilt(stderr, in.IndexPath, in.Built, 0)
+	} else if in.Index != nil {
+		// Built earlier: the index keeps what the build found, said again every time.
+		notes, err := notesFromIndex(in.Index)
+		if err != nil {
+			c.close()
+			return fail(exitInput, "%v", err)
+		}
+		c.code = max(c.code, reportNotes(name, notes, stderr))
 	} else {
 		for _, w := range in.Warnings {
 			fmt.Fprintf(stderr, "pcapdex %s: warning: %s\n", name, w)
