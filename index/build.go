@@ -62,6 +62,7 @@ func BuildFiles(out string, paths []string, opt BuildOptions) (*BuildResult, err
 	}
 	fps := make([]CaptureFile, len(paths))
 	var total int64
+	prog := &buildProgress{fn: opt.Progress}
 	perm := os.FileMode(0o644)
 	for i, p := range paths {
 		if p == "-" {
@@ -78,8 +79,18 @@ func BuildFiles(out string, paths []string, opt BuildOptions) (*BuildResult, err
 		fps[i] = cf
 		total += cf.Size
 	}
+	prog.total = total
+	if !slices.Contains(paths, "-") {
+		lock, waited := acquireBuildLock(out, opt.LockStale, opt.lockWait)
+		defer lock.release()
+		if waited && lock != nil {
+			if ok, _ := UpToDate(out, paths); ok {
+				return nil, ErrBuiltByOther
+			}
+		}
+		prog.lock = lock
+	}
 	stats := &capstats.Collector{PerFileFlows: len(paths) > 1, Flow: opt.Flow}
-	prog := &buildProgress{fn: opt.Progress, total: total}
 	opt.Consumers = append([]flowhash.Consumer{stats, prog}, opt.Consumers...)
 	w, err := CreatePerm(out, perm)
 	if err != nil {
@@ -206,6 +217,7 @@ type buildProgress struct {
 	base     int64 // bytes of the captures done
 	packets  uint64
 	nbatches int
+	lock     *buildLock // refreshed as the build progresses
 }
 
 func (p *buildProgress) BeginFile(*pcapng.Reader) error  { return nil }
@@ -213,6 +225,9 @@ func (p *buildProgress) EndFile(*flowhash.FileEnd) error { return nil }
 
 func (p *buildProgress) Batch(bt *flowhash.Batch) error {
 	p.packets += uint64(len(bt.Packets))
+	if p.nbatches&7 == 0 {
+		p.lock.touch()
+	}
 	if p.fn == nil || len(bt.Packets) == 0 {
 		return nil
 	}

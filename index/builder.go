@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
 
@@ -114,6 +115,11 @@ type BuildOptions struct {
 	// Progress, if not nil, is called while BuildFiles reads (about every 64 Ki packets, on
 	// the goroutine that called it).
 	Progress func(Progress)
+	// LockStale is how long BuildFiles waits for another process building the same index
+	// that shows no progress (0: DefaultLockStale).
+	LockStale time.Duration
+
+	lockWait func() // tests: called when BuildFiles starts waiting for another builder
 }
 
 // BuildStats summarise a build.

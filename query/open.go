@@ -131,12 +131,16 @@ func Open(inputs []string, opt OpenOptions) (*Input, error) {
 			in.Rebuilt = why
 			res, err := index.BuildFiles(idx, in.Captures, index.BuildOptions{
 				Flow: flowhash.Options{Workers: opt.Workers}, NoMmap: opt.NoMmap, Progress: opt.Progress})
-			if err != nil {
+			switch {
+			case errors.Is(err, index.ErrBuiltByOther): // another process built it: open it
+				in.Rebuilt = ""
+			case err != nil:
 				return nil, err
+			default:
+				in.Built = res
+				in.Partial = res.Partial()
+				in.Warnings = append(in.Warnings, res.Warnings...)
 			}
-			in.Built = res
-			in.Partial = res.Partial()
-			in.Warnings = append(in.Warnings, res.Warnings...)
 		}
 	}
 	in.IndexPath = idx

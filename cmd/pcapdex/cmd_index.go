@@ -126,6 +126,10 @@ func indexSet(set []string, out string, o *indexOptions, stdout, stderr io.Write
 	res, err := index.BuildFiles(out, set, index.BuildOptions{BlockRows: o.blockRows,
 		Flow: flowhash.Options{Workers: o.workers}, NoMmap: o.input.noMmap, Progress: prog.update})
 	prog.done()
+	if errors.Is(err, index.ErrBuiltByOther) {
+		fmt.Fprintf(stdout, "%s: up to date (built by another process meanwhile)\n", out)
+		return exitOK
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "pcapdex index: %v\n", err)
 		if errors.Is(err, index.ErrOutputIsInput) {
