@@ -85,9 +85,12 @@ func runExtract(args []string, stdout, stderr io.Writer) int {
 		w = f
 	}
 	bw := bufio.NewWriterSize(w, 1<<16)
-	_, err := query.Extract(ctx.st, ctx.sel, o, bw)
+	st, err := query.Extract(ctx.st, ctx.sel, o, bw)
 	if err == nil {
 		err = bw.Flush()
+	}
+	if err == nil && st.Packets == 0 {
+		ctx.note(stderr, "nothing matched: wrote a capture without packets")
 	}
 	if f != nil && err == nil {
 		err = f.Commit()

@@ -97,7 +97,7 @@ func runIndex(args []string, stdout, stderr io.Writer) int {
 	}
 	code := exitOK
 	for i, set := range sets {
-		code = max(code, indexSet(set, outs[i], &o, stdout, stderr))
+		code = worse(code, indexSet(set, outs[i], &o, stdout, stderr))
 	}
 	return code
 }

@@ -3,9 +3,12 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/pcapdex/pcapdex/capstats"
+	"github.com/pcapdex/pcapdex/fastparse"
 	"github.com/pcapdex/pcapdex/flowhash"
+	"github.com/pcapdex/pcapdex/index"
 	"github.com/pcapdex/pcapdex/output"
 	"github.com/pcapdex/pcapdex/pcapng"
 )
@@ -55,18 +58,17 @@ func runInfo(args []string, stdout, stderr io.Writer) int {
 	}
 	for i, path := range files {
 		s := capstats.ReadFile(path, pcapng.Options{NoMmap: o.input.noMmap}, flowhash.Options{})
-		for _, w := range s.Warnings {
-			fmt.Fprintf(stderr, "pcapdex info: warning: %s\n", w)
+		// The same warnings and codes as every other command (see reportNotes).
+		note := captureNote{Warnings: s.Warnings, Error: s.Err, Truncated: s.Truncated,
+			Packets: s.Packets, Undecoded: s.Decode.ByStatus[fastparse.UnknownLink]}
+		if note.Undecoded > 0 {
+			note.Warnings = append(slices.Clone(note.Warnings), index.UndecodedWarning(path, note.Undecoded, s.LinkTypes()))
 		}
-		if s.Err != "" {
-			fmt.Fprintf(stderr, "pcapdex info: %s\n", s.Err)
+		fcode := reportNotes("info", []captureNote{note}, stderr)
+		if s.OpenFailed {
+			fcode = exitInput
 		}
-		switch {
-		case s.OpenFailed:
-			code = max(code, exitInput)
-		case s.Partial():
-			code = max(code, exitPartial)
-		}
+		code = worse(code, fcode)
 		switch o.format {
 		case "table":
 			if i > 0 {

@@ -75,3 +75,25 @@ func reportNotes(cmd string, notes []captureNote, stderr io.Writer) int {
 	}
 	return code
 }
+
+// worse returns the exit code that says more of two: a usage error, then an input that
+// could not be read, then a partial result, then a tripped gate, then success.
+func worse(a, b int) int {
+	rank := func(c int) int {
+		switch c {
+		case exitUsage:
+			return 4
+		case exitInput:
+			return 3
+		case exitPartial:
+			return 2
+		case exitGate:
+			return 1
+		}
+		return 0
+	}
+	if rank(b) > rank(a) {
+		return b
+	}
+	return a
+}

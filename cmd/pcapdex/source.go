@@ -100,13 +100,29 @@ func (c *queryCtx) close() {
 	}
 }
 
-// finish reports err (if any) and returns the command's exit code.
+// finish reports err (if any) and returns the command's exit code: exitUsage for a
+// usageError, exitInput for any other error.
 func (c *queryCtx) finish(err error, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "pcapdex %s: %v\n", c.name, err)
+		if errors.As(err, new(usageError)) {
+			return exitUsage
+		}
 		return exitInput
 	}
 	return c.code
+}
+
+// usageError is an error of the command line found once the input is open (a flag value
+// the capture makes impossible): exit 2.
+type usageError struct{ error }
+
+func (e usageError) Unwrap() error { return e.error }
+
+// note says on stderr why an answer is empty (or what else the user should know); the
+// exit code stays.
+func (c *queryCtx) note(stderr io.Writer, format string, a ...any) {
+	fmt.Fprintf(stderr, "pcapdex %s: note: "+format+"\n", append([]any{c.name}, a...)...)
 }
 
 // splitInputs returns the leading arguments that name inputs (existing paths, "-", or
@@ -176,7 +192,11 @@ func openQuery(name string, q *queryFlags, args []string, stderr io.Writer) (*qu
 	}
 	inputs, words, err := splitInputs(args)
 	if err != nil {
-		return fail(exitUsage, "%v (see 'pcapdex %s --help')", err, name)
+		code := exitInput // a capture that is not there is an input that cannot be read
+		if len(args) == 0 {
+			code = exitUsage
+		}
+		return fail(code, "%v (see 'pcapdex %s --help')", err, name)
 	}
 	c.filter = strings.Join(words, " ")
 	plan, err := query.CompileFilter(c.filter)
@@ -233,6 +253,9 @@ func openQuery(name string, q *queryFlags, args []string, stderr io.Writer) (*qu
 		if in.Partial {
 			c.code = exitPartial
 		}
+		if ss, ok := in.Store.(*query.StreamStore); ok && ss.Read > 0 && ss.Undecoded == ss.Read {
+			c.code = exitInput // not one packet decoded
+		}
 	}
 	if len(inputs) == 1 && in.Index != nil && in.IndexPath == inputs[0] && in.Built == nil && len(in.Captures) == 0 {
 		// An index given by name: check the captures it reads (beside it first), when at hand.
@@ -258,11 +281,28 @@ func openQuery(name string, q *queryFlags, args []string, stderr io.Writer) (*qu
 	if until != nil {
 		hi = until.Resolve(first)
 	}
+	if lo > hi {
+		c.close()
+		return fail(exitUsage, "--since %s is after --until %s: the time range is empty", q.since, q.until)
+	}
+	if last := c.lastTS(); (since != nil || until != nil) && c.st.NumPackets() > 0 && (lo > last || hi < first) {
+		c.note(stderr, "the time range holds no packet: the capture runs from %s to %s",
+			output.AppendRFC3339(nil, first, 9), output.AppendRFC3339(nil, last, 9))
+	}
 	if c.sel, err = in.Select(plan, lo, hi); err != nil {
 		c.close()
 		return fail(exitInput, "%v", err)
 	}
+	if c.sel.Rows != nil && c.sel.Rows.IsEmpty() {
+		c.note(stderr, "no flow matches the filter %q", c.filter)
+	}
 	return c, exitOK
+}
+
+// lastTS is the time of the input's last packet.
+func (c *queryCtx) lastTS() int64 {
+	_, last := c.st.Span()
+	return last
 }
 
 // keepFor says what the in-memory store of --no-index keeps for command name: only what the
