@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -113,28 +114,42 @@ func (l Locator) CachePath(capture string) (string, error) {
 	return filepath.Join(dir, hex.EncodeToString(h[:8])+"-"+filepath.Base(abs)+Suffix), nil
 }
 
+// ErrNoPlace is returned by PathFor and SetPath when no folder can take an index: not the
+// capture's, nor the user cache, nor the temp dir. Callers read the captures in one pass.
+var ErrNoPlace = errors.New("no writable folder for an index (beside the capture, the user cache or the temp dir)")
+
 // PathFor returns where the index of capture lives or is to be written: the sidecar
-// CAPTURE.pcapdex when it exists or its folder is writable, else the cache path (its
-// folder created).
+// CAPTURE.pcapdex when it exists or its folder is writable, else CACHEDIR/HASH-NAME.pcapdex
+// in the user cache, else the same name in a private folder of the temp dir (both folders
+// created 0700); ErrNoPlace when none can be written.
 func (l Locator) PathFor(capture string) (string, error) {
 	side := capture + Suffix
 	if _, err := os.Stat(side); err == nil || l.writable(filepath.Dir(side)) {
 		return side, nil
 	}
-	if p, err := l.CachePath(capture); err == nil {
+	abs, err := filepath.Abs(capture)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.Sum256([]byte(abs))
+	name := hex.EncodeToString(h[:8]) + "-" + filepath.Base(abs) + Suffix
+	for _, dir := range l.dirs() {
+		p := filepath.Join(dir, name)
 		if _, err := os.Stat(p); err == nil {
 			return p, nil
 		}
-		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-			return "", err
-		}
-		return p, nil
 	}
-	return side, nil
+	for _, dir := range l.dirs() {
+		if l.usable(dir) {
+			return filepath.Join(dir, name), nil
+		}
+	}
+	return "", ErrNoPlace
 }
 
-// SetPath is where the index of a capture set goes: the cache directory, named by a hash
-// of the captures' absolute paths in order (its folder created).
+// SetPath is where the index of a capture set goes: the user cache directory (else a
+// private folder of the temp dir), named by a hash of the captures' absolute paths in
+// order (its folder created 0700); ErrNoPlace when none can be written.
 func (l Locator) SetPath(captures []string) (string, error) {
 	h := sha256.New()
 	for _, c := range captures {
@@ -144,14 +159,41 @@ func (l Locator) SetPath(captures []string) (string, error) {
 		}
 		io.WriteString(h, abs+"\n")
 	}
-	dir, err := l.cacheDir()
-	if err != nil {
-		return "", err
+	name := "set-" + hex.EncodeToString(h.Sum(nil)[:8]) + Suffix
+	for _, dir := range l.dirs() {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			return filepath.Join(dir, name), nil
+		}
 	}
+	for _, dir := range l.dirs() {
+		if l.usable(dir) {
+			return filepath.Join(dir, name), nil
+		}
+	}
+	return "", ErrNoPlace
+}
+
+// dirs are the folders indexes go to when not beside their capture, in order: the user
+// cache, then pcapdex-UID in the temp dir.
+func (l Locator) dirs() []string {
+	var out []string
+	if d, err := l.cacheDir(); err == nil {
+		out = append(out, d)
+	}
+	return append(out, filepath.Join(os.TempDir(), "pcapdex-"+strconv.Itoa(os.Getuid())))
+}
+
+// usable creates dir (0700) if needed and reports whether indexes can be written there. A
+// folder in the temp dir must be the user's own, private and not a link: another user
+// could have made it first.
+func (l Locator) usable(dir string) bool {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", err
+		return false
 	}
-	return filepath.Join(dir, "set-"+hex.EncodeToString(h.Sum(nil)[:8])+Suffix), nil
+	if strings.HasPrefix(dir, os.TempDir()+string(filepath.Separator)) && !ownPrivateDir(dir) {
+		return false
+	}
+	return l.writable(dir)
 }
 
 // UpToDate reports whether path is a readable index of the current format for captures

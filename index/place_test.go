@@ -1,6 +1,7 @@
 package index
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -51,7 +52,7 @@ func TestLocatorReadOnlyFolderUsesCache(t *testing.T) {
 // folders (addresses, ports, paths): its folder is created 0700.
 func TestCacheDirIsPrivate(t *testing.T) {
 	cache := filepath.Join(t.TempDir(), "cache", "pcapdex")
-	l := Locator{CacheDir: cache, Writable: func(string) bool { return false }}
+	l := Locator{CacheDir: cache, Writable: func(dir string) bool { return dir == cache }}
 	if _, err := l.PathFor(filepath.Join(t.TempDir(), "x.pcap")); err != nil {
 		t.Fatal(err)
 	}
@@ -61,5 +62,29 @@ func TestCacheDirIsPrivate(t *testing.T) {
 	}
 	if st.Mode().Perm() != 0o700 {
 		t.Errorf("cache dir mode %v, want 0700", st.Mode().Perm())
+	}
+}
+
+// TestPlacementAlwaysWorks is issue 19 row 4: a read-only capture folder and no usable
+// cache (no HOME) put the index in a private folder of the temp dir; when that fails too,
+// PathFor says ErrNoPlace (callers stream) rather than a path that cannot be written.
+func TestPlacementAlwaysWorks(t *testing.T) {
+	capPath := filepath.Join(t.TempDir(), "x.pcap")
+	tmp := os.TempDir()
+	onlyTemp := func(dir string) bool { return strings.HasPrefix(dir, filepath.Join(tmp, "pcapdex-")) }
+	l := Locator{CacheDir: "/nonexistent/cache/pcapdex", Writable: onlyTemp}
+	p, err := l.PathFor(capPath)
+	if err != nil || !strings.HasPrefix(p, filepath.Join(tmp, "pcapdex-")) {
+		t.Fatalf("PathFor = %q, %v; want the temp dir", p, err)
+	}
+	if st, err := os.Stat(filepath.Dir(p)); err != nil || st.Mode().Perm() != 0o700 {
+		t.Errorf("temp folder: %v %v", st.Mode(), err)
+	}
+	if p, err := l.SetPath([]string{capPath, capPath + "2"}); err != nil || !strings.HasPrefix(p, filepath.Join(tmp, "pcapdex-")) {
+		t.Errorf("SetPath = %q, %v; want the temp dir", p, err)
+	}
+	none := Locator{CacheDir: "/nonexistent/cache/pcapdex", Writable: func(string) bool { return false }}
+	if p, err := none.PathFor(capPath); !errors.Is(err, ErrNoPlace) {
+		t.Errorf("no writable folder: PathFor = %q, %v; want ErrNoPlace", p, err)
 	}
 }

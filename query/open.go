@@ -103,7 +103,7 @@ func Open(inputs []string, opt OpenOptions) (*Input, error) {
 	case opt.Flow != nil:
 		noIndex, in.Streamed = true, "non-default flow options: reading the captures instead of the index"
 	}
-	if noIndex {
+	stream := func() (*Input, error) {
 		fo := flowhash.Options{Workers: opt.Workers}
 		if opt.Flow != nil {
 			fo = *opt.Flow
@@ -115,6 +115,9 @@ func Open(inputs []string, opt OpenOptions) (*Input, error) {
 		in.Store, in.Warnings, in.Partial = s, s.Warnings, len(s.Warnings) > 0
 		return in, nil
 	}
+	if noIndex {
+		return stream()
+	}
 	if idx == "" {
 		switch {
 		case opt.IndexPath != "":
@@ -123,6 +126,11 @@ func Open(inputs []string, opt OpenOptions) (*Input, error) {
 			idx, err = opt.Locator.PathFor(in.Captures[0])
 		default:
 			idx, err = opt.Locator.SetPath(in.Captures)
+		}
+		if errors.Is(err, index.ErrNoPlace) {
+			// Never a failure for want of a folder: read the captures instead.
+			in.Streamed = err.Error() + ": reading the captures in one pass"
+			return stream()
 		}
 		if err != nil {
 			return nil, err

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pcapdex/pcapdex/index"
 	"github.com/pcapdex/pcapdex/pcapng"
 )
 
@@ -347,5 +348,29 @@ func TestWarningsAreFactsOfTheCapture(t *testing.T) {
 				t.Errorf("run %d %q: exit %d, stderr %q; want %d and %q", i+1, args, code, se, c.code, c.warn)
 			}
 		}
+	}
+}
+
+// TestNoWritableFolderStreams is row 4: with no folder to put an index in (read-only
+// capture folder, no HOME, no temp dir), a query reads the capture in one pass and says
+// so in one line, instead of failing with "permission denied".
+func TestNoWritableFolderStreams(t *testing.T) {
+	cap := pcapCopy(t, "ro.pcap")
+	q := queryFlags{format: "table", timeFmt: "rfc3339",
+		locator: index.Locator{CacheDir: "/nonexistent/cache/pcapdex", Writable: func(string) bool { return false }}}
+	var se bytes.Buffer
+	ctx, code := openQuery("flows", &q, []string{cap}, &se)
+	if ctx == nil {
+		t.Fatalf("exit %d, stderr %q", code, se.String())
+	}
+	defer ctx.close()
+	if ctx.ir != nil || ctx.st.NumFlows() == 0 {
+		t.Errorf("answered from an index (%v) or without flows (%d)", ctx.ir != nil, ctx.st.NumFlows())
+	}
+	if n := strings.Count(se.String(), "\n"); n != 1 || !strings.Contains(se.String(), "reading the captures in one pass") {
+		t.Errorf("stderr %q: want one line saying the capture is read in one pass", se.String())
+	}
+	if _, err := os.Stat(cap + ".pcapdex"); err == nil {
+		t.Error("an index was written")
 	}
 }

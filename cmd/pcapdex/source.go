@@ -228,7 +228,7 @@ func openQuery(name string, q *queryFlags, args []string, stderr io.Writer) (*qu
 		return fail(exitInput, "%v", err)
 	}
 	c.in, c.st, c.ir = in, in.Store, in.Index
-	if in.Streamed != "" && q.track != nil {
+	if in.Streamed != "" && (q.track != nil || !slices.Contains(inputs, "-")) {
 		fmt.Fprintf(stderr, "pcapdex %s: %s\n", name, in.Streamed)
 	}
 	if in.Rebuilt != "" {
