@@ -107,7 +107,7 @@ func BuildFiles(out string, paths []string, opt BuildOptions) (*BuildResult, err
 			w.Abort()
 			return nil, err
 		}
-		r, err := pcapng.Open(path, pcapng.Options{NoMmap: opt.NoMmap})
+		r, err := pcapng.Open(path, pcapng.Options{NoMmap: opt.NoMmap, MaxWindow: opt.MaxWindow})
 		if err != nil {
 			w.Abort()
 			return nil, err

@@ -115,6 +115,9 @@ type BuildOptions struct {
 	// Progress, if not nil, is called while BuildFiles reads (about every 64 Ki packets, on
 	// the goroutine that called it).
 	Progress func(Progress)
+	// MaxWindow is the largest decompression window a compressed capture may ask for
+	// (pcapng.Options.MaxWindow; 0: the default).
+	MaxWindow int64
 	// LockStale is how long BuildFiles waits for another process building the same index
 	// that shows no progress (0: DefaultLockStale).
 	LockStale time.Duration

@@ -24,6 +24,9 @@ var (
 	// ErrNotCapture is wrapped by the FormatError for a file whose first bytes are neither a
 	// pcap nor a pcapng magic (after decompression).
 	ErrNotCapture = errors.New("not a pcap or pcapng capture")
+	// ErrWindowTooLarge is wrapped by the error for a compressed capture whose decoder would
+	// need a history window above Options.MaxWindow.
+	ErrWindowTooLarge = errors.New("compression window above the limit")
 	// ErrClosed is returned by calls on a closed Reader.
 	ErrClosed = errors.New("pcapng: reader closed")
 	// ErrNotSeekable is returned by ReadPacketAt on a stream (pipe, stdin or compressed input)

@@ -2,6 +2,7 @@ package pcapng
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -21,7 +22,16 @@ type Options struct {
 	// BufferSize is the initial plain-read buffer (default 1 MiB); it grows for blocks
 	// larger than the buffer.
 	BufferSize int
+	// MaxWindow is the largest history window a compressed capture may ask its decoder
+	// for, in bytes (0: DefaultMaxWindow). zstd frames declare theirs (up to 3.75 TB, 512
+	// MiB with zstd --long=29): memory the header claims, not the data needs. gzip (32 KiB)
+	// and lz4 (4 MiB blocks) have fixed windows below any limit.
+	MaxWindow int64
 }
+
+// DefaultMaxWindow is the default Options.MaxWindow: 128 MiB (zstd -19 uses 8 MiB,
+// --long the default 128 MiB).
+const DefaultMaxWindow = 128 << 20
 
 // Compression is the compression around a capture, detected by magic bytes.
 type Compression uint8
@@ -138,11 +148,16 @@ func newStreamReader(src io.Reader, opts Options) (*Reader, error) {
 			}
 			dec, r.closer = zr, zr
 		case CompressionZstd:
-			zr, err := zstd.NewReader(rest, zstd.WithDecoderConcurrency(1))
+			limit := opts.MaxWindow
+			if limit <= 0 {
+				limit = DefaultMaxWindow
+			}
+			zr, err := zstd.NewReader(rest, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true),
+				zstd.WithDecoderMaxWindow(uint64(max(limit, zstd.MinWindowSize))))
 			if err != nil {
 				return nil, r.formatErr(0, "zstd header", "%v", err)
 			}
-			dec, r.closer = zr, zstdCloser{zr}
+			dec, r.closer = windowErr{zr, limit}, zstdCloser{zr}
 		case CompressionLZ4:
 			dec = lz4.NewReader(rest)
 		}
@@ -155,6 +170,21 @@ func newStreamReader(src io.Reader, opts Options) (*Reader, error) {
 		return nil, err
 	}
 	return r, nil
+}
+
+// windowErr turns the zstd decoder's window error into one that says the sizes and how to
+// raise the limit.
+type windowErr struct {
+	d     *zstd.Decoder
+	limit int64
+}
+
+func (w windowErr) Read(p []byte) (int, error) {
+	n, err := w.d.Read(p)
+	if err != nil && (errors.Is(err, zstd.ErrWindowSizeExceeded) || errors.Is(err, zstd.ErrDecoderSizeExceeded)) {
+		err = fmt.Errorf("zstd frame asks for a history window above the limit of %d MiB (%w; raise it with --max-window, e.g. --max-window 1GiB)", w.limit>>20, ErrWindowTooLarge)
+	}
+	return n, err
 }
 
 type zstdCloser struct{ d *zstd.Decoder }

@@ -16,6 +16,9 @@ type ExtractOptions struct {
 	Annotate bool   // pcapng only: a comment on each packet saying why it matched
 	Filter   string // the filter text, quoted in annotations
 	NoMmap   bool   // read captures with plain reads
+	// MaxWindow is the largest decompression window a compressed capture may ask for
+	// (pcapng.Options.MaxWindow; 0: the default).
+	MaxWindow int64
 	// Open opens capture file i of the store (nil: pcapng.Open of Store.Files()[i]).
 	Open func(i int) (*pcapng.Reader, error)
 }
@@ -42,7 +45,7 @@ func Extract(st Store, sel Selection, o ExtractOptions, w io.Writer) (ExtractSta
 	open := o.Open
 	if open == nil {
 		open = func(i int) (*pcapng.Reader, error) {
-			return pcapng.Open(capturePath(st, files[i]), pcapng.Options{NoMmap: o.NoMmap})
+			return pcapng.Open(capturePath(st, files[i]), pcapng.Options{NoMmap: o.NoMmap, MaxWindow: o.MaxWindow})
 		}
 	}
 	var ng *pcapng.PcapngWriter

@@ -24,6 +24,9 @@ type OpenOptions struct {
 	Locator   index.Locator
 	// NoMmap reads captures with plain reads instead of mapping them.
 	NoMmap bool
+	// MaxWindow is the largest decompression window a compressed capture may ask for when
+	// an index is built (pcapng.Options.MaxWindow; 0: the default).
+	MaxWindow int64
 	// Workers are the pipeline's decode and flow-tracking goroutines (0: GOMAXPROCS) when
 	// captures are read; the answers are the same for any number.
 	Workers int
@@ -138,7 +141,7 @@ func Open(inputs []string, opt OpenOptions) (*Input, error) {
 		if ok, why := index.UpToDate(idx, in.Captures); !ok {
 			in.Rebuilt = why
 			res, err := index.BuildFiles(idx, in.Captures, index.BuildOptions{
-				Flow: flowhash.Options{Workers: opt.Workers}, NoMmap: opt.NoMmap, Progress: opt.Progress})
+				Flow: flowhash.Options{Workers: opt.Workers}, NoMmap: opt.NoMmap, MaxWindow: opt.MaxWindow, Progress: opt.Progress})
 			switch {
 			case errors.Is(err, index.ErrBuiltByOther): // another process built it: open it
 				in.Rebuilt = ""

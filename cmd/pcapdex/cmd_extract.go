@@ -50,7 +50,7 @@ func runExtract(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "pcapdex extract: --annotate needs pcapng output (pcap has no comments)")
 		return exitUsage
 	}
-	o.NoMmap = q.input.noMmap
+	o.NoMmap, o.MaxWindow = q.input.noMmap, int64(q.input.maxWindow)
 	ctx, code := openQuery("extract", &q, fs.Args(), stderr)
 	if ctx == nil {
 		return code

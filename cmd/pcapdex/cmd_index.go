@@ -124,7 +124,7 @@ func indexSet(set []string, out string, o *indexOptions, stdout, stderr io.Write
 	start := time.Now()
 	prog := newProgress(stderr, set, o.progress)
 	res, err := index.BuildFiles(out, set, index.BuildOptions{BlockRows: o.blockRows,
-		Flow: flowhash.Options{Workers: o.workers}, NoMmap: o.input.noMmap, Progress: prog.update})
+		Flow: flowhash.Options{Workers: o.workers}, NoMmap: o.input.noMmap, MaxWindow: int64(o.input.maxWindow), Progress: prog.update})
 	prog.done()
 	if errors.Is(err, index.ErrBuiltByOther) {
 		fmt.Fprintf(stdout, "%s: up to date (built by another process meanwhile)\n", out)

@@ -57,7 +57,7 @@ func runInfo(args []string, stdout, stderr io.Writer) int {
 		out = append(out, '[')
 	}
 	for i, path := range files {
-		s := capstats.ReadFile(path, pcapng.Options{NoMmap: o.input.noMmap}, flowhash.Options{})
+		s := capstats.ReadFile(path, pcapng.Options{NoMmap: o.input.noMmap, MaxWindow: int64(o.input.maxWindow)}, flowhash.Options{})
 		// The same warnings and codes as every other command (see reportNotes).
 		note := captureNote{Warnings: s.Warnings, Error: s.Err, Truncated: s.Truncated,
 			Packets: s.Packets, Undecoded: s.Decode.ByStatus[fastparse.UnknownLink]}

@@ -207,7 +207,7 @@ func openQuery(name string, q *queryFlags, args []string, stderr io.Writer) (*qu
 		return fail(exitUsage, "extract reads the matching packets back from the capture by offset: give a file, not stdin")
 	}
 	opt := query.OpenOptions{NoIndex: q.noIndex, Keep: keepFor(name), IndexPath: q.indexPath,
-		NoMmap: q.input.noMmap, Workers: q.workers, Flow: q.track, Locator: q.locator}
+		NoMmap: q.input.noMmap, MaxWindow: int64(q.input.maxWindow), Workers: q.workers, Flow: q.track, Locator: q.locator}
 	if !q.noIndex {
 		// An index query is short and its garbage is a few block buffers: collecting during
 		// it costs more than it saves (GC start-up, signals to stop the world). Leave it to a
