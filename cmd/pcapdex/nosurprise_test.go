@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"encoding/binary"
+	"math"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"testing"
@@ -372,5 +374,30 @@ func TestNoWritableFolderStreams(t *testing.T) {
 	}
 	if _, err := os.Stat(cap + ".pcapdex"); err == nil {
 		t.Error("an index was written")
+	}
+}
+
+// TestQueriesKeepGCOn is row 18: an index query never turns the collector off (with it off
+// under a memory limit, a live heap above the limit collected continuously).
+func TestQueriesKeepGCOn(t *testing.T) {
+	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+		t.Skip("GOGC or GOMEMLIMIT set")
+	}
+	cap := pcapCopy(t, "a.pcap")
+	q := queryFlags{format: "table", timeFmt: "rfc3339"}
+	var se bytes.Buffer
+	ctx, code := openQuery("flows", &q, []string{cap}, &se)
+	if ctx == nil {
+		t.Fatalf("exit %d: %s", code, se.String())
+	}
+	gc := debug.SetGCPercent(100)
+	limit := debug.SetMemoryLimit(-1)
+	debug.SetGCPercent(gc)
+	ctx.close()
+	if gc < 0 {
+		t.Errorf("GOGC %d during the query: the collector is off", gc)
+	}
+	if limit != math.MaxInt64 {
+		t.Errorf("memory limit %d during the query: a live heap above it collects without end", limit)
 	}
 }
