@@ -19,7 +19,7 @@ import (
 const Suffix = ".pcapdex"
 
 // CaptureExts are the file names a directory input holds as captures.
-var CaptureExts = []string{".pcap", ".pcapng", ".cap", ".pcap.gz", ".pcapng.gz", ".pcap.zst", ".pcapng.zst", ".pcap.lz4", ".pcapng.lz4"}
+var CaptureExts = []string{".pcap", ".pcapng", ".cap", ".pcap.gz", ".pcapng.gz", ".pcap.zst", ".pcapng.zst", ".pcap.lz4", ".pcapng.lz4", ".pcap.bz2", ".pcapng.bz2"}
 
 // ExpandCaptures turns capture and directory arguments into capture paths: a directory
 // gives its capture files (CaptureExts) in name order; anything else is kept as given.

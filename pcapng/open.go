@@ -2,6 +2,7 @@ package pcapng
 
 import (
 	"bytes"
+	"compress/bzip2"
 	"errors"
 	"fmt"
 	"io"
@@ -41,6 +42,10 @@ const (
 	CompressionGzip
 	CompressionZstd
 	CompressionLZ4
+	CompressionBzip2
+	// CompressionXZ is recognised to be refused by name: no xz reader is kept well enough
+	// to trust with hostile input (see Open).
+	CompressionXZ
 )
 
 func (c Compression) String() string {
@@ -51,6 +56,10 @@ func (c Compression) String() string {
 		return "zstd"
 	case CompressionLZ4:
 		return "lz4"
+	case CompressionBzip2:
+		return "bzip2"
+	case CompressionXZ:
+		return "xz"
 	}
 	return "none"
 }
@@ -63,12 +72,17 @@ func sniffCompression(b []byte) Compression {
 		return CompressionZstd
 	case len(b) >= 4 && b[0] == 0x04 && b[1] == 0x22 && b[2] == 0x4d && b[3] == 0x18:
 		return CompressionLZ4
+	case len(b) >= 4 && b[0] == 'B' && b[1] == 'Z' && b[2] == 'h' && b[3] >= '1' && b[3] <= '9':
+		return CompressionBzip2
+	case len(b) >= 4 && b[0] == 0xfd && b[1] == '7' && b[2] == 'z' && b[3] == 'X':
+		return CompressionXZ
 	}
 	return CompressionNone
 }
 
 // Open opens a capture file for reading: classic pcap or pcapng, optionally compressed with
-// gzip, zstd or lz4 (detected by magic bytes, not by the extension). path "-" reads stdin.
+// gzip, zstd, lz4 or bzip2 (detected by magic bytes, not by the extension; xz is named and
+// refused). path "-" reads stdin.
 // A regular uncompressed file is memory-mapped unless opts.NoMmap is set; everything else
 // goes through the plain-read path. Open reads the file header (pcap header or first SHB)
 // and returns a *FormatError if it is not a capture.
@@ -160,6 +174,10 @@ func newStreamReader(src io.Reader, opts Options) (*Reader, error) {
 			dec, r.closer = windowErr{zr, limit}, zstdCloser{zr}
 		case CompressionLZ4:
 			dec = lz4.NewReader(rest)
+		case CompressionBzip2:
+			dec = bzip2.NewReader(rest) // the standard library's; a fixed 900 KB block at most
+		case CompressionXZ:
+			return nil, r.formatErr(0, "file header", "xz-compressed capture: not supported (xz -d it first, or recompress with zstd, gzip, lz4 or bzip2)")
 		}
 		r.compression = c
 		r.src, r.srcErr = dec, nil

@@ -79,3 +79,27 @@ func TestZstdWindowLimit(t *testing.T) {
 		t.Errorf("8 MiB window: %v", err)
 	}
 }
+
+// TestBzip2AndXZ is issue 19 row 13: bzip2 captures are read (the standard library's
+// reader; testdata/empty100.pcap.bz2 is `bzip2 -c` of a pcap of 100 empty records), xz
+// captures are named as unsupported rather than "not a pcap".
+func TestBzip2AndXZ(t *testing.T) {
+	r, err := Open("testdata/empty100.pcap.bz2", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var p Packet
+	n := 0
+	for r.Next(&p) == nil {
+		n++
+	}
+	if n != 100 || r.Compression() != CompressionBzip2 {
+		t.Errorf("%d packets, compression %v; want 100, bzip2", n, r.Compression())
+	}
+	xz := []byte{0xfd, '7', 'z', 'X', 'Z', 0, 0, 0, 0, 0, 0, 0}
+	_, err = NewReader(bytes.NewReader(xz), Options{Name: "x.pcap.xz"})
+	if err == nil || !strings.Contains(err.Error(), "xz-compressed capture: not supported") {
+		t.Errorf("xz: %v", err)
+	}
+}
