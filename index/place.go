@@ -173,8 +173,10 @@ func (l Locator) SetPath(captures []string) (string, error) {
 	return "", ErrNoPlace
 }
 
-// dirs are the folders indexes go to when not beside their capture, in order: the user
-// cache, then pcapdex-UID in the temp dir.
+// Dirs are the folders indexes go to when not beside their capture, in order: the user
+// cache, then pcapdex-UID in the temp dir (`pcapdex cache` lists and cleans them).
+func (l Locator) Dirs() []string { return l.dirs() }
+
 func (l Locator) dirs() []string {
 	var out []string
 	if d, err := l.cacheDir(); err == nil {

@@ -81,7 +81,7 @@ type command struct {
 
 // commandList returns every command, in the order `pcapdex help` lists them.
 func commandList() []*command {
-	return []*command{cmdInfo(), cmdIndex(), cmdFlows(), cmdPackets(), cmdTimeline(), cmdGaps(), cmdTop(), cmdSizes(), cmdEvents(), cmdConcurrent(), cmdExtract(), cmdBench()}
+	return []*command{cmdInfo(), cmdIndex(), cmdFlows(), cmdPackets(), cmdTimeline(), cmdGaps(), cmdTop(), cmdSizes(), cmdEvents(), cmdConcurrent(), cmdExtract(), cmdCache(), cmdBench()}
 }
 
 // lookup returns the command named name, or nil.

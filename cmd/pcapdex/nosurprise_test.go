@@ -401,3 +401,38 @@ func TestQueriesKeepGCOn(t *testing.T) {
 		t.Errorf("memory limit %d during the query: a live heap above it collects without end", limit)
 	}
 }
+
+// TestCacheListClean is row 13's cache part: the set indexes piling up in the cache dir are
+// listed with their state, and clean removes those whose captures are gone.
+func TestCacheListClean(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	a := pcapCopy(t, "a.pcap")
+	b := filepath.Join(filepath.Dir(a), "b.pcap")
+	os.WriteFile(b, mustRead(t, a), 0o644)
+	if _, se, code := runCLI(t, "flows", a, b); code != exitOK {
+		t.Fatalf("flows over a set: %d %s", code, se)
+	}
+	out, _, code := runCLI(t, "cache", "list")
+	if code != exitOK || !strings.Contains(out, "set-") || !strings.Contains(out, ", ok\n") || !strings.Contains(out, "capture "+b) {
+		t.Fatalf("cache list: exit %d\n%s", code, out)
+	}
+	os.Remove(b)
+	out, _, _ = runCLI(t, "cache", "list", "--format", "csv")
+	if !strings.Contains(out, ",gone: "+b+",") {
+		t.Errorf("after removing a capture, list says\n%s", out)
+	}
+	out, _, _ = runCLI(t, "cache", "clean", "--dry-run")
+	if !strings.Contains(out, "would remove") {
+		t.Errorf("clean --dry-run:\n%s", out)
+	}
+	out, _, code = runCLI(t, "cache", "clean")
+	if code != exitOK || !strings.Contains(out, "removed ") || !strings.Contains(out, "1 indexes") {
+		t.Errorf("clean: exit %d\n%s", code, out)
+	}
+	if out, _, _ := runCLI(t, "cache", "list"); strings.Contains(out, "set-") {
+		t.Errorf("the set index survived clean:\n%s", out)
+	}
+	if _, _, code := runCLI(t, "cache", "purge"); code != exitUsage {
+		t.Errorf("cache purge: exit %d, want 2", code)
+	}
+}
