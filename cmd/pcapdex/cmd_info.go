@@ -17,10 +17,11 @@ func cmdInfo() *command {
 	return &command{
 		name:    "info",
 		summary: "summarize captures like capinfos: format, link types, packets, time span, sizes, drops",
-		usage:   "pcapdex info [--format table|json|jsonl] [--no-mmap] CAPTURE...",
+		usage:   "pcapdex info [--format table|csv|json|jsonl] [--no-mmap] CAPTURE...",
 		examples: `  pcapdex info trace.pcapng
   pcapdex info --format json trace.pcap.gz
   pcapdex info --format jsonl *.pcap > summary.jsonl
+  pcapdex info --format csv captures/*.pcap > summary.csv
   cat trace.pcap | pcapdex info -`,
 		run: runInfo,
 	}
@@ -35,15 +36,15 @@ func runInfo(args []string, stdout, stderr io.Writer) int {
 	c := lookup("info")
 	var o infoOptions
 	fs := newFlags(c, stderr)
-	fs.StringVar(&o.format, "format", "table", "output format: table, json (one object per file; an array for several files) or jsonl")
+	fs.StringVar(&o.format, "format", "table", "output format: table, csv (one row per file, nested fields as parent.child), json (an array of one object per file, whatever the number of files) or jsonl (one object per line)")
 	addInputFlags(fs, &o.input)
 	if code, done := parseFlags(fs, args, stderr); done {
 		return code
 	}
 	switch o.format {
-	case "table", "json", "jsonl":
+	case "table", "csv", "json", "jsonl":
 	default:
-		fmt.Fprintf(stderr, "pcapdex info: unknown --format %q (table, json, jsonl)\n", o.format)
+		fmt.Fprintf(stderr, "pcapdex info: unknown --format %q (table, csv, json, jsonl)\n", o.format)
 		return exitUsage
 	}
 	files := fs.Args()
@@ -53,9 +54,10 @@ func runInfo(args []string, stdout, stderr io.Writer) int {
 	}
 	code := exitOK
 	var out []byte
-	if o.format == "json" && len(files) > 1 {
+	if o.format == "json" {
 		out = append(out, '[')
 	}
+	var rows []infoRow // csv: written at the end, under the union of the files' keys
 	for i, path := range files {
 		s := capstats.ReadFile(path, pcapng.Options{NoMmap: o.input.noMmap, MaxWindow: int64(o.input.maxWindow)}, flowhash.Options{})
 		// The same warnings and codes as every other command (see reportNotes).
@@ -76,13 +78,17 @@ func runInfo(args []string, stdout, stderr io.Writer) int {
 			}
 			out = output.AppendInfoTable(out, s)
 		case "json":
-			if len(files) > 1 && i > 0 {
+			if i > 0 {
 				out = append(out, ',', '\n')
 			}
 			out = s.AppendJSON(out)
-			if len(files) == 1 {
-				out = append(out, '\n')
+		case "csv":
+			row, err := flattenJSON(s.AppendJSON(nil))
+			if err != nil {
+				fmt.Fprintf(stderr, "pcapdex info: %v\n", err)
+				return exitInput
 			}
+			rows = append(rows, row)
 		case "jsonl":
 			out = s.AppendJSON(out)
 			out = append(out, '\n')
@@ -93,8 +99,11 @@ func runInfo(args []string, stdout, stderr io.Writer) int {
 		}
 		out = out[:0]
 	}
-	if o.format == "json" && len(files) > 1 {
+	switch o.format {
+	case "json":
 		stdout.Write([]byte("]\n"))
+	case "csv":
+		stdout.Write(appendInfoCSV(nil, rows))
 	}
 	return code
 }

@@ -44,7 +44,7 @@ func TestInfoMatchesManifest(t *testing.T) {
 		}
 		file := m["file"]
 		t.Run(file, func(t *testing.T) {
-			_, out, stderr := runInfoTest(t, "--format", "json", filepath.Join(dir, file))
+			_, out, stderr := runInfoTest(t, "--format", "jsonl", filepath.Join(dir, file))
 			var obj map[string]any
 			if err := json.Unmarshal([]byte(out), &obj); err != nil {
 				t.Fatalf("info output is not one JSON object: %v\n%s\nstderr: %s", err, out, stderr)

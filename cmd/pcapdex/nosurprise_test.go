@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -434,5 +436,44 @@ func TestCacheListClean(t *testing.T) {
 	}
 	if _, _, code := runCLI(t, "cache", "purge"); code != exitUsage {
 		t.Errorf("cache purge: exit %d, want 2", code)
+	}
+}
+
+// TestInfoLikeEveryCommand is row 10: info writes csv (one row per file, the same counts
+// as its JSON) and one JSON shape (an array) for one file or several.
+func TestInfoLikeEveryCommand(t *testing.T) {
+	a := pcapCopy(t, "a.pcap")
+	for _, files := range [][]string{{a}, {a, a}} {
+		out, se, code := runCLI(t, append([]string{"info", "--format", "json"}, files...)...)
+		var arr []map[string]any
+		if err := json.Unmarshal([]byte(out), &arr); err != nil || len(arr) != len(files) || code != exitOK {
+			t.Fatalf("info --format json of %d files: %v, %d objects, exit %d %s", len(files), err, len(arr), code, se)
+		}
+	}
+	out, se, code := runCLI(t, "info", "--format", "csv", a, a)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != exitOK || len(lines) != 3 {
+		t.Fatalf("info --format csv: exit %d, %d lines %s", code, len(lines), se)
+	}
+	head := strings.Split(lines[0], ",")
+	row := strings.Split(lines[1], ",")
+	js, _, _ := runCLI(t, "info", "--format", "jsonl", a)
+	var obj map[string]any
+	json.Unmarshal([]byte(js), &obj)
+	col := func(k string) string {
+		for i, h := range head {
+			if h == k && i < len(row) {
+				return row[i]
+			}
+		}
+		return "(missing)"
+	}
+	for _, k := range []string{"packets", "tcp", "udp", "ipv4", "vlan_frames", "tcp_conversations", "frame_bytes"} {
+		if v, ok := obj[k]; ok && col(k) != fmt.Sprint(v) {
+			t.Errorf("csv %s = %s, json %v", k, col(k), v)
+		}
+	}
+	if col("packets") == "(missing)" || col("malformed_reasons.truncated_ip") == "(missing)" {
+		t.Errorf("csv header lacks packets or nested malformed_reasons: %s", lines[0])
 	}
 }
