@@ -186,6 +186,7 @@ func verifyIndex(out string, stderr io.Writer) int {
 // object per update, for wrappers; "never" is silent. Updates come at most 5 times a second.
 type progress struct {
 	w     io.Writer
+	what  string // "indexing" (default), "reading"
 	mode  string // auto resolves to tty or never
 	total int64
 	start time.Time
@@ -226,12 +227,23 @@ func (p *progress) update(pr index.Progress) {
 	if p.total > 0 && done > 0 && done <= p.total {
 		eta = el * float64(p.total-done) / float64(done)
 	}
+	total := p.total
+	if done > total {
+		total = 0 // a compressed capture: bytes decompressed, no total known
+	}
 	switch p.mode {
 	case "json":
 		fmt.Fprintf(p.w, "{\"bytes\":%d,\"total_bytes\":%d,\"packets\":%d,\"packets_per_s\":%.0f,\"mb_per_s\":%.1f,\"eta_s\":%.1f}\n",
-			done, p.total, n, pps, mbps, eta)
+			done, total, n, pps, mbps, eta)
 	default:
-		line := fmt.Sprintf("indexing: %d/%d MB, %.2fM packets/s, %.0f MB/s", done>>20, p.total>>20, pps/1e6, mbps)
+		what := p.what
+		if what == "" {
+			what = "indexing"
+		}
+		line := fmt.Sprintf("%s: %d/%d MiB, %.2fM packets/s, %.0f MB/s", what, done>>20, total>>20, pps/1e6, mbps)
+		if total == 0 {
+			line = fmt.Sprintf("%s: %d MiB, %.2fM packets/s, %.0f MB/s", what, done>>20, pps/1e6, mbps)
+		}
 		if eta >= 0 {
 			line += fmt.Sprintf(", ETA %.0fs", eta)
 		}

@@ -219,8 +219,16 @@ func TestProgressLine(t *testing.T) {
 	w.Reset()
 	p.mode, p.last = "always", time.Time{}
 	p.update(index.Progress{Bytes: 500, TotalBytes: 1000, Packets: 20})
-	if got := w.String(); !strings.HasPrefix(got, "indexing: 0/0 MB") || !strings.Contains(got, "ETA 1s") {
+	if got := w.String(); !strings.HasPrefix(got, "indexing: 0/0 MiB") || !strings.Contains(got, "ETA 1s") {
 		t.Errorf("text progress %q", got)
+	}
+	// A compressed capture: more bytes decompressed than the file holds; no total, no ETA
+	// (it printed "1180/0 MB").
+	w.Reset()
+	p.last = time.Time{}
+	p.update(index.Progress{Bytes: 5 << 20, TotalBytes: 1000, Packets: 20})
+	if got := w.String(); !strings.HasPrefix(got, "indexing: 5 MiB,") || strings.Contains(got, "ETA") {
+		t.Errorf("text progress of a compressed capture %q", got)
 	}
 	w.Reset()
 	p.mode, p.last = "never", time.Time{}

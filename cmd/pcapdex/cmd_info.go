@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 
 	"github.com/pcapdex/pcapdex/capstats"
 	"github.com/pcapdex/pcapdex/fastparse"
@@ -28,8 +29,9 @@ func cmdInfo() *command {
 }
 
 type infoOptions struct {
-	format string
-	input  inputFlags
+	format   string
+	progress string
+	input    inputFlags
 }
 
 func runInfo(args []string, stdout, stderr io.Writer) int {
@@ -37,6 +39,7 @@ func runInfo(args []string, stdout, stderr io.Writer) int {
 	var o infoOptions
 	fs := newFlags(c, stderr)
 	fs.StringVar(&o.format, "format", "table", "output format: table, csv (one row per file, nested fields as parent.child), json (an array of one object per file, whatever the number of files) or jsonl (one object per line)")
+	fs.StringVar(&o.progress, "progress", "auto", "progress on stderr: auto (when stderr is a terminal), always, never, or json")
 	addInputFlags(fs, &o.input)
 	if code, done := parseFlags(fs, args, stderr); done {
 		return code
@@ -45,6 +48,10 @@ func runInfo(args []string, stdout, stderr io.Writer) int {
 	case "table", "csv", "json", "jsonl":
 	default:
 		fmt.Fprintf(stderr, "pcapdex info: unknown --format %q (table, csv, json, jsonl)\n", o.format)
+		return exitUsage
+	}
+	if !slices.Contains(progressModes, o.progress) {
+		fmt.Fprintf(stderr, "pcapdex info: --progress must be one of %s\n", strings.Join(progressModes, ", "))
 		return exitUsage
 	}
 	files := fs.Args()
@@ -59,7 +66,7 @@ func runInfo(args []string, stdout, stderr io.Writer) int {
 	}
 	var rows []infoRow // csv: written at the end, under the union of the files' keys
 	for i, path := range files {
-		s := capstats.ReadFile(path, pcapng.Options{NoMmap: o.input.noMmap, MaxWindow: int64(o.input.maxWindow)}, flowhash.Options{})
+		s := readInfo(path, pcapng.Options{NoMmap: o.input.noMmap, MaxWindow: int64(o.input.maxWindow)}, infoProgress(stderr, path, o.progress))
 		// The same warnings and codes as every other command (see reportNotes).
 		note := captureNote{Warnings: s.Warnings, Error: s.Err, Truncated: s.Truncated,
 			Packets: s.Packets, Undecoded: s.Decode.ByStatus[fastparse.UnknownLink]}
@@ -106,4 +113,37 @@ func runInfo(args []string, stdout, stderr io.Writer) int {
 		stdout.Write(appendInfoCSV(nil, rows))
 	}
 	return code
+}
+
+// readInfo is capstats.ReadFile with progress on stderr: a full pass over a large capture
+// says how far it is.
+func readInfo(path string, ropt pcapng.Options, prog *progress) *capstats.File {
+	defer prog.done()
+	r, err := pcapng.Open(path, ropt)
+	if err != nil {
+		return &capstats.File{Path: path, OpenFailed: true, Err: err.Error()}
+	}
+	defer r.Close()
+	var c capstats.Collector
+	var packets uint64
+	nb := 0
+	report := flowhash.BatchFunc(func(b *flowhash.Batch) error {
+		packets += uint64(len(b.Packets))
+		if nb++; nb&31 == 0 && len(b.Packets) > 0 {
+			last := &b.Packets[len(b.Packets)-1]
+			prog.update(index.Progress{Bytes: last.Offset + int64(last.CapLen), Packets: packets})
+		}
+		return nil
+	})
+	pl := flowhash.NewPipeline(flowhash.Options{DecodeStats: true}, &c, report)
+	pl.Run(r) // a read error is in the File
+	f := c.Files()[0]
+	f.Path = path
+	return f
+}
+
+func infoProgress(stderr io.Writer, path, mode string) *progress {
+	p := newProgress(stderr, []string{path}, mode)
+	p.what = "reading"
+	return p
 }
