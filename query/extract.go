@@ -97,11 +97,15 @@ func Extract(st Store, sel Selection, o ExtractOptions, w io.Writer) (ExtractSta
 			if !ok {
 				var snap uint32
 				var name string
+				resol := uint8(9)
 				if ifs := r.Interfaces(); int(pkt.Iface) < len(ifs) {
 					snap, name = ifs[pkt.Iface].SnapLen, ifs[pkt.Iface].Name
+					if tr := ifs[pkt.Iface].TSResol; tr <= 9 {
+						resol = tr // a decimal resolution converts back exactly: keep the input's
+					}
 				}
 				var err error
-				if id, err = ng.AddInterface(pkt.LinkType, snap, name, 9); err != nil {
+				if id, err = ng.AddInterface(pkt.LinkType, snap, name, resol); err != nil {
 					return err
 				}
 				ifaceMap[k] = id
