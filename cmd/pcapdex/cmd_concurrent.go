@@ -34,7 +34,7 @@ func runConcurrent(args []string, stdout, stderr io.Writer) int {
 	var spec filter.TimeSpec
 	if at != "" {
 		var err error
-		if spec, err = filter.ParseTime(at); err != nil {
+		if spec, err = parseTimeFlag(at); err != nil {
 			fmt.Fprintf(stderr, "pcapdex concurrent: --at: %v\n", err)
 			return exitUsage
 		}

@@ -477,3 +477,23 @@ func TestInfoLikeEveryCommand(t *testing.T) {
 		t.Errorf("csv header lacks packets or nested malformed_reasons: %s", lines[0])
 	}
 }
+
+// TestSinceAcceptsPrintedTimes is row 12's --since part: the forms pcapdex prints are
+// accepted, and a bad time is explained in plain words (no Go layout string).
+func TestSinceAcceptsPrintedTimes(t *testing.T) {
+	cap := pcapCopy(t, "a.pcap") // packets from 2024-01-01 00:00:00 to 00:00:07.19 UTC
+	want, _, _ := runCLI(t, "flows", cap, "--format", "csv", "--since", "2024-01-01T00:00:05Z")
+	for _, s := range []string{"2024-01-01 00:00:05", "2024-01-01 00:00:05.000", "2024-01-01 00:00:05 UTC", "2024-01-01T00:00:05", "1704067205", "+5s"} {
+		got, se, code := runCLI(t, "flows", cap, "--format", "csv", "--since", s)
+		if code != exitOK || got != want {
+			t.Errorf("--since %q: exit %d, %d bytes (want %d) %s", s, code, len(got), len(want), se)
+		}
+	}
+	_, se, code := runCLI(t, "flows", cap, "--since", "yesterday noon")
+	if code != exitUsage || strings.Contains(se, "2006-01-02") || !strings.Contains(se, "2024-01-01 12:00:00") {
+		t.Errorf("bad --since: exit %d, stderr %q", code, se)
+	}
+	if _, se, code := runCLI(t, "concurrent", cap, "--at", "2024-01-01 00:00:01"); code != exitOK {
+		t.Errorf("concurrent --at in the printed form: exit %d %s", code, se)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -184,7 +185,7 @@ func openQuery(name string, q *queryFlags, args []string, stderr io.Writer) (*qu
 		if x.s == "" {
 			continue
 		}
-		ts, err := filter.ParseTime(x.s)
+		ts, err := parseTimeFlag(x.s)
 		if err != nil {
 			return fail(exitUsage, "%s: %v", x.nm, err)
 		}
@@ -298,6 +299,25 @@ func openQuery(name string, q *queryFlags, args []string, stderr io.Writer) (*qu
 		c.note(stderr, "no flow matches the filter %q", c.filter)
 	}
 	return c, exitOK
+}
+
+// printedTime matches the times pcapdex prints in tables and info: 2024-01-01 12:00:00[.frac]
+// [UTC], and RFC 3339 without a zone.
+var printedTime = regexp.MustCompile(`^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?)(?: ?UTC| ?Z)?$`)
+
+// parseTimeFlag parses the value of --since, --until or --at: the forms pcapdex prints
+// (2024-01-01 12:00:00.5, UTC), RFC 3339, epoch seconds, or +DURATION from the capture
+// start. Its error says the forms in plain words.
+func parseTimeFlag(s string) (filter.TimeSpec, error) {
+	v := strings.TrimSpace(s)
+	if m := printedTime.FindStringSubmatch(v); m != nil {
+		v = m[1] + "T" + m[2] + "Z"
+	}
+	ts, err := filter.ParseTime(v)
+	if err != nil {
+		return ts, fmt.Errorf("time %q: want a UTC date and time as pcapdex prints it (2024-01-01 12:00:00 or 2024-01-01 12:00:00.250), RFC 3339 with a zone (2024-01-01T12:00:00+02:00), epoch seconds (1704110400.5) or +DURATION from the capture's start (+30s, +1m30s)", s)
+	}
+	return ts, nil
 }
 
 // lastTS is the time of the input's last packet.
