@@ -49,7 +49,9 @@ func ExpandCaptures(args []string) ([]string, error) {
 	return out, nil
 }
 
-// IsIndexFile reports whether the file at path starts with the index header magic.
+// IsIndexFile reports whether the file at path is a pcapdex index: it starts with the
+// header magic or, its header damaged, ends with the footer magic (Open then says what is
+// corrupt, rather than the file being taken for a capture that is "not a pcap").
 func IsIndexFile(path string) bool {
 	f, err := os.Open(path)
 	if err != nil {
@@ -60,7 +62,17 @@ func IsIndexFile(path string) bool {
 	if _, err := io.ReadFull(f, b[:]); err != nil {
 		return false
 	}
-	return bytes.Equal(b[:], []byte(headerMagic))
+	if bytes.Equal(b[:], []byte(headerMagic)) {
+		return true
+	}
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() || st.Size() < headerSize+footerSize {
+		return false
+	}
+	if _, err := f.ReadAt(b[:], st.Size()-8); err != nil {
+		return false
+	}
+	return bytes.Equal(b[:], []byte(footerMagic))
 }
 
 // Locator says where indexes of captures live: the sidecar CAPTURE.pcapdex beside a

@@ -88,3 +88,27 @@ func TestPlacementAlwaysWorks(t *testing.T) {
 		t.Errorf("no writable folder: PathFor = %q, %v; want ErrNoPlace", p, err)
 	}
 }
+
+// TestDamagedHeaderIsStillAnIndex is issue 19 row 19's corner: an index whose header is
+// damaged is reported as a corrupt index, not as a capture that is "not a pcap".
+func TestDamagedHeaderIsStillAnIndex(t *testing.T) {
+	p, _ := writeSample(t, 100, 64)
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[1] ^= 0xff // header magic
+	os.WriteFile(p, b, 0o644)
+	if !IsIndexFile(p) {
+		t.Fatal("a damaged header hides the index")
+	}
+	_, err = Open(p)
+	if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "header magic") {
+		t.Errorf("Open: %v, want a corrupt-index error about the header", err)
+	}
+	text := filepath.Join(t.TempDir(), "notes.txt")
+	os.WriteFile(text, []byte("just some text, long enough to have a header and a footer ......"), 0o644)
+	if IsIndexFile(text) {
+		t.Error("a text file taken for an index")
+	}
+}
