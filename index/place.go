@@ -204,6 +204,9 @@ func (l Locator) usable(dir string) bool {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return false
 	}
+	if st, err := os.Stat(dir); err == nil && st.Mode().Perm()&0o077 != 0 {
+		os.Chmod(dir, st.Mode().Perm()&0o700) // a cache made 0755 by an older pcapdex: make it private
+	}
 	if strings.HasPrefix(dir, os.TempDir()+string(filepath.Separator)) && !ownPrivateDir(dir) {
 		return false
 	}

@@ -63,6 +63,14 @@ func TestCacheDirIsPrivate(t *testing.T) {
 	if st.Mode().Perm() != 0o700 {
 		t.Errorf("cache dir mode %v, want 0700", st.Mode().Perm())
 	}
+	// A cache dir an older pcapdex made 0755 is made private when next used.
+	os.Chmod(cache, 0o755)
+	if _, err := l.PathFor(filepath.Join(t.TempDir(), "y.pcap")); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := os.Stat(cache); st.Mode().Perm() != 0o700 {
+		t.Errorf("old cache dir mode %v, want 0700", st.Mode().Perm())
+	}
 }
 
 // TestPlacementAlwaysWorks is issue 19 row 4: a read-only capture folder and no usable
