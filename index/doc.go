@@ -108,7 +108,7 @@
 //
 // # What the builder stores (names are constants in builder.go: the contract with query/)
 //
-//	captures                 fingerprint + info object (`pcapdex info --format json`) per file
+//	captures                 fingerprint + info object (`pcapdex info --format jsonl`) per file
 //	meta                     build facts, JSON (format, flow hash version, block rows, counts)
 //	packets, packets.meta    one row per packet, 64Ki rows per block, time column "ts":
 //	                         ts, file, off (record offset), caplen, trunc (origlen - caplen),

@@ -11,7 +11,7 @@ import (
 )
 
 // TestInfoMatchesManifest is ../shared/tools/oracle-diff in Go: every manifest column that
-// `pcapdex info --format json` reports must equal what tshark 4.0.17 reported, on every corpus
+// `pcapdex info --format jsonl` reports must equal what tshark 4.0.17 reported, on every corpus
 // file, except for the differences listed in infoOracleExceptions, each with its reason.
 func TestInfoMatchesManifest(t *testing.T) {
 	dir := infoCorpusDir(t)
