@@ -201,6 +201,13 @@ func UndecodedWarning(path string, n uint64, linkTypes []pcapng.LinkType) string
 	return fmt.Sprintf("%s: %s packets of %s not decoded (no flows, addresses or ports)", path, groupDigits(n), what)
 }
 
+// EventsDroppedWarning says that n TCP analysis events were not kept because their flow
+// had flowhash.Options.MaxFlowEvents already.
+func EventsDroppedWarning(n uint64) string {
+	return fmt.Sprintf("%s TCP analysis events not kept: their flow had %s already (the flows' counts are exact; 'events' lists the first ones)",
+		groupDigits(n), groupDigits(flowhash.DefaultMaxFlowEvents))
+}
+
 // groupDigits writes n with commas between groups of three digits.
 func groupDigits(n uint64) string {
 	s := strconv.FormatUint(n, 10)

@@ -130,6 +130,7 @@ type BuildStats struct {
 	Files, Packets, Flows, Events int64
 	Bytes                         int64    // index file size
 	Warnings                      []string // captures that ended early (read errors), one line each
+	EventsDropped                 uint64   // events not kept (flowhash.Options.MaxFlowEvents)
 }
 
 type keyState struct {
@@ -515,6 +516,14 @@ func (b *Builder) finish() (*BuildStats, error) {
 	if err := w.AddSection(SectionBlob, SectionMeta, meta, true); err != nil {
 		return nil, err
 	}
+	if n := res.EventsDropped; n > 0 && len(b.files) > 0 {
+		// A fact of the set, kept with its last capture so every query says it again.
+		last := &b.files[len(b.files)-1]
+		if info := last.Info; len(info) > 1 && info[len(info)-1] == '}' {
+			info = append(slices.Clone(info[:len(info)-1]), `,"events_not_kept":`...)
+			last.Info = append(strconv.AppendUint(info, n, 10), '}')
+		}
+	}
 	if err := w.WriteCaptures(b.files); err != nil {
 		return nil, err
 	}
@@ -524,6 +533,7 @@ func (b *Builder) finish() (*BuildStats, error) {
 	b.stats = BuildStats{Files: int64(len(b.files)), Packets: int64(b.npk), Flows: int64(nf), Events: int64(len(events))}
 	b.stats.Bytes = w.off
 	b.stats.Warnings = b.warnings
+	b.stats.EventsDropped = res.EventsDropped
 	return &b.stats, nil
 }
 

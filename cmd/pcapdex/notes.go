@@ -20,6 +20,8 @@ type captureNote struct {
 	Truncated bool     `json:"truncated"`
 	Packets   uint64   `json:"packets"`
 	Undecoded uint64   `json:"undecoded_link_packets"`
+	// EventsNotKept are events beyond the per-flow cap (kept with a set's last capture).
+	EventsNotKept uint64 `json:"events_not_kept"`
 }
 
 // notesFromBuild returns the notes of the captures res read.
@@ -28,6 +30,9 @@ func notesFromBuild(res *index.BuildResult) []captureNote {
 	for i, f := range res.Files {
 		notes[i] = captureNote{Warnings: f.Warnings, Error: f.Err, Truncated: f.Truncated,
 			Packets: f.Packets, Undecoded: f.Decode.ByStatus[fastparse.UnknownLink]}
+	}
+	if len(notes) > 0 {
+		notes[len(notes)-1].EventsNotKept = res.EventsDropped
 	}
 	return notes
 }
@@ -64,7 +69,10 @@ func reportNotes(cmd string, notes []captureNote, stderr io.Writer) int {
 		if n.Error != "" {
 			fmt.Fprintf(stderr, "pcapdex %s: %s\n", cmd, n.Error)
 		}
-		if n.Truncated || n.Error != "" || n.Undecoded > 0 {
+		if n.EventsNotKept > 0 {
+			fmt.Fprintf(stderr, "pcapdex %s: warning: %s\n", cmd, index.EventsDroppedWarning(n.EventsNotKept))
+		}
+		if n.Truncated || n.Error != "" || n.Undecoded > 0 || n.EventsNotKept > 0 {
 			code = exitPartial
 		}
 		undecoded += n.Undecoded
