@@ -212,6 +212,9 @@ func NewStreamStoreOptions(paths []string, noMmap bool, opt flowhash.Options, ke
 	}
 	res := pl.Result()
 	s.Read, s.Undecoded = res.Packets, res.DecodeStatus[fastparse.UnknownLink]
+	if res.EventsDropped > 0 {
+		s.Warnings = append(s.Warnings, index.EventsDroppedWarning(res.EventsDropped))
+	}
 	if s.Undecoded > 0 {
 		name := paths[0]
 		if len(paths) > 1 {
