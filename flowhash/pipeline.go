@@ -26,6 +26,7 @@ type Result struct {
 	TCPConversations int    // distinct address+port pairs of TCP packets, as tshark -z conv,tcp
 	UDPConversations int    // same for UDP, as tshark -z conv,udp
 	DecodeStatus     [fastparse.NumStatus]uint64
+	EventsDropped    uint64          // events not kept: their flow had Options.MaxFlowEvents already
 	Decode           fastparse.Stats // decoder counts of every packet read (Options.DecodeStats; always from a Tracker)
 }
 
@@ -534,6 +535,7 @@ func (res *Result) merge(tables []*Table, ids [][]uint32) {
 	for _, t := range tables {
 		ne += t.events.Len()
 		res.Totals.add(&t.totals)
+		res.EventsDropped += t.evDrop
 	}
 	// Flow ids: the order of each flow's first frame (unique: a frame belongs to one flow).
 	// Sort small (first frame, shard, index) entries, then write each record once, in that
@@ -649,7 +651,7 @@ func (res *Result) merge(tables []*Table, ids [][]uint32) {
 			}
 			e.serial = 0 // table-specific: cleared so results compare equal for any workers
 		}
-		t.done, t.events, t.slots, t.nlive = slab.List[Flow]{}, slab.List[Event]{}, nil, 0
+		t.done, t.events, t.slots, t.nlive, t.evCount = slab.List[Flow]{}, slab.List[Event]{}, nil, 0, nil
 	}
 	for i := range res.Flows {
 		f := &res.Flows[i]

@@ -16,7 +16,15 @@ type Options struct {
 	StormWindow int64 // ns; 0 = 1 s
 	AckStall    int64 // ns without ACK progress while data is outstanding; 0 = 1 s
 	DecodeStats bool  // fill Result.Decode (fastparse.Stats of every packet); Pipeline only
+	// MaxFlowEvents caps the events kept per flow (Result.Events), so memory follows flows,
+	// not packets (one flow of 134 M retransmissions held 6 GB of events); the flows'
+	// counters stay exact and Result.EventsDropped counts what was not kept. 0 means
+	// DefaultMaxFlowEvents, < 0 no cap.
+	MaxFlowEvents int
 }
+
+// DefaultMaxFlowEvents is the default Options.MaxFlowEvents.
+const DefaultMaxFlowEvents = 1 << 20
 
 func (o *Options) defaults() {
 	if o.UDPTimeout == 0 {
@@ -30,6 +38,9 @@ func (o *Options) defaults() {
 	}
 	if o.AckStall <= 0 {
 		o.AckStall = 1e9
+	}
+	if o.MaxFlowEvents == 0 {
+		o.MaxFlowEvents = DefaultMaxFlowEvents
 	}
 }
 
@@ -119,6 +130,8 @@ type Table struct {
 	v6      slab.Pool[[2][16]byte] // IPv6 address pairs of flow keys
 	done    slab.List[Flow]        // finished flows
 	events  slab.List[Event]       // when opt.Events
+	evCount []uint32               // events kept per flow serial (opt.MaxFlowEvents)
+	evDrop  uint64                 // events not kept: their flow had MaxFlowEvents already
 	totals  Totals
 	nserial uint32 // flows created
 	nkeys   uint32 // keys seen
@@ -374,8 +387,27 @@ func (s *tcpState) histLog(f *flowState, d Dir, c byte, n uint32, logged *uint8)
 
 func (t *Table) emit(f *flowState, typ EventType, d Dir, frame uint64, ts int64, detail int64) {
 	t.pktEv |= 1 << typ
-	if !t.opt.Events {
-		return
+	if t.opt.Events {
+		t.addEvent(f, typ, d, frame, ts, detail)
+	}
+}
+
+// addEvent records an event of f, unless f has Options.MaxFlowEvents already (then it is
+// only counted in evDrop). Out of line: events are rare next to packets, and emit, called
+// for every flag a packet raises, stays inlinable.
+//
+//go:noinline
+func (t *Table) addEvent(f *flowState, typ EventType, d Dir, frame uint64, ts int64, detail int64) {
+	if limit := t.opt.MaxFlowEvents; limit > 0 {
+		s := int(f.serial)
+		if s >= len(t.evCount) {
+			t.evCount = append(t.evCount, make([]uint32, s+1-len(t.evCount)+len(t.evCount)/2)...)
+		}
+		if int(t.evCount[s]) >= limit {
+			t.evDrop++
+			return
+		}
+		t.evCount[s]++
 	}
 	*t.events.Add() = Event{Frame: frame, TS: ts, Type: typ, FromOrig: d == f.orig, Detail: detail, serial: f.serial}
 }

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
 
@@ -116,6 +117,14 @@ type BuildOptions struct {
 	// Progress, if not nil, is called while BuildFiles reads (about every 64 Ki packets, on
 	// the goroutine that called it).
 	Progress func(Progress)
+	// MaxWindow is the largest decompression window a compressed capture may ask for
+	// (pcapng.Options.MaxWindow; 0: the default).
+	MaxWindow int64
+	// LockStale is how long BuildFiles waits for another process building the same index
+	// that shows no progress (0: DefaultLockStale).
+	LockStale time.Duration
+
+	lockWait func() // tests: called when BuildFiles starts waiting for another builder
 }
 
 // BuildStats summarise a build.
@@ -123,6 +132,7 @@ type BuildStats struct {
 	Files, Packets, Flows, Events int64
 	Bytes                         int64    // index file size
 	Warnings                      []string // captures that ended early (read errors), one line each
+	EventsDropped                 uint64   // events not kept (flowhash.Options.MaxFlowEvents)
 }
 
 type keyState struct {
@@ -479,6 +489,14 @@ func (b *Builder) finish() (*BuildStats, error) {
 	if err := w.AddSection(SectionBlob, SectionMeta, meta, true); err != nil {
 		return nil, err
 	}
+	if n := res.EventsDropped; n > 0 && len(b.files) > 0 {
+		// A fact of the set, kept with its last capture so every query says it again.
+		last := &b.files[len(b.files)-1]
+		if info := last.Info; len(info) > 1 && info[len(info)-1] == '}' {
+			info = append(slices.Clone(info[:len(info)-1]), `,"events_not_kept":`...)
+			last.Info = append(strconv.AppendUint(info, n, 10), '}')
+		}
+	}
 	if err := w.WriteCaptures(b.files); err != nil {
 		return nil, err
 	}
@@ -488,6 +506,7 @@ func (b *Builder) finish() (*BuildStats, error) {
 	b.stats = BuildStats{Files: int64(len(b.files)), Packets: int64(b.npk), Flows: int64(nf), Events: int64(len(events))}
 	b.stats.Bytes = w.off
 	b.stats.Warnings = b.warnings
+	b.stats.EventsDropped = res.EventsDropped
 	return &b.stats, nil
 }
 

@@ -52,6 +52,8 @@
 //	1 blob        opaque bytes, e.g. "meta" (build parameters) written by the builder
 //	2 captures    "captures": per capture file its path, size, mtime (ns), SHA-256 of the
 //	              first and last MiB, and its opaque info object (see CaptureFile, Stale)
+//	1 blob        "capture-sums": the SHA-256 of each whole capture (see CaptureFile); an
+//	              index without it is stale
 //	3 table-data  "NAME": the column chunks of table NAME, block after block
 //	4 table-meta  "NAME.meta": schema and block index of table NAME
 //	5 postings    sorted keys -> roaring bitmaps (see below)
@@ -106,7 +108,7 @@
 //
 // # What the builder stores (names are constants in builder.go: the contract with query/)
 //
-//	captures                 fingerprint + info object (`pcapdex info --format json`) per file
+//	captures                 fingerprint + info object (`pcapdex info --format jsonl`) per file
 //	meta                     build facts, JSON (format, flow hash version, block rows, counts)
 //	packets, packets.meta    one row per packet, 64Ki rows per block, time column "ts":
 //	                         ts, file, off (record offset), caplen, trunc (origlen - caplen),

@@ -9,13 +9,15 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 )
 
 // Suffix is appended to a capture's name for its sidecar index.
 const Suffix = ".pcapdex"
 
 // CaptureExts are the file names a directory input holds as captures.
-var CaptureExts = []string{".pcap", ".pcapng", ".cap", ".pcap.gz", ".pcapng.gz", ".pcap.zst", ".pcapng.zst", ".pcap.lz4", ".pcapng.lz4"}
+var CaptureExts = []string{".pcap", ".pcapng", ".cap", ".pcap.gz", ".pcapng.gz", ".pcap.zst", ".pcapng.zst", ".pcap.lz4", ".pcapng.lz4", ".pcap.bz2", ".pcapng.bz2"}
 
 // ExpandCaptures turns capture and directory arguments into capture paths: a directory
 // gives its capture files (CaptureExts, and tcpdump's rotation names NAME.pcapN) in rotation
@@ -32,7 +34,9 @@ func ExpandCapturesSkipped(args []string) (paths, skipped []string, err error) {
 	return expand(args)
 }
 
-// IsIndexFile reports whether the file at path starts with the index header magic.
+// IsIndexFile reports whether the file at path is a pcapdex index: it starts with the
+// header magic or, its header damaged, ends with the footer magic (Open then says what is
+// corrupt, rather than the file being taken for a capture that is "not a pcap").
 func IsIndexFile(path string) bool {
 	f, err := os.Open(path)
 	if err != nil {
@@ -43,7 +47,17 @@ func IsIndexFile(path string) bool {
 	if _, err := io.ReadFull(f, b[:]); err != nil {
 		return false
 	}
-	return bytes.Equal(b[:], []byte(headerMagic))
+	if bytes.Equal(b[:], []byte(headerMagic)) {
+		return true
+	}
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() || st.Size() < headerSize+footerSize {
+		return false
+	}
+	if _, err := f.ReadAt(b[:], st.Size()-8); err != nil {
+		return false
+	}
+	return bytes.Equal(b[:], []byte(footerMagic))
 }
 
 // Locator says where indexes of captures live: the sidecar CAPTURE.pcapdex beside a
@@ -97,28 +111,42 @@ func (l Locator) CachePath(capture string) (string, error) {
 	return filepath.Join(dir, hex.EncodeToString(h[:8])+"-"+filepath.Base(abs)+Suffix), nil
 }
 
+// ErrNoPlace is returned by PathFor and SetPath when no folder can take an index: not the
+// capture's, nor the user cache, nor the temp dir. Callers read the captures in one pass.
+var ErrNoPlace = errors.New("no writable folder for an index (beside the capture, the user cache or the temp dir)")
+
 // PathFor returns where the index of capture lives or is to be written: the sidecar
-// CAPTURE.pcapdex when it exists or its folder is writable, else the cache path (its
-// folder created).
+// CAPTURE.pcapdex when it exists or its folder is writable, else CACHEDIR/HASH-NAME.pcapdex
+// in the user cache, else the same name in a private folder of the temp dir (both folders
+// created 0700); ErrNoPlace when none can be written.
 func (l Locator) PathFor(capture string) (string, error) {
 	side := capture + Suffix
 	if _, err := os.Stat(side); err == nil || l.writable(filepath.Dir(side)) {
 		return side, nil
 	}
-	if p, err := l.CachePath(capture); err == nil {
+	abs, err := filepath.Abs(capture)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.Sum256([]byte(abs))
+	name := hex.EncodeToString(h[:8]) + "-" + filepath.Base(abs) + Suffix
+	for _, dir := range l.dirs() {
+		p := filepath.Join(dir, name)
 		if _, err := os.Stat(p); err == nil {
 			return p, nil
 		}
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return "", err
-		}
-		return p, nil
 	}
-	return side, nil
+	for _, dir := range l.dirs() {
+		if l.usable(dir) {
+			return filepath.Join(dir, name), nil
+		}
+	}
+	return "", ErrNoPlace
 }
 
-// SetPath is where the index of a capture set goes: the cache directory, named by a hash
-// of the captures' absolute paths in order (its folder created).
+// SetPath is where the index of a capture set goes: the user cache directory (else a
+// private folder of the temp dir), named by a hash of the captures' absolute paths in
+// order (its folder created 0700); ErrNoPlace when none can be written.
 func (l Locator) SetPath(captures []string) (string, error) {
 	h := sha256.New()
 	for _, c := range captures {
@@ -128,14 +156,46 @@ func (l Locator) SetPath(captures []string) (string, error) {
 		}
 		io.WriteString(h, abs+"\n")
 	}
-	dir, err := l.cacheDir()
-	if err != nil {
-		return "", err
+	name := "set-" + hex.EncodeToString(h.Sum(nil)[:8]) + Suffix
+	for _, dir := range l.dirs() {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			return filepath.Join(dir, name), nil
+		}
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
+	for _, dir := range l.dirs() {
+		if l.usable(dir) {
+			return filepath.Join(dir, name), nil
+		}
 	}
-	return filepath.Join(dir, "set-"+hex.EncodeToString(h.Sum(nil)[:8])+Suffix), nil
+	return "", ErrNoPlace
+}
+
+// Dirs are the folders indexes go to when not beside their capture, in order: the user
+// cache, then pcapdex-UID in the temp dir (`pcapdex cache` lists and cleans them).
+func (l Locator) Dirs() []string { return l.dirs() }
+
+func (l Locator) dirs() []string {
+	var out []string
+	if d, err := l.cacheDir(); err == nil {
+		out = append(out, d)
+	}
+	return append(out, filepath.Join(os.TempDir(), "pcapdex-"+strconv.Itoa(os.Getuid())))
+}
+
+// usable creates dir (0700) if needed and reports whether indexes can be written there. A
+// folder in the temp dir must be the user's own, private and not a link: another user
+// could have made it first.
+func (l Locator) usable(dir string) bool {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return false
+	}
+	if st, err := os.Stat(dir); err == nil && st.Mode().Perm()&0o077 != 0 {
+		os.Chmod(dir, st.Mode().Perm()&0o700) // a cache made 0755 by an older pcapdex: make it private
+	}
+	if strings.HasPrefix(dir, os.TempDir()+string(filepath.Separator)) && !ownPrivateDir(dir) {
+		return false
+	}
+	return l.writable(dir)
 }
 
 // UpToDate reports whether path is a readable index of the current format for captures

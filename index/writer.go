@@ -8,7 +8,8 @@ import (
 	"hash/crc32"
 	"io"
 	"os"
-	"path/filepath"
+
+	"github.com/pcapdex/pcapdex/internal/safefile"
 )
 
 // castagnoli is the CRC32C table used for every checksum in the format.
@@ -17,14 +18,16 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 func crc32c(b []byte) uint32 { return crc32.Checksum(b, castagnoli) }
 
 // Writer writes one index file. Sections are streamed, one at a time, to a temporary file
-// in the target directory; Close writes the directory and footer, syncs, and renames the
-// temporary file over the target, so readers see either the old index or the new one,
-// never a mix. Any error is sticky: later calls return it, and Close removes the temporary
-// file. A Writer is not safe for concurrent use.
+// in the target directory (unnamed where the system allows, so a killed process leaves
+// nothing behind); Close writes the directory and footer, syncs, and renames the temporary
+// file over the target, so readers see either the old index or the new one, never a mix.
+// A symlink or special file as the target is written through, never replaced (see
+// internal/safefile). Any error is sticky: later calls return it, and Close removes the
+// temporary file. A Writer is not safe for concurrent use.
 type Writer struct {
 	path  string
-	tmp   string
-	f     *os.File
+	tmp   string // the name errors use for the file being written
+	f     *safefile.File
 	bw    *bufio.Writer
 	off   int64
 	dir   []SectionInfo
@@ -37,17 +40,18 @@ type Writer struct {
 	bg    *TableWriter // a table whose goroutine owns the Writer until it stops
 }
 
-// Create starts writing the index file path. Nothing appears at path until Close succeeds.
-func Create(path string) (*Writer, error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+// Create starts writing the index file path, mode 0644 less the umask. Nothing appears at
+// path until Close succeeds.
+func Create(path string) (*Writer, error) { return CreatePerm(path, 0o644) }
+
+// CreatePerm is Create with the mode of the new file (less the umask): BuildFiles gives an
+// index no more permissions than its captures have.
+func CreatePerm(path string, perm os.FileMode) (*Writer, error) {
+	f, err := safefile.Create(path, perm)
 	if err != nil {
 		return nil, fmt.Errorf("index: create %s: %w", path, err)
 	}
-	w := &Writer{path: path, tmp: f.Name(), f: f, bw: bufio.NewWriterSize(f, 1<<20), names: map[string]struct{}{}}
+	w := &Writer{path: path, tmp: path + " (being written)", f: f, bw: bufio.NewWriterSize(f, 1<<20), names: map[string]struct{}{}}
 	if err := w.comp.init(); err != nil {
 		w.Abort()
 		return nil, fmt.Errorf("index: create %s: %w", path, err)
@@ -209,23 +213,9 @@ func (w *Writer) Close() error {
 		}
 	}
 	if w.err == nil {
-		if err := w.f.Chmod(0o644); err != nil {
-			w.fail(fmt.Errorf("index: chmod %s: %w", w.tmp, err))
-		}
-	}
-	if w.err == nil {
-		if err := w.f.Sync(); err != nil {
-			w.fail(fmt.Errorf("index: sync %s: %w", w.tmp, err))
-		}
-	}
-	if w.err == nil {
-		if err := w.f.Close(); err != nil {
-			w.fail(fmt.Errorf("index: close %s: %w", w.tmp, err))
-		}
+		err := w.f.Commit() // sync, rename over the target, sync the folder
 		w.f = nil
-	}
-	if w.err == nil {
-		if err := os.Rename(w.tmp, w.path); err != nil {
+		if err != nil {
 			w.fail(fmt.Errorf("index: %w", err))
 		}
 	}
@@ -236,7 +226,6 @@ func (w *Writer) Close() error {
 	}
 	w.done = true
 	w.comp.enc.Close()
-	syncDir(filepath.Dir(w.path))
 	return nil
 }
 
@@ -254,22 +243,12 @@ func (w *Writer) Abort() {
 		w.err = errors.New("index: writer aborted")
 	}
 	if w.f != nil {
-		w.f.Close()
+		w.f.Abort()
 		w.f = nil
 	}
-	os.Remove(w.tmp)
 	if w.comp.enc != nil {
 		w.comp.enc.Close()
 	}
-}
-
-func syncDir(dir string) {
-	d, err := os.Open(dir)
-	if err != nil {
-		return
-	}
-	d.Sync() // best effort: not every file system supports it
-	d.Close()
 }
 
 var _ io.Writer = (*sectionWriter)(nil)

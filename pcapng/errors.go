@@ -31,6 +31,9 @@ var (
 	// pcap nor a pcapng magic (after decompression), or that is too short to hold either:
 	// errors.Is(err, ErrNotCapture) holds for the error Open returns then.
 	ErrNotCapture = errors.New("not a pcap or pcapng capture")
+	// ErrWindowTooLarge is wrapped by the error for a compressed capture whose decoder would
+	// need a history window above Options.MaxWindow.
+	ErrWindowTooLarge = errors.New("compression window above the limit")
 	// ErrClosed is returned by calls on a closed Reader.
 	ErrClosed = errors.New("pcapng: reader closed")
 	// ErrNotSeekable is returned by ReadPacketAt on a stream (pipe, stdin or compressed input)

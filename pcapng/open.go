@@ -2,6 +2,8 @@ package pcapng
 
 import (
 	"bytes"
+	"compress/bzip2"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -22,7 +24,16 @@ type Options struct {
 	// BufferSize is the initial plain-read buffer (default 1 MiB); it grows for blocks
 	// larger than the buffer.
 	BufferSize int
+	// MaxWindow is the largest history window a compressed capture may ask its decoder
+	// for, in bytes (0: DefaultMaxWindow). zstd frames declare theirs (up to 3.75 TB, 512
+	// MiB with zstd --long=29): memory the header claims, not the data needs. gzip (32 KiB)
+	// and lz4 (4 MiB blocks) have fixed windows below any limit.
+	MaxWindow int64
 }
+
+// DefaultMaxWindow is the default Options.MaxWindow: 128 MiB (zstd -19 uses 8 MiB,
+// --long the default 128 MiB).
+const DefaultMaxWindow = 128 << 20
 
 // Compression is the compression around a capture, detected by magic bytes.
 type Compression uint8
@@ -32,6 +43,10 @@ const (
 	CompressionGzip
 	CompressionZstd
 	CompressionLZ4
+	CompressionBzip2
+	// CompressionXZ is recognised to be refused by name: no xz reader is kept well enough
+	// to trust with hostile input (see Open).
+	CompressionXZ
 )
 
 func (c Compression) String() string {
@@ -42,6 +57,10 @@ func (c Compression) String() string {
 		return "zstd"
 	case CompressionLZ4:
 		return "lz4"
+	case CompressionBzip2:
+		return "bzip2"
+	case CompressionXZ:
+		return "xz"
 	}
 	return "none"
 }
@@ -54,12 +73,17 @@ func sniffCompression(b []byte) Compression {
 		return CompressionZstd
 	case len(b) >= 4 && b[0] == 0x04 && b[1] == 0x22 && b[2] == 0x4d && b[3] == 0x18:
 		return CompressionLZ4
+	case len(b) >= 4 && b[0] == 'B' && b[1] == 'Z' && b[2] == 'h' && b[3] >= '1' && b[3] <= '9':
+		return CompressionBzip2
+	case len(b) >= 4 && b[0] == 0xfd && b[1] == '7' && b[2] == 'z' && b[3] == 'X':
+		return CompressionXZ
 	}
 	return CompressionNone
 }
 
 // Open opens a capture file for reading: classic pcap or pcapng, optionally compressed with
-// gzip, zstd or lz4 (detected by magic bytes, not by the extension). path "-" reads stdin.
+// gzip, zstd, lz4 or bzip2 (detected by magic bytes, not by the extension; xz is named and
+// refused). path "-" reads stdin.
 // A regular uncompressed file is memory-mapped unless opts.NoMmap is set; everything else
 // goes through the plain-read path. Open reads the file header (pcap header or first SHB)
 // and returns a *FormatError if it is not a capture.
@@ -142,15 +166,24 @@ func newStreamReader(src io.Reader, opts Options) (*Reader, error) {
 			}
 			dec, r.closer = zr, zr
 		case CompressionZstd:
-			zr, err := zstd.NewReader(rest, zstd.WithDecoderConcurrency(1))
+			limit := opts.MaxWindow
+			if limit <= 0 {
+				limit = DefaultMaxWindow
+			}
+			zr, err := zstd.NewReader(rest, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true),
+				zstd.WithDecoderMaxWindow(uint64(max(limit, zstd.MinWindowSize))))
 			if err != nil {
 				fe := r.formatErr(0, "zstd header", "%v", err)
 				fe.Err = err
 				return nil, fe
 			}
-			dec, r.closer = zr, zstdCloser{zr}
+			dec, r.closer = windowErr{zr, limit}, zstdCloser{zr}
 		case CompressionLZ4:
 			dec = lz4.NewReader(rest)
+		case CompressionBzip2:
+			dec = bzip2.NewReader(rest) // the standard library's; a fixed 900 KB block at most
+		case CompressionXZ:
+			return nil, r.formatErr(0, "file header", "xz-compressed capture: not supported (xz -d it first, or recompress with zstd, gzip, lz4 or bzip2)")
 		}
 		r.compression = c
 		r.src, r.srcErr = dec, nil
@@ -161,6 +194,21 @@ func newStreamReader(src io.Reader, opts Options) (*Reader, error) {
 		return nil, err
 	}
 	return r, nil
+}
+
+// windowErr turns the zstd decoder's window error into one that says the sizes and how to
+// raise the limit.
+type windowErr struct {
+	d     *zstd.Decoder
+	limit int64
+}
+
+func (w windowErr) Read(p []byte) (int, error) {
+	n, err := w.d.Read(p)
+	if err != nil && (errors.Is(err, zstd.ErrWindowSizeExceeded) || errors.Is(err, zstd.ErrDecoderSizeExceeded)) {
+		err = fmt.Errorf("zstd frame asks for a history window above the limit of %d MiB (%w; raise it with --max-window, e.g. --max-window 1GiB)", w.limit>>20, ErrWindowTooLarge)
+	}
+	return n, err
 }
 
 type zstdCloser struct{ d *zstd.Decoder }

@@ -1,6 +1,9 @@
 package pcapng
 
-import "io"
+import (
+	"io"
+	"sort"
+)
 
 // atIndex is the state ReadPacketAt keeps on the mapped path: a second cursor over the same
 // mapping that has walked the file's blocks up to walked, knowing every section and IDB
@@ -72,12 +75,9 @@ func (r *Reader) ReadPacketAt(off int64, p *Packet) error {
 		}
 		a.walked, a.walkLE, a.walkBase = s.offset(), s.le, s.secBase
 	}
-	sec := -1
-	for i := range s.sections {
-		if s.sections[i].Offset <= off {
-			sec = i
-		}
-	}
+	// The last section starting at or before off (sections are in file order): a binary
+	// search, so reading every packet of a file of many sections stays linear.
+	sec := sort.Search(len(s.sections), func(i int) bool { return s.sections[i].Offset > off }) - 1
 	if sec < 0 {
 		return r.formatErr(off, "record", "offset before the first section")
 	}

@@ -16,6 +16,9 @@ type ExtractOptions struct {
 	Annotate bool   // pcapng only: a comment on each packet saying why it matched
 	Filter   string // the filter text, quoted in annotations
 	NoMmap   bool   // read captures with plain reads
+	// MaxWindow is the largest decompression window a compressed capture may ask for
+	// (pcapng.Options.MaxWindow; 0: the default).
+	MaxWindow int64
 	// Open opens capture file i of the store (nil: pcapng.Open of Store.Files()[i]).
 	Open func(i int) (*pcapng.Reader, error)
 	// Rewrite, if not nil, returns the bytes to write for each packet (anonymized, or its
@@ -45,12 +48,16 @@ func Extract(st Store, sel Selection, o ExtractOptions, w io.Writer) (ExtractSta
 	open := o.Open
 	if open == nil {
 		open = func(i int) (*pcapng.Reader, error) {
-			return pcapng.Open(capturePath(st, files[i]), pcapng.Options{NoMmap: o.NoMmap})
+			return pcapng.Open(capturePath(st, files[i]), pcapng.Options{NoMmap: o.NoMmap, MaxWindow: o.MaxWindow})
 		}
 	}
 	var ng *pcapng.PcapngWriter
 	var pc *pcapng.PcapWriter
 	var pcLink pcapng.LinkType
+	nsec, snap := true, uint32(0)
+	if !o.Pcapng {
+		nsec, snap = pcapHeaderFor(len(files), open)
+	}
 	ifaceMap := map[[2]uint32]int{}
 	if o.Pcapng {
 		var err error
@@ -83,9 +90,9 @@ func Extract(st Store, sel Selection, o ExtractOptions, w io.Writer) (ExtractSta
 		if err := r.ReadPacketAt(p.Off, &pkt); err != nil {
 			return fmt.Errorf("frame %d: %w", p.Frame, err)
 		}
-		if pkt.TS != p.TS || pkt.CapLen != p.CapLen {
-			return fmt.Errorf("%s: record at offset %d (frame %d) has time %d and %d bytes, the index says %d and %d: the capture changed since it was indexed",
-				files[fi], p.Off, p.Frame, pkt.TS, pkt.CapLen, p.TS, p.CapLen)
+		if pkt.TS != p.TS || pkt.CapLen != p.CapLen || p.OrigLen != 0 && pkt.OrigLen != p.OrigLen {
+			return fmt.Errorf("%s: record at offset %d (frame %d) has time %d and %d of %d bytes, the index says %d and %d of %d: the capture changed since it was indexed",
+				readers[fi].Name(), p.Off, p.Frame, pkt.TS, pkt.CapLen, pkt.OrigLen, p.TS, p.CapLen, p.OrigLen)
 		}
 		if o.Rewrite != nil {
 			rewritten = o.Rewrite(rewritten, pkt.Data, pkt.LinkType, pkt.OrigLen)
@@ -97,11 +104,15 @@ func Extract(st Store, sel Selection, o ExtractOptions, w io.Writer) (ExtractSta
 			if !ok {
 				var snap uint32
 				var name string
+				resol := uint8(9)
 				if ifs := r.Interfaces(); int(pkt.Iface) < len(ifs) {
 					snap, name = ifs[pkt.Iface].SnapLen, ifs[pkt.Iface].Name
+					if tr := ifs[pkt.Iface].TSResol; tr <= 9 {
+						resol = tr // a decimal resolution converts back exactly: keep the input's
+					}
 				}
 				var err error
-				if id, err = ng.AddInterface(pkt.LinkType, snap, name, 9); err != nil {
+				if id, err = ng.AddInterface(pkt.LinkType, snap, name, resol); err != nil {
 					return err
 				}
 				ifaceMap[k] = id
@@ -116,7 +127,7 @@ func Extract(st Store, sel Selection, o ExtractOptions, w io.Writer) (ExtractSta
 		} else {
 			if pc == nil {
 				var err error
-				if pc, err = pcapng.NewPcapWriter(w, pkt.LinkType, 0, true); err != nil {
+				if pc, err = pcapng.NewPcapWriter(w, pkt.LinkType, snap, nsec); err != nil {
 					return err
 				}
 				pcLink = pkt.LinkType
@@ -149,11 +160,56 @@ func Extract(st Store, sel Selection, o ExtractOptions, w io.Writer) (ExtractSta
 			}
 		}
 		var err error
-		if pc, err = pcapng.NewPcapWriter(w, lt, 0, true); err != nil {
+		if pc, err = pcapng.NewPcapWriter(w, lt, snap, nsec); err != nil {
 			return stats, err
 		}
 	}
 	return stats, pc.Flush()
+}
+
+// pcapHeaderFor chooses the pcap header of an extract from the n captures open opens: the
+// inputs' timestamp resolution and snap length where they all agree (microseconds only
+// when no interface is finer; the snap length when every interface has the same), else
+// nanoseconds and the default snap length. A capture's interfaces are those known once its
+// first packet is read.
+func pcapHeaderFor(n int, open func(i int) (*pcapng.Reader, error)) (nsec bool, snap uint32) {
+	var pkt pcapng.Packet
+	seen := false
+	for i := range n {
+		r, err := open(i)
+		if err != nil {
+			return true, 0
+		}
+		r.Next(&pkt)
+		ifs := r.Interfaces()
+		r.Close()
+		if len(ifs) == 0 {
+			return true, 0
+		}
+		for _, ifc := range ifs {
+			if finerThanMicro(ifc.TSResol) {
+				nsec = true
+			}
+			switch {
+			case !seen:
+				snap, seen = ifc.SnapLen, true
+			case snap != ifc.SnapLen:
+				snap = 0
+			}
+		}
+	}
+	if !seen {
+		return true, 0
+	}
+	return nsec, snap
+}
+
+// finerThanMicro reports whether if_tsresol r counts in units below a microsecond.
+func finerThanMicro(r uint8) bool {
+	if r&0x80 != 0 {
+		return r&0x7f > 19 // 2^-20 s < 1 µs
+	}
+	return r > 6
 }
 
 // appendAnnotation appends why p matched: its flow and the filter, and its TCP analysis.
@@ -182,19 +238,38 @@ func appendAnnotation(dst []byte, p *PacketRow, filter string) []byte {
 	return dst
 }
 
-// capturePath finds a capture named in an index: as stored (relative paths are relative to
-// the directory the index was built from), else beside the index file.
-func capturePath(st Store, path string) string {
-	if _, err := os.Stat(path); err == nil || filepath.IsAbs(path) {
-		return path
+// CapturePath returns where capture file i of st is read from: for an index, a file of
+// the capture's name beside the index first (an index copied or moved with its captures
+// reads the copies, not the originals it was built from), else the path as stored
+// (relative paths relative to the current directory).
+func CapturePath(st Store, i int) string {
+	files := st.Files()
+	if i < 0 || i >= len(files) {
+		return ""
 	}
-	if is, ok := st.(*IndexStore); ok {
+	return capturePath(st, files[i])
+}
+
+func capturePath(st Store, path string) string {
+	if is, ok := st.(*IndexStore); ok && path != "-" {
 		dir := filepath.Dir(is.r.Path())
-		for _, alt := range []string{filepath.Join(dir, path), filepath.Join(dir, filepath.Base(path))} {
-			if _, err := os.Stat(alt); err == nil {
+		if alt := filepath.Join(dir, filepath.Base(path)); alt != filepath.Clean(path) {
+			if st, err := os.Stat(alt); err == nil && st.Mode().IsRegular() {
 				return alt
+			}
+		}
+		if !filepath.IsAbs(path) {
+			if _, err := os.Stat(path); err != nil {
+				if alt := filepath.Join(dir, path); fileExists(alt) {
+					return alt
+				}
 			}
 		}
 	}
 	return path
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }

@@ -26,6 +26,9 @@ type OpenOptions struct {
 	Locator   index.Locator
 	// NoMmap reads captures with plain reads instead of mapping them.
 	NoMmap bool
+	// MaxWindow is the largest decompression window a compressed capture may ask for when
+	// an index is built (pcapng.Options.MaxWindow; 0: the default).
+	MaxWindow int64
 	// Workers are the pipeline's decode and flow-tracking goroutines (0: GOMAXPROCS) when
 	// captures are read; the answers are the same for any number.
 	Workers int
@@ -128,7 +131,7 @@ func Open(inputs []string, opt OpenOptions) (*Input, error) {
 	case opt.Flow != nil:
 		noIndex, in.Streamed = true, "non-default flow options: reading the captures instead of the index"
 	}
-	if noIndex {
+	stream := func() (*Input, error) {
 		fo := flowhash.Options{Workers: opt.Workers}
 		if opt.Flow != nil {
 			fo = *opt.Flow
@@ -140,6 +143,9 @@ func Open(inputs []string, opt OpenOptions) (*Input, error) {
 		in.Store, in.Warnings, in.Partial = s, s.Warnings, in.Partial || len(s.Warnings) > 0
 		return in, nil
 	}
+	if noIndex {
+		return stream()
+	}
 	if idx == "" {
 		switch {
 		case opt.IndexPath != "":
@@ -149,19 +155,28 @@ func Open(inputs []string, opt OpenOptions) (*Input, error) {
 		default:
 			idx, err = opt.Locator.SetPath(in.Captures)
 		}
+		if errors.Is(err, index.ErrNoPlace) {
+			// Never a failure for want of a folder: read the captures instead.
+			in.Streamed = err.Error() + ": reading the captures in one pass"
+			return stream()
+		}
 		if err != nil {
 			return nil, err
 		}
 		if ok, why := index.UpToDate(idx, in.Captures); !ok {
 			in.Rebuilt = why
 			res, err := index.BuildFiles(idx, in.Captures, index.BuildOptions{
-				Flow: flowhash.Options{Workers: opt.Workers}, NoMmap: opt.NoMmap, Progress: opt.Progress})
-			if err != nil {
+				Flow: flowhash.Options{Workers: opt.Workers}, NoMmap: opt.NoMmap, MaxWindow: opt.MaxWindow, Progress: opt.Progress})
+			switch {
+			case errors.Is(err, index.ErrBuiltByOther): // another process built it: open it
+				in.Rebuilt = ""
+			case err != nil:
 				return nil, err
+			default:
+				in.Built = res
+				in.Partial = in.Partial || res.Partial()
+				in.Warnings = append(in.Warnings, res.Warnings...)
 			}
-			in.Built = res
-			in.Partial = in.Partial || res.Partial()
-			in.Warnings = append(in.Warnings, res.Warnings...)
 		}
 	}
 	in.IndexPath = idx

@@ -4,12 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"unsafe"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/pcapdex/pcapdex/fastparse"
 	"github.com/pcapdex/pcapdex/filter"
 	"github.com/pcapdex/pcapdex/flowhash"
+	"github.com/pcapdex/pcapdex/index"
 	"github.com/pcapdex/pcapdex/pcapng"
 )
 
@@ -33,8 +35,11 @@ type StreamStore struct {
 	last       int64
 	start, end []int64
 
-	// Warnings are problems met while reading (a capture that ended early), one line each.
+	// Warnings are problems met while reading (a capture that ended early, packets of a link
+	// type the decoder does not know), one line each.
 	Warnings []string
+	// Undecoded counts the packets of link types the decoder does not know, of the Read packets.
+	Undecoded, Read uint64
 }
 
 // StreamKeep says what a StreamStore holds besides the flows, which it always holds (filters
@@ -177,6 +182,7 @@ func NewStreamStoreOptions(paths []string, noMmap bool, opt flowhash.Options, ke
 		}
 		return nil
 	}))
+	var linkTypes []pcapng.LinkType
 	for n, path := range paths {
 		fi = n
 		r, err := pcapng.Open(path, pcapng.Options{NoMmap: noMmap})
@@ -187,7 +193,17 @@ func NewStreamStoreOptions(paths []string, noMmap bool, opt flowhash.Options, ke
 			s.Warnings = append(s.Warnings, err.Error())
 		}
 		if r.Truncated() {
-			s.Warnings = append(s.Warnings, fmt.Sprintf("%s: capture ends in a cut record", path))
+			// The reader's words, as the index keeps them: file, offset and what was cut.
+			if ws := r.Warnings(); len(ws) > 0 {
+				s.Warnings = append(s.Warnings, ws...)
+			} else {
+				s.Warnings = append(s.Warnings, fmt.Sprintf("%s: capture ends in a cut record", path))
+			}
+		}
+		for _, ifc := range r.Interfaces() {
+			if !slices.Contains(linkTypes, ifc.LinkType) {
+				linkTypes = append(linkTypes, ifc.LinkType)
+			}
 		}
 		r.Close()
 	}
@@ -195,6 +211,17 @@ func NewStreamStoreOptions(paths []string, noMmap bool, opt flowhash.Options, ke
 		s.first, s.last = 0, 0
 	}
 	res := pl.Result()
+	s.Read, s.Undecoded = res.Packets, res.DecodeStatus[fastparse.UnknownLink]
+	if res.EventsDropped > 0 {
+		s.Warnings = append(s.Warnings, index.EventsDroppedWarning(res.EventsDropped))
+	}
+	if s.Undecoded > 0 {
+		name := paths[0]
+		if len(paths) > 1 {
+			name = fmt.Sprintf("%s (and %d more)", paths[0], len(paths)-1)
+		}
+		s.Warnings = append(s.Warnings, index.UndecodedWarning(name, s.Undecoded, linkTypes))
+	}
 	s.flows, s.events = res.Flows, res.Events
 	// Filter fields: TCP flags as the index keeps them (OR over the flow's packets), VLAN of
 	// the key's first packet.

@@ -161,7 +161,7 @@ func parseNS(s string, secs bool) (int64, error) {
 }
 
 func checkInfo(t *testing.T, tc *tcase, c *capture) {
-	out := runCLI(t, "info", "--format", "json", c.path)
+	out := runCLI(t, "info", "--format", "jsonl", c.path) // one object (json is an array)
 	r := newReport(t, "pcapdex info")
 	o := &jsonObj{r: r, ctx: "info"}
 	if err := json.Unmarshal(out, &o.m); err != nil {

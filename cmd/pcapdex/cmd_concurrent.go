@@ -34,7 +34,7 @@ func runConcurrent(args []string, stdout, stderr io.Writer) int {
 	var spec filter.TimeSpec
 	if at != "" {
 		var err error
-		if spec, err = filter.ParseTime(at); err != nil {
+		if spec, err = parseTimeFlag(at); err != nil {
 			fmt.Fprintf(stderr, "pcapdex concurrent: --at: %v\n", err)
 			return exitUsage
 		}
@@ -46,7 +46,12 @@ func runConcurrent(args []string, stdout, stderr io.Writer) int {
 	}
 	return runQuery(fs, &q, stderr, func(ctx *queryCtx) error {
 		if at != "" {
-			return output.WriteOpenFlows(stdout, ctx.out, query.OpenFlowsAt(ctx.st, ctx.sel, spec.Resolve(ctx.out.Start)))
+			t := spec.Resolve(ctx.out.Start)
+			if first, last := ctx.st.Span(); t < first || t > last {
+				ctx.note(stderr, "--at %s is outside the capture (%s to %s): no flow is open then", at,
+					output.AppendRFC3339(nil, first, 9), output.AppendRFC3339(nil, last, 9))
+			}
+			return output.WriteOpenFlows(stdout, ctx.out, query.OpenFlowsAt(ctx.st, ctx.sel, t))
 		}
 		rsts, err := query.RSTs(ctx.st, ctx.sel, sender)
 		if err != nil {

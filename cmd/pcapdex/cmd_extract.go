@@ -4,12 +4,12 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/pcapdex/pcapdex/anon"
+	"github.com/pcapdex/pcapdex/internal/safefile"
 	"github.com/pcapdex/pcapdex/query"
 )
 
@@ -61,38 +61,50 @@ func runExtract(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "pcapdex extract: --annotate needs pcapng output (pcap has no comments)")
 		return exitUsage
 	}
-	o.NoMmap = q.input.noMmap
+	o.NoMmap, o.MaxWindow = q.input.noMmap, int64(q.input.maxWindow)
 	ctx, code := openQuery("extract", &q, fs.Args(), stderr)
 	if ctx == nil {
 		return code
 	}
 	defer ctx.close()
+	if ctx.stale != "" {
+		fmt.Fprintf(stderr, "pcapdex extract: the packets would be read from other bytes than were indexed: rebuild the index ('pcapdex index --force CAPTURE') or give the capture\n")
+		return exitInput
+	}
 	o.Filter = ctx.filter
 	var w io.Writer = stdout
-	var f *os.File
+	var f *safefile.File
 	if out != "-" {
+		// Never write over what this extract reads: the captures (as the index finds them),
+		// the index, the inputs named.
+		reads := append(slices.Clone(ctx.in.Captures), ctx.in.IndexPath)
+		for i := range ctx.st.Files() {
+			reads = append(reads, query.CapturePath(ctx.st, i))
+		}
+		if err := safefile.CheckNotInput(out, reads); err != nil {
+			fmt.Fprintf(stderr, "pcapdex extract: -w %v: give another file\n", err)
+			return exitUsage
+		}
+		// A regular file is written beside the target and renamed over it, so a failed
+		// extract leaves no half file; a symlink, device or FIFO is written through.
 		var err error
-		// Write beside the target and rename, so a failed extract leaves no half file.
-		f, err = os.CreateTemp(filepath.Dir(out), ".pcapdex-extract-*")
-		if err != nil {
+		if f, err = safefile.Create(out, 0o666); err != nil {
 			fmt.Fprintf(stderr, "pcapdex extract: %v\n", err)
 			return exitInput
 		}
-		defer os.Remove(f.Name())
+		defer f.Abort()
 		w = f
 	}
 	bw := bufio.NewWriterSize(w, 1<<16)
-	_, err := query.Extract(ctx.st, ctx.sel, o, bw)
+	st, err := query.Extract(ctx.st, ctx.sel, o, bw)
 	if err == nil {
 		err = bw.Flush()
 	}
-	if f != nil {
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err == nil {
-			err = os.Rename(f.Name(), out)
-		}
+	if err == nil && st.Packets == 0 {
+		ctx.note(stderr, "nothing matched: wrote a capture without packets")
+	}
+	if f != nil && err == nil {
+		err = f.Commit()
 	}
 	return ctx.finish(err, stderr)
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/pcapdex/pcapdex/flowhash"
 	"github.com/pcapdex/pcapdex/index"
+	"github.com/pcapdex/pcapdex/internal/safefile"
 )
 
 func cmdIndex() *command {
@@ -75,6 +77,10 @@ func runIndex(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "pcapdex index: reading stdin needs -o PATH (no file to put a sidecar beside)")
 		return exitUsage
 	}
+	if err := safefile.CheckNotInput(o.output, captures); err != nil {
+		fmt.Fprintf(stderr, "pcapdex index: -o %v: give another file\n", err)
+		return exitUsage
+	}
 	var sets [][]string
 	var outs []string
 	if o.output != "" {
@@ -91,7 +97,7 @@ func runIndex(args []string, stdout, stderr io.Writer) int {
 	}
 	code := exitOK
 	for i, set := range sets {
-		code = max(code, indexSet(set, outs[i], &o, stdout, stderr))
+		code = worse(code, indexSet(set, outs[i], &o, stdout, stderr))
 	}
 	return code
 }
@@ -100,10 +106,17 @@ func indexSet(set []string, out string, o *indexOptions, stdout, stderr io.Write
 	if !o.force && !slices.Contains(set, "-") {
 		if ok, why := index.UpToDate(out, set); ok {
 			fmt.Fprintf(stdout, "%s: up to date\n", out)
-			if o.verify {
-				return verifyIndex(out, stderr)
+			code := exitOK
+			if r, err := index.Open(out); err == nil {
+				if notes, err := notesFromIndex(r); err == nil {
+					code = reportNotes("index", notes, stderr)
+				}
+				r.Close()
 			}
-			return exitOK
+			if o.verify {
+				code = max(code, verifyIndex(out, stderr))
+			}
+			return code
 		} else if why != "" {
 			fmt.Fprintf(stderr, "pcapdex index: rebuilding %s: %s\n", out, why)
 		}
@@ -111,10 +124,17 @@ func indexSet(set []string, out string, o *indexOptions, stdout, stderr io.Write
 	start := time.Now()
 	prog := newProgress(stderr, set, o.progress)
 	res, err := index.BuildFiles(out, set, index.BuildOptions{BlockRows: o.blockRows,
-		Flow: flowhash.Options{Workers: o.workers}, NoMmap: o.input.noMmap, Progress: prog.update})
+		Flow: flowhash.Options{Workers: o.workers}, NoMmap: o.input.noMmap, MaxWindow: int64(o.input.maxWindow), Progress: prog.update})
 	prog.done()
+	if errors.Is(err, index.ErrBuiltByOther) {
+		fmt.Fprintf(stdout, "%s: up to date (built by another process meanwhile)\n", out)
+		return exitOK
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "pcapdex index: %v\n", err)
+		if errors.Is(err, index.ErrOutputIsInput) {
+			return exitUsage
+		}
 		return exitInput
 	}
 	code := reportBuild("index", res, stderr)
@@ -126,20 +146,9 @@ func indexSet(set []string, out string, o *indexOptions, stdout, stderr io.Write
 }
 
 // reportBuild writes each capture's warnings and error to stderr, prefixed with the
-// command's name, and returns exitPartial when a capture was read only in part.
+// command's name, and returns the exit code they call for (see reportNotes).
 func reportBuild(cmd string, res *index.BuildResult, stderr io.Writer) int {
-	for _, f := range res.Files {
-		for _, m := range f.Warnings {
-			fmt.Fprintf(stderr, "pcapdex %s: warning: %s\n", cmd, m)
-		}
-		if f.Err != "" {
-			fmt.Fprintf(stderr, "pcapdex %s: %s\n", cmd, f.Err)
-		}
-	}
-	if res.Partial() {
-		return exitPartial
-	}
-	return exitOK
+	return reportNotes(cmd, notesFromBuild(res), stderr)
 }
 
 // reportBuilt writes the one-line summary of a finished build.
@@ -177,6 +186,7 @@ func verifyIndex(out string, stderr io.Writer) int {
 // object per update, for wrappers; "never" is silent. Updates come at most 5 times a second.
 type progress struct {
 	w     io.Writer
+	what  string // "indexing" (default), "reading"
 	mode  string // auto resolves to tty or never
 	total int64
 	start time.Time
@@ -217,12 +227,23 @@ func (p *progress) update(pr index.Progress) {
 	if p.total > 0 && done > 0 && done <= p.total {
 		eta = el * float64(p.total-done) / float64(done)
 	}
+	total := p.total
+	if done > total {
+		total = 0 // a compressed capture: bytes decompressed, no total known
+	}
 	switch p.mode {
 	case "json":
 		fmt.Fprintf(p.w, "{\"bytes\":%d,\"total_bytes\":%d,\"packets\":%d,\"packets_per_s\":%.0f,\"mb_per_s\":%.1f,\"eta_s\":%.1f}\n",
-			done, p.total, n, pps, mbps, eta)
+			done, total, n, pps, mbps, eta)
 	default:
-		line := fmt.Sprintf("indexing: %d/%d MB, %.2fM packets/s, %.0f MB/s", done>>20, p.total>>20, pps/1e6, mbps)
+		what := p.what
+		if what == "" {
+			what = "indexing"
+		}
+		line := fmt.Sprintf("%s: %d/%d MiB, %.2fM packets/s, %.0f MB/s", what, done>>20, total>>20, pps/1e6, mbps)
+		if total == 0 {
+			line = fmt.Sprintf("%s: %d MiB, %.2fM packets/s, %.0f MB/s", what, done>>20, pps/1e6, mbps)
+		}
 		if eta >= 0 {
 			line += fmt.Sprintf(", ETA %.0fs", eta)
 		}

@@ -48,7 +48,7 @@ func TestIndexSidecarAndUpToDate(t *testing.T) {
 	if err != nil || len(cs) != 1 {
 		t.Fatal(err)
 	}
-	// The stored info object is `pcapdex info --format json` for the file.
+	// The stored info object is `pcapdex info --format jsonl` for the file.
 	var info map[string]any
 	if err := json.Unmarshal(cs[0].Info, &info); err != nil || info["packets"] != float64(4631) {
 		t.Fatalf("info object %s: %v", cs[0].Info, err)
@@ -116,7 +116,7 @@ func TestIndexUsageErrors(t *testing.T) {
 }
 
 // TestIndexInfoAndWorkers: the info object stored per capture is exactly what `pcapdex info
-// --format json` prints for the file, in a one-file index and in a capture set (where the
+// --format jsonl` prints for the file, in a one-file index and in a capture set (where the
 // index's flows continue across files but each info counts its own file's), and the index
 // bytes do not depend on --workers.
 func TestIndexInfoAndWorkers(t *testing.T) {
@@ -127,7 +127,7 @@ func TestIndexInfoAndWorkers(t *testing.T) {
 	}
 	infoOf := func(p string) string {
 		var out, errb bytes.Buffer
-		if code := run([]string{"info", "--format", "json", p}, &out, &errb); code != exitOK {
+		if code := run([]string{"info", "--format", "jsonl", p}, &out, &errb); code != exitOK {
 			t.Fatalf("info %s: %d %s", p, code, errb.String())
 		}
 		return strings.TrimSpace(out.String())
@@ -219,8 +219,16 @@ func TestProgressLine(t *testing.T) {
 	w.Reset()
 	p.mode, p.last = "always", time.Time{}
 	p.update(index.Progress{Bytes: 500, TotalBytes: 1000, Packets: 20})
-	if got := w.String(); !strings.HasPrefix(got, "indexing: 0/0 MB") || !strings.Contains(got, "ETA 1s") {
+	if got := w.String(); !strings.HasPrefix(got, "indexing: 0/0 MiB") || !strings.Contains(got, "ETA 1s") {
 		t.Errorf("text progress %q", got)
+	}
+	// A compressed capture: more bytes decompressed than the file holds; no total, no ETA
+	// (it printed "1180/0 MB").
+	w.Reset()
+	p.last = time.Time{}
+	p.update(index.Progress{Bytes: 5 << 20, TotalBytes: 1000, Packets: 20})
+	if got := w.String(); !strings.HasPrefix(got, "indexing: 5 MiB,") || strings.Contains(got, "ETA") {
+		t.Errorf("text progress of a compressed capture %q", got)
 	}
 	w.Reset()
 	p.mode, p.last = "never", time.Time{}

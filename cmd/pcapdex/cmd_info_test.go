@@ -41,10 +41,11 @@ func TestInfoJSON(t *testing.T) {
 			if code != tc.code {
 				t.Errorf("exit %d, want %d (stderr %s)", code, tc.code, stderr)
 			}
-			var obj map[string]any
-			if err := json.Unmarshal([]byte(out), &obj); err != nil {
-				t.Fatalf("not JSON: %v\n%s", err, out)
+			var arr []map[string]any // --format json: an array, whatever the number of files
+			if err := json.Unmarshal([]byte(out), &arr); err != nil || len(arr) != 1 {
+				t.Fatalf("not a JSON array of one object: %v\n%s", err, out)
 			}
+			obj := arr[0]
 			for k, v := range tc.want {
 				if obj[k] != v {
 					t.Errorf("%s = %v (%T), want %v", k, obj[k], obj[k], v)

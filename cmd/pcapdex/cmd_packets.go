@@ -36,6 +36,9 @@ func runPackets(args []string, stdout, stderr io.Writer) int {
 	}
 	o.Flow = uint32(flow)
 	return runQuery(fs, &q, stderr, func(ctx *queryCtx) error {
+		if n := ctx.st.NumFlows(); o.Flow > 0 && int(o.Flow) > n {
+			ctx.note(stderr, "no flow %d: the capture has %d flows (ids 1 to %d)", o.Flow, n, n)
+		}
 		return output.WritePackets(stdout, ctx.out, query.Packets(ctx.st, ctx.sel, o))
 	})
 }

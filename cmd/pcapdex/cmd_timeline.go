@@ -48,6 +48,9 @@ func runTimeline(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	return runQuery(fs, &q, stderr, func(ctx *queryCtx) error {
+		if n := bucketCount(ctx, o); n > query.MaxBuckets {
+			return usageError{fmt.Errorf("--bucket %s: %d buckets exceed the limit of %d: use wider buckets", bucket, n, query.MaxBuckets)}
+		}
 		tl, err := query.Timeline(ctx.st, ctx.sel, o)
 		if err != nil {
 			return err
@@ -94,4 +97,27 @@ func runGaps(args []string, stdout, stderr io.Writer) int {
 		}
 		return output.WriteGaps(stdout, ctx.out, gaps)
 	})
+}
+
+// bucketCount is how many buckets of o the selection spans (0 when empty): a bucket too
+// narrow for the capture is a usage error, known before any packet is read.
+func bucketCount(ctx *queryCtx, o query.TimelineOptions) int64 {
+	first, last := ctx.st.Span()
+	lo, hi := max(first, ctx.sel.Since), min(last, ctx.sel.Until)
+	width := int64(o.Bucket)
+	if ctx.st.NumPackets() == 0 || lo > hi || width <= 0 {
+		return 0
+	}
+	base := int64(0)
+	if o.Align == query.AlignStart {
+		base = first
+	}
+	floor := func(a int64) int64 {
+		q := a / width
+		if a%width != 0 && a < 0 {
+			q--
+		}
+		return q
+	}
+	return floor(hi-base) - floor(lo-base) + 1
 }

@@ -11,7 +11,7 @@ import (
 )
 
 // TestInfoMatchesManifest is ../shared/tools/oracle-diff in Go: every manifest column that
-// `pcapdex info --format json` reports must equal what tshark 4.0.17 reported, on every corpus
+// `pcapdex info --format jsonl` reports must equal what tshark 4.0.17 reported, on every corpus
 // file, except for the differences listed in infoOracleExceptions, each with its reason.
 func TestInfoMatchesManifest(t *testing.T) {
 	dir := infoCorpusDir(t)
@@ -44,7 +44,7 @@ func TestInfoMatchesManifest(t *testing.T) {
 		}
 		file := m["file"]
 		t.Run(file, func(t *testing.T) {
-			_, out, stderr := runInfoTest(t, "--format", "json", filepath.Join(dir, file))
+			_, out, stderr := runInfoTest(t, "--format", "jsonl", filepath.Join(dir, file))
 			var obj map[string]any
 			if err := json.Unmarshal([]byte(out), &obj); err != nil {
 				t.Fatalf("info output is not one JSON object: %v\n%s\nstderr: %s", err, out, stderr)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"runtime/pprof"
 	"strings"
 
@@ -22,8 +23,50 @@ const (
 	exitPartial = 4 // partial result: truncated tail, skipped or malformed records
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
+// version is set at build time with -ldflags "-X main.version=..."; without it the
+// version comes from the build info (versionString).
 var version = "dev"
+
+// versionString is the version to print: -X main.version when set, else the module version
+// (go install ...@v1.2.3) and the VCS revision, time and a "+dirty" mark the go command
+// stamps into binaries built from a checkout.
+func versionString() string {
+	if version != "dev" {
+		return version
+	}
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return version
+	}
+	v := bi.Main.Version
+	if v == "" || v == "(devel)" {
+		v = "dev"
+	}
+	var rev, at, dirty string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.time":
+			at = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				dirty = "+dirty"
+			}
+		}
+	}
+	if rev != "" {
+		if len(rev) > 12 {
+			rev = rev[:12]
+		}
+		v += " (" + rev + dirty
+		if at != "" {
+			v += ", " + at
+		}
+		v += ")"
+	}
+	return v + " " + bi.GoVersion
+}
 
 // command is one subcommand. Each command lives in its own cmd_NAME.go file, whose
 // cmdNAME function describes it; commandList names them all, in the order help shows.
@@ -38,7 +81,7 @@ type command struct {
 
 // commandList returns every command, in the order `pcapdex help` lists them.
 func commandList() []*command {
-	return []*command{cmdInfo(), cmdIndex(), cmdFlows(), cmdPackets(), cmdTimeline(), cmdGaps(), cmdTop(), cmdSizes(), cmdEvents(), cmdConcurrent(), cmdExtract(), cmdReport(), cmdPlot(), cmdExport(), cmdCheck(), cmdStreams(), cmdCompare(), cmdFollow(), cmdBench()}
+	return []*command{cmdInfo(), cmdIndex(), cmdFlows(), cmdPackets(), cmdTimeline(), cmdGaps(), cmdTop(), cmdSizes(), cmdEvents(), cmdConcurrent(), cmdExtract(), cmdReport(), cmdPlot(), cmdExport(), cmdCheck(), cmdStreams(), cmdCompare(), cmdFollow(), cmdCache(), cmdBench()}
 }
 
 // lookup returns the command named name, or nil.
@@ -89,7 +132,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		printHelp(stdout)
 		return exitOK
 	case "version", "--version":
-		fmt.Fprintf(stdout, "pcapdex %s\n", version)
+		fmt.Fprintf(stdout, "pcapdex %s\n", versionString())
 		return exitOK
 	}
 	c := lookup(name)
@@ -101,7 +144,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 func printHelp(w io.Writer) {
-	fmt.Fprint(w, `pcapdex: fast, exact answers about packet captures (pcap, pcapng; .gz .zst .lz4).
+	fmt.Fprint(w, `pcapdex: fast, exact answers about packet captures (pcap, pcapng; .gz .zst .lz4 .bz2).
 
 Usage: pcapdex COMMAND [flags] [ARGS]
 

@@ -150,15 +150,15 @@ func TestQueryCLIValues(t *testing.T) {
 }
 
 // TestQueryCLIErrors: a filter syntax error shows the caret and exits 2; a missing input
-// exits 2; bad flags exit 2.
+// exits 3 (as for info and index); bad flags exit 2.
 func TestQueryCLIErrors(t *testing.T) {
 	p := sampleCopy(t)
 	_, errs, code := runCLI(t, "timeline", p, "host", "10.0.0.1", "and", "(", "port")
 	if code != exitUsage || !strings.Contains(errs, "^") {
 		t.Errorf("syntax error: exit %d, stderr %q", code, errs)
 	}
-	if _, _, code := runCLI(t, "sizes", filepath.Join(t.TempDir(), "nope.pcap")); code != exitUsage {
-		t.Errorf("missing input: exit %d, want %d", code, exitUsage)
+	if _, _, code := runCLI(t, "sizes", filepath.Join(t.TempDir(), "nope.pcap")); code != exitInput {
+		t.Errorf("missing input: exit %d, want %d", code, exitInput)
 	}
 	for _, args := range [][]string{
 		{"timeline", p, "--bucket", "0s"}, {"top", p, "--by", "mac"}, {"extract", p},

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -92,8 +93,11 @@ type queryCtx struct {
 	out    output.Options
 	filter string
 	code   int // exitPartial when the captures were read only in part
-	ir     *index.Reader
-	in     *query.Input
+	// stale says why an index given as the input no longer describes its captures (changed
+	// or gone): answers come from the index, commands that read capture bytes refuse.
+	stale string
+	ir    *index.Reader
+	in    *query.Input
 
 	restoreGC func() // undoes openQuery's GC settings (for in-process callers such as tests)
 }
@@ -107,13 +111,29 @@ func (c *queryCtx) close() {
 	}
 }
 
-// finish reports err (if any) and returns the command's exit code.
+// finish reports err (if any) and returns the command's exit code: exitUsage for a
+// usageError, exitInput for any other error.
 func (c *queryCtx) finish(err error, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "pcapdex %s: %v\n", c.name, err)
+		if errors.As(err, new(usageError)) {
+			return exitUsage
+		}
 		return exitInput
 	}
 	return c.code
+}
+
+// usageError is an error of the command line found once the input is open (a flag value
+// the capture makes impossible): exit 2.
+type usageError struct{ error }
+
+func (e usageError) Unwrap() error { return e.error }
+
+// note says on stderr why an answer is empty (or what else the user should know); the
+// exit code stays.
+func (c *queryCtx) note(stderr io.Writer, format string, a ...any) {
+	fmt.Fprintf(stderr, "pcapdex %s: note: "+format+"\n", append([]any{c.name}, a...)...)
 }
 
 // splitInputs returns the leading arguments that name inputs (existing paths, "-", or
@@ -175,7 +195,7 @@ func openQuery(name string, q *queryFlags, args []string, stderr io.Writer) (*qu
 		if x.s == "" {
 			continue
 		}
-		ts, err := filter.ParseTime(x.s)
+		ts, err := parseTimeFlag(x.s)
 		if err != nil {
 			return fail(exitUsage, "%s: %v", x.nm, err)
 		}
@@ -183,7 +203,11 @@ func openQuery(name string, q *queryFlags, args []string, stderr io.Writer) (*qu
 	}
 	inputs, words, err := splitInputs(args)
 	if err != nil {
-		return fail(exitUsage, "%v (see 'pcapdex %s --help')", err, name)
+		code := exitInput // a capture that is not there is an input that cannot be read
+		if len(args) == 0 {
+			code = exitUsage
+		}
+		return fail(code, "%v (see 'pcapdex %s --help')", err, name)
 	}
 	c.filter = strings.Join(words, " ")
 	plan, err := query.CompileFilter(c.filter)
@@ -194,14 +218,15 @@ func openQuery(name string, q *queryFlags, args []string, stderr io.Writer) (*qu
 		return fail(exitUsage, "extract reads the matching packets back from the capture by offset: give a file, not stdin")
 	}
 	opt := query.OpenOptions{NoIndex: q.noIndex, Keep: keepFor(name), IndexPath: q.indexPath,
-		NoMmap: q.input.noMmap, Workers: q.workers, Flow: q.track, Locator: q.locator}
+		NoMmap: q.input.noMmap, MaxWindow: int64(q.input.maxWindow), Workers: q.workers, Flow: q.track, Locator: q.locator}
 	if !q.noIndex {
-		// An index query is short and its garbage is a few block buffers: collecting during
-		// it costs more than it saves (GC start-up, signals to stop the world). Leave it to a
-		// memory limit unless the user set GOGC or GOMEMLIMIT.
+		// An index query is short and its garbage is a few block buffers: collect less often
+		// (GOGC 400) unless the user set GOGC or GOMEMLIMIT. The collector stays on: with it
+		// off under a memory limit, a live heap above the limit (5 M flows sorted) made the
+		// query collect without end (304 s against 28 s).
 		if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
-			gc, limit := debug.SetGCPercent(-1), debug.SetMemoryLimit(1<<30)
-			c.restoreGC = func() { debug.SetGCPercent(gc); debug.SetMemoryLimit(limit) }
+			gc := debug.SetGCPercent(queryGCPercent)
+			c.restoreGC = func() { debug.SetGCPercent(gc) }
 		}
 	}
 	in, err := query.Open(inputs, opt)
@@ -209,13 +234,16 @@ func openQuery(name string, q *queryFlags, args []string, stderr io.Writer) (*qu
 		if errors.Is(err, query.ErrNeedCaptures) {
 			return fail(exitUsage, "%v", err)
 		}
+		if errors.Is(err, index.ErrOutputIsInput) {
+			return fail(exitUsage, "--index %v: give another file", err)
+		}
 		return fail(exitInput, "%v", err)
 	}
 	c.in, c.st, c.ir = in, in.Store, in.Index
 	for _, w := range in.SetWarnings {
 		fmt.Fprintf(stderr, "pcapdex %s: warning: %s\n", name, w)
 	}
-	if in.Streamed != "" && q.track != nil {
+	if in.Streamed != "" && (q.track != nil || !slices.Contains(inputs, "-")) {
 		fmt.Fprintf(stderr, "pcapdex %s: %s\n", name, in.Streamed)
 	}
 	if in.Rebuilt != "" {
@@ -228,11 +256,37 @@ func openQuery(name string, q *queryFlags, args []string, stderr io.Writer) (*qu
 		// The build report goes to stderr, never stdout.
 		c.code = max(c.code, reportBuild(name, in.Built, stderr))
 		reportBuilt(stderr, in.IndexPath, in.Built, 0)
+	} else if in.Index != nil {
+		// Built earlier: the index keeps what the build found, said again every time.
+		notes, err := notesFromIndex(in.Index)
+		if err != nil {
+			c.close()
+			return fail(exitInput, "%v", err)
+		}
+		c.code = max(c.code, reportNotes(name, notes, stderr))
 	} else {
 		for _, w := range in.Warnings {
 			fmt.Fprintf(stderr, "pcapdex %s: warning: %s\n", name, w)
 		}
 		if in.Partial {
+			c.code = exitPartial
+		}
+		if ss, ok := in.Store.(*query.StreamStore); ok && ss.Read > 0 && ss.Undecoded == ss.Read {
+			c.code = exitInput // not one packet decoded
+		}
+	}
+	if len(inputs) == 1 && in.Index != nil && in.IndexPath == inputs[0] && in.Built == nil && len(in.Captures) == 0 {
+		// An index given by name: check the captures it reads (beside it first), when at hand.
+		paths := make([]string, len(in.Store.Files()))
+		for i := range paths {
+			paths[i] = query.CapturePath(in.Store, i)
+		}
+		if stale, why, err := in.Index.Stale(paths); err != nil {
+			c.close()
+			return fail(exitInput, "%v", err)
+		} else if stale {
+			c.stale = why
+			fmt.Fprintf(stderr, "pcapdex %s: warning: %s no longer describes its capture (%s): answers come from the index\n", name, inputs[0], why)
 			c.code = exitPartial
 		}
 	}
@@ -245,12 +299,51 @@ func openQuery(name string, q *queryFlags, args []string, stderr io.Writer) (*qu
 	if until != nil {
 		hi = until.Resolve(first)
 	}
+	if lo > hi {
+		c.close()
+		return fail(exitUsage, "--since %s is after --until %s: the time range is empty", q.since, q.until)
+	}
+	if last := c.lastTS(); (since != nil || until != nil) && c.st.NumPackets() > 0 && (lo > last || hi < first) {
+		c.note(stderr, "the time range holds no packet: the capture runs from %s to %s",
+			output.AppendRFC3339(nil, first, 9), output.AppendRFC3339(nil, last, 9))
+	}
 	if c.sel, err = in.Select(plan, lo, hi); err != nil {
 		c.close()
 		return fail(exitInput, "%v", err)
 	}
+	if c.sel.Rows != nil && c.sel.Rows.IsEmpty() {
+		c.note(stderr, "no flow matches the filter %q", c.filter)
+	}
 	return c, exitOK
 }
+
+// printedTime matches the times pcapdex prints in tables and info: 2024-01-01 12:00:00[.frac]
+// [UTC], and RFC 3339 without a zone.
+var printedTime = regexp.MustCompile(`^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?)(?: ?UTC| ?Z)?$`)
+
+// parseTimeFlag parses the value of --since, --until or --at: the forms pcapdex prints
+// (2024-01-01 12:00:00.5, UTC), RFC 3339, epoch seconds, or +DURATION from the capture
+// start. Its error says the forms in plain words.
+func parseTimeFlag(s string) (filter.TimeSpec, error) {
+	v := strings.TrimSpace(s)
+	if m := printedTime.FindStringSubmatch(v); m != nil {
+		v = m[1] + "T" + m[2] + "Z"
+	}
+	ts, err := filter.ParseTime(v)
+	if err != nil {
+		return ts, fmt.Errorf("time %q: want a UTC date and time as pcapdex prints it (2024-01-01 12:00:00 or 2024-01-01 12:00:00.250), RFC 3339 with a zone (2024-01-01T12:00:00+02:00), epoch seconds (1704110400.5) or +DURATION from the capture's start (+30s, +1m30s)", s)
+	}
+	return ts, nil
+}
+
+// lastTS is the time of the input's last packet.
+func (c *queryCtx) lastTS() int64 {
+	_, last := c.st.Span()
+	return last
+}
+
+// queryGCPercent is the GOGC of index queries.
+const queryGCPercent = 400
 
 // keepFor says what the in-memory store of --no-index keeps for command name: only what the
 // command reads, so flows, top, events and concurrent hold memory in proportion to flows
