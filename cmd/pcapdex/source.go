@@ -183,7 +183,20 @@ func openQuery(name string, q *queryFlags, args []string, stderr io.Writer) (*qu
 	if name == "extract" && slices.Contains(inputs, "-") {
 		return fail(exitUsage, "extract reads the matching packets back from the capture by offset: give a file, not stdin")
 	}
-	opt := query.OpenOptions{NoIndex: q.noIndex, Keep: keepFor(name), IndexPath: q.indexPath,
+	if plan.PacketLevel() && slices.Contains(inputs, "-") && name != "extract" {
+		// Packets are checked by reading them back by offset, which a pipe cannot do.
+		if n, perr := filter.Parse(c.filter); perr == nil {
+			if fp, ferr := query.CompileFlows(n); ferr == nil {
+				fmt.Fprintf(stderr, "pcapdex %s: warning: stdin cannot be re-read: the filter selects flows by their key (src/dst as originator/responder), not packet by packet\n", name)
+				plan = fp
+			}
+		}
+	}
+	keep := keepFor(name)
+	if plan.PacketLevel() {
+		keep = query.StreamKeepAll // the packets are read back by offset and checked one by one
+	}
+	opt := query.OpenOptions{NoIndex: q.noIndex, Keep: keep, IndexPath: q.indexPath,
 		NoMmap: q.input.noMmap, Workers: q.workers, Flow: q.track, Locator: q.locator}
 	if !q.noIndex {
 		// An index query is short and its garbage is a few block buffers: collecting during
