@@ -1,0 +1,178 @@
+package query_test
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/pcapdex/pcapdex/internal/testcorpus"
+	"github.com/pcapdex/pcapdex/pcapng"
+	. "github.com/pcapdex/pcapdex/query"
+)
+
+// tcpdumpGolden is one line of testdata/tcpdump-frames.tsv (made by tcpdump_frames.py): the
+// frames tcpdump -r CAPTURE FILTER prints.
+type tcpdumpGolden struct {
+	capture, filter string
+	frames          []int64 // nil for "-"
+	tcpdumpErr      bool    // tcpdump rejected the filter for this link type
+}
+
+func readTcpdumpGoldens(t *testing.T) []tcpdumpGolden {
+	t.Helper()
+	f, err := os.Open(filepath.Join("testdata", "tcpdump-frames.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []tcpdumpGolden
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<22)
+	for sc.Scan() {
+		parts := strings.Split(sc.Text(), "\t")
+		if len(parts) != 3 {
+			t.Fatalf("bad golden line %q", sc.Text())
+		}
+		g := tcpdumpGolden{capture: parts[0], filter: parts[1]}
+		switch parts[2] {
+		case "error":
+			g.tcpdumpErr = true
+		case "-":
+		default:
+			for _, r := range strings.Split(parts[2], ",") {
+				a, b, isRange := strings.Cut(r, "-")
+				lo, err1 := strconv.ParseInt(a, 10, 64)
+				hi := lo
+				var err2 error
+				if isRange {
+					hi, err2 = strconv.ParseInt(b, 10, 64)
+				}
+				if err1 != nil || err2 != nil {
+					t.Fatalf("bad range %q", r)
+				}
+				for n := lo; n <= hi; n++ {
+					g.frames = append(g.frames, n)
+				}
+			}
+		}
+		out = append(out, g)
+	}
+	return out
+}
+
+// TestTcpdumpFilters: for every filter and capture of the goldens, the packets pcapdex lists
+// and extracts are exactly the frames tcpdump prints.
+func TestTcpdumpFilters(t *testing.T) {
+	goldens := readTcpdumpGoldens(t)
+	dir := testcorpus.Dir(t)
+	tmp := t.TempDir()
+	inputs := map[string]*Input{}
+	defer func() {
+		for _, in := range inputs {
+			in.Close()
+		}
+	}()
+	filters, captures, compared := map[string]bool{}, map[string]bool{}, 0
+	for _, g := range goldens {
+		if g.tcpdumpErr {
+			continue
+		}
+		in := inputs[g.capture]
+		if in == nil {
+			var err error
+			in, err = Open([]string{filepath.Join(dir, g.capture)}, OpenOptions{IndexPath: filepath.Join(tmp, g.capture+".pcapdex")})
+			if err != nil {
+				t.Fatalf("%s: %v", g.capture, err)
+			}
+			inputs[g.capture] = in
+		}
+		plan, err := CompileFilter(g.filter)
+		if err != nil {
+			t.Errorf("%s: %q: %v", g.capture, g.filter, err)
+			continue
+		}
+		sel, err := in.Select(plan, NoSince, NoUntil)
+		if err != nil {
+			t.Errorf("%s: %q: %v", g.capture, g.filter, err)
+			continue
+		}
+		var got []int64
+		for p, err := range Packets(in.Store, sel, PacketsOptions{}) {
+			if err != nil {
+				t.Fatalf("%s: %q: %v", g.capture, g.filter, err)
+			}
+			got = append(got, p.Frame)
+		}
+		if !sameFrames(got, g.frames) {
+			t.Errorf("%s: packets %q: %d frames %s, tcpdump %d %s", g.capture, g.filter, len(got), head(got), len(g.frames), head(g.frames))
+			continue
+		}
+		var buf bytes.Buffer
+		st, err := Extract(in.Store, sel, ExtractOptions{}, &buf)
+		if err != nil {
+			t.Fatalf("%s: extract %q: %v", g.capture, g.filter, err)
+		}
+		if st.Packets != int64(len(g.frames)) {
+			t.Errorf("%s: extract %q: %d packets, tcpdump %d", g.capture, g.filter, st.Packets, len(g.frames))
+		}
+		if n := countRecords(t, buf.Bytes()); n != len(g.frames) {
+			t.Errorf("%s: extract %q wrote %d records, want %d", g.capture, g.filter, n, len(g.frames))
+		}
+		filters[g.filter] = true
+		captures[g.capture] = true
+		compared++
+	}
+	t.Logf("%d filters on %d captures: %d comparisons equal tcpdump's frames", len(filters), len(captures), compared)
+	if len(filters) < 60 || len(captures) < 8 {
+		t.Errorf("%d filters on %d captures, want at least 60 on 8", len(filters), len(captures))
+	}
+}
+
+func countRecords(t *testing.T, b []byte) int {
+	t.Helper()
+	f := filepath.Join(t.TempDir(), "x.pcap")
+	if err := os.WriteFile(f, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, err := pcapng.Open(f, pcapng.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	n := 0
+	var p pcapng.Packet
+	for r.Next(&p) == nil {
+		n++
+	}
+	return n
+}
+
+func sameFrames(a, b []int64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func head(f []int64) string {
+	if len(f) > 12 {
+		f = f[:12]
+	}
+	var b strings.Builder
+	for i, x := range f {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.FormatInt(x, 10))
+	}
+	return "[" + b.String() + "]"
+}
