@@ -1,7 +1,9 @@
 package filter
 
 import (
+	"net/netip"
 	"strconv"
+	"strings"
 )
 
 // Packet-level primitives beyond the address, port and protocol words: tcpdump's link-layer
@@ -232,4 +234,29 @@ func IsPacketLevel(n Node) bool {
 		return false
 	}
 	return true
+}
+
+// IsWord reports whether w, one command-line argument, reads as part of a filter: a keyword,
+// a flow field, an operator, a number, an address or a network. A command that takes capture
+// paths before its filter uses it so that a filter word naming an existing file ("tcp", "80")
+// is not taken for a capture once one was given.
+func IsWord(w string) bool {
+	lw := strings.ToLower(w)
+	if keyword(w) != "" || lw == "and" || lw == "or" || lw == "not" || isLoadProto(w) || numWord(w) {
+		return true
+	}
+	if _, ok := fieldByName(w); ok {
+		return true
+	}
+	if _, ok := unsupported[lw]; ok {
+		return true
+	}
+	if strings.ContainsAny(w, " \t()!&|=<>[]") {
+		return true
+	}
+	if _, err := netip.ParseAddr(w); err == nil {
+		return true
+	}
+	_, err := netip.ParsePrefix(w)
+	return err == nil
 }

@@ -107,11 +107,16 @@ func (c *queryCtx) finish(err error, stderr io.Writer) int {
 }
 
 // splitInputs returns the leading arguments that name inputs (existing paths, "-", or
-// globs that match), globs expanded, and the filter words after them.
-func splitInputs(args []string) (inputs, filter []string, err error) {
+// globs that match), globs expanded, and the filter words after them. Once an input is given,
+// an argument that reads as a filter word (filter.IsWord: "tcp", "80", "10.0.0.1") starts the
+// filter even when a file of that name exists.
+func splitInputs(args []string) (inputs, words []string, err error) {
 	i := 0
 	for ; i < len(args); i++ {
 		a := args[i]
+		if len(inputs) > 0 && filter.IsWord(a) {
+			break
+		}
 		if a == "-" {
 			inputs = append(inputs, a)
 			continue
@@ -136,6 +141,38 @@ func splitInputs(args []string) (inputs, filter []string, err error) {
 		return nil, nil, fmt.Errorf("%s: no such capture, directory or index", args[0])
 	}
 	return inputs, args[i:], nil
+}
+
+// joinFilter joins the filter's arguments with spaces, as tcpdump does, and with "and" where
+// one argument ends a primitive and the next starts another: tcp 'syn_rtt > 300ms' is
+// "tcp and syn_rtt > 300ms".
+func joinFilter(words []string) string {
+	text := strings.Join(words, " ")
+	for range words {
+		_, err := filter.Parse(text)
+		var fe *filter.Error
+		if err == nil || !errors.As(err, &fe) || !strings.HasPrefix(fe.Msg, `expected "and"`) {
+			return text
+		}
+		// Is the fault at the start of an argument?
+		pos, at := 0, -1
+		for i, w := range words {
+			if i > 0 {
+				pos++
+			}
+			if pos == fe.Pos && i > 0 {
+				at = i
+				break
+			}
+			pos += len(w)
+		}
+		if at < 0 {
+			return text
+		}
+		words = append(words[:at:at], append([]string{"and"}, words[at:]...)...)
+		text = strings.Join(words, " ")
+	}
+	return text
 }
 
 // openQuery resolves args into a store and a selection. On failure it has reported the
@@ -175,7 +212,7 @@ func openQuery(name string, q *queryFlags, args []string, stderr io.Writer) (*qu
 	if err != nil {
 		return fail(exitUsage, "%v (see 'pcapdex %s --help')", err, name)
 	}
-	c.filter = strings.Join(words, " ")
+	c.filter = joinFilter(words)
 	plan, err := query.CompileFilter(c.filter)
 	if err != nil {
 		return fail(exitUsage, "%v", err) // "filter: ..." with a caret line

@@ -1,0 +1,46 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+)
+
+func TestJoinFilter(t *testing.T) {
+	for _, tc := range []struct {
+		words []string
+		want  string
+	}{
+		{[]string{"tcp", "syn_rtt > 300ms"}, "tcp and syn_rtt > 300ms"},
+		{[]string{"tcp", "port", "80"}, "tcp port 80"},
+		{[]string{"host 10.0.0.1", "port 80", "bytes > 1MB"}, "host 10.0.0.1 and port 80 and bytes > 1MB"},
+		{[]string{"tcp", "or", "udp"}, "tcp or udp"},
+		{[]string{"tcp[13]", "&", "2", "!=", "0"}, "tcp[13] & 2 != 0"},
+		{[]string{"port", "x"}, "port x"}, // a real error stays as typed
+	} {
+		if got := joinFilter(tc.words); got != tc.want {
+			t.Errorf("joinFilter(%q) = %q, want %q", tc.words, got, tc.want)
+		}
+	}
+}
+
+// A filter word naming an existing file is the filter once a capture was given.
+func TestSplitInputsFilterWordIsNotAFile(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	for _, f := range []string{"a.pcap", "b.pcap", "tcp", "80"} {
+		if err := os.WriteFile(filepath.Join(dir, f), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	in, words, err := splitInputs([]string{"a.pcap", "b.pcap", "tcp", "port", "80"})
+	if err != nil || !reflect.DeepEqual(in, []string{"a.pcap", "b.pcap"}) || !reflect.DeepEqual(words, []string{"tcp", "port", "80"}) {
+		t.Fatalf("splitInputs = %q %q %v", in, words, err)
+	}
+	// The first argument is always an input.
+	in, words, err = splitInputs([]string{"tcp", "udp"})
+	if err != nil || !reflect.DeepEqual(in, []string{"tcp"}) || !reflect.DeepEqual(words, []string{"udp"}) {
+		t.Fatalf("splitInputs = %q %q %v", in, words, err)
+	}
+}
