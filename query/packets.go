@@ -40,7 +40,7 @@ func Packets(st Store, sel Selection, o PacketsOptions) iter.Seq2[*Packet, error
 		// flow's first; with a window the flows table says.
 		var start []int64
 		firstSeen := map[uint32]int64{}
-		if sel.Windowed() {
+		if sel.Windowed() || sel.Frames != nil { // the first packet met need not be the flow's first
 			var err error
 			if start, _, err = st.FlowTimes(); err != nil {
 				yield(nil, err)
