@@ -132,6 +132,45 @@ func TestTcpdumpFilters(t *testing.T) {
 	}
 }
 
+// TestTcpdumpFiltersNoIndex: a packet filter selects the same frames when the captures are
+// read in one pass (--no-index) as from the index.
+func TestTcpdumpFiltersNoIndex(t *testing.T) {
+	dir := testcorpus.Dir(t)
+	n := 0
+	for _, g := range readTcpdumpGoldens(t) {
+		if g.tcpdumpErr || g.capture != "example.pcap" && g.capture != "VlanPackets.pcap" {
+			continue
+		}
+		in, err := Open([]string{filepath.Join(dir, g.capture)}, OpenOptions{NoIndex: true, Keep: StreamKeepAll})
+		if err != nil {
+			t.Fatal(err)
+		}
+		plan, err := CompileFilter(g.filter)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sel, err := in.Select(plan, NoSince, NoUntil)
+		if err != nil {
+			t.Fatalf("%s %q: %v", g.capture, g.filter, err)
+		}
+		var got []int64
+		for p, err := range Packets(in.Store, sel, PacketsOptions{}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, p.Frame)
+		}
+		in.Close()
+		if !sameFrames(got, g.frames) {
+			t.Errorf("%s --no-index: %q: %d frames, tcpdump %d", g.capture, g.filter, len(got), len(g.frames))
+		}
+		n++
+	}
+	if n < 100 {
+		t.Errorf("only %d comparisons", n)
+	}
+}
+
 func countRecords(t *testing.T, b []byte) int {
 	t.Helper()
 	f := filepath.Join(t.TempDir(), "x.pcap")
