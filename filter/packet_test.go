@@ -110,3 +110,39 @@ func TestParseUnsupported(t *testing.T) {
 		}
 	}
 }
+
+func TestParseDisplay(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"ip.addr == 10.0.0.1 && tcp.port == 443", "ip.addr == 10.0.0.1 and tcp.port == 443"},
+		{"tcp.port in {80, 443 8080}", "tcp.port in {80 443 8080}"},
+		{"frame.number in {1, 5..9}", "frame.number in {1 5..9}"},
+		{"!tcp.analysis.retransmission || udp", "not tcp.analysis.retransmission or udp"},
+		{"ip.src eq 10.0.0.0/8 and not ipv6", "ip.src == 10.0.0.0/8 and not ipv6"},
+		{"eth.addr == FF:FF:FF:FF:FF:FF", "eth.addr == ff:ff:ff:ff:ff:ff"},
+		{"frame.time_epoch >= 1367526033.5", "frame.time_epoch >= 1367526033.500000000"},
+		{"tcp.flags.syn == 1 && tcp.flags.ack == 0 || tcp.flags.reset == 1", "(tcp.flags.syn == 1 and tcp.flags.ack == 0) or tcp.flags.reset == 1"},
+	} {
+		n, err := Parse(tc.in)
+		if err != nil {
+			t.Errorf("Parse(%q): %v", tc.in, err)
+			continue
+		}
+		if got := String(n); got != tc.want {
+			t.Errorf("Parse(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+		n2, err := Parse(String(n))
+		if err != nil || !reflect.DeepEqual(n, n2) {
+			t.Errorf("canonical %q does not parse back: %v", String(n), err)
+		}
+	}
+	for _, tc := range []struct{ in, msg string }{
+		{"http.request.method == GET", `unknown or unsupported Wireshark field "http.request.method" (pcapdex knows: see 'pcapdex help fields')`},
+		{"tcp.analysis.retransmission == 1", `tcp.analysis.retransmission is a protocol or flag: test its presence with the bare name`},
+		{"ip.addr == example.com", `expected an address or a network, got "example.com"`},
+	} {
+		_, err := ParseDisplay(tc.in)
+		if e, ok := err.(*Error); !ok || e.Msg != tc.msg {
+			t.Errorf("ParseDisplay(%q) = %v, want %q", tc.in, err, tc.msg)
+		}
+	}
+}

@@ -14,6 +14,9 @@ const maxDepth = 256
 // Parse parses a filter (the language is described in doc.go). An empty or all-space filter
 // returns (nil, nil), which matches every flow. Errors are *Error.
 func Parse(filter string) (Node, error) {
+	if looksDisplay(filter) {
+		return ParseDisplay(filter)
+	}
 	toks, lerr := lex(filter)
 	if lerr != nil {
 		return nil, lerr

@@ -192,6 +192,22 @@ func CompileFilter(text string) (*Plan, error) {
 	return p, nil
 }
 
+// CompileDisplayFilter parses a Wireshark display filter ("ip.addr == 10.0.0.1 && tcp.port ==
+// 443"; see filter.DisplayFields) and compiles it. CompileFilter reads one too when the text
+// names a dotted Wireshark field; this form also takes bare protocol names ("icmp") in
+// Wireshark's meaning.
+func CompileDisplayFilter(text string) (*Plan, error) {
+	n, err := filter.ParseDisplay(text)
+	if err != nil {
+		return nil, err
+	}
+	p, err := Compile(n)
+	if err != nil {
+		return nil, fmt.Errorf("filter: %w", err)
+	}
+	return p, nil
+}
+
 // Open bounds for Select.
 const (
 	NoSince = math.MinInt64

@@ -130,6 +130,7 @@ func (v *pktView) isType(t uint16, shift uint8) bool {
 type pktMatcher struct {
 	root    filter.Node
 	flowHit map[filter.Node][]bool
+	disp    *dispCtx // for display-filter fields (nil without them)
 }
 
 func (m *pktMatcher) match(v *pktView) bool {
@@ -251,6 +252,8 @@ func (m *pktMatcher) eval(n filter.Node, v *pktView, shift uint8) bool {
 		return !v.abort && x.Op.Holds(uint64(l), uint64(r))
 	case *filter.State, *filter.Flag, *filter.Cmp:
 		return m.flowLeaf(n, v)
+	case *filter.DField:
+		return m.disp != nil && m.dfield(x, v)
 	}
 	return false
 }

@@ -56,6 +56,15 @@ func selectPackets(st Store, plan *Plan, since, until int64) (Selection, error) 
 			m.flowHit[leaf] = hit
 		}
 	}
+	need := NeedRecord
+	if hasDisplay(plan.pkt.tree) {
+		need |= NeedTCP
+		tcp, udp, err := streamNumbers(st)
+		if err != nil {
+			return sel, err
+		}
+		m.disp = &dispCtx{tcpStream: tcp, udpStream: udp}
+	}
 	files := st.Files()
 	readers := make([]*pcapng.Reader, len(files))
 	defer func() {
@@ -67,7 +76,7 @@ func selectPackets(st Store, plan *Plan, since, until int64) (Selection, error) 
 	}()
 	var pkt pcapng.Packet
 	var v pktView
-	err := st.Packets(cand, since, until, NeedRecord, func(p *PacketRow) error {
+	err := st.Packets(cand, since, until, need, func(p *PacketRow) error {
 		if !sel.inTime(p.TS) {
 			return nil
 		}
@@ -91,6 +100,9 @@ func selectPackets(st Store, plan *Plan, since, until int64) (Selection, error) 
 				files[fi], p.Off, p.Frame, pkt.TS, pkt.CapLen, p.TS, p.CapLen)
 		}
 		v = pktView{data: pkt.Data, wire: pkt.OrigLen, link: linkKindOf(pkt.LinkType), flowRow: int32(p.Flow) - 1}
+		if m.disp != nil {
+			m.disp.row, m.disp.lt, m.disp.decoded = p, pkt.LinkType, false
+		}
 		if !m.match(&v) {
 			return nil
 		}

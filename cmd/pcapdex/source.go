@@ -44,6 +44,8 @@ type queryFlags struct {
 	// workers is --workers of flows and events: the pipeline's workers when the captures
 	// are read in one pass (0: GOMAXPROCS).
 	workers int
+	// display says the filter is a Wireshark display filter (-Y).
+	display bool
 }
 
 func addQueryFlags(fs *pflag.FlagSet, q *queryFlags) {
@@ -53,6 +55,7 @@ func addQueryFlags(fs *pflag.FlagSet, q *queryFlags) {
 	fs.StringVar(&q.until, "until", "", "only packets (and flows active) at or before TIME (same forms as --since)")
 	fs.BoolVar(&q.noIndex, "no-index", false, "read the captures in one pass instead of using (or building) an index")
 	fs.StringVar(&q.indexPath, "index", "", "index file to use or build for the captures (default: CAPTURE.pcapdex, or the user cache for a set)")
+	fs.BoolVarP(&q.display, "display-filter", "Y", false, "the filter is a Wireshark display filter (ip.addr == X && tcp.port == 443); detected without -Y when it names a dotted field")
 	addInputFlags(fs, &q.input)
 }
 
@@ -213,7 +216,12 @@ func openQuery(name string, q *queryFlags, args []string, stderr io.Writer) (*qu
 		return fail(exitUsage, "%v (see 'pcapdex %s --help')", err, name)
 	}
 	c.filter = joinFilter(words)
-	plan, err := query.CompileFilter(c.filter)
+	compile := query.CompileFilter
+	if q.display {
+		c.filter = strings.Join(words, " ")
+		compile = query.CompileDisplayFilter
+	}
+	plan, err := compile(c.filter)
 	if err != nil {
 		return fail(exitUsage, "%v", err) // "filter: ..." with a caret line
 	}
