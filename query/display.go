@@ -1,6 +1,8 @@
 package query
 
 import (
+	"net/netip"
+
 	"github.com/pcapdex/pcapdex/fastparse"
 	"github.com/pcapdex/pcapdex/filter"
 	"github.com/pcapdex/pcapdex/flowhash"
@@ -22,6 +24,7 @@ type dispCtx struct {
 	lt        pcapng.LinkType
 	tcpStream []int32 // by flow row: the flow's tcp.stream, -1 for other flows
 	udpStream []int32
+	fv        fieldVals
 }
 
 // hasDisplay reports whether n holds a display-filter test.
@@ -116,23 +119,29 @@ func (v *pktView) u16At(off int) (uint32, bool) {
 	return uint32(v.data[off])<<8 | uint32(v.data[off+1]), true
 }
 
-// dfield evaluates a display-filter test.
-func (m *pktMatcher) dfield(x *filter.DField, v *pktView) bool {
-	c := m.disp
+// fieldVals are the occurrences of one field in a packet.
+type fieldVals struct {
+	nums       [8]uint64
+	addrs      [6][16]byte
+	addrLen    [6]int
+	macs       [2][6]byte
+	nv, na, nm int
+}
+
+// extract fills fv with the occurrences of field name in the packet. For a protocol or flag
+// (filter.DProto) it returns whether the packet has it; for a field with values it returns
+// false when the packet has none.
+func (c *dispCtx) extract(name string, v *pktView, fv *fieldVals) bool {
+	*fv = fieldVals{}
 	if !c.decoded {
 		fastparse.Decode(&c.dec, c.lt, v.data, v.wire)
 		c.decoded = true
 	}
 	d := &c.dec
-	var nums [8]uint64
-	var addrs [6][16]byte
-	var addrLen [6]int
-	var macs [2][6]byte
-	nv, na, nm := 0, 0, 0
 	addNum := func(x uint64) {
-		if nv < len(nums) {
-			nums[nv] = x
-			nv++
+		if fv.nv < len(fv.nums) {
+			fv.nums[fv.nv] = x
+			fv.nv++
 		}
 	}
 	row := c.row
@@ -141,7 +150,7 @@ func (m *pktMatcher) dfield(x *filter.DField, v *pktView) bool {
 	an := row.Analysis
 	bit := func(t flowhash.EventType) bool { return an&(1<<t) != 0 }
 	var hdrs [3]int
-	switch x.Name {
+	switch name {
 	case "frame":
 		return true
 	case "frame.number":
@@ -156,20 +165,23 @@ func (m *pktMatcher) dfield(x *filter.DField, v *pktView) bool {
 		if v.link != linkEther || len(v.data) < 14 {
 			return false
 		}
-		switch x.Name {
+		switch name {
 		case "eth":
 			return true
 		case "eth.type":
 			t, _ := v.u16At(12)
+			if t < 0x0600 { // an 802.3 length (eth.len), not a type
+				return false
+			}
 			addNum(uint64(t))
 		default:
-			if x.Name != "eth.src" {
-				copy(macs[nm][:], v.data[0:6])
-				nm++
+			if name != "eth.src" {
+				copy(fv.macs[fv.nm][:], v.data[0:6])
+				fv.nm++
 			}
-			if x.Name != "eth.dst" {
-				copy(macs[nm][:], v.data[6:12])
-				nm++
+			if name != "eth.dst" {
+				copy(fv.macs[fv.nm][:], v.data[6:12])
+				fv.nm++
 			}
 		}
 	case "vlan":
@@ -179,12 +191,12 @@ func (m *pktMatcher) dfield(x *filter.DField, v *pktView) bool {
 			addNum(uint64(d.VLANs[i]))
 		}
 	case "ip", "ipv6":
-		if x.Name == "ip" {
+		if name == "ip" {
 			return d.Layers&fastparse.LayerIPv4 != 0
 		}
 		return d.Layers&fastparse.LayerIPv6 != 0
 	case "ip.addr", "ip.src", "ip.dst", "ip.ttl", "ip.id", "ip.proto", "ip.len", "ipv6.addr", "ipv6.src", "ipv6.dst", "ipv6.nxt", "ipv6.hlim":
-		want4 := x.Name[:3] == "ip."
+		want4 := name[:3] == "ip."
 		for _, h := range v.ipHeaders(d, &hdrs) {
 			b, ok := v.byteAt(h)
 			if !ok {
@@ -194,7 +206,7 @@ func (m *pktMatcher) dfield(x *filter.DField, v *pktView) bool {
 			if want4 && ver != 4 || !want4 && ver != 6 {
 				continue
 			}
-			switch x.Name {
+			switch name {
 			case "ip.ttl":
 				if t, ok := v.byteAt(h + 8); ok {
 					addNum(uint64(t))
@@ -225,13 +237,13 @@ func (m *pktMatcher) dfield(x *filter.DField, v *pktView) bool {
 					src, dst, n = h+8, h+24, 16
 				}
 				for _, at := range [2]int{src, dst} {
-					if at == src && x.Name[len(x.Name)-3:] == "dst" || at == dst && x.Name[len(x.Name)-3:] == "src" {
+					if at == src && name[len(name)-3:] == "dst" || at == dst && name[len(name)-3:] == "src" {
 						continue
 					}
-					if at+n <= len(v.data) && na < len(addrs) {
-						copy(addrs[na][:], v.data[at:at+n])
-						addrLen[na] = n
-						na++
+					if at+n <= len(v.data) && fv.na < len(fv.addrs) {
+						copy(fv.addrs[fv.na][:], v.data[at:at+n])
+						fv.addrLen[fv.na] = n
+						fv.na++
 					}
 				}
 			}
@@ -251,13 +263,13 @@ func (m *pktMatcher) dfield(x *filter.DField, v *pktView) bool {
 		return d.Proto == 58 && d.Layers&fastparse.LayerICMP != 0
 	case "icmp.type", "icmp.code", "icmpv6.type":
 		want := uint8(1)
-		if x.Name == "icmpv6.type" {
+		if name == "icmpv6.type" {
 			want = 58
 		}
 		if d.Proto != want || !d.HasL4 {
 			return false
 		}
-		if x.Name == "icmp.code" {
+		if name == "icmp.code" {
 			addNum(uint64(d.ICMPCode))
 		} else {
 			addNum(uint64(d.ICMPType))
@@ -268,14 +280,14 @@ func (m *pktMatcher) dfield(x *filter.DField, v *pktView) bool {
 		return d.Layers&fastparse.LayerUDP != 0
 	case "tcp.port", "tcp.srcport", "tcp.dstport", "udp.port", "udp.srcport", "udp.dstport":
 		want := uint8(6)
-		if x.Name[0] == 'u' {
+		if name[0] == 'u' {
 			want = 17
 		}
 		if d.Proto == want && (d.HasL4 || d.SrcPort != 0 || d.DstPort != 0) {
-			if x.Name[4] != 'd' {
+			if name[4] != 'd' {
 				addNum(uint64(d.SrcPort))
 			}
-			if x.Name[4] != 's' {
+			if name[4] != 's' {
 				addNum(uint64(d.DstPort))
 			}
 		}
@@ -286,10 +298,10 @@ func (m *pktMatcher) dfield(x *filter.DField, v *pktView) bool {
 					sp, ok1 := v.u16At(t)
 					dp, ok2 := v.u16At(t + 2)
 					if ok1 && ok2 {
-						if x.Name[4] != 'd' {
+						if name[4] != 'd' {
 							addNum(uint64(sp))
 						}
-						if x.Name[4] != 's' {
+						if name[4] != 's' {
 							addNum(uint64(dp))
 						}
 					}
@@ -299,7 +311,7 @@ func (m *pktMatcher) dfield(x *filter.DField, v *pktView) bool {
 	case "tcp.stream", "udp.stream":
 		s := c.tcpStream
 		ok := tcpHere
-		if x.Name[0] == 'u' {
+		if name[0] == 'u' {
 			s, ok = c.udpStream, udpHere
 		}
 		if !ok || v.flowRow < 0 || int(v.flowRow) >= len(s) || s[v.flowRow] < 0 {
@@ -317,7 +329,7 @@ func (m *pktMatcher) dfield(x *filter.DField, v *pktView) bool {
 		if !tcpHere {
 			return false
 		}
-		switch x.Name {
+		switch name {
 		case "tcp.len":
 			addNum(uint64(d.PayloadLen))
 		case "tcp.seq":
@@ -325,13 +337,13 @@ func (m *pktMatcher) dfield(x *filter.DField, v *pktView) bool {
 		case "tcp.seq_raw":
 			addNum(uint64(d.Seq))
 		case "tcp.ack", "tcp.ack_raw":
-			if d.TCPFlags&(1<<4) == 0 {
-				return false
-			}
-			if x.Name == "tcp.ack" {
-				addNum(uint64(row.Ack))
-			} else {
+			switch {
+			case name == "tcp.ack_raw":
 				addNum(uint64(d.Ack))
+			case d.TCPFlags&(1<<4) != 0:
+				addNum(uint64(row.Ack))
+			default:
+				addNum(0) // Wireshark shows a relative ack of 0 without the ACK flag
 			}
 		case "tcp.window_size":
 			addNum(uint64(row.Win))
@@ -342,7 +354,7 @@ func (m *pktMatcher) dfield(x *filter.DField, v *pktView) bool {
 		case "tcp.flags":
 			addNum(uint64(d.TCPFlags))
 		case "tcp.flags.fin", "tcp.flags.syn", "tcp.flags.reset", "tcp.flags.push", "tcp.flags.ack", "tcp.flags.urg", "tcp.flags.ece", "tcp.flags.cwr":
-			b := map[string]uint16{"tcp.flags.fin": 1, "tcp.flags.syn": 2, "tcp.flags.reset": 4, "tcp.flags.push": 8, "tcp.flags.ack": 16, "tcp.flags.urg": 32, "tcp.flags.ece": 64, "tcp.flags.cwr": 128}[x.Name]
+			b := map[string]uint16{"tcp.flags.fin": 1, "tcp.flags.syn": 2, "tcp.flags.reset": 4, "tcp.flags.push": 8, "tcp.flags.ack": 16, "tcp.flags.urg": 32, "tcp.flags.ece": 64, "tcp.flags.cwr": 128}[name]
 			if d.TCPFlags&b != 0 {
 				addNum(1)
 			} else {
@@ -369,13 +381,24 @@ func (m *pktMatcher) dfield(x *filter.DField, v *pktView) bool {
 			return bit(flowhash.EvRetransmission) || bit(flowhash.EvFastRetransmission) || bit(flowhash.EvSpuriousRetransmission)
 		default:
 			for t := flowhash.EventType(1); t < 32; t++ {
-				if "tcp.analysis."+t.String() == x.Name {
+				if "tcp.analysis."+t.String() == name {
 					return bit(t)
 				}
 			}
 			return false
 		}
 	}
+	return true
+}
+
+// dfield evaluates a display-filter test.
+func (m *pktMatcher) dfield(x *filter.DField, v *pktView) bool {
+	fv := &m.disp.fv
+	got := m.disp.extract(x.Name, v, fv)
+	if filter.DisplayFields[x.Name] == filter.DProto || !got {
+		return got
+	}
+	nums, addrs, addrLen, macs, nv, na, nm := &fv.nums, &fv.addrs, &fv.addrLen, &fv.macs, fv.nv, fv.na, fv.nm
 	if x.Vals == nil {
 		return nv > 0 || na > 0 || nm > 0
 	}
@@ -453,3 +476,6 @@ func addrMatch(a []byte, v filter.DValue) bool {
 	}
 	return true
 }
+
+func netipAddr4(a []byte) netip.Addr  { return netip.AddrFrom4([4]byte(a)) }
+func netipAddr16(a []byte) netip.Addr { return netip.AddrFrom16([16]byte(a)) }

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -42,5 +43,21 @@ func TestSplitInputsFilterWordIsNotAFile(t *testing.T) {
 	in, words, err = splitInputs([]string{"tcp", "udp"})
 	if err != nil || !reflect.DeepEqual(in, []string{"tcp"}) || !reflect.DeepEqual(words, []string{"udp"}) {
 		t.Fatalf("splitInputs = %q %q %v", in, words, err)
+	}
+}
+
+// packets -e writes tshark-named columns with a header, for the filter's packets.
+func TestPacketsFields(t *testing.T) {
+	p := sampleCopy(t)
+	out, errs, code := runCLI(t, "packets", p, "-e", "frame.number", "-e", "ip.src", "-e", "tcp.stream", "--format", "csv", "tcp[tcpflags] & tcp-syn != 0 and tcp[tcpflags] & tcp-ack == 0")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if lines[0] != "frame.number,ip.src,tcp.stream" || len(lines) < 2 || !strings.HasPrefix(lines[1], "1,10.20.0.2,0") {
+		t.Fatalf("output:\n%s", out)
+	}
+	if _, errs, code := runCLI(t, "packets", p, "-e", "http.host"); code != exitInput || !strings.Contains(errs, `unknown field "http.host"`) {
+		t.Errorf("unknown field: exit %d, %q", code, errs)
 	}
 }

@@ -3,6 +3,9 @@
 
   tshark_display.py frames CORPUS_DIR > tshark-display-frames.tsv
       capture TAB display filter TAB frames tshark -Y selects (ranges: 1-5,7; "-" for none)
+  tshark_display.py fields CORPUS_DIR > tshark-fields.tsv
+      for each of FIELD_CAPTURES: a line "# CAPTURE", then tshark -T fields -E header=y -e FIELD...
+      for every FIELDS (the rows pcapdex packets -e must equal)
   tshark_display.py streams CORPUS_DIR > tshark-tcp-stream.tsv
       capture TAB tcp.stream of every frame that has one, as runs FIRST-LAST:STREAM of
       consecutive frames in the same stream ("-" for none)
@@ -32,6 +35,19 @@ FILTERS = [
     "tcp.options.mss_val >= 1460", "tcp.hdr_len > 20", "udp.length > 100",
 ]
 
+FIELD_CAPTURES = ["retransmit-fast009.pcap", "one_http_stream_rst.pcap", "sll.pcap", "raw_ip.pcap",
+                  "VlanPackets.pcap", "pptp.pcap", "ip4_fragments.pcap", "tcp-handshake-nano.pcap"]
+
+FIELDS = ["frame.number", "frame.time_epoch", "frame.len", "frame.cap_len", "eth.src", "eth.dst", "eth.type",
+          "vlan.id", "ip.src", "ip.dst", "ip.ttl", "ip.id", "ip.proto", "ip.len", "ipv6.src", "ipv6.dst",
+          "tcp.srcport", "tcp.dstport", "tcp.stream", "tcp.seq", "tcp.seq_raw", "tcp.ack", "tcp.ack_raw",
+          "tcp.len", "tcp.hdr_len", "tcp.flags", "tcp.flags.syn", "tcp.flags.ack", "tcp.flags.fin",
+          "tcp.flags.reset", "tcp.flags.push", "tcp.flags.str", "tcp.window_size", "tcp.window_size_value",
+          "tcp.options.mss_val", "tcp.options.wscale.shift", "tcp.analysis.retransmission",
+          "tcp.analysis.fast_retransmission", "tcp.analysis.duplicate_ack", "tcp.analysis.out_of_order",
+          "tcp.analysis.lost_segment", "tcp.analysis.ack_lost_segment", "tcp.analysis.window_update",
+          "udp.srcport", "udp.dstport", "udp.length", "udp.stream", "icmp.type", "icmp.code"]
+
 def ranges(nums):
     if not nums:
         return "-"
@@ -53,6 +69,14 @@ def tshark(path, *args):
 
 def main():
     mode, corpus = sys.argv[1], sys.argv[2]
+    if mode == "fields":
+        args = []
+        for f in FIELDS:
+            args += ["-e", f]
+        for cap in FIELD_CAPTURES:
+            print("# " + cap)
+            sys.stdout.write(tshark(os.path.join(corpus, cap), "-T", "fields", "-E", "header=y", *args))
+        return
     if mode == "frames":
         for cap in CAPTURES:
             path = os.path.join(corpus, cap)
