@@ -178,6 +178,11 @@ func (in *Input) Select(plan *Plan, since, until int64) (Selection, error) {
 	return Select(in.Store, plan, since, until)
 }
 
+// SelectFlows is Select for a caller that reads only flows (see the function SelectFlows).
+func (in *Input) SelectFlows(plan *Plan, since, until int64) (Selection, error) {
+	return SelectFlows(in.Store, plan, since, until)
+}
+
 // CompileFilter parses and compiles a filter ("" matches every flow). Its errors are
 // *filter.Error (the filter with a caret under the fault) or a compile error: usage errors.
 func CompileFilter(text string) (*Plan, error) {

@@ -12,7 +12,10 @@ import (
 // flows whose packets are read (every packet when it cannot), each packet is read back from
 // its capture by (file, offset) and checked against the filter, and the selection keeps the
 // matching frames and the flows holding them.
-func selectPackets(st Store, plan *Plan, since, until int64) (Selection, error) {
+//
+// With flowsOnly the caller reads flows, not packets: Frames stays nil, packets without a
+// flow are not checked, and a flow's later packets are not read once one matched.
+func selectPackets(st Store, plan *Plan, since, until int64, flowsOnly bool) (Selection, error) {
 	sel := Selection{Since: since, Until: until, Rows: roaring.New(), Frames: roaring.New()}
 	if st.NumPackets() > 1<<32 {
 		return sel, fmt.Errorf("query: %d packets: a packet filter handles at most 2^32", st.NumPackets())
@@ -80,6 +83,9 @@ func selectPackets(st Store, plan *Plan, since, until int64) (Selection, error) 
 		if !sel.inTime(p.TS) {
 			return nil
 		}
+		if flowsOnly && (p.Flow == 0 || sel.Rows.Contains(p.Flow-1)) {
+			return nil
+		}
 		fi := int(p.File)
 		if fi >= len(files) {
 			return fmt.Errorf("frame %d names capture file %d of %d", p.Frame, fi, len(files))
@@ -106,7 +112,9 @@ func selectPackets(st Store, plan *Plan, since, until int64) (Selection, error) 
 		if !m.match(&v) {
 			return nil
 		}
-		sel.Frames.Add(uint32(p.Frame - 1))
+		if !flowsOnly {
+			sel.Frames.Add(uint32(p.Frame - 1))
+		}
 		if p.Flow != 0 {
 			sel.Rows.Add(p.Flow - 1)
 		} else {
@@ -114,5 +122,8 @@ func selectPackets(st Store, plan *Plan, since, until int64) (Selection, error) 
 		}
 		return nil
 	})
+	if flowsOnly {
+		sel.Frames = nil
+	}
 	return sel, err
 }

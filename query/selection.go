@@ -45,7 +45,7 @@ func (s *Selection) inTime(ts int64) bool { return ts >= s.Since && ts <= s.Unti
 func Select(st Store, plan *Plan, since, until int64) (Selection, error) {
 	sel := Selection{Since: since, Until: until}
 	if plan.PacketLevel() {
-		return selectPackets(st, plan, since, until)
+		return selectPackets(st, plan, since, until, false)
 	}
 	if plan != nil && plan.root.kind != pAll {
 		rows, err := plan.Eval(st)
@@ -62,6 +62,16 @@ func Select(st Store, plan *Plan, since, until int64) (Selection, error) {
 		sel.Rows = roaring.And(sel.Rows, w)
 	}
 	return sel, nil
+}
+
+// SelectFlows is Select for a caller that reads only the selected flows (Selection.Rows),
+// not the packets: a packet-level filter then stops reading a flow's packets at its first
+// match, and the Selection has no Frames.
+func SelectFlows(st Store, plan *Plan, since, until int64) (Selection, error) {
+	if plan.PacketLevel() {
+		return selectPackets(st, plan, since, until, true)
+	}
+	return Select(st, plan, since, until)
 }
 
 // FlowRows returns the flows the selection names: its Rows, or with no filter the flows

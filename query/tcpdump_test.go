@@ -125,6 +125,13 @@ func testFrameGoldens(t *testing.T, goldens []tcpdumpGolden, minFilters, minCapt
 			t.Errorf("%s: %q: %v", g.capture, g.filter, err)
 			continue
 		}
+		fsel, err := in.SelectFlows(plan, NoSince, NoUntil)
+		if err != nil {
+			t.Fatalf("%s: %q: %v", g.capture, g.filter, err)
+		}
+		if (fsel.Rows == nil) != (sel.Rows == nil) || sel.Rows != nil && !fsel.Rows.Equals(sel.Rows) {
+			t.Errorf("%s: %q: SelectFlows chose other flows than Select", g.capture, g.filter)
+		}
 		var got []int64
 		for p, err := range Packets(in.Store, sel, PacketsOptions{}) {
 			if err != nil {

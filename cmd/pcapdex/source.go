@@ -287,7 +287,12 @@ func openQuery(name string, q *queryFlags, args []string, stderr io.Writer) (*qu
 	if until != nil {
 		hi = until.Resolve(first)
 	}
-	if c.sel, err = in.Select(plan, lo, hi); err != nil {
+	sel := in.Select
+	switch name {
+	case "flows", "top", "events", "concurrent":
+		sel = in.SelectFlows // flow commands: one matching packet decides a flow
+	}
+	if c.sel, err = sel(plan, lo, hi); err != nil {
 		c.close()
 		return fail(exitInput, "%v", err)
 	}
