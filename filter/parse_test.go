@@ -282,6 +282,10 @@ func FuzzParse(f *testing.F) {
 	for _, tc := range invalidFilters {
 		f.Add(tc.in)
 	}
+	for _, tc := range packetFilters {
+		f.Add(tc.in)
+	}
+	f.Add("ip.addr == 10.0.0.1 && tcp.port in {80, 443} || !tcp.analysis.retransmission")
 	alt, _ := alternating(258)
 	f.Add(alt)
 	f.Add(strings.Repeat("not ", maxDepth-1) + "tcp port 80 or 443")

@@ -2,6 +2,7 @@ package query
 
 import (
 	"net/netip"
+	"strings"
 
 	"github.com/pcapdex/pcapdex/fastparse"
 	"github.com/pcapdex/pcapdex/filter"
@@ -354,7 +355,25 @@ func (c *dispCtx) extract(name string, v *pktView, fv *fieldVals) bool {
 		case "tcp.flags":
 			addNum(uint64(d.TCPFlags))
 		case "tcp.flags.fin", "tcp.flags.syn", "tcp.flags.reset", "tcp.flags.push", "tcp.flags.ack", "tcp.flags.urg", "tcp.flags.ece", "tcp.flags.cwr":
-			b := map[string]uint16{"tcp.flags.fin": 1, "tcp.flags.syn": 2, "tcp.flags.reset": 4, "tcp.flags.push": 8, "tcp.flags.ack": 16, "tcp.flags.urg": 32, "tcp.flags.ece": 64, "tcp.flags.cwr": 128}[name]
+			var b uint16
+			switch name[len("tcp.flags."):] {
+			case "fin":
+				b = 1
+			case "syn":
+				b = 2
+			case "reset":
+				b = 4
+			case "push":
+				b = 8
+			case "ack":
+				b = 16
+			case "urg":
+				b = 32
+			case "ece":
+				b = 64
+			case "cwr":
+				b = 128
+			}
 			if d.TCPFlags&b != 0 {
 				addNum(1)
 			} else {
@@ -381,7 +400,7 @@ func (c *dispCtx) extract(name string, v *pktView, fv *fieldVals) bool {
 			return bit(flowhash.EvRetransmission) || bit(flowhash.EvFastRetransmission) || bit(flowhash.EvSpuriousRetransmission)
 		default:
 			for t := flowhash.EventType(1); t < 32; t++ {
-				if "tcp.analysis."+t.String() == name {
+				if strings.TrimPrefix(name, "tcp.analysis.") == t.String() {
 					return bit(t)
 				}
 			}
