@@ -65,7 +65,15 @@ func (*DField) node()            {}
 func (n *DField) String() string { return String(n) }
 
 func (n *DField) appendTo(dst []byte) []byte {
-	dst = append(dst, n.Name...)
+	switch n.Name {
+	case "tcp.stream", "udp.stream":
+		// Printed as the word both dialects read, so that a tcpdump filter holding one
+		// ("host 10.0.0.1 and tcp_stream == 3") prints as text that parses back.
+		dst = append(dst, n.Name[:3]...)
+		dst = append(dst, "_stream"...)
+	default:
+		dst = append(dst, n.Name...)
+	}
 	switch {
 	case n.Vals == nil:
 		return dst
@@ -256,6 +264,9 @@ func (p *dparser) unary(depth int) (Node, error) {
 		return nil, p.err(t, "unexpected end of filter")
 	}
 	name := strings.ToLower(t.text)
+	if name == "tcp_stream" || name == "udp_stream" {
+		name = name[:3] + ".stream"
+	}
 	kind, ok := DisplayFields[name]
 	if !ok {
 		return nil, p.err(t, "unknown or unsupported Wireshark field "+strconv.Quote(t.text)+" (pcapdex knows: see 'pcapdex help fields')")

@@ -40,6 +40,8 @@ var packetFilters = []struct{ in, want string }{
 	{"arp host 10.0.0.1", "arp and host 10.0.0.1"},
 	{"sctp or igmp", "sctp or igmp"},
 	{"2 * 3 + 4 == 10", "2 * 3 + 4 == 10"},
+	{"host 10.0.0.1 and tcp_stream == 3", "host 10.0.0.1 and tcp_stream == 3"},
+	{"udp_stream >= 2", "udp_stream >= 2"},
 	{"(2 + 3) * 4 == 20", "(2 + 3) * 4 == 20"},
 }
 
@@ -114,6 +116,7 @@ func TestParseUnsupported(t *testing.T) {
 func TestParseDisplay(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"ip.addr == 10.0.0.1 && tcp.port == 443", "ip.addr == 10.0.0.1 and tcp.port == 443"},
+		{"tcp.stream == 3 || ip.ttl < 5", "tcp_stream == 3 or ip.ttl < 5"},
 		{"tcp.port in {80, 443 8080}", "tcp.port in {80 443 8080}"},
 		{"frame.number in {1, 5..9}", "frame.number in {1 5..9}"},
 		{"!tcp.analysis.retransmission || udp", "not tcp.analysis.retransmission or udp"},

@@ -301,6 +301,17 @@ func (p *parser) primitive() (Node, error) {
 	}
 	p.next()
 	kw := keyword(t.text)
+	if lw := strings.ToLower(t.text); lw == "tcp_stream" || lw == "udp_stream" {
+		// Wireshark's tcp.stream / udp.stream numbers, in the tcpdump dialect.
+		p.last = qual{}
+		o := p.next()
+		v := p.next()
+		n, err := parseUint(v.text, 32)
+		if o.kind != tCmp || v.kind != tWord || err != nil {
+			return nil, p.errAt(o, "expected "+lw+" == N (a stream number)")
+		}
+		return &DField{Name: lw[:3] + ".stream", Op: o.op, Vals: []DValue{{Kind: DNum, Lo: n, Hi: n}}}, nil
+	}
 	if f, ok := fieldByName(t.text); ok {
 		p.last = qual{}
 		return p.comparison(t, f)

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/pcapdex/pcapdex/internal/textenc"
@@ -30,7 +31,9 @@ func runPackets(args []string, stdout, stderr io.Writer) int {
 	var o query.PacketsOptions
 	var flow int64
 	var fields []string
+	stream := int64(-1)
 	fs := newQueryFlags("packets", &q, stderr)
+	fs.Int64Var(&stream, "stream", -1, "only the packets of TCP stream N, numbered as Wireshark's tcp.stream (the filter 'tcp_stream == N')")
 	fs.Int64Var(&flow, "flow", 0, "only the flow with this id (see 'pcapdex flows')")
 	fs.IntVar(&o.Limit, "limit", 0, "print at most N packets (0: all)")
 	fs.StringArrayVarP(&fields, "field", "e", nil, "print this field of each packet, named as tshark -e names it (repeatable; 'pcapdex help fields'); --format tsv (default), csv or jsonl")
@@ -42,6 +45,14 @@ func runPackets(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	o.Flow = uint32(flow)
+	if stream >= 0 {
+		if q.display {
+			fmt.Fprintln(stderr, "pcapdex packets: with -Y write 'tcp.stream == N' in the filter instead of --stream")
+			return exitUsage
+		}
+		// A separate argument: the filter's words join it with "and".
+		fs.Parse(append(fs.Args(), "tcp_stream == "+strconv.FormatInt(stream, 10)))
+	}
 	if len(fields) == 0 {
 		return runQuery(fs, &q, stderr, func(ctx *queryCtx) error {
 			return output.WritePackets(stdout, ctx.out, query.Packets(ctx.st, ctx.sel, o))

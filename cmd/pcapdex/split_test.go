@@ -61,3 +61,21 @@ func TestPacketsFields(t *testing.T) {
 		t.Errorf("unknown field: exit %d, %q", code, errs)
 	}
 }
+
+// --stream N selects the packets of Wireshark's tcp.stream N, beside a filter too.
+func TestPacketsStream(t *testing.T) {
+	p := sampleCopy(t)
+	out, errs, code := runCLI(t, "packets", p, "--stream", "0", "-e", "tcp.stream", "-e", "ip.src", "host", "10.20.0.2")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) < 3 {
+		t.Fatalf("output:\n%s", out)
+	}
+	for _, l := range lines[1:] {
+		if !strings.HasPrefix(l, "0\t") {
+			t.Fatalf("row %q not in stream 0", l)
+		}
+	}
+}
