@@ -49,6 +49,9 @@ func PacketFields(st Store, sel Selection, names []string, fn func(frame int64, 
 			return fmt.Errorf("unknown field %q (pcapdex knows %s)", n, strings.Join(FieldNames(), " "))
 		}
 	}
+	if frameOnly(names) {
+		return frameFields(st, sel, names, fn)
+	}
 	tcp, udp, err := streamNumbers(st)
 	if err != nil {
 		return err
@@ -172,4 +175,47 @@ func (c *dispCtx) appendField(dst []byte, name string, v *pktView) []byte {
 		}
 	}
 	return dst
+}
+
+// frameOnly reports whether every field comes from the index's packet table (no packet
+// needs reading back).
+func frameOnly(names []string) bool {
+	for _, n := range names {
+		switch n {
+		case "frame.number", "frame.len", "frame.cap_len", "frame.time_epoch":
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// frameFields is PacketFields for frame.* fields, straight from the packet table.
+func frameFields(st Store, sel Selection, names []string, fn func(frame int64, vals [][]byte) error) error {
+	vals := make([][]byte, len(names))
+	return st.Packets(sel.packetRows(), sel.Since, sel.Until, NeedBasic, func(p *PacketRow) error {
+		if !sel.keep(p) {
+			return nil
+		}
+		for i, n := range names {
+			d := vals[i][:0]
+			switch n {
+			case "frame.number":
+				d = strconv.AppendInt(d, p.Frame, 10)
+			case "frame.len":
+				d = strconv.AppendUint(d, uint64(p.OrigLen), 10)
+			case "frame.cap_len":
+				d = strconv.AppendUint(d, uint64(p.CapLen), 10)
+			case "frame.time_epoch":
+				d = strconv.AppendInt(d, p.TS/1e9, 10)
+				d = append(d, '.')
+				f := p.TS % 1e9
+				for div := int64(1e8); div > 0; div /= 10 {
+					d = append(d, byte('0'+f/div%10))
+				}
+			}
+			vals[i] = d
+		}
+		return fn(p.Frame, vals)
+	})
 }

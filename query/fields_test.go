@@ -51,9 +51,24 @@ func TestPacketFieldsEqualTshark(t *testing.T) {
 			got = append(got, string(bytes.Join(vals, []byte("\t"))))
 			return nil
 		})
+		if err != nil {
+			t.Fatalf("%s: %v", capture, err)
+		}
+		// The frame.* fields alone come from the index without reading packets back.
+		var frameRows []string
+		err = PacketFields(in.Store, sel, header[:3], func(frame int64, vals [][]byte) error {
+			frameRows = append(frameRows, string(bytes.Join(vals, []byte("\t"))))
+			return nil
+		})
 		in.Close()
 		if err != nil {
 			t.Fatalf("%s: %v", capture, err)
+		}
+		for i := range frameRows {
+			if w := strings.Join(strings.Split(want[i], "\t")[:3], "\t"); i >= len(want) || frameRows[i] != w {
+				t.Errorf("%s: frame fields row %d: %q, tshark %q", capture, i+1, frameRows[i], w)
+				break
+			}
 		}
 		if len(got) != len(want) {
 			t.Errorf("%s: %d rows, tshark %d", capture, len(got), len(want))
