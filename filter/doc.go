@@ -70,6 +70,18 @@
 // Unsupported tcpdump words (gateway, mpls, pppoes, inbound, protochain, LLC protocols, ...)
 // are errors naming the closest supported form.
 //
+// Wireshark's stream numbers: "tcp_stream == N" and "udp_stream == N" (Wireshark's
+// tcp.stream and udp.stream: the flow's rank among the TCP or UDP flows, from 0).
+//
+// # Display filters
+//
+// A filter that names a dotted Wireshark field ("ip.addr == 10.0.0.1 && tcp.port == 443") is
+// read as a Wireshark display filter ([ParseDisplay]; the fields are [DisplayFields]), with
+// == != < <= > >= (eq ne lt le gt ge), "in {80, 443, 8000..8080}", && and, || or, ! not and
+// parentheses; "and" binds tighter than "or". A bare field tests presence
+// ("tcp.analysis.retransmission"). "==" holds when any occurrence of the field in the packet
+// is equal, "!=" when none is, as in Wireshark 4.
+//
 // Operators: "not" or "!", "and" or "&&", "or" or "||", parentheses. As in tcpdump, "not"
 // binds tightest and "and" and "or" have EQUAL precedence, grouping left to right:
 // "tcp or udp and port 53" means "(tcp or udp) and port 53". Use parentheses.
