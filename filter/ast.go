@@ -23,14 +23,17 @@ func String(n Node) string {
 	return string(n.appendTo(nil))
 }
 
-// Dir says which end of a flow a primitive looks at. The originator of a flow (the side that
-// sent the first packet, or the SYN) is its source; the responder is its destination.
+// Dir says which address a primitive looks at. DirEither, DirSrc and DirDst are tcpdump's:
+// the source or destination of each packet. DirOrig and DirResp are Zeek's flow roles: the
+// originator of a flow (the side that sent the first packet, or the SYN) and its responder.
 type Dir uint8
 
 const (
-	DirEither Dir = iota // either end: "host X"
-	DirSrc               // the originator: "src host X"
-	DirDst               // the responder: "dst host X"
+	DirEither Dir = iota // either end of the packet: "host X"
+	DirSrc               // the packet's source: "src host X"
+	DirDst               // the packet's destination: "dst host X"
+	DirOrig              // the flow's originator: "orig host X"
+	DirResp              // the flow's responder: "resp host X"
 )
 
 func (d Dir) appendTo(dst []byte) []byte {
@@ -39,6 +42,10 @@ func (d Dir) appendTo(dst []byte) []byte {
 		return append(dst, "src "...)
 	case DirDst:
 		return append(dst, "dst "...)
+	case DirOrig:
+		return append(dst, "orig "...)
+	case DirResp:
+		return append(dst, "resp "...)
 	}
 	return dst
 }
@@ -88,33 +95,38 @@ func appendFlat(dst []Node, n Node, and bool) []Node {
 // Not matches flows that X does not match.
 type Not struct{ X Node }
 
-// Host matches a flow with Addr at the end(s) Dir selects.
+// Host matches a packet with Addr at the end(s) Dir selects (IPv4 hosts match ARP and RARP
+// sender and target addresses too, as in tcpdump); with DirOrig or DirResp, a flow.
 type Host struct {
 	Dir  Dir
 	Addr netip.Addr
 }
 
-// Net matches a flow with an address inside Prefix (always masked: no host bits set).
+// Net matches a packet (or with DirOrig/DirResp a flow) with an address inside Prefix at the
+// end(s) Dir selects (Prefix is always masked: no host bits set).
 type Net struct {
 	Dir    Dir
 	Prefix netip.Prefix
 }
 
-// Port matches a flow whose port at the end(s) Dir selects lies in [Lo, Hi]. A single port
+// Port matches a TCP, UDP or SCTP packet (or with DirOrig/DirResp a flow) whose port at the
+// end(s) Dir selects lies in [Lo, Hi]. A single port
 // has Lo == Hi and prints as "port N"; a range prints as "portrange Lo-Hi".
 type Port struct {
 	Dir    Dir
 	Lo, Hi uint16
 }
 
-// Proto matches a flow whose transport protocol (IPv4 protocol, IPv6 final next header) is
+// Proto matches a packet whose transport protocol (IPv4 protocol, IPv6 next header or the
+// one after a fragment header) is
 // N: 6 prints as "tcp", 17 as "udp", 1 as "icmp", 58 as "icmp6", others as "proto N".
 type Proto struct{ N uint8 }
 
-// IPVersion matches IPv4 flows ("ip", V == 4) or IPv6 flows ("ip6", V == 6).
+// IPVersion matches IPv4 packets ("ip", V == 4) or IPv6 packets ("ip6", V == 6).
 type IPVersion struct{ V uint8 }
 
-// VLAN matches a flow carried in VLAN ID (the outermost tag), or in any VLAN when ID < 0.
+// VLAN matches an 802.1Q/802.1ad frame whose tag (the next one after those earlier vlan
+// primitives stepped over) carries ID, or any tagged frame when ID < 0.
 type VLAN struct{ ID int }
 
 // State matches a flow whose Zeek conn_state is Code (one of StateCodes).
@@ -143,6 +155,8 @@ func (*VLAN) node()      {}
 func (*State) node()     {}
 func (*Flag) node()      {}
 func (*Cmp) node()       {}
+
+// Node kinds of packet.go: Ether, EtherProto, Cast, Rel, Shift.
 
 func (n *And) String() string       { return String(n) }
 func (n *Or) String() string        { return String(n) }
@@ -256,6 +270,10 @@ func protoName(p uint8) string {
 		return "udp"
 	case 58:
 		return "icmp6"
+	case 132:
+		return "sctp"
+	case 2:
+		return "igmp"
 	}
 	return ""
 }

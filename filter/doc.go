@@ -6,20 +6,48 @@
 //
 // # Grammar
 //
-// A filter selects flows. It is tcpdump's language for the primitives users already type,
-// plus predicates on what a flow did:
+// A filter is tcpdump's language (pcap-filter(7)) with tcpdump's meaning, plus predicates on
+// what a flow did and Zeek's words for a flow's two roles.
 //
-//	[src|dst] host ADDR          IPv4 or IPv6 address ("host" may be left out: "src 10.0.0.1", "10.0.0.1")
-//	[src|dst] net CIDR           10.0.0.0/8, 2001:db8::/32; also "net 10.0.0.0 mask 255.0.0.0"
-//	[src|dst] port N             a number or a service name from a fixed table (http, https, ssh, dns, ...)
-//	[src|dst] portrange A-B      inclusive; ports exist only for tcp, udp and sctp flows
-//	tcp udp icmp icmp6           transport protocol; "proto N" or "proto tcp" for any other
-//	ip ip6                       address family
-//	vlan [ID]                    flows carried in VLAN ID (the outermost tag), or in any VLAN
-//	state == CODE                Zeek conn_state: S0 S1 SF REJ S2 S3 RSTO RSTR RSTOS0 RSTRH SH SHR OTH
-//	                             ("state CODE" and "state != CODE" also work)
-//	syn fin rst                  the flow saw a segment with that TCP flag
-//	FIELD OP VALUE               OP is == != < <= > >= ("=" is "=="); a bare FIELD means FIELD > 0
+// Packet primitives select packets exactly as tcpdump -r FILE FILTER does (package query
+// checks each packet's bytes the way libpcap's generated code would):
+//
+//	[src|dst|src or dst] host ADDR    IPv4 or IPv6 address ("host" may be left out: "src 10.0.0.1");
+//	                                  an IPv4 host also matches ARP/RARP sender and target addresses
+//	[src|dst] net NET                 10.0.0.0/8, 2001:db8::/32, "net 10.0.0.0 mask 255.0.0.0",
+//	                                  classful "net 10" (/8), "net 192.168" (/16), "net 172.16/12"
+//	[src|dst] port N                  TCP, UDP or SCTP; a number or a name from a fixed table (http, dns, ...)
+//	[src|dst] portrange A-B           inclusive
+//	tcp udp sctp icmp icmp6 igmp      "proto N", "ip proto N", "ip6 proto N", "proto \udp"
+//	ip ip6 arp rarp                   the link layer's protocol
+//	vlan [ID]                         an 802.1Q/802.1ad tag; as in tcpdump, primitives written after
+//	                                  a vlan look past one more tag ("vlan and tcp"), and without one
+//	                                  they do not match tagged frames
+//	ether host|src|dst MAC            Ethernet addresses; "ether proto N" (an EtherType)
+//	broadcast multicast               Ethernet broadcast/multicast ("ether broadcast");
+//	                                  "ip multicast", "ip6 multicast"
+//	greater N, less N                 len >= N, len <= N (the length on the wire)
+//	EXPR OP EXPR                      arithmetic over packet bytes: "tcp[13] & 2 != 0",
+//	                                  "ip[6:2] & 0x1fff != 0", "len - 14 > 1000",
+//	                                  "tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn",
+//	                                  "icmp[icmptype] == icmp-echo"
+//
+// EXPR is a number (decimal, 0x hex), len, a named constant (tcpflags, tcp-fin tcp-syn tcp-rst
+// tcp-push tcp-ack tcp-urg tcp-ece tcp-cwr, icmptype icmpcode icmp-echo icmp-echoreply
+// icmp-unreach ..., icmp6type icmp6-echo ...), a load PROTO[EXPR] or PROTO[EXPR:SIZE] (SIZE 1,
+// 2 or 4; PROTO ether, ip, ip6, tcp, udp, sctp, icmp, icmp6, igmp, arp, rarp; tcp, udp, icmp
+// and the like are IPv4's, not fragments, as in libpcap), or EXPR OP EXPR with + - * / % & | ^
+// << >> (libpcap's precedence: * / % over + - over << >> over & over | ^). A load past the
+// captured bytes rejects the packet, as in BPF.
+//
+// Flow primitives select flows; on a packet they look at the packet's flow:
+//
+//	orig|resp host ADDR, net NET,     the flow's originator (the side that sent its first packet,
+//	port N, portrange A-B             normally the SYN) or responder: "orig host X", "resp port 443"
+//	state == CODE                     Zeek conn_state: S0 S1 SF REJ S2 S3 RSTO RSTR RSTOS0 RSTRH SH SHR OTH
+//	                                  ("state CODE" and "state != CODE" also work)
+//	syn fin rst                       the flow saw a segment with that TCP flag
+//	FIELD OP VALUE                    OP is == != < <= > >= ("=" is "=="); a bare FIELD means FIELD > 0
 //
 // Fields and their values:
 //
@@ -34,10 +62,25 @@
 // or nanosecond. A flow without a TCP handshake has no syn_rtt: no comparison on it holds,
 // so "syn_rtt < 1s" skips it and "not syn_rtt < 1s" keeps it.
 //
-// Direction: the originator of a flow (the side that sent its first packet, normally the
-// SYN) is its source and the responder its destination. "src host X" matches flows X
-// originated, "dst port 443" flows whose responder port is 443, and "host X" / "port N"
-// either end.
+// Packets and flows: a command that lists packets (packets, extract, timeline, gaps, sizes)
+// selects the packets the filter matches; a command that lists flows (flows, top, events,
+// concurrent) selects the flows holding at least one matching packet. A filter of flow
+// primitives only is answered from the index without reading packets.
+//
+// Unsupported tcpdump words (gateway, mpls, pppoes, inbound, protochain, LLC protocols, ...)
+// are errors naming the closest supported form.
+//
+// Wireshark's stream numbers: "tcp_stream == N" and "udp_stream == N" (Wireshark's
+// tcp.stream and udp.stream: the flow's rank among the TCP or UDP flows, from 0).
+//
+// # Display filters
+//
+// A filter that names a dotted Wireshark field ("ip.addr == 10.0.0.1 && tcp.port == 443") is
+// read as a Wireshark display filter ([ParseDisplay]; the fields are [DisplayFields]), with
+// == != < <= > >= (eq ne lt le gt ge), "in {80, 443, 8000..8080}", && and, || or, ! not and
+// parentheses; "and" binds tighter than "or". A bare field tests presence
+// ("tcp.analysis.retransmission"). "==" holds when any occurrence of the field in the packet
+// is equal, "!=" when none is, as in Wireshark 4.
 //
 // Operators: "not" or "!", "and" or "&&", "or" or "||", parentheses. As in tcpdump, "not"
 // binds tightest and "and" and "or" have EQUAL precedence, grouping left to right:

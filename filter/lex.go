@@ -9,10 +9,14 @@ const (
 	tWord
 	tLParen
 	tRParen
-	tAnd // and, &&
-	tOr  // or, ||
-	tNot // not, !
-	tCmp // == != < <= > >= (and = for ==)
+	tAnd    // and, &&
+	tOr     // or, ||
+	tNot    // not, !
+	tCmp    // == != < <= > >= (and = for ==)
+	tArith  // + * & | ^ << >> ("-", "/" and "%" are words: 1024-2047, 10.0.0.0/8, fe80::1%eth0)
+	tLBrack // [
+	tRBrack // ]
+	tColon  // : inside brackets (elsewhere it belongs to IPv6 and MAC addresses)
 )
 
 type token struct {
@@ -25,20 +29,40 @@ type token struct {
 // isDelim reports whether c ends a word.
 func isDelim(c byte) bool {
 	switch c {
-	case ' ', '\t', '\n', '\r', '\v', '\f', '(', ')', '!', '&', '|', '=', '<', '>':
+	case ' ', '\t', '\n', '\r', '\v', '\f', '(', ')', '!', '&', '|', '=', '<', '>', '[', ']', '+', '*', '^':
 		return true
 	}
 	return false
 }
 
 // lex splits a filter into tokens. Words are maximal runs of bytes that are neither space
-// nor one of ( ) ! & | = < >; addresses, prefixes, numbers with units and keywords are all
-// words, told apart by the parser.
+// nor one of ( ) ! & | = < > [ ] + * ^ (nor ":" inside brackets); addresses, prefixes,
+// numbers with units and keywords are all words, told apart by the parser. A backslash before
+// a word ("proto \udp") is dropped, as libpcap does.
 func lex(src string) ([]token, *Error) {
 	var toks []token
+	brack := 0
 	for i := 0; i < len(src); {
 		c := src[i]
 		switch {
+		case c == '[' || c == ']':
+			k := tLBrack
+			if c == ']' {
+				k, brack = tRBrack, brack-1
+			} else {
+				brack++
+			}
+			toks = append(toks, token{kind: k, pos: i, text: src[i : i+1]})
+			i++
+		case c == ':' && brack > 0:
+			toks = append(toks, token{kind: tColon, pos: i, text: ":"})
+			i++
+		case c == '+' || c == '*' || c == '^':
+			toks = append(toks, token{kind: tArith, pos: i, text: src[i : i+1]})
+			i++
+		case (c == '<' || c == '>') && i+1 < len(src) && src[i+1] == c:
+			toks = append(toks, token{kind: tArith, pos: i, text: src[i : i+2]})
+			i += 2
 		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f':
 			i++
 		case c == '(':
@@ -57,10 +81,9 @@ func lex(src string) ([]token, *Error) {
 				i += 2
 				continue
 			}
-			if c == '&' {
-				return nil, &Error{Filter: src, Pos: i, Msg: `unexpected "&" (use "and" or "&&")`}
-			}
-			return nil, &Error{Filter: src, Pos: i, Msg: `unexpected "|" (use "or" or "||")`}
+			// A single & or | is a bit operation: "tcp[13] & 2 != 0".
+			toks = append(toks, token{kind: tArith, pos: i, text: src[i : i+1]})
+			i++
 		case c == '!' || c == '=' || c == '<' || c == '>':
 			two := i+1 < len(src) && src[i+1] == '='
 			t := token{kind: tCmp, pos: i, text: src[i : i+1]}
@@ -87,11 +110,23 @@ func lex(src string) ([]token, *Error) {
 			toks = append(toks, t)
 		default:
 			j := i
-			for j < len(src) && !isDelim(src[j]) {
+			if c == '\\' {
+				i++
+				j++
+			}
+			for j < len(src) && !isDelim(src[j]) && !(brack > 0 && src[j] == ':') {
 				j++
 			}
 			w := src[i:j]
 			t := token{kind: tWord, pos: i, text: w}
+			if w == "" {
+				return nil, &Error{Filter: src, Pos: i - 1, Msg: `"\\" needs a word after it ("proto \\udp")`}
+			}
+			if c == '\\' {
+				toks = append(toks, t)
+				i = j
+				continue
+			}
 			switch {
 			case strings.EqualFold(w, "and"):
 				t.kind = tAnd

@@ -14,6 +14,9 @@ const maxDepth = 256
 // Parse parses a filter (the language is described in doc.go). An empty or all-space filter
 // returns (nil, nil), which matches every flow. Errors are *Error.
 func Parse(filter string) (Node, error) {
+	if looksDisplay(filter) {
+		return ParseDisplay(filter)
+	}
 	toks, lerr := lex(filter)
 	if lerr != nil {
 		return nil, lerr
@@ -29,6 +32,9 @@ func Parse(filter string) (Node, error) {
 	if t := p.peek(); t.kind != tEOF {
 		if t.kind == tRParen {
 			return nil, p.errAt(t, `unbalanced ")"`)
+		}
+		if t.kind == tArith {
+			return nil, p.errAt(t, "unexpected "+strconv.Quote(t.text)+": bit and arithmetic operators belong in a comparison (\"tcp[13] & 2 != 0\"); join primitives with \"and\" (\"&&\") or \"or\" (\"||\")")
 		}
 		return nil, p.errAt(t, "expected \"and\" or \"or\" before "+strconv.Quote(t.text))
 	}
@@ -63,10 +69,11 @@ type qual struct {
 }
 
 type parser struct {
-	src  string
-	toks []token
-	i    int
-	last qual
+	src   string
+	toks  []token
+	i     int
+	last  qual
+	vlans uint8 // vlan primitives met so far: later packet primitives look past that many tags
 }
 
 func (p *parser) peek() token { return p.toks[p.i] }
@@ -155,6 +162,9 @@ func (p *parser) unary(depth int) (Node, int, error) {
 		}
 		return &Not{X: x}, nest, nil
 	case tLParen:
+		if n, ok := p.tryRel(); ok {
+			return p.shifted(n, p.vlans), 0, nil
+		}
 		p.next()
 		if p.peek().kind == tRParen {
 			return nil, 0, p.errAt(p.peek(), `empty "()"`)
@@ -172,10 +182,12 @@ func (p *parser) unary(depth int) (Node, int, error) {
 		p.next()
 		return x, nest, nil
 	case tWord:
+		vlans := p.vlans
 		n, err := p.primitive()
 		if err != nil {
 			return nil, 0, err
 		}
+		n = p.shifted(n, vlans)
 		return n, nesting(n), nil // a primitive's node is small: "tcp port 80", "state != SF"
 	case tEOF:
 		return nil, 0, p.errAt(t, "unexpected end of filter")
@@ -236,8 +248,41 @@ func keyword(w string) string {
 }
 
 var keywords = []string{
-	"src", "dst", "host", "net", "mask", "port", "portrange", "proto", "vlan", "state",
-	"tcp", "udp", "icmp", "icmp6", "ip", "ip6", "syn", "fin", "rst",
+	"src", "dst", "orig", "resp", "host", "net", "mask", "port", "portrange", "proto", "vlan", "state",
+	"tcp", "udp", "icmp", "icmp6", "sctp", "igmp", "ip", "ip6", "syn", "fin", "rst",
+	"ether", "arp", "rarp", "broadcast", "multicast", "greater", "less", "len",
+}
+
+// isDirWord reports whether kw is a direction or flow role qualifier.
+func isDirWord(kw string) bool { return kw == "src" || kw == "dst" || kw == "orig" || kw == "resp" }
+
+// shifted wraps the packet-level leaves of n in Shift when vlans tags come before them.
+func (p *parser) shifted(n Node, vlans uint8) Node {
+	if vlans == 0 {
+		return n
+	}
+	switch x := n.(type) {
+	case *And:
+		out := &And{Terms: make([]Node, len(x.Terms))}
+		for i, t := range x.Terms {
+			out.Terms[i] = p.shifted(t, vlans)
+		}
+		return out
+	case *Or:
+		out := &Or{Terms: make([]Node, len(x.Terms))}
+		for i, t := range x.Terms {
+			out.Terms[i] = p.shifted(t, vlans)
+		}
+		return out
+	case *Not:
+		return &Not{X: p.shifted(x.X, vlans)}
+	case *Shift:
+		return x
+	}
+	if !IsPacketLevel(n) {
+		return n
+	}
+	return &Shift{VLANs: vlans, X: n}
 }
 
 func fieldByName(w string) (Field, bool) {
@@ -250,8 +295,23 @@ func fieldByName(w string) (Field, bool) {
 }
 
 func (p *parser) primitive() (Node, error) {
-	t := p.next()
+	t := p.peek()
+	if p.arithAhead() {
+		return p.rel()
+	}
+	p.next()
 	kw := keyword(t.text)
+	if lw := strings.ToLower(t.text); lw == "tcp_stream" || lw == "udp_stream" {
+		// Wireshark's tcp.stream / udp.stream numbers, in the tcpdump dialect.
+		p.last = qual{}
+		o := p.next()
+		v := p.next()
+		n, err := parseUint(v.text, 32)
+		if o.kind != tCmp || v.kind != tWord || err != nil {
+			return nil, p.errAt(o, "expected "+lw+" == N (a stream number)")
+		}
+		return &DField{Name: lw[:3] + ".stream", Op: o.op, Vals: []DValue{{Kind: DNum, Lo: n, Hi: n}}}, nil
+	}
 	if f, ok := fieldByName(t.text); ok {
 		p.last = qual{}
 		return p.comparison(t, f)
@@ -269,38 +329,55 @@ func (p *parser) primitive() (Node, error) {
 			p.last = qual{set: true, kind: kNet}
 			return p.value(t, p.last)
 		}
+		if hint, ok := unsupported[strings.ToLower(t.text)]; ok {
+			return nil, p.errAt(t, strconv.Quote(t.text)+" is not supported: "+hint)
+		}
 		return nil, p.errAt(t, "unknown primitive "+strconv.Quote(t.text))
-	case "src", "dst", "host", "net", "port", "portrange":
+	case "src", "dst", "orig", "resp", "host", "net", "port", "portrange":
 		p.i--
 		return p.qualified(nil)
-	case "tcp", "udp", "icmp", "icmp6", "ip", "ip6":
+	case "tcp", "udp", "icmp", "icmp6", "sctp", "igmp", "ip", "ip6", "arp", "rarp":
 		var n Node
 		switch kw {
 		case "ip":
 			n = &IPVersion{V: 4}
 		case "ip6":
 			n = &IPVersion{V: 6}
+		case "arp":
+			n = &EtherProto{Type: 0x0806}
+		case "rarp":
+			n = &EtherProto{Type: 0x8035}
 		default:
 			n = &Proto{N: protoByName(kw)}
 		}
 		p.last = qual{}
-		switch keyword(p.peek().text) {
-		case "src", "dst", "host", "net", "port", "portrange":
-			if p.peek().kind == tWord {
-				q, err := p.qualified(n)
-				if err != nil {
-					return nil, err
-				}
-				return &And{Terms: []Node{n, q}}, nil
+		nx := p.peek()
+		if nx.kind != tWord {
+			return n, nil
+		}
+		switch nk := keyword(nx.text); {
+		case nk == "multicast" && (kw == "ip" || kw == "ip6"):
+			p.next()
+			return &Cast{Multi: true, Layer: n.(*IPVersion).V}, nil
+		case nk == "broadcast" && kw == "ip":
+			return nil, p.errAt(nx, `"ip broadcast" needs the capture's netmask, which a file does not hold: use "ip dst host 255.255.255.255" or "ether broadcast"`)
+		case nk == "src" || nk == "dst" || nk == "host" || nk == "net" || nk == "port" || nk == "portrange" || nk == "orig" || nk == "resp":
+			if (kw == "arp" || kw == "rarp") && (nk == "port" || nk == "portrange") {
+				return nil, p.errAt(nx, kw+" has no ports")
 			}
-		case "proto":
-			if p.peek().kind == tWord {
-				q, err := p.primitive()
-				if err != nil {
-					return nil, err
-				}
-				return &And{Terms: []Node{n, q}}, nil
+			q, err := p.qualified(n)
+			if err != nil {
+				return nil, err
 			}
+			return &And{Terms: []Node{n, q}}, nil
+		case nk == "proto":
+			q, err := p.primitive()
+			if err != nil {
+				return nil, err
+			}
+			return &And{Terms: []Node{n, q}}, nil
+		case strings.EqualFold(nx.text, "protochain"):
+			return nil, p.errAt(nx, `"protochain" is not supported: use "`+kw+` proto N"`)
 		}
 		return n, nil
 	case "proto":
@@ -312,23 +389,48 @@ func (p *parser) primitive() (Node, error) {
 		if n := protoByName(keyword(v.text)); n != 0 {
 			return &Proto{N: n}, nil
 		}
-		n, err := strconv.ParseUint(v.text, 10, 8)
+		n, err := parseUint(v.text, 8)
 		if err != nil {
-			return nil, p.errAt(v, "expected a protocol number 0-255 or tcp, udp, icmp, icmp6 after \"proto\", got "+strconv.Quote(v.text))
+			return nil, p.errAt(v, "expected a protocol number 0-255 or tcp, udp, sctp, icmp, icmp6, igmp after \"proto\", got "+strconv.Quote(v.text))
 		}
 		return &Proto{N: uint8(n)}, nil
 	case "vlan":
 		p.last = qual{}
 		v := p.peek()
+		var n Node = &VLAN{ID: -1}
 		if v.kind == tWord && v.text != "" && v.text[0] >= '0' && v.text[0] <= '9' {
 			p.next()
-			id, err := strconv.ParseUint(v.text, 10, 16)
+			id, err := parseUint(v.text, 16)
 			if err != nil || id > 4095 {
 				return nil, p.errAt(v, "expected a VLAN id 0-4095, got "+strconv.Quote(v.text))
 			}
-			return &VLAN{ID: int(id)}, nil
+			n = &VLAN{ID: int(id)}
 		}
-		return &VLAN{ID: -1}, nil
+		if p.vlans == 255 {
+			return nil, p.errAt(t, "too many vlan primitives")
+		}
+		p.vlans++
+		return n, nil
+	case "ether":
+		return p.ether(t)
+	case "broadcast":
+		p.last = qual{}
+		return &Cast{}, nil
+	case "multicast":
+		p.last = qual{}
+		return &Cast{Multi: true}, nil
+	case "greater", "less":
+		p.last = qual{}
+		v := p.next()
+		n, err := parseUint(v.text, 32)
+		if v.kind != tWord || err != nil {
+			return nil, p.errAt(v, "expected a length after "+strconv.Quote(t.text))
+		}
+		op := OpGe
+		if kw == "less" {
+			op = OpLe
+		}
+		return &Rel{Op: op, L: &Len{}, R: &Num{V: uint32(n)}}, nil
 	case "state":
 		p.last = qual{}
 		neg := false
@@ -362,15 +464,149 @@ func (p *parser) primitive() (Node, error) {
 	return nil, p.errAt(t, strconv.Quote(t.text)+" needs a primitive before it")
 }
 
-// qualified parses [src|dst] (host|net|port|portrange) VALUE, or src|dst ADDR|PREFIX.
+// ether parses the rest of "ether host|src|dst MAC", "ether proto N", "ether broadcast" and
+// "ether multicast".
+func (p *parser) ether(t token) (Node, error) {
+	p.last = qual{}
+	k := p.next()
+	switch keyword(k.text) {
+	case "broadcast":
+		return &Cast{}, nil
+	case "multicast":
+		return &Cast{Multi: true}, nil
+	case "proto":
+		v := p.next()
+		switch keyword(v.text) {
+		case "ip":
+			return &IPVersion{V: 4}, nil
+		case "ip6":
+			return &IPVersion{V: 6}, nil
+		case "arp":
+			return &EtherProto{Type: 0x0806}, nil
+		case "rarp":
+			return &EtherProto{Type: 0x8035}, nil
+		}
+		n, err := parseUint(v.text, 16)
+		if v.kind != tWord || err != nil {
+			return nil, p.errAt(v, "expected an EtherType (0x88cc, or ip, ip6, arp, rarp) after \"ether proto\"")
+		}
+		if n <= 1500 {
+			return nil, p.errAt(v, "EtherType "+v.text+" is an 802.3 length: LLC protocols are not supported (give a value above 1500)")
+		}
+		switch n {
+		case 0x0800:
+			return &IPVersion{V: 4}, nil
+		case 0x86dd:
+			return &IPVersion{V: 6}, nil
+		}
+		return &EtherProto{Type: uint16(n)}, nil
+	case "host", "src", "dst":
+		d := DirEither
+		switch keyword(k.text) {
+		case "src":
+			d = DirSrc
+		case "dst":
+			d = DirDst
+		}
+		if d != DirEither && keyword(p.peek().text) == "host" && p.peek().kind == tWord {
+			p.next()
+		}
+		v := p.next()
+		mac, ok := parseMAC(v.text)
+		if v.kind != tWord || !ok {
+			return nil, p.errAt(v, "expected a MAC address like 00:11:22:33:44:55 after "+strconv.Quote("ether "+k.text))
+		}
+		return &Ether{Dir: d, MAC: mac}, nil
+	}
+	return nil, p.errAt(k, `expected host, src, dst, proto, broadcast or multicast after "ether"`)
+}
+
+// parseMAC reads 6 hex bytes separated by ":", "-" or "." (also 3 groups of 4: 0011.2233.4455).
+func parseMAC(s string) ([6]byte, bool) {
+	var m [6]byte
+	var digits []byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == ':' || c == '-' || c == '.':
+			if len(digits)%2 == 1 { // "0:1:2:3:4:5": one digit is a byte
+				digits = append(digits[:len(digits)-1], '0', digits[len(digits)-1])
+			}
+			continue
+		case c >= '0' && c <= '9', c >= 'a' && c <= 'f', c >= 'A' && c <= 'F':
+			digits = append(digits, c)
+		default:
+			return m, false
+		}
+	}
+	if len(digits)%2 == 1 {
+		digits = append(digits[:len(digits)-1], '0', digits[len(digits)-1])
+	}
+	if len(digits) != 12 {
+		return m, false
+	}
+	for i := range m {
+		v, err := strconv.ParseUint(string(digits[2*i:2*i+2]), 16, 8)
+		if err != nil {
+			return m, false
+		}
+		m[i] = byte(v)
+	}
+	return m, true
+}
+
+// parseUint reads a decimal, 0x hexadecimal or 0-prefixed octal number, as libpcap does.
+func parseUint(s string, bits int) (uint64, error) {
+	return strconv.ParseUint(s, 0, bits)
+}
+
+// unsupported are tcpdump words pcapdex does not evaluate, with the closest supported form.
+var unsupported = map[string]string{
+	"gateway":    `it needs host names resolved to MAC addresses; use "ether host MAC and not host ADDR"`,
+	"mpls":       `use "ether proto 0x8847"`,
+	"pppoes":     `use "ether proto 0x8864"`,
+	"pppoed":     `use "ether proto 0x8863"`,
+	"geneve":     `use "udp port 6081"`,
+	"vxlan":      `use "udp port 4789"`,
+	"inbound":    `a capture file does not record the direction; use "src net CIDR" or "dst net CIDR"`,
+	"outbound":   `a capture file does not record the direction; use "src net CIDR" or "dst net CIDR"`,
+	"ifname":     `use one capture file per interface`,
+	"on":         `use one capture file per interface`,
+	"protochain": `use "ip6 proto N" or "proto N"`,
+	"decnet":     `use "ether proto 0x6003"`,
+	"atalk":      `use "ether proto 0x809b"`,
+	"ipx":        `LLC protocols are not supported; use "ether proto N" for an EtherType`,
+	"iso":        `LLC protocols are not supported; use "ether proto N" for an EtherType`,
+	"stp":        `LLC protocols are not supported; use "ether dst 01:80:c2:00:00:00"`,
+	"llc":        `LLC protocols are not supported; use "ether proto N" for an EtherType`,
+	"netbeui":    `LLC protocols are not supported; use "ether proto N" for an EtherType`,
+	"lat":        `use "ether proto 0x6004"`,
+	"wlan":       `802.11 headers are not decoded; use "ether host MAC" on Ethernet captures`,
+	"type":       `802.11 headers are not decoded`,
+	"subtype":    `802.11 headers are not decoded`,
+	"dir":        `802.11 headers are not decoded`,
+	"ah":         `use "proto 51"`,
+	"esp":        `use "proto 50"`,
+	"pim":        `use "proto 103"`,
+	"vrrp":       `use "proto 112"`,
+	"carp":       `use "proto 112"`,
+	"igrp":       `use "proto 9"`,
+	"fddi":       `use "ether host MAC"`,
+	"tr":         `use "ether host MAC"`,
+}
+
+// qualified parses [src|dst|src or dst|orig|resp] (host|net|port|portrange) VALUE, or
+// src|dst|orig|resp ADDR|PREFIX.
 func (p *parser) qualified(proto Node) (Node, error) {
 	q := qual{set: true, proto: proto}
 	t := p.next()
-	switch keyword(t.text) {
-	case "src", "dst":
-		q.dir = DirSrc
-		if keyword(t.text) == "dst" {
-			q.dir = DirDst
+	if kw := keyword(t.text); isDirWord(kw) {
+		q.dir = map[string]Dir{"src": DirSrc, "dst": DirDst, "orig": DirOrig, "resp": DirResp}[kw]
+		// tcpdump's "src or dst host X" is "host X".
+		if kw == "src" && p.peek().kind == tOr && p.i+1 < len(p.toks) && keyword(p.toks[p.i+1].text) == "dst" {
+			p.next()
+			t = p.next()
+			q.dir = DirEither
 		}
 		k := p.peek()
 		switch keyword(k.text) {
@@ -412,6 +648,33 @@ func (p *parser) qualified(proto Node) (Node, error) {
 	return p.valueNoProto(v, q)
 }
 
+// classful reads tcpdump's short IPv4 networks: "10" is 10.0.0.0/8, "192.168" 192.168.0.0/16,
+// "10.1.2" 10.1.2.0/24, a whole address a /32; with "/N" ("172.16/12") the length given.
+func classful(s string) (netip.Prefix, bool) {
+	a, bitsStr, hasLen := strings.Cut(s, "/")
+	parts := strings.Split(a, ".")
+	if len(parts) > 4 || a == "" {
+		return netip.Prefix{}, false
+	}
+	var b [4]byte
+	for i, x := range parts {
+		v, err := strconv.ParseUint(x, 10, 8)
+		if err != nil || x == "" {
+			return netip.Prefix{}, false
+		}
+		b[i] = byte(v)
+	}
+	bits := 8 * len(parts)
+	if hasLen {
+		n, err := strconv.ParseUint(bitsStr, 10, 8)
+		if err != nil || n > 32 {
+			return netip.Prefix{}, false
+		}
+		bits = int(n)
+	}
+	return netip.PrefixFrom(netip.AddrFrom4(b), bits), true
+}
+
 func kindWant(k primKind) string {
 	switch k {
 	case kHost:
@@ -438,11 +701,23 @@ func (p *parser) valueNoProto(v token, q qual) (Node, error) {
 	case kHost:
 		a, err := netip.ParseAddr(v.text)
 		if err != nil || a.Zone() != "" {
-			return nil, p.errAt(v, "expected an IPv4 or IPv6 address, got "+strconv.Quote(v.text))
+			if _, ok := parseMAC(v.text); ok && strings.ContainsAny(v.text, ":-") && !strings.Contains(v.text, "::") && len(v.text) == 17 {
+				return nil, p.errAt(v, "a MAC address needs \"ether host\": ether host "+v.text)
+			}
+			msg := "expected an IPv4 or IPv6 address, got " + strconv.Quote(v.text)
+			if strings.Trim(v.text, "0123456789.:") != "" && !strings.Contains(v.text, ":") {
+				msg += " (host names are not resolved)"
+			}
+			return nil, p.errAt(v, msg)
 		}
 		return &Host{Dir: q.dir, Addr: a.Unmap()}, nil
 	case kNet:
 		pfx, err := netip.ParsePrefix(v.text)
+		if err != nil && keyword(p.peek().text) != "mask" {
+			if c, ok := classful(v.text); ok {
+				pfx, err = c, nil
+			}
+		}
 		if err != nil {
 			a, aerr := netip.ParseAddr(v.text)
 			if aerr != nil || a.Zone() != "" || !a.Is4() || keyword(p.peek().text) != "mask" || p.peek().kind != tWord {
@@ -536,6 +811,10 @@ func protoByName(kw string) uint8 {
 		return 1
 	case "icmp6":
 		return 58
+	case "sctp":
+		return 132
+	case "igmp":
+		return 2
 	}
 	return 0
 }

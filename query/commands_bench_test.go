@@ -80,7 +80,7 @@ func BenchmarkCommand(b *testing.B) {
 			return err
 		}},
 	}
-	plan, err := Compile(filter.MustParse(expr))
+	plan, err := CompileFlows(filter.MustParse(expr))
 	if err != nil {
 		b.Fatal(err)
 	}

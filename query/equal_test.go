@@ -153,7 +153,7 @@ func compareStores(t *testing.T, name string, ix *IndexStore, st *StreamStore, k
 	}
 	out := output.Options{Format: output.FormatJSONL, Start: a0}
 	for _, f := range equalFilters {
-		plan, err := Compile(filter.MustParse(f))
+		plan, err := CompileFlows(filter.MustParse(f))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -71,8 +71,8 @@ func Extract(st Store, sel Selection, o ExtractOptions, w io.Writer) (ExtractSta
 	}
 	var pkt pcapng.Packet
 	var comment, rewritten []byte
-	err := st.Packets(sel.Rows, sel.Since, sel.Until, need, func(p *PacketRow) error {
-		if !sel.inTime(p.TS) {
+	err := st.Packets(sel.packetRows(), sel.Since, sel.Until, need, func(p *PacketRow) error {
+		if !sel.keep(p) {
 			return nil
 		}
 		fi := int(p.File)

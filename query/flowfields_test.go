@@ -89,7 +89,7 @@ func TestCorpusFlows(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%q: %v", fs, err)
 			}
-			p, _ := Compile(n)
+			p, _ := CompileFlows(n)
 			got, err := p.Eval(set)
 			if err != nil {
 				t.Fatal(err)

@@ -17,8 +17,8 @@ func (g Gap) Duration() time.Duration { return time.Duration(g.End - g.Start) }
 // from the last selected one to the capture's end (or the window's end).
 func Gaps(st Store, sel Selection, minGap time.Duration) ([]Gap, error) {
 	var ts []int64
-	err := st.Packets(sel.Rows, sel.Since, sel.Until, NeedBasic, func(p *PacketRow) error {
-		if sel.inTime(p.TS) {
+	err := st.Packets(sel.packetRows(), sel.Since, sel.Until, NeedBasic, func(p *PacketRow) error {
+		if sel.keep(p) {
 			ts = append(ts, p.TS)
 		}
 		return nil

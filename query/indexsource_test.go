@@ -75,7 +75,7 @@ func TestIndexSource(t *testing.T) {
 			}
 		}
 		for _, fs := range indexFilters {
-			p, err := Compile(filter.MustParse(fs))
+			p, err := CompileFlows(filter.MustParse(fs))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -221,10 +221,31 @@ func (in *Input) Select(plan *Plan, since, until int64) (Selection, error) {
 	return Select(in.Store, plan, since, until)
 }
 
+// SelectFlows is Select for a caller that reads only flows (see the function SelectFlows).
+func (in *Input) SelectFlows(plan *Plan, since, until int64) (Selection, error) {
+	return SelectFlows(in.Store, plan, since, until)
+}
+
 // CompileFilter parses and compiles a filter ("" matches every flow). Its errors are
 // *filter.Error (the filter with a caret under the fault) or a compile error: usage errors.
 func CompileFilter(text string) (*Plan, error) {
 	n, err := filter.Parse(text)
+	if err != nil {
+		return nil, err
+	}
+	p, err := Compile(n)
+	if err != nil {
+		return nil, fmt.Errorf("filter: %w", err)
+	}
+	return p, nil
+}
+
+// CompileDisplayFilter parses a Wireshark display filter ("ip.addr == 10.0.0.1 && tcp.port ==
+// 443"; see filter.DisplayFields) and compiles it. CompileFilter reads one too when the text
+// names a dotted Wireshark field; this form also takes bare protocol names ("icmp") in
+// Wireshark's meaning.
+func CompileDisplayFilter(text string) (*Plan, error) {
+	n, err := filter.ParseDisplay(text)
 	if err != nil {
 		return nil, err
 	}

@@ -26,7 +26,7 @@ func ExampleOpen() {
 		fmt.Println(err)
 		return
 	}
-	sel, _ := in.Select(plan, query.NoSince, query.NoUntil)
+	sel, _ := in.SelectFlows(plan, query.NoSince, query.NoUntil)
 	rows, _ := sel.FlowRows(in.Store)
 	in.Store.Flows(rows, query.FlowAll, func(f *flowhash.Flow) error {
 		_, port := f.RespEndpoint()

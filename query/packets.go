@@ -27,7 +27,7 @@ type Packet struct {
 // its PacketRow) is reused: it is valid until the next iteration.
 func Packets(st Store, sel Selection, o PacketsOptions) iter.Seq2[*Packet, error] {
 	return func(yield func(*Packet, error) bool) {
-		rows := sel.Rows
+		rows := sel.packetRows()
 		if o.Flow != 0 {
 			one := roaring.BitmapOf(o.Flow - 1)
 			if rows != nil {
@@ -40,7 +40,7 @@ func Packets(st Store, sel Selection, o PacketsOptions) iter.Seq2[*Packet, error
 		// flow's first; with a window the flows table says.
 		var start []int64
 		firstSeen := map[uint32]int64{}
-		if sel.Windowed() {
+		if sel.Windowed() || sel.Frames != nil { // the first packet met need not be the flow's first
 			var err error
 			if start, _, err = st.FlowTimes(); err != nil {
 				yield(nil, err)
@@ -67,7 +67,7 @@ func Packets(st Store, sel Selection, o PacketsOptions) iter.Seq2[*Packet, error
 		var row Packet
 		n, stopped := 0, false
 		err := st.Packets(rows, sel.Since, sel.Until, NeedTCP, func(p *PacketRow) error {
-			if !sel.inTime(p.TS) {
+			if !sel.keep(p) {
 				return nil
 			}
 			if o.Limit > 0 && n >= o.Limit {

@@ -79,13 +79,32 @@ type pnode struct {
 type Plan struct {
 	norm filter.Node
 	root *pnode
+	// pkt is set for a filter with packet-level primitives (filter.IsPacketLevel): root is
+	// then a flow-level over-approximation (the flows that can hold a matching packet) and
+	// pkt the tree each candidate packet is checked against.
+	pkt *pktPlan
 }
+
+// pktPlan is the packet-level part of a Plan: the filter as parsed (libpcap's order and VLAN
+// offsets matter) and a plan for each flow-level leaf in it.
+type pktPlan struct {
+	tree   filter.Node
+	leaves map[filter.Node]*pnode
+}
+
+// PacketLevel reports whether the plan looks at packets: then a packet command selects
+// exactly the matching packets and a flow command the flows holding at least one.
+func (p *Plan) PacketLevel() bool { return p != nil && p.pkt != nil }
 
 // Compile normalizes n and builds its plan. A nil n (the empty filter) matches every flow.
 func Compile(n filter.Node) (*Plan, error) {
 	if n == nil {
 		return &Plan{root: &pnode{kind: pAll}}, nil
 	}
+	if filter.IsPacketLevel(n) {
+		return compilePacket(n)
+	}
+	n = flowForm(n)
 	norm := Normalize(n)
 	root, err := build(norm)
 	if err != nil {
@@ -135,6 +154,169 @@ func junction(terms []filter.Node, neg, and bool) filter.Node {
 		return filter.NewAnd(out...)
 	}
 	return filter.NewOr(out...)
+}
+
+// CompileFlows compiles n with every primitive looking at flows, as pcapdex filters did
+// before they spoke tcpdump's packet semantics: host, net, port, protocol and vlan words test
+// the flow's key (src and dst meaning its originator and responder, as orig and resp do).
+// Packet-only primitives (byte offsets, ether, arp, lengths) are an error. The plan answers
+// from postings and columns alone, without reading packets.
+func CompileFlows(n filter.Node) (*Plan, error) {
+	if n == nil {
+		return &Plan{root: &pnode{kind: pAll}}, nil
+	}
+	norm := Normalize(unshift(flowForm(n)))
+	root, err := build(norm)
+	if err != nil {
+		return nil, err
+	}
+	return &Plan{norm: norm, root: root}, nil
+}
+
+// unshift drops the Shift wrappers (a flow's key is read past its tags already).
+func unshift(n filter.Node) filter.Node {
+	switch x := n.(type) {
+	case *filter.And:
+		t := make([]filter.Node, len(x.Terms))
+		for i, y := range x.Terms {
+			t[i] = unshift(y)
+		}
+		return &filter.And{Terms: t}
+	case *filter.Or:
+		t := make([]filter.Node, len(x.Terms))
+		for i, y := range x.Terms {
+			t[i] = unshift(y)
+		}
+		return &filter.Or{Terms: t}
+	case *filter.Not:
+		return &filter.Not{X: unshift(x.X)}
+	case *filter.Shift:
+		return unshift(x.X)
+	}
+	return n
+}
+
+// compilePacket builds the plan of a packet-level filter.
+func compilePacket(n filter.Node) (*Plan, error) {
+	pp := &pktPlan{tree: n, leaves: map[filter.Node]*pnode{}}
+	var walk func(n filter.Node) error
+	walk = func(n filter.Node) error {
+		switch x := n.(type) {
+		case *filter.And:
+			for _, t := range x.Terms {
+				if err := walk(t); err != nil {
+					return err
+				}
+			}
+		case *filter.Or:
+			for _, t := range x.Terms {
+				if err := walk(t); err != nil {
+					return err
+				}
+			}
+		case *filter.Not:
+			return walk(x.X)
+		case *filter.Shift:
+			return walk(x.X)
+		default:
+			if filter.IsPacketLevel(n) {
+				return nil
+			}
+			b, err := build(Normalize(flowForm(n)))
+			if err != nil {
+				return err
+			}
+			pp.leaves[n] = b
+		}
+		return nil
+	}
+	if err := walk(n); err != nil {
+		return nil, err
+	}
+	p := &Plan{root: &pnode{kind: pAll}, pkt: pp}
+	if a := approximate(n); a != nil {
+		p.norm = Normalize(flowForm(a))
+		root, err := build(p.norm)
+		if err != nil {
+			return nil, err
+		}
+		p.root = root
+	}
+	return p, nil
+}
+
+// approximate returns a flow-level filter matching every flow that holds a packet n matches,
+// or nil when there is none short of every packet (packets without a flow included). Only
+// flow-level primitives narrow it: an address or port of a packet may belong to an outer
+// (tunnel) header that the flow's key does not hold.
+func approximate(n filter.Node) filter.Node {
+	if !filter.IsPacketLevel(n) {
+		return n
+	}
+	switch x := n.(type) {
+	case *filter.And:
+		var terms []filter.Node
+		for _, t := range x.Terms {
+			if a := approximate(t); a != nil {
+				terms = append(terms, a)
+			}
+		}
+		switch len(terms) {
+		case 0:
+			return nil
+		case 1:
+			return terms[0]
+		}
+		return filter.NewAnd(terms...)
+	case *filter.Or:
+		terms := make([]filter.Node, 0, len(x.Terms))
+		for _, t := range x.Terms {
+			a := approximate(t)
+			if a == nil {
+				return nil
+			}
+			terms = append(terms, a)
+		}
+		return filter.NewOr(terms...)
+	}
+	return nil
+}
+
+// flowForm rewrites the flow roles orig and resp as the Source interface names them (DirSrc
+// is the originator there).
+func flowForm(n filter.Node) filter.Node {
+	role := func(d filter.Dir) filter.Dir {
+		switch d {
+		case filter.DirOrig:
+			return filter.DirSrc
+		case filter.DirResp:
+			return filter.DirDst
+		}
+		return d
+	}
+	switch x := n.(type) {
+	case *filter.And:
+		t := make([]filter.Node, len(x.Terms))
+		for i, y := range x.Terms {
+			t[i] = flowForm(y)
+		}
+		return &filter.And{Terms: t}
+	case *filter.Or:
+		t := make([]filter.Node, len(x.Terms))
+		for i, y := range x.Terms {
+			t[i] = flowForm(y)
+		}
+		return &filter.Or{Terms: t}
+	case *filter.Not:
+		return &filter.Not{X: flowForm(x.X)}
+	case *filter.Host:
+		return &filter.Host{Dir: role(x.Dir), Addr: x.Addr}
+	case *filter.Net:
+		return &filter.Net{Dir: role(x.Dir), Prefix: x.Prefix}
+	case *filter.Port:
+		return &filter.Port{Dir: role(x.Dir), Lo: x.Lo, Hi: x.Hi}
+	}
+	return n
 }
 
 func build(n filter.Node) (*pnode, error) {

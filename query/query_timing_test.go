@@ -29,7 +29,7 @@ func BenchmarkEvalBitmap(b *testing.B) {
 	fs := benchFlows()
 	set := NewFlowSet(fs, 4096)
 	src := &cachedSource{FlowSet: set}
-	p, _ := Compile(filter.MustParse(benchFilter))
+	p, _ := CompileFlows(filter.MustParse(benchFilter))
 	got, _ := p.Eval(src) // warm the caches: postings and columns built once
 	b.ReportMetric(float64(got.GetCardinality()), "matches")
 	b.ResetTimer()
@@ -42,7 +42,7 @@ func BenchmarkEvalBitmap(b *testing.B) {
 // BenchmarkEvalRows is the baseline: MatchFlow over every flow.
 func BenchmarkEvalRows(b *testing.B) {
 	fs := benchFlows()
-	p, _ := Compile(filter.MustParse(benchFilter))
+	p, _ := CompileFlows(filter.MustParse(benchFilter))
 	n := 0
 	for b.Loop() {
 		n = 0

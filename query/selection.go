@@ -15,6 +15,25 @@ type Selection struct {
 	// Since and Until bound packet times (inclusive, Unix ns); flows must be active in
 	// [Since, Until] to match. math.MinInt64 / math.MaxInt64 when not given.
 	Since, Until int64
+	// Frames, for a filter that looks at packets (Plan.PacketLevel), are the matching
+	// packets (frame number - 1); Rows are then the flows holding at least one of them, and
+	// Orphans says some matching packets belong to no flow (ARP, other non-IP frames).
+	Frames  *roaring.Bitmap
+	Orphans bool
+}
+
+// packetRows are the flows whose packets a packet command reads: nil (every packet) when
+// matching packets without a flow are to be listed too.
+func (s *Selection) packetRows() *roaring.Bitmap {
+	if s.Orphans {
+		return nil
+	}
+	return s.Rows
+}
+
+// keep reports whether a packet read for the selection is one of its packets.
+func (s *Selection) keep(p *PacketRow) bool {
+	return s.inTime(p.TS) && (s.Frames == nil || p.Frame > 0 && p.Frame <= 1<<32 && s.Frames.Contains(uint32(p.Frame-1)))
 }
 
 // Windowed reports whether --since or --until narrowed the selection.
@@ -25,6 +44,9 @@ func (s *Selection) inTime(ts int64) bool { return ts >= s.Since && ts <= s.Unti
 // Select evaluates plan (nil: no filter) over st and applies the time window.
 func Select(st Store, plan *Plan, since, until int64) (Selection, error) {
 	sel := Selection{Since: since, Until: until}
+	if plan.PacketLevel() {
+		return selectPackets(st, plan, since, until, false)
+	}
 	if plan != nil && plan.root.kind != pAll {
 		rows, err := plan.Eval(st)
 		if err != nil {
@@ -40,6 +62,16 @@ func Select(st Store, plan *Plan, since, until int64) (Selection, error) {
 		sel.Rows = roaring.And(sel.Rows, w)
 	}
 	return sel, nil
+}
+
+// SelectFlows is Select for a caller that reads only the selected flows (Selection.Rows),
+// not the packets: a packet-level filter then stops reading a flow's packets at its first
+// match, and the Selection has no Frames.
+func SelectFlows(st Store, plan *Plan, since, until int64) (Selection, error) {
+	if plan.PacketLevel() {
+		return selectPackets(st, plan, since, until, true)
+	}
+	return Select(st, plan, since, until)
 }
 
 // FlowRows returns the flows the selection names: its Rows, or with no filter the flows

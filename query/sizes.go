@@ -74,8 +74,8 @@ func Sizes(st Store, sel Selection) (SizeStats, error) {
 	var small [65536]uint64
 	big := map[uint32]uint64{}
 	var s SizeStats
-	err := st.Packets(sel.Rows, sel.Since, sel.Until, NeedBasic, func(p *PacketRow) error {
-		if !sel.inTime(p.TS) {
+	err := st.Packets(sel.packetRows(), sel.Since, sel.Until, NeedBasic, func(p *PacketRow) error {
+		if !sel.keep(p) {
 			return nil
 		}
 		if p.OrigLen < uint32(len(small)) {

@@ -26,7 +26,7 @@ func BenchmarkIndexPackets(b *testing.B) {
 	var plan *Plan
 	var tcp Selection
 	if err == nil {
-		plan, err = Compile(filter.MustParse("tcp"))
+		plan, err = CompileFlows(filter.MustParse("tcp"))
 	}
 	if err == nil {
 		tcp, err = Select(st, plan, math.MinInt64, math.MaxInt64)

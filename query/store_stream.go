@@ -320,7 +320,7 @@ func (s *StreamStore) Packets(rows *roaring.Bitmap, since, until int64, need Nee
 			p = *q
 			if need&NeedTCP == 0 {
 				p.FromOrig, p.Flags, p.Seq, p.Ack, p.Win, p.PLen, p.Analysis = false, 0, 0, 0, 0, 0, 0
-				if rows == nil {
+				if rows == nil && need&NeedRecord == 0 {
 					p.Flow = 0
 				}
 			}

@@ -102,8 +102,8 @@ func Timeline(st Store, sel Selection, o TimelineOptions) (Buckets, error) {
 		}
 	}
 	if !done {
-		err := st.Packets(sel.Rows, sel.Since, sel.Until, NeedBasic, func(p *PacketRow) error {
-			if !sel.inTime(p.TS) {
+		err := st.Packets(sel.packetRows(), sel.Since, sel.Until, NeedBasic, func(p *PacketRow) error {
+			if !sel.keep(p) {
 				return nil
 			}
 			if b := bucketOf(p.TS) - b0; b >= 0 && b < int64(len(pk)) {

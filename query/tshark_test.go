@@ -70,7 +70,7 @@ func golden(t *testing.T, name string) string {
 
 func selectFilter(t *testing.T, st Store, expr string) Selection {
 	t.Helper()
-	plan, err := Compile(filter.MustParse(expr))
+	plan, err := CompileFlows(filter.MustParse(expr))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -211,13 +211,13 @@ func truthMatches(t *testing.T, tr *benchTruth, name, filter string) int64 {
 	}
 	switch name {
 	case "query/host":
-		a, err := netip.ParseAddr(strings.TrimPrefix(filter, "host "))
+		a, err := netip.ParseAddr(filter[strings.LastIndexByte(filter, ' ')+1:]) // "orig host A or resp host A"
 		if err != nil {
 			t.Fatalf("host filter %q: %v", filter, err)
 		}
 		return count(func(i int) bool { return tr.Flows[i].Src == a.String() || tr.Flows[i].Dst == a.String() })
 	case "query/port":
-		p, err := strconv.Atoi(strings.TrimPrefix(filter, "dst port "))
+		p, err := strconv.Atoi(strings.TrimPrefix(filter, "resp port "))
 		if err != nil {
 			t.Fatalf("port filter %q: %v", filter, err)
 		}

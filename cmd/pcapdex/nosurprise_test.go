@@ -231,7 +231,8 @@ func rewriteHost(t *testing.T, p string) {
 func TestIndexNeverAnswersForOtherBytes(t *testing.T) {
 	cap := pcapCopy(t, "a.pcap")
 	idx := cap + ".pcapdex"
-	host := []string{"--format", "csv", "--columns", "flow_id", "host", "192.0.2.3"}
+	// Flow words: answered from the index alone (a packet filter reads the capture back).
+	host := []string{"--format", "csv", "--columns", "flow_id", "orig", "host", "192.0.2.3", "or", "resp", "host", "192.0.2.3"}
 	before, se, code := runCLI(t, append([]string{"flows", cap}, host...)...)
 	if code != exitOK || strings.Count(before, "\n") < 2 {
 		t.Fatalf("flows: %d %q %s", code, before, se)
@@ -246,6 +247,9 @@ func TestIndexNeverAnswersForOtherBytes(t *testing.T) {
 	got, se, code := runCLI(t, append([]string{"flows", idx}, host...)...)
 	if code != exitPartial || !strings.Contains(se, "no longer describes its capture") || got != before {
 		t.Errorf("flows INDEX after a rewrite: exit %d, stderr %q; want 4 and a warning, the index's answer", code, se)
+	}
+	if _, se, code := runCLI(t, "flows", idx, "host", "192.0.2.3"); code != exitInput || !strings.Contains(se, "no longer matches the index") {
+		t.Errorf("a packet filter through the index after a rewrite: exit %d, stderr %q; want 3", code, se)
 	}
 	out := filepath.Join(t.TempDir(), "x.pcap")
 	if _, se, code := runCLI(t, "extract", "-w", out, idx, "host", "192.0.2.3"); code != exitInput {

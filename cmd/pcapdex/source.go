@@ -48,6 +48,8 @@ type queryFlags struct {
 	// perFile runs the command once per capture, jobs at once (perfile.go).
 	perFile bool
 	jobs    int
+	// display says the filter is a Wireshark display filter (-Y).
+	display bool
 }
 
 func addQueryFlags(fs *pflag.FlagSet, q *queryFlags) {
@@ -57,6 +59,7 @@ func addQueryFlags(fs *pflag.FlagSet, q *queryFlags) {
 	fs.StringVar(&q.until, "until", "", "only packets (and flows active) at or before TIME (same forms as --since)")
 	fs.BoolVar(&q.noIndex, "no-index", false, "read the captures in one pass instead of using (or building) an index")
 	fs.StringVar(&q.indexPath, "index", "", "index file to use or build for the captures (default: CAPTURE.pcapdex, or the user cache for a set)")
+	fs.BoolVarP(&q.display, "display-filter", "Y", false, "the filter is a Wireshark display filter (ip.addr == X && tcp.port == 443); detected without -Y when it names a dotted field")
 	addInputFlags(fs, &q.input)
 }
 
@@ -137,11 +140,16 @@ func (c *queryCtx) note(stderr io.Writer, format string, a ...any) {
 }
 
 // splitInputs returns the leading arguments that name inputs (existing paths, "-", or
-// globs that match), globs expanded, and the filter words after them.
-func splitInputs(args []string) (inputs, filter []string, err error) {
+// globs that match), globs expanded, and the filter words after them. Once an input is given,
+// an argument that reads as a filter word (filter.IsWord: "tcp", "80", "10.0.0.1") starts the
+// filter even when a file of that name exists.
+func splitInputs(args []string) (inputs, words []string, err error) {
 	i := 0
 	for ; i < len(args); i++ {
 		a := args[i]
+		if len(inputs) > 0 && filter.IsWord(a) {
+			break
+		}
 		if a == "-" {
 			inputs = append(inputs, a)
 			continue
@@ -166,6 +174,38 @@ func splitInputs(args []string) (inputs, filter []string, err error) {
 		return nil, nil, fmt.Errorf("%s: no such capture, directory or index", args[0])
 	}
 	return inputs, args[i:], nil
+}
+
+// joinFilter joins the filter's arguments with spaces, as tcpdump does, and with "and" where
+// one argument ends a primitive and the next starts another: tcp 'syn_rtt > 300ms' is
+// "tcp and syn_rtt > 300ms".
+func joinFilter(words []string) string {
+	text := strings.Join(words, " ")
+	for range words {
+		_, err := filter.Parse(text)
+		var fe *filter.Error
+		if err == nil || !errors.As(err, &fe) || !strings.HasPrefix(fe.Msg, `expected "and"`) {
+			return text
+		}
+		// Is the fault at the start of an argument?
+		pos, at := 0, -1
+		for i, w := range words {
+			if i > 0 {
+				pos++
+			}
+			if pos == fe.Pos && i > 0 {
+				at = i
+				break
+			}
+			pos += len(w)
+		}
+		if at < 0 {
+			return text
+		}
+		words = append(words[:at:at], append([]string{"and"}, words[at:]...)...)
+		text = strings.Join(words, " ")
+	}
+	return text
 }
 
 // openQuery resolves args into a store and a selection. On failure it has reported the
@@ -209,15 +249,33 @@ func openQuery(name string, q *queryFlags, args []string, stderr io.Writer) (*qu
 		}
 		return fail(code, "%v (see 'pcapdex %s --help')", err, name)
 	}
-	c.filter = strings.Join(words, " ")
-	plan, err := query.CompileFilter(c.filter)
+	c.filter = joinFilter(words)
+	compile := query.CompileFilter
+	if q.display {
+		c.filter = strings.Join(words, " ")
+		compile = query.CompileDisplayFilter
+	}
+	plan, err := compile(c.filter)
 	if err != nil {
 		return fail(exitUsage, "%v", err) // "filter: ..." with a caret line
 	}
 	if name == "extract" && slices.Contains(inputs, "-") {
 		return fail(exitUsage, "extract reads the matching packets back from the capture by offset: give a file, not stdin")
 	}
-	opt := query.OpenOptions{NoIndex: q.noIndex, Keep: keepFor(name), IndexPath: q.indexPath,
+	if plan.PacketLevel() && slices.Contains(inputs, "-") && name != "extract" {
+		// Packets are checked by reading them back by offset, which a pipe cannot do.
+		if n, perr := filter.Parse(c.filter); perr == nil {
+			if fp, ferr := query.CompileFlows(n); ferr == nil {
+				fmt.Fprintf(stderr, "pcapdex %s: warning: stdin cannot be re-read: the filter selects flows by their key (src/dst as originator/responder), not packet by packet\n", name)
+				plan = fp
+			}
+		}
+	}
+	keep := keepFor(name)
+	if plan.PacketLevel() {
+		keep = query.StreamKeepAll // the packets are read back by offset and checked one by one
+	}
+	opt := query.OpenOptions{NoIndex: q.noIndex, Keep: keep, IndexPath: q.indexPath,
 		NoMmap: q.input.noMmap, MaxWindow: int64(q.input.maxWindow), Workers: q.workers, Flow: q.track, Locator: q.locator}
 	if !q.noIndex {
 		// An index query is short and its garbage is a few block buffers: collect less often
@@ -307,7 +365,16 @@ func openQuery(name string, q *queryFlags, args []string, stderr io.Writer) (*qu
 		c.note(stderr, "the time range holds no packet: the capture runs from %s to %s",
 			output.AppendRFC3339(nil, first, 9), output.AppendRFC3339(nil, last, 9))
 	}
-	if c.sel, err = in.Select(plan, lo, hi); err != nil {
+	if c.stale != "" && plan.PacketLevel() {
+		c.close()
+		return fail(exitInput, "the filter checks packets by reading them back from the capture, which no longer matches the index (%s): rebuild the index, or use flow words (orig host, resp port)", c.stale)
+	}
+	sel := in.Select
+	switch name {
+	case "flows", "top", "events", "concurrent":
+		sel = in.SelectFlows // flow commands: one matching packet decides a flow
+	}
+	if c.sel, err = sel(plan, lo, hi); err != nil {
 		c.close()
 		return fail(exitInput, "%v", err)
 	}

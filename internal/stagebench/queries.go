@@ -77,7 +77,7 @@ func pickQueries(path string) ([]querySpec, error) {
 	}
 	if ok {
 		if a, valid := netip.AddrFromSlice(host); valid {
-			specs = append(specs, querySpec{"host", "host " + a.String()})
+			specs = append(specs, querySpec{"host", "orig host " + a.String() + " or resp host " + a.String()})
 		}
 	}
 	port, ok, err := busiest(r, index.PostRespPort)
@@ -85,7 +85,7 @@ func pickQueries(path string) ([]querySpec, error) {
 		return nil, err
 	}
 	if ok && len(port) == 2 {
-		specs = append(specs, querySpec{"port", fmt.Sprintf("dst port %d", int(port[0])<<8|int(port[1]))})
+		specs = append(specs, querySpec{"port", fmt.Sprintf("resp port %d", int(port[0])<<8|int(port[1]))})
 	}
 	specs = append(specs,
 		querySpec{"syn_rtt", filterSlowHandshake},

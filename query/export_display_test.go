@@ -1,0 +1,4 @@
+package query
+
+// StreamNumbers exposes streamNumbers to the external tests.
+var StreamNumbers = streamNumbers
