@@ -76,8 +76,11 @@
 //
 // so a reader decodes only the chunks a query needs, skips blocks by time range, and
 // verifies each chunk's CRC32C the first time it reads it. Column encodings (mode byte
-// first, durable; see enc.go and enc_bytes.go): int64 as constant, delta of sorted values
-// or zigzag deltas; unsigned integers as constant, fixed width 1-4 bytes, or uvarints;
+// first, durable; see enc.go, enc_rank.go and enc_bytes.go): int64 as constant, delta of
+// sorted values or zigzag deltas, either divided by the deltas' greatest common divisor
+// when it exceeds 1 (timestamps of a microsecond capture stored in ns); unsigned integers
+// as constant, fixed width 1-4 bytes, or uvarints; uint32 slot numbers (each new one the
+// largest so far + 1, as "kslot") also as move-to-front ranks, when that is no larger;
 // bytes and 16-byte addresses as a dictionary with fixed-width indexes or plain values.
 //
 // # Postings
