@@ -95,6 +95,12 @@ var seriesColumns = []ColumnSpec{
 // PacketBlockRows is the default number of packets per block of the packet tables.
 const PacketBlockRows = 1 << 16
 
+// FlowBlockRows is the number of flows per block of the flows table. A query for one host
+// decodes the blocks holding its flows: 8Ki rows decode 8 times fewer values than 64Ki
+// per block touched, for an index 0.4-0.6% larger (measured on generated and small-packet
+// captures; 4Ki rows cost 0.9-6%, as dictionaries repeat per block).
+const FlowBlockRows = 1 << 13
+
 // WideFlowBlocks: flows whose packets span more blocks than this get a block bitmap in
 // PostFlowBlocks; narrower ones are found by scanning pblk_first..pblk_last.
 const WideFlowBlocks = 4
@@ -492,7 +498,7 @@ func (b *Builder) finish() (*BuildStats, error) {
 }
 
 func (b *Builder) writeFlows(flows []flowhash.Flow) error {
-	t, err := b.w.NewTable(TableFlows, flowColumns, TableOptions{BlockRows: PacketBlockRows, TimeColumn: "ts", Background: true})
+	t, err := b.w.NewTable(TableFlows, flowColumns, TableOptions{BlockRows: FlowBlockRows, TimeColumn: "ts", Background: true})
 	if err != nil {
 		return err
 	}

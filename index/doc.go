@@ -116,7 +116,8 @@
 //	                         dir, tcp_flags, seq, ack, win, plen, kslot
 //	packets.flow(.meta)      same blocks: flow (id = flow row + 1, 0 without IP), analysis
 //	                         (bit 1<<EventType per event flagged on the packet)
-//	flows, flows.meta        one row per flow (row r is flow id r+1), in order of first packet
+//	flows, flows.meta        one row per flow (row r is flow id r+1), in order of first packet,
+//	                         FlowBlockRows (8Ki) rows per block
 //	events, events.meta      TCP analysis events in frame order (frame, ts, flow, type, ...)
 //	series, series.meta      per second: packets, bytes, new_flows, events
 //	post.orig_h post.resp_h  address (4 bytes IPv4, 16 bytes IPv6) -> flow rows
