@@ -616,23 +616,47 @@ func (b *Builder) writeSeries() error {
 	return t.Close()
 }
 
-// postingsRows collects rows per key for one postings section: each key is interned once,
-// rows are appended as given, and bitmaps are built once at the end (AddMany).
+// postingsRows collects rows per key for one postings section, count then fill: a first
+// pass over the rows interns each key once and counts its rows, a second stores the rows
+// into one array cut per key (no slices growing per key), and bitmaps are built once at
+// the end.
 type postingsRows struct {
-	idx  map[string]int32
-	rows [][]uint32
+	idx     map[string]int32
+	filling bool
+	count   []uint32 // counting: rows per key; filling: next free place per key
+	start   []uint32 // first place of each key in rows, then the end
+	rows    []uint32
 }
 
 func newPostingsRows() *postingsRows { return &postingsRows{idx: map[string]int32{}} }
 
+// fill runs fill twice, counting then filling.
+func (m *postingsRows) fill(fill func(m *postingsRows)) {
+	fill(m)
+	m.start = make([]uint32, len(m.count)+1)
+	for i, c := range m.count {
+		m.start[i+1] = m.start[i] + c
+	}
+	copy(m.count, m.start)
+	m.rows = make([]uint32, m.start[len(m.count)])
+	m.filling = true
+	fill(m)
+}
+
 func (m *postingsRows) add(key []byte, row uint32) {
+	if m.filling {
+		i := m.idx[string(key)]
+		m.rows[m.count[i]] = row
+		m.count[i]++
+		return
+	}
 	i, ok := m.idx[string(key)]
 	if !ok {
-		i = int32(len(m.rows))
+		i = int32(len(m.count))
 		m.idx[string(key)] = i
-		m.rows = append(m.rows, nil)
+		m.count = append(m.count, 0)
 	}
-	m.rows[i] = append(m.rows[i], row)
+	m.count[i]++
 }
 
 // encodedPostings is one postings section, ready to write.
@@ -654,7 +678,8 @@ func (m *postingsRows) encode(name string, width int) encodedPostings {
 	ends := make([]int, len(keys))
 	for i, k := range keys {
 		kb[i] = []byte(k)
-		rows := m.rows[m.idx[k]]
+		j := m.idx[k]
+		rows := m.rows[m.start[j]:m.start[j+1]]
 		if !slices.IsSorted(rows) {
 			slices.Sort(rows)
 		}
@@ -766,7 +791,7 @@ func (b *Builder) startPostings(flows []flowhash.Flow, events []flowhash.Event, 
 		go func() {
 			defer wg.Done()
 			m := newPostingsRows()
-			jobs[j].fill(m)
+			m.fill(jobs[j].fill)
 			out[j] = m.encode(jobs[j].name, jobs[j].width)
 		}()
 	}
