@@ -674,7 +674,8 @@ func (m *postingsRows) encode(name string, width int) encodedPostings {
 	slices.Sort(keys)
 	kb := make([][]byte, len(keys))
 	ser := make([][]byte, len(keys))
-	var area []byte // small bitmaps, serialized back to back
+	var area []byte                        // small bitmaps, serialized back to back
+	single := make([]byte, 0, 4*len(keys)) // rows of keys with one row
 	ends := make([]int, len(keys))
 	for i, k := range keys {
 		kb[i] = []byte(k)
@@ -684,6 +685,13 @@ func (m *postingsRows) encode(name string, width int) encodedPostings {
 			slices.Sort(rows)
 		}
 		rows = slices.Compact(rows)
+		if len(rows) == 1 { // stored as the row itself
+			n := len(single)
+			single = AppendUint32(single, rows[0])
+			ser[i] = single[n : n+4 : n+4]
+			ends[i] = len(area)
+			continue
+		}
 		var ok bool
 		if area, ok = appendSmallBitmap(area, rows); !ok {
 			bm := roaring.New()

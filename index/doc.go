@@ -93,8 +93,9 @@
 //	  u32 n, u32 key width (0: variable)
 //	  [variable width] (n+1) x u32 key offsets
 //	  key area, keys strictly increasing by bytes.Compare
-//	  pad to 8, (n+1) x u32 bitmap offsets (relative to the bitmap area, multiples of 8)
-//	  pad to 8, bitmap area: each bitmap 8-aligned, padded to 8
+//	  pad to 8, (n+1) x u32 bitmap offsets (relative to the bitmap area)
+//	  pad to 8, bitmap area: per key its one row as a u32 (a 4-byte span), or a
+//	  bitmap 8-aligned (zero padding before it) and padded to 8
 //	k x u32   CRC32C of each 4096-byte page of the body (the last one may be shorter),
 //	          k = ceil(body length / 4096)
 //	u32       body length

@@ -15,7 +15,8 @@ const (
 	// 3: int64 columns keep their common factor when values go backwards (mode 11, zigzag
 	// deltas / g: microsecond timestamps stored in ns no longer pay x1000 once time steps
 	// back); uint32 columns of block-local slot numbers ("kslot") may be stored as
-	// move-to-front ranks (mode 12, see enc_rank.go).
+	// move-to-front ranks (mode 12, see enc_rank.go); a postings key of one row stores
+	// that row (4 bytes) instead of a bitmap (16 bytes or more).
 	FormatVersion uint32 = 3
 
 	headerMagic  = "\x89PDX\r\n\x1a\n" // first 8 bytes of the file
