@@ -11,50 +11,40 @@ import (
 // other number first appearing as one more than the largest before it) repeats a few
 // values in a shifting order: the flows busy at that moment. Stored as numbers they take
 // the width of the block's largest slot; stored as how recently each was last seen they
-// are mostly small. The column is then
+// are mostly small. Both sides keep a list of the rankSlots most recently seen slots, most
+// recent first; the column is then
 //
 //	modeRank, then the uint32 column (AppendUint32s without rank mode) of, per row:
-//	  0             slot 0
-//	  1             the next new slot (largest so far + 1)
-//	  2 + r         a slot seen before, r being the number of distinct nonzero slots
-//	                seen since its previous row (0: the slot of the latest nonzero row)
+//	  0                  slot 0 (the list is left as it is)
+//	  1                  the next new slot (largest so far + 1)
+//	  2 + r              the slot at place r of the list (r < rankSlots)
+//	  2 + rankSlots + s  slot s, seen before but no longer in the list
 //
-// Both directions cost O(log n) per row: a Fenwick tree over the rows marks the latest row
-// of every slot, so a rank is a count of marks and a slot the k-th mark.
+// and the row's slot moves (or enters) at the front of the list, the last one leaving a
+// full list. A rank costs a scan of the list up to its place: busy flows are near the front.
+const rankSlots = 64
 
 // rankScratch is the encoder's reused state.
 type rankScratch struct {
-	tree  []uint32 // Fenwick tree over rows 1..n
-	last  []uint32 // last row of each slot
 	ranks []uint32
 }
 
-// fenwickAdd adds d (+1 or -1 as uint32) at position pos (1-based) of t.
-func fenwickAdd(t []uint32, pos int, d uint32) {
-	for ; pos < len(t); pos += pos & -pos {
-		t[pos] += d
-	}
+// mtfFront moves list[r] to the front of list.
+func mtfFront(list []uint32, r int) {
+	s := list[r]
+	copy(list[1:r+1], list[:r])
+	list[0] = s
 }
 
-// fenwickSum returns the sum of positions 1..pos of t.
-func fenwickSum(t []uint32, pos int) uint32 {
-	var s uint32
-	for ; pos > 0; pos -= pos & -pos {
-		s += t[pos]
+// mtfPush puts s at the front of list (len(list) < cap, or the last one leaves) and
+// returns the list.
+func mtfPush(list []uint32, s uint32) []uint32 {
+	if len(list) < rankSlots {
+		list = append(list, 0)
 	}
-	return s
-}
-
-// fenwickFind returns the smallest position whose prefix sum reaches k (1 <= k <= total).
-func fenwickFind(t []uint32, k uint32) int {
-	pos := 0
-	for step := 1 << (bits.Len(uint(len(t)-1)) - 1); step > 0; step >>= 1 {
-		if next := pos + step; next < len(t) && t[next] < k {
-			pos = next
-			k -= t[next]
-		}
-	}
-	return pos + 1
+	copy(list[1:], list[:len(list)-1])
+	list[0] = s
+	return list
 }
 
 // slotRanks returns the ranks of vs and true, or false when vs are not slot numbers.
@@ -69,11 +59,11 @@ func (s *rankScratch) slotRanks(vs []uint32) ([]uint32, bool) {
 			break
 		}
 	}
-	s.tree = slices.Grow(s.tree[:0], n+1)[:n+1]
-	clear(s.tree)
-	s.last = slices.Grow(s.last[:0], n+1)[:n+1]
-	s.ranks = slices.Grow(s.ranks[:0], n)[:n]
+	s.ranks = slices.Grow(s.ranks[:0], n+rankSlots)[:n]
+	var buf [rankSlots]uint32
+	list := buf[:0]
 	var nslot uint32
+rows:
 	for i, v := range vs {
 		switch {
 		case v == 0:
@@ -83,14 +73,18 @@ func (s *rankScratch) slotRanks(vs []uint32) ([]uint32, bool) {
 			nslot++
 			s.ranks[i] = 1
 		case v <= nslot:
-			p := int(s.last[v])
-			s.ranks[i] = 2 + fenwickSum(s.tree, i) - fenwickSum(s.tree, p+1)
-			fenwickAdd(s.tree, p+1, ^uint32(0))
+			for r, x := range list {
+				if x == v {
+					s.ranks[i] = 2 + uint32(r)
+					mtfFront(list, r)
+					continue rows
+				}
+			}
+			s.ranks[i] = 2 + rankSlots + v
 		default:
 			return nil, false
 		}
-		s.last[v] = uint32(i)
-		fenwickAdd(s.tree, i+1, 1)
+		list = mtfPush(list, v)
 	}
 	return s.ranks, true
 }
@@ -118,37 +112,36 @@ func (e *ColumnEncoder) AppendUint32Column(dst []byte, vs []uint32) []byte {
 }
 
 // unmarshalRanks decodes n slot numbers stored as ranks (after the modeRank byte) and
-// appends them to dst. The Fenwick tree lives in dst's spare capacity, so warm buffers
-// allocate nothing.
+// appends them to dst, allocating nothing once dst has grown.
 func unmarshalRanks(dst []uint32, src []byte, n int) ([]uint32, []byte, error) {
 	base := len(dst)
-	dst = slices.Grow(dst, 2*n+1)
 	dst, src, err := unmarshalUint32s(dst, src, n)
 	if err != nil {
 		return dst[:base], src, err
 	}
-	out := dst[base : base+n]
-	tree := dst[base+n : base+2*n+1]
-	clear(tree)
-	var nslot, total uint32
-	for i, v := range out {
-		switch v {
-		case 0:
+	var buf [rankSlots]uint32
+	list := buf[:0]
+	var nslot uint32
+	for i, v := range dst[base:] {
+		switch {
+		case v == 0:
 			continue
-		case 1:
+		case v == 1:
 			nslot++
-			total++
-			out[i] = nslot
+			v = nslot
+		case v-2 < uint32(len(list)):
+			r := int(v - 2)
+			v = list[r]
+			mtfFront(list, r)
+			dst[base+i] = v
+			continue
+		case v >= 2+rankSlots && v-(2+rankSlots) >= 1 && v-(2+rankSlots) <= nslot:
+			v -= 2 + rankSlots
 		default:
-			r := v - 2
-			if r >= total {
-				return dst[:base], src, errRange
-			}
-			pos := fenwickFind(tree, total-r)
-			out[i] = out[pos-1]
-			fenwickAdd(tree, pos, ^uint32(0))
+			return dst[:base], src, errRange
 		}
-		fenwickAdd(tree, i+1, 1)
+		dst[base+i] = v
+		list = mtfPush(list, v)
 	}
 	return dst, src, nil
 }

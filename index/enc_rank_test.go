@@ -97,3 +97,45 @@ func TestSlotRanksNoAllocs(t *testing.T) {
 		t.Error("decoded slots differ")
 	}
 }
+
+// BenchmarkSlotRanks: encoding (choosing ranks or not) and decoding one 64Ki-row block of
+// key slots of about 1000 busy flows; per row: b.N blocks x 65536 rows.
+func BenchmarkSlotRanks(b *testing.B) {
+	vs := slotCase(rand.New(rand.NewPCG(11, 12)), 1<<16, 1000)
+	var e ColumnEncoder
+	raw := e.AppendUint32Column(nil, vs)
+	var dst []uint32
+	b.Run("encode", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(4 * len(vs)))
+		for b.Loop() {
+			raw = e.AppendUint32Column(raw[:0], vs)
+		}
+	})
+	b.Run("decode", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(4 * len(vs)))
+		for b.Loop() {
+			dst, _, _ = UnmarshalUint32s(dst[:0], raw, len(vs))
+		}
+	})
+}
+
+// BenchmarkSlotPlain is BenchmarkSlotRanks's baseline: the same slots as plain numbers.
+func BenchmarkSlotPlain(b *testing.B) {
+	vs := slotCase(rand.New(rand.NewPCG(11, 12)), 1<<16, 1000)
+	raw := AppendUint32s(nil, vs)
+	var dst []uint32
+	b.Run("encode", func(b *testing.B) {
+		b.SetBytes(int64(4 * len(vs)))
+		for b.Loop() {
+			raw = AppendUint32s(raw[:0], vs)
+		}
+	})
+	b.Run("decode", func(b *testing.B) {
+		b.SetBytes(int64(4 * len(vs)))
+		for b.Loop() {
+			dst, _, _ = UnmarshalUint32s(dst[:0], raw, len(vs))
+		}
+	})
+}
