@@ -78,8 +78,11 @@
 //
 // so a reader decodes only the chunks a query needs, skips blocks by time range, and
 // verifies each chunk's CRC32C the first time it reads it. Column encodings (mode byte
-// first, durable; see enc.go and enc_bytes.go): int64 as constant, delta of sorted values
-// or zigzag deltas; unsigned integers as constant, fixed width 1-4 bytes, or uvarints;
+// first, durable; see enc.go, enc_rank.go and enc_bytes.go): int64 as constant, delta of
+// sorted values or zigzag deltas, either divided by the deltas' greatest common divisor
+// when it exceeds 1 (timestamps of a microsecond capture stored in ns); unsigned integers
+// as constant, fixed width 1-4 bytes, or uvarints; uint32 slot numbers (each new one the
+// largest so far + 1, as "kslot") also as move-to-front ranks, when that is no larger;
 // bytes and 16-byte addresses as a dictionary with fixed-width indexes or plain values.
 //
 // # Postings
@@ -92,8 +95,9 @@
 //	  u32 n, u32 key width (0: variable)
 //	  [variable width] (n+1) x u32 key offsets
 //	  key area, keys strictly increasing by bytes.Compare
-//	  pad to 8, (n+1) x u32 bitmap offsets (relative to the bitmap area, multiples of 8)
-//	  pad to 8, bitmap area: each bitmap 8-aligned, padded to 8
+//	  pad to 8, (n+1) x u32 bitmap offsets (relative to the bitmap area)
+//	  pad to 8, bitmap area: per key its one row as a u32 (a 4-byte span), or a
+//	  bitmap 8-aligned (zero padding before it) and padded to 8
 //	k x u32   CRC32C of each 4096-byte page of the body (the last one may be shorter),
 //	          k = ceil(body length / 4096)
 //	u32       body length
@@ -115,7 +119,8 @@
 //	                         dir, tcp_flags, seq, ack, win, plen, kslot
 //	packets.flow(.meta)      same blocks: flow (id = flow row + 1, 0 without IP), analysis
 //	                         (bit 1<<EventType per event flagged on the packet)
-//	flows, flows.meta        one row per flow (row r is flow id r+1), in order of first packet
+//	flows, flows.meta        one row per flow (row r is flow id r+1), in order of first packet,
+//	                         FlowBlockRows (8Ki) rows per block
 //	events, events.meta      TCP analysis events in frame order (frame, ts, flow, type, ...)
 //	series, series.meta      per second: packets, bytes, new_flows, events
 //	post.orig_h post.resp_h  address (4 bytes IPv4, 16 bytes IPv6) -> flow rows

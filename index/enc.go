@@ -2,6 +2,7 @@ package index
 
 import (
 	"encoding/binary"
+	"math"
 	"math/bits"
 	"slices"
 )
@@ -22,17 +23,19 @@ const MaxBlockRows = 1 << 20
 
 // Column encoding modes (durable).
 const (
-	modeConst  = 0  // one value for every row
-	modeDelta  = 1  // int64: first value zigzag varint, then uvarint deltas (sorted input)
-	modeZigzag = 2  // int64: first value zigzag varint, then zigzag varint deltas
-	modeVarint = 3  // uint32: one uvarint per row
-	modeFixed1 = 4  // unsigned: 1 byte per row
-	modeFixed2 = 5  // unsigned: 2 bytes per row, little endian
-	modeFixed3 = 6  // uint32: 3 bytes per row, little endian
-	modeFixed4 = 7  // uint32: 4 bytes per row, little endian
-	modeDict   = 8  // bytes/addr: dictionary + fixed-width indexes
-	modePlain  = 9  // bytes: uvarint length + bytes per row; addr: 16 bytes per row
-	modeScaled = 10 // int64: first value zigzag varint, uvarint scale g > 1, then uvarint deltas / g
+	modeConst        = 0  // one value for every row
+	modeDelta        = 1  // int64: first value zigzag varint, then uvarint deltas (sorted input)
+	modeZigzag       = 2  // int64: first value zigzag varint, then zigzag varint deltas
+	modeVarint       = 3  // uint32: one uvarint per row
+	modeFixed1       = 4  // unsigned: 1 byte per row
+	modeFixed2       = 5  // unsigned: 2 bytes per row, little endian
+	modeFixed3       = 6  // uint32: 3 bytes per row, little endian
+	modeFixed4       = 7  // uint32: 4 bytes per row, little endian
+	modeDict         = 8  // bytes/addr: dictionary + fixed-width indexes
+	modePlain        = 9  // bytes: uvarint length + bytes per row; addr: 16 bytes per row
+	modeScaled       = 10 // int64: first value zigzag varint, uvarint scale g > 1, then uvarint deltas / g
+	modeZigzagScaled = 11 // int64: first value zigzag varint, uvarint scale g > 1, then zigzag varint deltas / g
+	modeRank         = 12 // uint32 slot numbers as move-to-front ranks (see appendRanks), then a uint32 column
 )
 
 // AppendUvarint appends the unsigned varint encoding of v.
@@ -151,29 +154,42 @@ func AppendInt64s(dst []byte, vs []int64) []byte {
 			constant = false
 		}
 	}
-	switch {
-	case constant:
+	if constant {
 		dst = append(dst, modeConst)
 		return AppendVarint(dst, vs[0])
+	}
+	// Timestamps of a microsecond capture, kept in ns, share the factor 1000, also when
+	// time goes backwards now and then (merged or reordered captures).
+	var g uint64
+	for i := 1; i < len(vs) && g != 1; i++ {
+		d := uint64(vs[i] - vs[i-1]) // sorted: the difference, even when it overflows int64
+		if !sorted && int64(d) < 0 {
+			d = -d // the magnitude (1<<63 for MinInt64)
+		}
+		g = gcd(g, d)
+	}
+	switch {
+	case sorted && g > 1:
+		dst = append(dst, modeScaled)
+		dst = AppendVarint(dst, vs[0])
+		dst = binary.AppendUvarint(dst, g)
+		for i := 1; i < len(vs); i++ {
+			dst = binary.AppendUvarint(dst, uint64(vs[i]-vs[i-1])/g)
+		}
+		return dst
 	case sorted:
-		// Timestamps of a microsecond capture, kept in ns, share the factor 1000.
-		var g uint64
-		for i := 1; i < len(vs) && g != 1; i++ {
-			g = gcd(g, uint64(vs[i]-vs[i-1]))
-		}
-		if g > 1 {
-			dst = append(dst, modeScaled)
-			dst = AppendVarint(dst, vs[0])
-			dst = binary.AppendUvarint(dst, g)
-			for i := 1; i < len(vs); i++ {
-				dst = binary.AppendUvarint(dst, uint64(vs[i]-vs[i-1])/g)
-			}
-			return dst
-		}
 		dst = append(dst, modeDelta)
 		dst = AppendVarint(dst, vs[0])
 		for i := 1; i < len(vs); i++ {
 			dst = binary.AppendUvarint(dst, uint64(vs[i]-vs[i-1]))
+		}
+		return dst
+	case g > 1 && g <= math.MaxInt64:
+		dst = append(dst, modeZigzagScaled)
+		dst = AppendVarint(dst, vs[0])
+		dst = binary.AppendUvarint(dst, g)
+		for i := 1; i < len(vs); i++ {
+			dst = AppendVarint(dst, (vs[i]-vs[i-1])/int64(g))
 		}
 		return dst
 	default:
@@ -203,9 +219,9 @@ func UnmarshalInt64s(dst []int64, src []byte, n int) ([]int64, []byte, error) {
 	switch mode {
 	case modeConst:
 		return appendRepeat(dst, v, n), src, nil
-	case modeDelta, modeZigzag, modeScaled:
+	case modeDelta, modeZigzag, modeScaled, modeZigzagScaled:
 		g := uint64(1)
-		if mode == modeScaled {
+		if mode == modeScaled || mode == modeZigzagScaled {
 			if src, g, err = UnmarshalUvarint(src); err != nil {
 				return dst, src, err
 			}
@@ -226,10 +242,13 @@ func UnmarshalInt64s(dst []int64, src []byte, n int) ([]int64, []byte, error) {
 			} else if src, u, err = UnmarshalUvarint(src); err != nil {
 				return dst, src, err
 			}
-			if mode != modeZigzag {
-				v += int64(u * g)
-			} else {
+			switch mode {
+			case modeZigzag:
 				v += unzigzag(u)
+			case modeZigzagScaled:
+				v += unzigzag(u) * int64(g)
+			default:
+				v += int64(u * g)
 			}
 			dst = append(dst, v)
 		}
@@ -323,8 +342,20 @@ func unmarshalFixed[T uint16 | uint32](dst []T, src []byte, n, w int) ([]T, []by
 	return dst, src[n*w:], nil
 }
 
-// UnmarshalUint32s decodes n values encoded by AppendUint32s and appends them to dst.
+// UnmarshalUint32s decodes n values encoded by AppendUint32s or
+// ColumnEncoder.AppendUint32Column and appends them to dst.
 func UnmarshalUint32s(dst []uint32, src []byte, n int) ([]uint32, []byte, error) {
+	if len(src) > 0 && src[0] == modeRank {
+		if err := checkRows(n); err != nil {
+			return dst, src, err
+		}
+		return unmarshalRanks(dst, src[1:], n)
+	}
+	return unmarshalUint32s(dst, src, n)
+}
+
+// unmarshalUint32s decodes n values encoded by AppendUint32s.
+func unmarshalUint32s(dst []uint32, src []byte, n int) ([]uint32, []byte, error) {
 	mode, src, err := columnMode(src, n)
 	if err != nil {
 		return dst, src, err

@@ -22,6 +22,7 @@ type ColumnEncoder struct {
 	bdict [][]byte
 	adict [][16]byte
 	idx   []uint32
+	rank  rankScratch
 }
 
 // AppendBytesColumn appends the encoding of vs.

@@ -44,17 +44,25 @@ func int64Cases(r *rand.Rand) map[string][]int64 {
 		ts += r.Int64N(2_000_000)
 		sorted[i] = ts
 	}
+	// Microsecond times stored in ns, stepping back now and then (a merged capture).
+	backwards := make([]int64, 4000)
+	ts = 1_700_000_000_000_000_000
+	for i := range backwards {
+		ts += (r.Int64N(3000) - 20) * 1000
+		backwards[i] = ts
+	}
 	random := make([]int64, 3000)
 	for i := range random {
 		random[i] = int64(r.Uint64())
 	}
 	return map[string][]int64{
-		"empty":    {},
-		"one":      {-5},
-		"const":    slices.Repeat([]int64{42}, 100),
-		"sorted":   sorted,
-		"random":   random,
-		"extremes": {math.MinInt64, math.MaxInt64, 0, math.MinInt64, -1, math.MaxInt64},
+		"empty":     {},
+		"one":       {-5},
+		"const":     slices.Repeat([]int64{42}, 100),
+		"sorted":    sorted,
+		"random":    random,
+		"backwards": backwards,
+		"extremes":  {math.MinInt64, math.MaxInt64, 0, math.MinInt64, -1, math.MaxInt64},
 	}
 }
 
@@ -94,6 +102,15 @@ func TestInt64sRoundTrip(t *testing.T) {
 		got, _, err := UnmarshalInt64s(nil, bu, len(us))
 		if bu[0] != modeScaled || len(bu) > len(b)*2/3 || err != nil || !slices.Equal(got, us) {
 			t.Errorf("microsecond timestamps: mode %d, %d bytes (ns: %d), err %v", bu[0], len(bu), len(b), err)
+		}
+	}
+	if vs := int64Cases(r)["backwards"]; true {
+		b := AppendInt64s(nil, vs)
+		ns := slices.Clone(vs)
+		ns[1]++ // one odd nanosecond: no common factor
+		bn := AppendInt64s(nil, ns)
+		if b[0] != modeZigzagScaled || bn[0] != modeZigzag || len(b) > len(bn)*2/3 {
+			t.Errorf("microsecond times going back: mode %d, %d bytes (without the factor: mode %d, %d bytes)", b[0], len(b), bn[0], len(bn))
 		}
 	}
 	if _, _, err := UnmarshalInt64s(nil, []byte{modeScaled, 2, 1, 5}, 2); err == nil {

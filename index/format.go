@@ -12,7 +12,13 @@ const (
 	// samples of flowhash 2026-11 (version 1 files hold the older one-timed-segment samples,
 	// and sections whose layouts changed without a version of their own); postings sections
 	// end with a CRC32C per 4 KiB page, so a lookup verifies only the pages it reads.
-	FormatVersion uint32 = 2
+	// 3: int64 columns keep their common factor when values go backwards (mode 11, zigzag
+	// deltas / g: microsecond timestamps stored in ns no longer pay x1000 once time steps
+	// back); uint32 columns of block-local slot numbers ("kslot") may be stored as
+	// move-to-front ranks (mode 12, see enc_rank.go); a postings key of one row stores
+	// that row (4 bytes) instead of a bitmap (16 bytes or more). Also new since 2: the
+	// capture-sums section (a SHA-256 of each whole capture, computed in the build's pass).
+	FormatVersion uint32 = 3
 
 	headerMagic  = "\x89PDX\r\n\x1a\n" // first 8 bytes of the file
 	footerMagic  = "pcapdex\x00"       // last 8 bytes of the file

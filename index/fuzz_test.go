@@ -78,6 +78,7 @@ func FuzzDecodeColumn(f *testing.F) {
 	f.Add(AppendInt64s(nil, []int64{5, 9, 200, 1 << 40}), uint16(4))
 	f.Add(AppendInt64s(nil, []int64{5, -9, 200}), uint16(3))
 	f.Add(AppendUint32s(nil, []uint32{1, 70000, 3}), uint16(3))
+	f.Add(e.AppendUint32Column(nil, slices.Repeat([]uint32{1, 2, 3, 4, 5, 6, 7, 8, 9, 3, 2, 1, 0}, 50)), uint16(650))
 	f.Add(AppendUint16s(nil, []uint16{1, 700, 3}), uint16(3))
 	f.Add(AppendUint8s(nil, []uint8{1, 7, 3}), uint16(3))
 	f.Add(e.AppendBytesColumn(nil, [][]byte{[]byte("a"), []byte("a"), []byte("bc"), []byte("a")}), uint16(4))

@@ -17,9 +17,13 @@ import (
 //	[width == 0]    (n+1) x u32 key offsets into the key area
 //	key area        n*width bytes, or keyOff[n] bytes; keys strictly increasing (bytes.Compare)
 //	pad             zero bytes up to a multiple of 8 from the section start
-//	(n+1) x u32     bitmap offsets, relative to the bitmap area, each a multiple of 8
+//	(n+1) x u32     bitmap offsets, relative to the bitmap area: key i's rows lie in
+//	                [off[i], off[i+1])
 //	pad             zero bytes up to a multiple of 8
-//	bitmap area     serialized roaring bitmaps (portable format), each starting 8-aligned
+//	bitmap area     per key, either its one row as a u32 (a span of exactly 4 bytes, at a
+//	                multiple of 4: most addresses have one flow), or zero padding up to a
+//	                multiple of 8, then a serialized roaring bitmap (portable format) padded
+//	                to a multiple of 8
 //
 // then its checks, so that a lookup verifies only the pages it reads:
 //
@@ -62,6 +66,10 @@ func (w *Writer) addPostings(name string, data []byte) error {
 func appendPostings(dst []byte, name string, keyWidth int, keys [][]byte, bms []*roaring.Bitmap) ([]byte, error) {
 	ser := make([][]byte, len(bms))
 	for i, bm := range bms {
+		if bm.GetCardinality() == 1 {
+			ser[i] = AppendUint32(nil, bm.Minimum())
+			continue
+		}
 		b, err := bm.ToBytes()
 		if err != nil {
 			return nil, fmt.Errorf("index: postings %q: %w", name, err)
@@ -72,7 +80,8 @@ func appendPostings(dst []byte, name string, keyWidth int, keys [][]byte, bms []
 }
 
 // appendPostingsRaw is appendPostings with each bitmap already in roaring's portable
-// serialization.
+// serialization, or, for a key of one row, that row as 4 bytes little endian (no roaring
+// serialization is 4 bytes long).
 func appendPostingsRaw(dst []byte, name string, keyWidth int, keys [][]byte, bms [][]byte) ([]byte, error) {
 	if len(keys) != len(bms) {
 		return nil, fmt.Errorf("index: postings %q: %d keys, %d bitmaps", name, len(keys), len(bms))
@@ -111,7 +120,11 @@ func appendPostingsRaw(dst []byte, name string, keyWidth int, keys [][]byte, bms
 	var off uint64
 	for _, bm := range bms {
 		buf = AppendUint32(buf, uint32(off))
-		off += (uint64(len(bm)) + 7) &^ 7
+		if len(bm) == 4 {
+			off += 4
+		} else {
+			off = (off+7)&^7 + (uint64(len(bm))+7)&^7
+		}
 		if off > 1<<32-1 {
 			return nil, fmt.Errorf("index: postings %q: bitmaps exceed 4 GiB", name)
 		}
@@ -119,6 +132,11 @@ func appendPostingsRaw(dst []byte, name string, keyWidth int, keys [][]byte, bms
 	buf = AppendUint32(buf, uint32(off))
 	buf = pad8(buf)
 	for _, bm := range bms {
+		if len(bm) == 4 {
+			buf = append(buf, bm...)
+			continue
+		}
+		buf = pad8(buf)
 		buf = append(buf, bm...)
 		buf = pad8(buf)
 	}
@@ -456,18 +474,27 @@ func (p *Postings) bitmap(i int, bm *roaring.Bitmap) error {
 	}
 	lo := uint64(binary.LittleEndian.Uint32(p.boffs[4*i:]))
 	hi := uint64(binary.LittleEndian.Uint32(p.boffs[4*i+4:]))
-	if lo > hi || hi > uint64(len(p.area)) || lo%8 != 0 {
+	start := (lo + 7) &^ 7 // a bitmap's first byte
+	if lo > hi || hi > uint64(len(p.area)) || lo%4 != 0 || hi-lo != 4 && start >= hi {
 		return p.corrupt(int64(p.boffsAt+4*i), nil, "bitmap %d offsets [%d, %d) outside bitmap area of %d bytes", i, lo, hi, len(p.area))
 	}
 	if err := p.check(p.areaAt+int(lo), int(hi-lo)); err != nil {
 		return err
 	}
-	buf := p.area[lo:hi:hi]
 	p.r.life.RLock()
 	defer p.r.life.RUnlock()
 	if p.r.closed {
 		return ErrClosed
 	}
+	if hi-lo == 4 {
+		bm.Clear()
+		bm.Add(binary.LittleEndian.Uint32(p.area[lo:]))
+		return nil
+	}
+	if !allZero(p.area[lo:start]) {
+		return p.corrupt(int64(p.areaAt)+int64(lo), nil, "bitmap %d: padding not zero", i)
+	}
+	buf := p.area[start:hi:hi]
 	n, err := bm.FromBuffer(buf)
 	if err == nil && (n > int64(len(buf)) || int64(len(buf))-n >= 8) {
 		err = fmt.Errorf("bitmap uses %d of %d bytes", n, len(buf))
@@ -476,7 +503,7 @@ func (p *Postings) bitmap(i int, bm *roaring.Bitmap) error {
 		err = bm.Validate()
 	}
 	if err != nil {
-		return p.corrupt(int64(p.areaAt)+int64(lo), err, "bitmap %d", i)
+		return p.corrupt(int64(p.areaAt)+int64(start), err, "bitmap %d", i)
 	}
 	return nil
 }
@@ -493,4 +520,13 @@ func (p *Postings) Lookup(key []byte, bm *roaring.Bitmap) (ok bool, err error) {
 		return false, nil
 	}
 	return true, p.Bitmap(i, bm)
+}
+
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
 }

@@ -277,7 +277,7 @@ func (t *TableWriter) writeBlock(cols []Column) error {
 		case KindInt64:
 			t.raw = AppendInt64s(t.raw, c.I64)
 		case KindUint32:
-			t.raw = AppendUint32s(t.raw, c.U32)
+			t.raw = t.enc.AppendUint32Column(t.raw, c.U32)
 		case KindUint16:
 			t.raw = AppendUint16s(t.raw, c.U16)
 		case KindUint8:

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/pcapdex/pcapdex/flowhash"
 	"github.com/pcapdex/pcapdex/index"
 )
@@ -120,6 +121,9 @@ func Top(st Store, sel Selection, o TopOptions) ([]TopRow, error) {
 	if err != nil {
 		return nil, err
 	}
+	if o.By == TopFlow {
+		return topByFlow(st, rows, o)
+	}
 	type agg struct {
 		key topKey
 		row TopRow
@@ -214,6 +218,47 @@ func Top(st Store, sel Selection, o TopOptions) ([]TopRow, error) {
 		r.Addr, r.AddrB, r.Proto, r.Port, r.FlowID = a.key.a, a.key.b, a.key.proto, a.key.port, a.key.id
 		if total > 0 {
 			r.Share = float64(metric(a)) / float64(total)
+		}
+		out[i] = r
+	}
+	return out, nil
+}
+
+// topByFlow is Top by flow: every flow is its own group, so the flows' metric values and
+// rows are sorted (no map of groups), and only the N chosen flows are read whole.
+func topByFlow(st Store, rows *roaring.Bitmap, o TopOptions) ([]TopRow, error) {
+	key := SortBytes
+	if o.Metric == TopPackets {
+		key = SortPackets
+	}
+	size := st.NumFlows()
+	if rows != nil {
+		size = int(rows.GetCardinality())
+	}
+	ks, err := keyRows(st, rows, size, key)
+	if err != nil {
+		return nil, err
+	}
+	var total uint64
+	for _, k := range ks {
+		total += uint64(k.v)
+	}
+	ks = sortKeyed(ks, key)
+	if o.N > 0 && len(ks) > o.N {
+		ks = ks[:o.N]
+	}
+	flows, err := readKeyed(st, ks, NeedFlowColumns("orig_pkts", "resp_pkts", "orig_ip_bytes", "resp_ip_bytes"))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]TopRow, len(flows))
+	for i := range flows {
+		f := &flows[i]
+		r := TopRow{FlowID: f.ID, Flows: 1, Packets: f.OrigPkts + f.RespPkts, Bytes: f.OrigIPBytes + f.RespIPBytes}
+		r.Orig, r.Resp = FlowAddrs(f)
+		r.OrigPort, r.RespPort = FlowPorts(f)
+		if total > 0 {
+			r.Share = float64(ks[i].v) / float64(total)
 		}
 		out[i] = r
 	}

@@ -58,7 +58,7 @@ func runFlows(args []string, stdout, stderr io.Writer) int {
 	var names []string
 	var track trackFlags
 	fs := newQueryFlags("flows", &q, stderr)
-	fs.StringVar(&sortKey, "sort", "id", "order: "+strings.Join(query.FlowSortNames(), ", ")+" (id and ts ascending, the others largest first)")
+	fs.StringVar(&sortKey, "sort", "id", "order: "+strings.Join(query.FlowSortNames(), ", ")+" (id, ts, ts_end, orig_p, resp_p and proto ascending; the others largest first)")
 	fs.IntVar(&o.Limit, "limit", 0, "print at most N flows (0: all)")
 	fs.StringVar(&columns, "columns", "", "comma-separated columns (default: a readable subset for the table, all for csv/jsonl/json): "+strings.Join(flowColumnNames(), ","))
 	track.add(fs)
