@@ -1,3 +1,5 @@
+//go:build unix
+
 package main
 
 import (
@@ -15,26 +17,10 @@ import (
 	"time"
 
 	"github.com/pcapdex/pcapdex/index"
-	"github.com/pcapdex/pcapdex/pcapng"
 )
 
 // Issue 19: no command destroys an input, outputs follow the umask, indexes keep the
 // capture's privacy, and an index never answers for other bytes.
-
-// pcapCopy copies testdata/sample.pcap (microsecond pcap, snaplen 65535) into a temporary
-// directory and returns its path.
-func pcapCopy(t *testing.T, name string) string {
-	t.Helper()
-	b, err := os.ReadFile("../../testdata/sample.pcap")
-	if err != nil {
-		t.Skipf("testdata/sample.pcap: %v", err)
-	}
-	p := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(p, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
 
 // TestNoCommandOverwritesItsInput is row 14 and the first part of row 3: every flag that
 // names an output refuses a path that is an input (same name, hard link, symlink) with
@@ -279,44 +265,6 @@ func TestIndexNeverAnswersForOtherBytes(t *testing.T) {
 	os.Remove(filepath.Join(dir, "a.pcap"))
 	if _, se, code := runCLI(t, "flows", cidx); code != exitPartial || !strings.Contains(se, "no longer describes") {
 		t.Errorf("flows of an index whose capture is gone: exit %d, stderr %q; want 4 and a warning", code, se)
-	}
-}
-
-// udpFrame is an Ethernet/IPv4/UDP frame from 10.0.0.1:1000 to 10.0.0.2:2000 with 4
-// payload bytes.
-func udpFrame() []byte {
-	b := []byte{
-		0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x08, 0x00, // Ethernet
-		0x45, 0, 0, 32, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2, // IPv4
-		0x03, 0xe8, 0x07, 0xd0, 0, 12, 0, 0, // UDP
-		'd', 'a', 't', 'a',
-	}
-	return b
-}
-
-// writeLinkCapture writes a pcapng capture with n packets of link type 147 (USER0, which
-// pcapdex does not decode) and, when withEther, one Ethernet/UDP packet.
-func writeLinkCapture(t *testing.T, p string, n int, withEther bool) {
-	t.Helper()
-	var buf bytes.Buffer
-	w, err := pcapng.NewPcapngWriter(&buf, pcapng.PcapngWriterOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	user, _ := w.AddInterface(147, 0, "", 9)
-	eth, _ := w.AddInterface(1, 0, "", 9)
-	ts := int64(1_700_000_000_000_000_000)
-	for i := range n {
-		w.WritePacket(user, ts+int64(i)*1000, []byte("opaque radio frame"), 18, "")
-	}
-	if withEther {
-		w.WritePacket(eth, ts+int64(n)*1000, udpFrame(), 0, "")
-	}
-	if err := w.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
 	}
 }
 
