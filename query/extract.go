@@ -37,20 +37,14 @@ type ExtractStats struct{ Packets, Bytes int64 }
 func Extract(st Store, sel Selection, o ExtractOptions, w io.Writer) (ExtractStats, error) {
 	var stats ExtractStats
 	files := st.Files()
-	readers := make([]*pcapng.Reader, len(files))
-	defer func() {
-		for _, r := range readers {
-			if r != nil {
-				r.Close()
-			}
-		}
-	}()
 	open := o.Open
 	if open == nil {
 		open = func(i int) (*pcapng.Reader, error) {
 			return pcapng.Open(capturePath(st, files[i]), pcapng.Options{NoMmap: o.NoMmap, MaxWindow: o.MaxWindow})
 		}
 	}
+	recs := newRecords(st, open)
+	defer recs.close()
 	var ng *pcapng.PcapngWriter
 	var pc *pcapng.PcapWriter
 	var pcLink pcapng.LinkType
@@ -76,23 +70,9 @@ func Extract(st Store, sel Selection, o ExtractOptions, w io.Writer) (ExtractSta
 			return nil
 		}
 		fi := int(p.File)
-		if fi >= len(files) {
-			return fmt.Errorf("frame %d names capture file %d of %d", p.Frame, fi, len(files))
-		}
-		r := readers[fi]
-		if r == nil {
-			var err error
-			if r, err = open(fi); err != nil {
-				return err
-			}
-			readers[fi] = r
-		}
-		if err := r.ReadPacketAt(p.Off, &pkt); err != nil {
-			return fmt.Errorf("frame %d: %w", p.Frame, err)
-		}
-		if pkt.TS != p.TS || pkt.CapLen != p.CapLen || p.OrigLen != 0 && pkt.OrigLen != p.OrigLen {
-			return fmt.Errorf("%s: record at offset %d (frame %d) has time %d and %d of %d bytes, the index says %d and %d of %d: the capture changed since it was indexed",
-				readers[fi].Name(), p.Off, p.Frame, pkt.TS, pkt.CapLen, pkt.OrigLen, p.TS, p.CapLen, p.OrigLen)
+		r, err := recs.read(p, &pkt)
+		if err != nil {
+			return err
 		}
 		if o.Rewrite != nil {
 			rewritten = o.Rewrite(rewritten, pkt.Data, pkt.LinkType, pkt.OrigLen)

@@ -57,15 +57,8 @@ func PacketFields(st Store, sel Selection, names []string, fn func(frame int64, 
 		return err
 	}
 	c := &dispCtx{tcpStream: tcp, udpStream: udp}
-	files := st.Files()
-	readers := make([]*pcapng.Reader, len(files))
-	defer func() {
-		for _, r := range readers {
-			if r != nil {
-				r.Close()
-			}
-		}
-	}()
+	recs := newRecords(st, nil)
+	defer recs.close()
 	vals := make([][]byte, len(names))
 	var pkt pcapng.Packet
 	var v pktView
@@ -73,20 +66,8 @@ func PacketFields(st Store, sel Selection, names []string, fn func(frame int64, 
 		if !sel.keep(p) {
 			return nil
 		}
-		fi := int(p.File)
-		if fi >= len(files) {
-			return fmt.Errorf("frame %d names capture file %d of %d", p.Frame, fi, len(files))
-		}
-		r := readers[fi]
-		if r == nil {
-			var err error
-			if r, err = pcapng.Open(capturePath(st, files[fi]), pcapng.Options{}); err != nil {
-				return err
-			}
-			readers[fi] = r
-		}
-		if err := r.ReadPacketAt(p.Off, &pkt); err != nil {
-			return fmt.Errorf("frame %d: %w", p.Frame, err)
+		if _, err := recs.read(p, &pkt); err != nil {
+			return err
 		}
 		v = pktView{data: pkt.Data, wire: pkt.OrigLen, link: linkKindOf(pkt.LinkType), flowRow: int32(p.Flow) - 1}
 		c.row, c.lt, c.decoded = p, pkt.LinkType, false

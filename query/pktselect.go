@@ -69,14 +69,14 @@ func selectPackets(st Store, plan *Plan, since, until int64, flowsOnly bool) (Se
 		m.disp = &dispCtx{tcpStream: tcp, udpStream: udp}
 	}
 	files := st.Files()
-	readers := make([]*pcapng.Reader, len(files))
-	defer func() {
-		for _, r := range readers {
-			if r != nil {
-				r.Close()
-			}
+	recs := newRecords(st, func(i int) (*pcapng.Reader, error) {
+		r, err := pcapng.Open(capturePath(st, files[i]), pcapng.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("a packet filter reads the packets back: %w", err)
 		}
-	}()
+		return r, nil
+	})
+	defer recs.close()
 	var pkt pcapng.Packet
 	var v pktView
 	err := st.Packets(cand, since, until, need, func(p *PacketRow) error {
@@ -86,24 +86,8 @@ func selectPackets(st Store, plan *Plan, since, until int64, flowsOnly bool) (Se
 		if flowsOnly && (p.Flow == 0 || sel.Rows.Contains(p.Flow-1)) {
 			return nil
 		}
-		fi := int(p.File)
-		if fi >= len(files) {
-			return fmt.Errorf("frame %d names capture file %d of %d", p.Frame, fi, len(files))
-		}
-		r := readers[fi]
-		if r == nil {
-			var err error
-			if r, err = pcapng.Open(capturePath(st, files[fi]), pcapng.Options{}); err != nil {
-				return fmt.Errorf("a packet filter reads the packets back: %w", err)
-			}
-			readers[fi] = r
-		}
-		if err := r.ReadPacketAt(p.Off, &pkt); err != nil {
-			return fmt.Errorf("frame %d: %w", p.Frame, err)
-		}
-		if pkt.TS != p.TS || pkt.CapLen != p.CapLen {
-			return fmt.Errorf("%s: record at offset %d (frame %d) has time %d and %d bytes, the index says %d and %d: the capture changed since it was indexed",
-				files[fi], p.Off, p.Frame, pkt.TS, pkt.CapLen, p.TS, p.CapLen)
+		if _, err := recs.read(p, &pkt); err != nil {
+			return err
 		}
 		v = pktView{data: pkt.Data, wire: pkt.OrigLen, link: linkKindOf(pkt.LinkType), flowRow: int32(p.Flow) - 1}
 		if m.disp != nil {
