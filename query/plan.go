@@ -1,6 +1,7 @@
 package query
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"sort"
@@ -364,8 +365,14 @@ func build(n filter.Node) (*pnode, error) {
 	case nil:
 		return nil, fmt.Errorf("query: nil node")
 	}
-	return nil, fmt.Errorf("query: unknown node %T", n)
+	// Packet-only forms (byte offsets, ether, arp, lengths, ...) reach here only through
+	// CompileFlows: Compile answers them packet by packet.
+	return nil, fmt.Errorf("%w: %s", ErrPacketOnly, filter.String(n))
 }
+
+// ErrPacketOnly is CompileFlows' error for a primitive that looks at packets only (a byte
+// offset, ether, arp, a length): it has no meaning for a flow.
+var ErrPacketOnly = errors.New("query: a packet-only primitive has no flow meaning")
 
 // Explain returns the plan as an indented tree, one node a line, leaves marked "posting" or
 // "column", in evaluation order.
