@@ -49,3 +49,30 @@ func TestParseGate(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseGate: any text either parses into a gate whose metrics and evaluation do not
+// panic, or fails with an error; a parsed gate's metric filters are valid filters.
+func FuzzParseGate(f *testing.F) {
+	for _, s := range []string{
+		"retransmissions/tcp_packets > 1%", "gaps(host 10.0.0.5 and port 443) > 30s",
+		"retransmissions > baseline * 1.5", "-(retransmissions - 40) < 2 * (3 + 2)",
+		"bytes(tcp) > 1.5MB", "retransmissions <= 100ms", "flows == 0", "((", "gaps(", "1 >",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		g, err := ParseGate(s)
+		if err != nil {
+			if g != nil {
+				t.Fatalf("%q: a gate and an error", s)
+			}
+			return
+		}
+		for _, m := range g.Metrics() {
+			_ = m.Key()
+		}
+		_ = g.UsesBaseline()
+		one := func(metricNode) float64 { return 1 }
+		_, _ = eval(g.lhs, one, 2), eval(g.rhs, one, 2)
+	})
+}

@@ -406,3 +406,27 @@ func shorten(s string) string {
 	}
 	return s
 }
+
+// FuzzParseDisplay: the Wireshark display-filter entry point either parses or fails with an
+// *Error whose position lies in the text, and a parsed tree prints without panicking.
+func FuzzParseDisplay(f *testing.F) {
+	for _, s := range []string{
+		"ip.addr == 10.0.0.1 && tcp.port in {80, 443}", "tcp.stream == 3", "tcp.flags.syn == 1",
+		"!tcp.analysis.retransmission", "frame.len > 1000 || udp", "eth.addr == ff:ff:ff:ff:ff:ff",
+		"vlan.id == 10", "icmp", "ipv6.addr == 2001:db8::1", "tcp.port in {", "ip.src ==",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n, err := ParseDisplay(s)
+		if err != nil {
+			var e *Error
+			if errors.As(err, &e) && (e.Pos < 0 || e.Pos > len(s)) {
+				t.Fatalf("error position %d outside [0,%d]", e.Pos, len(s))
+			}
+			_ = err.Error()
+			return
+		}
+		_ = String(n)
+	})
+}
