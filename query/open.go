@@ -73,10 +73,11 @@ type Input struct {
 }
 
 // Open opens inputs: one index file, one follow directory (package follow: its current
-// index), or captures (files, directories of captures, "-" for
-// stdin; globs are the caller's to expand). Captures are answered from their index, built
-// first when missing or stale (index.Reader.Stale: size, mtime, and a SHA-256 of the
-// whole capture when its change time or identity differ from the build's), or streamed with NoIndex, from stdin, or with non-default Flow options.
+// index), or captures (files, directories of captures, "-" for stdin; globs are the
+// caller's to expand). Captures are answered from their index, built first when missing or
+// stale (index.Reader.Stale: size, mtime, and a SHA-256 of the whole capture when its
+// change time or identity differ from the build's), or streamed with NoIndex, from stdin,
+// or with non-default Flow options.
 func Open(inputs []string, opt OpenOptions) (*Input, error) {
 	if len(inputs) == 0 {
 		return nil, errors.New("no capture or index given")
