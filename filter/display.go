@@ -65,10 +65,12 @@ func (*DField) node()            {}
 func (n *DField) String() string { return String(n) }
 
 func (n *DField) appendTo(dst []byte) []byte {
-	switch n.Name {
-	case "tcp.stream", "udp.stream":
+	switch {
+	case (n.Name == "tcp.stream" || n.Name == "udp.stream") && len(n.Vals) == 1 && n.Vals[0].Lo == n.Vals[0].Hi:
 		// Printed as the word both dialects read, so that a tcpdump filter holding one
-		// ("host 10.0.0.1 and tcp_stream == 3") prints as text that parses back.
+		// ("host 10.0.0.1 and tcp_stream == 3") prints as text that parses back. The
+		// tcpdump dialect reads only "tcp_stream OP N": a bare presence test or a set keeps
+		// the dotted name.
 		dst = append(dst, n.Name[:3]...)
 		dst = append(dst, "_stream"...)
 	default:
