@@ -174,23 +174,33 @@ func CompileFlows(n filter.Node) (*Plan, error) {
 	return &Plan{norm: norm, root: root}, nil
 }
 
-// unshift drops the Shift wrappers (a flow's key is read past its tags already).
-func unshift(n filter.Node) filter.Node {
+// mapJunction rebuilds an And, Or or Not with f applied to its terms (ok true), so that a
+// rewrite of leaves says only what it does to leaves.
+func mapJunction(n filter.Node, f func(filter.Node) filter.Node) (filter.Node, bool) {
+	terms := func(in []filter.Node) []filter.Node {
+		t := make([]filter.Node, len(in))
+		for i, y := range in {
+			t[i] = f(y)
+		}
+		return t
+	}
 	switch x := n.(type) {
 	case *filter.And:
-		t := make([]filter.Node, len(x.Terms))
-		for i, y := range x.Terms {
-			t[i] = unshift(y)
-		}
-		return &filter.And{Terms: t}
+		return &filter.And{Terms: terms(x.Terms)}, true
 	case *filter.Or:
-		t := make([]filter.Node, len(x.Terms))
-		for i, y := range x.Terms {
-			t[i] = unshift(y)
-		}
-		return &filter.Or{Terms: t}
+		return &filter.Or{Terms: terms(x.Terms)}, true
 	case *filter.Not:
-		return &filter.Not{X: unshift(x.X)}
+		return &filter.Not{X: f(x.X)}, true
+	}
+	return n, false
+}
+
+// unshift drops the Shift wrappers (a flow's key is read past its tags already).
+func unshift(n filter.Node) filter.Node {
+	if m, ok := mapJunction(n, unshift); ok {
+		return m
+	}
+	switch x := n.(type) {
 	case *filter.Shift:
 		return unshift(x.X)
 	}
@@ -295,21 +305,10 @@ func flowForm(n filter.Node) filter.Node {
 		}
 		return d
 	}
+	if m, ok := mapJunction(n, flowForm); ok {
+		return m
+	}
 	switch x := n.(type) {
-	case *filter.And:
-		t := make([]filter.Node, len(x.Terms))
-		for i, y := range x.Terms {
-			t[i] = flowForm(y)
-		}
-		return &filter.And{Terms: t}
-	case *filter.Or:
-		t := make([]filter.Node, len(x.Terms))
-		for i, y := range x.Terms {
-			t[i] = flowForm(y)
-		}
-		return &filter.Or{Terms: t}
-	case *filter.Not:
-		return &filter.Not{X: flowForm(x.X)}
 	case *filter.Host:
 		return &filter.Host{Dir: role(x.Dir), Addr: x.Addr}
 	case *filter.Net:
