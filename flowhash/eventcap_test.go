@@ -2,37 +2,11 @@ package flowhash
 
 import (
 	"bytes"
-	"encoding/binary"
 	"testing"
 
+	"github.com/pcapdex/pcapdex/internal/testpkt"
 	"github.com/pcapdex/pcapdex/pcapng"
 )
-
-// stormFrame is an Ethernet/IPv4/TCP frame between 10.0.0.1:40000 and 10.0.0.2:80.
-func stormFrame(flags byte, seq, ack uint32, fromClient bool, payload int) []byte {
-	b := make([]byte, 14+20+20+payload)
-	b[12] = 8
-	ip := b[14:]
-	ip[0] = 0x45
-	binary.BigEndian.PutUint16(ip[2:], uint16(40+payload))
-	ip[8], ip[9] = 64, 6
-	src, dst := []byte{10, 0, 0, 1}, []byte{10, 0, 0, 2}
-	sp, dp := uint16(40000), uint16(80)
-	if !fromClient {
-		src, dst, sp, dp = dst, src, dp, sp
-	}
-	copy(ip[12:], src)
-	copy(ip[16:], dst)
-	tcp := ip[20:]
-	binary.BigEndian.PutUint16(tcp, sp)
-	binary.BigEndian.PutUint16(tcp[2:], dp)
-	binary.BigEndian.PutUint32(tcp[4:], seq)
-	binary.BigEndian.PutUint32(tcp[8:], ack)
-	tcp[12] = 5 << 4
-	tcp[13] = flags
-	binary.BigEndian.PutUint16(tcp[14:], 65535)
-	return b
-}
 
 // TestMaxFlowEvents is issue 19 row 17: one flow of n identical retransmitted segments keeps
 // at most MaxFlowEvents events, counts the rest in EventsDropped, and its counters stay
@@ -46,10 +20,10 @@ func TestMaxFlowEvents(t *testing.T) {
 	}
 	ts := int64(1_700_000_000_000_000_000)
 	put := func(b []byte) { w.WritePacket(ts, b, 0); ts += 1000 }
-	put(stormFrame(0x02, 1000, 0, true, 0))
-	put(stormFrame(0x12, 5000, 1001, false, 0))
-	put(stormFrame(0x10, 1001, 5001, true, 0))
-	data := stormFrame(0x18, 1001, 5001, true, 26)
+	put(testpkt.TCPFrame(0x02, 1000, 0, true, 0))
+	put(testpkt.TCPFrame(0x12, 5000, 1001, false, 0))
+	put(testpkt.TCPFrame(0x10, 1001, 5001, true, 0))
+	data := testpkt.TCPFrame(0x18, 1001, 5001, true, 26)
 	for range n {
 		put(data)
 	}
